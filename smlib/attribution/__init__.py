@@ -1,0 +1,39 @@
+"""Attribution models over journeys that mix marketing and sales touchpoints.
+
+``attribute(paths, model, **params)`` runs one model; ``compare(paths, models=...)`` runs several
+side by side. Names are imported lazily; add an entry to ``_LAZY`` when a module gains a public name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "attribute": "api",
+    "compare": "api",
+    "MODELS": "api",
+    "first_touch": "rules",
+    "last_touch": "rules",
+    "last_non_direct": "rules",
+    "linear": "rules",
+    "time_decay": "rules",
+    "position_based": "rules",
+    "w_shaped": "rules",
+    "full_path": "rules",
+    "markov": "markov",
+    "shapley": "shapley",
+    "logistic": "regression",
+    "incremental": "regression",
+    "bootstrap": "uncertainty",
+    "team_rollup": "teams",
+    "score_against_truth": "scoring",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,34 @@
+"""Causal estimators of the revenue uplift from integrating marketing and sales.
+
+Names are imported lazily so that ``import smlib.causal`` stays fast and one module's optional
+dependency never breaks another. Add an entry to ``_LAZY`` when a module gains a public name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "EstimateResult": "results",
+    "twfe_did": "twfe",
+    "staggered_did": "staggered",
+    "event_study_plot": "staggered",
+    "synthetic_control": "synth",
+    "doubly_robust": "dr",
+    "dml_plr": "dr",
+    "naive_comparisons": "naive",
+    "placebo_dates": "robustness",
+    "placebo_outcome": "robustness",
+    "leave_one_cohort_out": "robustness",
+    "uplift_percent": "verdict",
+    "verdict": "verdict",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,36 @@
+"""Every path and project-wide default in one place (cookiecutter-data-science style).
+
+Paths are built from the installed package's location, never from the current directory, so a
+notebook run by papermill, nbval or JupyterLab finds the same files. ``SMARKETING_DATA`` and
+``SMARKETING_REPORTS`` override the data and report locations.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR: Path = Path(__file__).resolve().parent
+PROJECT_ROOT: Path = PACKAGE_DIR.parent
+NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
+DATA_DIR: Path = Path(os.environ.get("SMARKETING_DATA", PROJECT_ROOT / "data"))
+DEFAULT_DATASET_DIR: Path = DATA_DIR / "default"
+REPORTS_DIR: Path = Path(os.environ.get("SMARKETING_REPORTS", PROJECT_ROOT / "reports"))
+REPORTS_CONFIG: Path = PROJECT_ROOT / "reports.toml"
+TEMPLATES_DIR: Path = PACKAGE_DIR / "report" / "templates"
+
+#: Seed of the shipped default dataset; changing it changes every default report.
+DEFAULT_SEED: int = 20240601
+#: Jupyter kernel installed by ``make`` into the project's venv and named by every notebook.
+KERNEL_NAME: str = "smarketing"
+#: Lookback window (days) for building journeys before a conversion.
+DEFAULT_LOOKBACK_DAYS: int = 90
+#: Separator of channels in a path string (ChannelAttribution's convention).
+PATH_SEPARATOR: str = " > "
+
+TEAMS: tuple[str, ...] = ("marketing", "sales")
+MARKETING_CHANNELS: tuple[str, ...] = (
+    "paid_search", "paid_social", "email", "webinar", "events", "content_seo", "direct",
+)
+SALES_CHANNELS: tuple[str, ...] = ("sdr_call", "sdr_email", "ae_meeting", "demo", "proposal")
+TABLES: tuple[str, ...] = ("touchpoints", "opportunities", "spend", "units", "accounts")
