@@ -1,0 +1,27 @@
+"""Scheduled report runs: papermill batches rendered to offline HTML, with provenance.
+
+Notebooks call :func:`show_headline` for their top-of-report numbers. ``smlib report run`` (see
+:mod:`smlib.cli`) executes the runs listed in ``reports.toml`` and publishes them into
+``reports/<run-id>/``. Names are imported lazily so that a notebook importing ``show_headline``
+does not pay for papermill and nbconvert.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "show_headline": "headline",
+    "headline_payload": "headline",
+    "extract_headlines": "headline",
+    "HEADLINE_MIMETYPE": "headline",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
