@@ -1,0 +1,497 @@
+"""The data contract (data/README.md) as code: column specs, parsing and pandera validation.
+
+``validate(df, table, source)`` turns a raw frame (as read from CSV, Parquet or DuckDB) into a typed
+frame or raises ONE :class:`DataValidationError` listing every problem found:
+
+    data/x/touchpoints.csv: column 'cost', rows 17, 42 (and 3 more): expected cost >= 0, got -5.0, -1.0
+
+Row numbers count data rows from 1 in the order of the file (the CSV header is not counted, so row N
+is line N + 1 of a CSV file); for a DataFrame, row N is the N-th row (position, not index label).
+
+Types after validation:
+- timestamps: ``datetime64[us, UTC]`` (a naive timestamp is read as UTC; an offset is converted);
+- periods: ``datetime64[us]`` month starts (``2024-03`` and ``2024-03-01`` are accepted; a mid-month
+  date is an error, not silently floored);
+- strings: pandas ``str``; floats: ``float64``; ``accounts.size``: ``int64``; ``accounts.integrated``:
+  ``bool`` (``boolean`` when it has missing values).
+Columns not in the contract are kept untouched, in their original position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from smlib import config
+
+Kind = Literal["string", "timestamp", "period", "float", "int", "bool"]
+
+#: Rows and values shown per problem in an error message.
+MAX_SHOWN: int = 5
+ROW_NOTE: str = (
+    "(rows count data rows from 1 in file order; in a CSV file row N is line N + 1, after the header)"
+)
+STAGES: tuple[str, ...] = ("lead_at", "mql_at", "sql_at", "opportunity_at", "closed_at")
+OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
+SEGMENTS: tuple[str, ...] = ("smb", "mid_market", "enterprise")
+NON_TOUCH_CHANNELS: tuple[str, ...] = ("sales_people", "marketing_overhead")
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    """One violated rule: where (source, column, 1-based rows) and what was expected vs found."""
+
+    source: str
+    column: str | None
+    rows: tuple[int, ...]
+    n_rows: int
+    expected: str
+    got: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"column '{self.column}'" if self.column and "," not in self.column else (
+            f"columns ({self.column})" if self.column else "table"
+        )
+        parts = [f"{self.source}: {where}"]
+        if self.rows:
+            label = "row" if self.n_rows == 1 else "rows"
+            more = self.n_rows - len(self.rows)
+            rows = ", ".join(str(r) for r in self.rows)
+            parts.append(f", {label} {rows}" + (f" (and {more} more)" if more > 0 else ""))
+        text = "".join(parts) + f": expected {self.expected}"
+        if self.got:
+            text += ", got " + ", ".join(self.got)
+        return text
+
+
+class DataValidationError(ValueError):
+    """Input data break the contract in data/README.md; ``problems`` lists every violation.
+
+    The message names the file, the column, the first offending rows (1-based data rows) and what
+    was expected, one line per problem.
+    """
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems: list[Problem] = list(problems)
+        lines = [str(p) for p in self.problems]
+        if any(p.rows for p in self.problems):
+            lines.append(ROW_NOTE)
+        super().__init__("\n".join(lines))
+
+
+def format_value(value: Any) -> str:
+    """Show a cell value the way a user would recognise it in the file."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "missing"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, tuple):
+        return "(" + ", ".join(format_value(v) for v in value) + ")"
+    return str(value)
+
+
+def make_problem(source: str, column: str | None, rows: Sequence[int], expected: str,
+                 got: Sequence[Any] = ()) -> Problem:
+    """Build a :class:`Problem` from 0-based row positions (shown 1-based, first MAX_SHOWN)."""
+    rows = sorted(int(r) for r in rows)
+    shown = rows[:MAX_SHOWN]
+    got_text = tuple(format_value(g) for g in list(got)[:MAX_SHOWN])
+    return Problem(source, column, tuple(r + 1 for r in shown), len(rows), expected, got_text)
+
+
+# --------------------------------------------------------------------------------------------
+# Specs
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One contract column: its type, whether it must exist / may be missing, value checks."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    checks: tuple[pa.Check, ...] = ()
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns, reported on ``column``; ``ok(df)`` is True for rows that pass.
+
+    ``needs`` lists the columns the rule reads (it is skipped when one is absent); ``show`` the
+    columns whose values are printed for failing rows.
+    """
+
+    column: str
+    expected: str
+    ok: Callable[[pd.DataFrame], pd.Series]
+    needs: tuple[str, ...]
+    show: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A contract table: columns, unique keys (column tuples) and cross-column rules."""
+
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    unique: tuple[tuple[str, ...], ...] = ()
+    rules: tuple[RowRule, ...] = field(default=())
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the columns that must be present."""
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        """The spec of column ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+
+def _not_empty() -> pa.Check:
+    return pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-empty string")
+
+
+def _one_of(values: Sequence[str]) -> pa.Check:
+    return pa.Check.isin(list(values), error="one of " + ", ".join(repr(v) for v in values))
+
+
+def _non_negative(name: str) -> tuple[pa.Check, ...]:
+    return (pa.Check(lambda s: np.isfinite(s), error="a finite number"),
+            pa.Check.ge(0, error=f"{name} >= 0"))
+
+
+def _no_separator() -> pa.Check:
+    return pa.Check(lambda s: ~s.str.contains(">", regex=False),
+                    error="a channel name without '>' (it separates channels in a path)")
+
+
+def _stage_rule(k: int) -> RowRule:
+    """``STAGES[k]`` is not before the latest earlier stage that is present."""
+    col, earlier = STAGES[k], STAGES[:k]
+
+    def ok(df: pd.DataFrame) -> pd.Series:
+        present = [c for c in earlier if c in df.columns]
+        prev = df[present].max(axis=1, skipna=True)
+        return df[col].isna() | prev.isna() | (df[col] >= prev)
+
+    order = " <= ".join(STAGES)
+    return RowRule(col, f"{col} not before the earlier stages ({order})", ok,
+                   needs=(col, "lead_at"), show=STAGES)
+
+
+def _needs_rule(col: str, before: str) -> RowRule:
+    return RowRule(col, f"{before} to be set when {col} is set (a later stage needs the one before)",
+                   lambda d: d[col].isna() | d[before].notna(), needs=(col, before), show=(col, before))
+
+
+def _adoption_constant(df: pd.DataFrame) -> pd.Series:
+    # NaT counts as a value of its own: a unit is either never or always adopted at one period.
+    filled = df["adoption_period"].fillna(pd.Timestamp("1677-09-22"))
+    return df.assign(_a=filled).groupby("unit_id", dropna=False)["_a"].transform("nunique") <= 1
+
+
+TABLES: dict[str, TableSpec] = {
+    "touchpoints": TableSpec(
+        "touchpoints",
+        (
+            ColumnSpec("account_id", "string", checks=(_not_empty(),)),
+            ColumnSpec("timestamp", "timestamp"),
+            ColumnSpec("channel", "string", checks=(_not_empty(), _no_separator())),
+            ColumnSpec("team", "string", checks=(_one_of(config.TEAMS),)),
+            ColumnSpec("touch_type", "string", checks=(_not_empty(),)),
+            ColumnSpec("cost", "float", required=False, checks=_non_negative("cost")),
+        ),
+        unique=(("account_id", "timestamp", "channel", "touch_type"),),
+    ),
+    "opportunities": TableSpec(
+        "opportunities",
+        (
+            ColumnSpec("opportunity_id", "string", checks=(_not_empty(),), unique=True),
+            ColumnSpec("account_id", "string", checks=(_not_empty(),)),
+            ColumnSpec("lead_at", "timestamp"),
+            ColumnSpec("mql_at", "timestamp", required=False, nullable=True),
+            ColumnSpec("sql_at", "timestamp", required=False, nullable=True),
+            ColumnSpec("opportunity_at", "timestamp", required=False, nullable=True),
+            ColumnSpec("closed_at", "timestamp", required=False, nullable=True),
+            ColumnSpec("outcome", "string", checks=(_one_of(OUTCOMES),)),
+            ColumnSpec("revenue", "float", checks=_non_negative("revenue")),
+            ColumnSpec("gross_margin", "float", checks=(
+                pa.Check.in_range(0.0, 1.0, error="a fraction in [0, 1]"),)),
+            ColumnSpec("source_team", "string", required=False, nullable=True,
+                       checks=(_one_of(config.TEAMS),)),
+        ),
+        rules=(
+            *(_stage_rule(k) for k in range(1, len(STAGES))),
+            _needs_rule("opportunity_at", "sql_at"),
+            RowRule("closed_at", "closed_at to be set when outcome is 'won' or 'lost'",
+                    lambda d: ~d["outcome"].isin(["won", "lost"]) | d["closed_at"].notna(),
+                    needs=("outcome",), show=("outcome", "closed_at")),
+            RowRule("closed_at", "no closed_at when outcome is 'open'",
+                    lambda d: (d["outcome"] != "open") | d["closed_at"].isna(),
+                    needs=("outcome", "closed_at"), show=("outcome", "closed_at")),
+            RowRule("opportunity_at", "opportunity_at to be set when outcome is 'won'",
+                    lambda d: (d["outcome"] != "won") | d["opportunity_at"].notna(),
+                    needs=("outcome",), show=("outcome", "opportunity_at")),
+            RowRule("revenue", "revenue == 0 when outcome is 'lost'",
+                    lambda d: (d["outcome"] != "lost") | (d["revenue"] == 0) | d["revenue"].isna(),
+                    needs=("outcome", "revenue"), show=("outcome", "revenue")),
+        ),
+    ),
+    "spend": TableSpec(
+        "spend",
+        (
+            ColumnSpec("period", "period"),
+            ColumnSpec("channel", "string", checks=(_not_empty(), _no_separator())),
+            ColumnSpec("team", "string", checks=(_one_of(config.TEAMS),)),
+            ColumnSpec("cost", "float", checks=_non_negative("cost")),
+            ColumnSpec("unit_id", "string", required=False, nullable=True, checks=(_not_empty(),)),
+        ),
+        unique=(("period", "channel", "team", "unit_id"),),
+    ),
+    "units": TableSpec(
+        "units",
+        (
+            ColumnSpec("unit_id", "string", checks=(_not_empty(),)),
+            ColumnSpec("period", "period"),
+            ColumnSpec("revenue", "float", checks=_non_negative("revenue")),
+            ColumnSpec("adoption_period", "period", required=False, nullable=True),
+        ),
+        unique=(("unit_id", "period"),),
+        rules=(RowRule("adoption_period", "one adoption_period per unit_id (constant within a unit)",
+                       _adoption_constant, needs=("unit_id", "adoption_period"),
+                       show=("unit_id", "adoption_period")),),
+    ),
+    "accounts": TableSpec(
+        "accounts",
+        (
+            ColumnSpec("account_id", "string", checks=(_not_empty(),), unique=True),
+            ColumnSpec("unit_id", "string", checks=(_not_empty(),)),
+            ColumnSpec("segment", "string", checks=(_one_of(SEGMENTS),)),
+            ColumnSpec("size", "int", checks=(pa.Check.ge(1, error="size >= 1"),)),
+            ColumnSpec("integrated", "bool", required=False, nullable=True),
+        ),
+    ),
+}
+
+
+def spec(table: str) -> TableSpec:
+    """The :class:`TableSpec` of ``table`` (one of config.TABLES)."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
+    return TABLES[table]
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing (raw values -> contract types); unparseable values become problems, not crashes
+# --------------------------------------------------------------------------------------------
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_EXAMPLE = {
+    "timestamp": "an ISO 8601 timestamp (e.g. 2024-03-04T10:15:00Z)",
+    "period": "a month-start date (e.g. 2024-03-01 or 2024-03)",
+    "float": "a number",
+    "int": "a whole number",
+    "bool": "true or false",
+}
+
+
+def _to_utc(s: pd.Series) -> pd.Series:
+    """Any datetime-like or text series -> datetime64[us, UTC]; unparseable -> NaT."""
+    if isinstance(s.dtype, pd.PeriodDtype):
+        s = s.dt.to_timestamp()
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").dt.as_unit("us")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.dt.tz_localize("UTC").dt.as_unit("us")
+    if pd.api.types.is_numeric_dtype(s.dtype) and not s.isna().all():
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")  # numbers: ambiguous
+    text = s.astype("str") if not s.isna().all() else s
+    try:
+        out = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    except (TypeError, ValueError):
+        out = pd.to_datetime(text, format="mixed", utc=True, errors="coerce")
+    return out.dt.as_unit("us")
+
+
+def _parse(s: pd.Series, kind: Kind) -> pd.Series:
+    """Convert one column to its contract type; values that cannot be read become missing."""
+    if kind == "string":
+        return s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
+    if kind == "timestamp":
+        return _to_utc(s)
+    if kind == "period":
+        return _to_utc(s).dt.tz_localize(None)
+    if kind == "float" or kind == "int":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            s = s.astype("float64")
+        out = pd.to_numeric(s, errors="coerce").astype("float64")
+        return out
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return s.astype("boolean")
+        text = s.astype("str").str.strip().str.lower()
+        out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+        out[text.isin(_TRUE)] = True
+        out[text.isin(_FALSE)] = False
+        return out
+    raise AssertionError(kind)
+
+
+def _parse_problems(raw: pd.Series, parsed: pd.Series, col: ColumnSpec, source: str) -> tuple[
+        Problem | None, np.ndarray]:
+    """Rows whose raw value was present but could not be read (or is off the contract's grid)."""
+    bad = raw.notna().to_numpy() & parsed.isna().to_numpy()
+    expected = _EXAMPLE.get(col.kind, "")
+    if col.kind == "int":
+        frac = parsed.notna() & (parsed != np.floor(parsed))
+        bad |= frac.to_numpy()
+    if col.kind == "period":
+        off = parsed.notna() & ((parsed.dt.day != 1) | (parsed != parsed.dt.normalize()))
+        bad |= off.to_numpy()
+    if not bad.any():
+        return None, bad
+    rows = np.flatnonzero(bad)
+    return make_problem(source, col.name, rows, expected, raw.iloc[rows[:MAX_SHOWN]].tolist()), bad
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+_BUILTIN_EXPECTED = {
+    "not_nullable": "a value",
+    "field_uniqueness": "unique values (this value repeats an earlier row)",
+}
+
+
+def _schema(ts: TableSpec, present: Sequence[str]) -> pa.DataFrameSchema:
+    cols = {
+        c.name: pa.Column(None, checks=list(c.checks), nullable=c.nullable, unique=c.unique,
+                          report_duplicates="exclude_first", required=False)
+        for c in ts.columns if c.name in present
+    }
+    checks = [pa.Check(r.ok, error=f"rule:{i}") for i, r in enumerate(ts.rules)
+              if all(n in present for n in r.needs)]
+    unique = [list(u) for u in ts.unique if all(k in present for k in u[:-1])]
+    # an optional last key column (spend.unit_id) that is absent is simply left out of the key
+    unique = [[k for k in u if k in present] for u in unique]
+    return pa.DataFrameSchema(cols, checks=checks, unique=unique[0] if unique else None,
+                              report_duplicates="exclude_first", strict=False, coerce=False)
+
+
+def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
+               skip: dict[str, np.ndarray]) -> list[Problem]:
+    """Group pandera's failure cases into one Problem per (column, check)."""
+    fc = err.failure_cases
+    fc = fc[fc["index"].notna()]  # schema-level failures without rows cannot happen after parsing
+    problems: list[Problem] = []
+    for check, group in fc.groupby("check", sort=False):
+        if check == "multiple_fields_uniqueness":
+            key = [k for k in next(u for u in ts.unique) if k in df.columns]
+            rows = np.unique(group["index"].astype(int).to_numpy())
+            got = [tuple(df.iloc[r][k] for k in key) for r in rows[:MAX_SHOWN]]
+            problems.append(make_problem(source, ", ".join(key), rows,
+                                         "unique rows (this key repeats an earlier row)", got))
+            continue
+        if str(check).startswith("rule:"):
+            rule = ts.rules[int(str(check).split(":")[1])]
+            rows = np.unique(group["index"].astype(int).to_numpy())
+            shown = [c for c in rule.show if c in df.columns]
+            got = [", ".join(f"{c}={format_value(df.iloc[r][c])}" for c in shown)
+                   for r in rows[:MAX_SHOWN]]
+            p = make_problem(source, rule.column, rows, rule.expected)
+            problems.append(Problem(p.source, p.column, p.rows, p.n_rows, p.expected,
+                                    tuple(f"[{g}]" for g in got)))
+            continue
+        for column, cg in group.groupby("column", sort=False):
+            rows = cg["index"].astype(int).to_numpy()
+            if column in skip:  # already reported as unparseable
+                rows = rows[~skip[column][rows]]
+            if len(rows) == 0:
+                continue
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+            expected = _BUILTIN_EXPECTED.get(str(check), str(check))
+            got = [df.iloc[r][column] for r in rows[:MAX_SHOWN]]
+            problems.append(make_problem(source, str(column), rows, expected, got))
+    return problems
+
+
+def validate(df: pd.DataFrame, table: str, source: str | None = None) -> pd.DataFrame:
+    """Parse and validate one table against the contract; return the typed frame.
+
+    Parameters
+    ----------
+    df : the raw table (any index; rows are numbered by position).
+    table : one of ``config.TABLES``.
+    source : how the error message names the input (a file path); default ``"<table> (DataFrame)"``.
+
+    Raises
+    ------
+    DataValidationError
+        listing every problem: missing required columns, unreadable values (timestamps, numbers),
+        missing values, disallowed values, negative cost/revenue, '>' in channel names, duplicate
+        keys, funnel stage order, etc. (see data/README.md).
+    """
+    ts = spec(table)
+    source = source or f"{table} (DataFrame)"
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in ts.required if c not in df.columns]
+    if missing:
+        found = ", ".join(map(str, df.columns)) or "none"
+        raise DataValidationError([
+            Problem(source, c, (), 0, f"a required column (found columns: {found})")
+            for c in missing
+        ])
+    dup_cols = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup_cols:
+        raise DataValidationError([Problem(source, str(c), (), 0, "the column name only once")
+                                   for c in dup_cols])
+
+    out = df.reset_index(drop=True)
+    problems: list[Problem] = []
+    skip: dict[str, np.ndarray] = {}
+    parsed = {}
+    for col in ts.columns:
+        if col.name not in out.columns:
+            continue
+        raw = out[col.name]
+        new = _parse(raw, col.kind)
+        problem, bad = _parse_problems(raw, new, col, source)
+        if problem is not None:
+            problems.append(problem)
+            skip[col.name] = bad
+            new = new.mask(bad)
+        parsed[col.name] = new
+    out = out.assign(**parsed)
+
+    try:
+        _schema(ts, list(out.columns)).validate(out, lazy=True)
+    except SchemaErrors as err:
+        problems.extend(_translate(err, ts, out, source, skip))
+    if problems:
+        order = {c.name: i for i, c in enumerate(ts.columns)}
+        problems.sort(key=lambda p: (order.get(str(p.column), len(order)), p.rows[:1]))
+        raise DataValidationError(problems)
+
+    # Narrow nullable dtypes once the data are known to be complete.
+    for col in ts.columns:
+        if col.name in out.columns and col.kind == "int":
+            out[col.name] = out[col.name].astype("int64")
+        if col.name in out.columns and col.kind == "bool" and not out[col.name].isna().any():
+            out[col.name] = out[col.name].astype("bool")
+    return out
