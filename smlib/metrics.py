@@ -1,0 +1,911 @@
+"""ROI, CAC and funnel metrics per channel, team, period and unit, under any attribution model.
+
+The article behind the workbook asks that marketing and sales be judged by profitability, customer
+acquisition cost (CAC) and conversion ratios, with the credit for a sale shared between them. This
+module computes those figures from the five tables of the data contract (data/README.md) and from the
+credit tables of :mod:`smlib.attribution` (columns ``model, channel, conversions, value, share``).
+
+Every formula follows the sourced table in /work/shared/domain-notes.md, section 2; the source is
+cited in each function. Project-wide conventions:
+
+* **Cost** comes from the ``spend`` table only (media, tools and the loaded cost of people's time,
+  including the ``sales_people`` / ``marketing_overhead`` rows that no touch carries).
+  ``touchpoints.cost`` is a per-touch breakdown of the same money and is never added again.
+* **Customer**: a *new customer* is an account's first won opportunity (by ``closed_at``); later wins
+  of the same account are revenue but not new customers. **Revenue** is the booked revenue of all won
+  opportunities; **gross profit** is revenue × ``gross_margin`` per deal.
+* **Time**: a deal belongs to the month of its ``closed_at`` (funnel cohorts use ``lead_at``); cost to
+  its ``spend.period``. Spend in a month and customers won that month are compared as they are (no
+  lag model), which is the usual reporting convention; long sales cycles make monthly CAC noisy, so
+  quarters are offered too.
+* **Regime** (before vs after integration): a (unit, month) is ``integrated`` from the unit's
+  ``units.adoption_period`` on, ``separate`` before. This is descriptive, not causal: the causal
+  uplift is estimated in :mod:`smlib.causal` (report 02).
+* **Undefined figures** are NaN with a ``note`` saying why (no customers, no cost, no credit), never
+  an infinite value or an exception.
+
+Intervals: Wilson intervals for proportions (Wilson 1927, via statsmodels ``proportion_confint``);
+exact Poisson (Garwood) intervals for counts of customers; compound-Poisson normal intervals for sums
+of revenue and gross profit; percentile bootstrap for pipeline velocity; attribution-bootstrap bounds
+(:func:`smlib.attribution.bootstrap`) propagated to channel CAC/ROI where the credit table has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from smlib import config
+
+#: Funnel stages in order (SiriusDecisions Demand Waterfall, domain-notes §2).
+STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
+#: Channels whose cost is paid media (numerator of paid CAC; thematchbox glossary, domain-notes §2).
+PAID_CHANNELS: tuple[str, ...] = ("paid_search", "paid_social")
+#: Spend channels that no touch carries: counted in team and blended figures, never credited.
+OVERHEAD_CHANNELS: tuple[str, ...] = ("sales_people", "marketing_overhead")
+#: Grouping keys computed by :func:`add_dimensions` / understood by every ``by=`` argument.
+DIMENSIONS: tuple[str, ...] = ("period", "quarter", "year", "unit_id", "regime")
+
+_OPP_REQUIRED = ("opportunity_id", "account_id", "lead_at", "outcome", "revenue", "gross_margin")
+_STAGE_COLUMNS = {"lead": "lead_at", "mql": "mql_at", "sql": "sql_at",
+                  "opportunity": "opportunity_at"}
+_TIME_COLUMNS = ("lead_at", "mql_at", "sql_at", "opportunity_at", "closed_at")
+_BOOT_CHUNK = 50
+
+
+# --------------------------------------------------------------------------------------------
+# validation and small helpers
+# --------------------------------------------------------------------------------------------
+
+def _require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    """Raise a ValueError naming the table and every missing column."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table}: missing required column(s) {missing}; "
+                         f"found {list(df.columns)} (see data/README.md)")
+
+
+def _bad_rows(mask: pd.Series, df: pd.DataFrame, column: str) -> str:
+    """First offending rows (0-based index labels) and values, for error messages."""
+    idx = list(df.index[mask.to_numpy()][:5])
+    vals = list(df.loc[mask, column].head(5)) if column in df.columns else []
+    more = int(mask.sum()) - len(idx)
+    tail = f" (and {more} more)" if more > 0 else ""
+    return f"rows {idx}{tail} (0-based), got {vals}"
+
+
+def _to_utc(s: pd.Series, table: str, column: str) -> pd.Series:
+    """Parse timestamps to UTC; naive values are read as UTC (data contract)."""
+    try:
+        return pd.to_datetime(s, utc=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{table}: column {column!r} must hold timestamps: {exc}") from exc
+
+
+def _month(s: pd.Series) -> pd.Series:
+    """Month start (tz-naive Timestamp) of each timestamp or date."""
+    ts = pd.to_datetime(s, utc=True).dt.tz_localize(None)
+    return ts.dt.to_period("M").dt.to_timestamp()
+
+
+def _check_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
+    """Validate the columns the metrics use; return a copy with timestamps parsed to UTC."""
+    _require(opportunities, _OPP_REQUIRED, "opportunities")
+    opp = opportunities.copy()
+    for col in _TIME_COLUMNS:
+        if col in opp.columns:
+            opp[col] = _to_utc(opp[col], "opportunities", col)
+        else:
+            opp[col] = pd.Series(pd.NaT, index=opp.index, dtype="datetime64[ns, UTC]")
+    bad = ~opp["outcome"].isin(["won", "lost", "open"])
+    if bad.any():
+        raise ValueError("opportunities: column 'outcome': expected 'won', 'lost' or 'open', "
+                         + _bad_rows(bad, opp, "outcome"))
+    for col, lo, hi in (("revenue", 0.0, np.inf), ("gross_margin", 0.0, 1.0)):
+        num = pd.to_numeric(opp[col], errors="coerce")
+        bad = num.isna() | (num < lo) | (num > hi)
+        if bad.any():
+            raise ValueError(f"opportunities: column {col!r}: expected a number in [{lo}, {hi}], "
+                             + _bad_rows(bad, opp, col))
+        opp[col] = num.astype(float)
+    bad = opp["outcome"].isin(["won", "lost"]) & opp["closed_at"].isna()
+    if bad.any():
+        raise ValueError("opportunities: column 'closed_at': required when outcome is won or lost, "
+                         + _bad_rows(bad, opp, "closed_at"))
+    return opp
+
+
+def _check_spend(spend: pd.DataFrame) -> pd.DataFrame:
+    """Validate spend (period, channel, team, cost ≥ 0); return a copy with month-start periods."""
+    _require(spend, ("period", "channel", "team", "cost"), "spend")
+    sp = spend.copy()
+    cost = pd.to_numeric(sp["cost"], errors="coerce")
+    bad = cost.isna() | (cost < 0)
+    if bad.any():
+        raise ValueError("spend: column 'cost': expected a number >= 0, " + _bad_rows(bad, sp, "cost"))
+    sp["cost"] = cost.astype(float)
+    try:
+        sp["period"] = _month(sp["period"])
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"spend: column 'period' must hold dates (month starts): {exc}") from exc
+    return sp
+
+
+def _as_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion (Wilson 1927; statsmodels
+    ``proportion_confint(method="wilson")``). Entries with ``trials == 0`` give NaN."""
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    lo = np.full(np.broadcast(k, n).shape, np.nan)
+    hi = lo.copy()
+    ok = n > 0
+    if np.any(ok):
+        kb, nb = np.broadcast_to(k, lo.shape)[ok], np.broadcast_to(n, lo.shape)[ok]
+        lo[ok], hi[ok] = proportion_confint(kb, nb, alpha=1 - level, method="wilson")
+    return lo, hi
+
+
+def poisson_interval(count: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood 1936) interval for a Poisson mean given an observed ``count``:
+    ``[χ²(α/2; 2k)/2, χ²(1−α/2; 2k+2)/2]``, lower bound 0 when k = 0."""
+    k = np.asarray(count, dtype=float)
+    a = 1 - level
+    lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
+    hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+    return lo, hi
+
+
+def _safe_div(num: Any, den: Any) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=(den != 0) & np.isfinite(den))
+    return out
+
+
+def _join_notes(*notes: pd.Series) -> pd.Series:
+    """Join per-row note strings with '; ', skipping empty ones."""
+    frame = pd.concat(notes, axis=1)
+    return frame.apply(lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1)
+
+
+def _note(mask: Any, text: str, index: pd.Index) -> pd.Series:
+    return pd.Series(np.where(np.asarray(mask, dtype=bool), text, ""), index=index, dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# dimensions: period, quarter, unit, regime, source
+# --------------------------------------------------------------------------------------------
+
+def _regime(unit_id: pd.Series, period: pd.Series, units: pd.DataFrame) -> pd.Series:
+    """'integrated' from the unit's adoption period on, 'separate' before; NA without a unit."""
+    _require(units, ("unit_id", "adoption_period"), "units")
+    adopt = units.drop_duplicates("unit_id").set_index("unit_id")["adoption_period"]
+    adopt = pd.Series(_month(adopt).to_numpy(), index=adopt.index)
+    a = unit_id.map(adopt)
+    known = unit_id.isin(adopt.index)
+    out = np.where(a.notna() & (period >= a), "integrated", "separate")
+    return pd.Series(np.where(known, out, None), index=unit_id.index, dtype=object)
+
+
+def add_dimensions(frame: pd.DataFrame, *, date_col: str = "closed_at",
+                   accounts: pd.DataFrame | None = None,
+                   units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add the grouping columns ``period`` (month start of ``date_col``), ``quarter`` (e.g.
+    ``"2024Q1"``), ``year``, ``unit_id`` (through ``accounts`` when the frame has ``account_id``
+    but no ``unit_id``) and ``regime`` (``integrated`` / ``separate`` from ``units.adoption_period``;
+    needs a unit). Works for opportunities (``date_col`` = ``closed_at`` or ``lead_at``), spend
+    (``date_col="period"``) and journeys (``conversion_at``). Rows without a date get NaT/NA.
+    """
+    _require(frame, (date_col,), "frame")
+    out = frame.copy()
+    out["period"] = _month(out[date_col])
+    out["quarter"] = out["period"].dt.to_period("Q").astype(str).where(out["period"].notna())
+    out["year"] = out["period"].dt.year.astype("Int64")
+    if "unit_id" not in out.columns and accounts is not None:
+        _require(accounts, ("account_id", "unit_id"), "accounts")
+        _require(out, ("account_id",), "frame")
+        unit_of = accounts.drop_duplicates("account_id").set_index("account_id")["unit_id"]
+        out["unit_id"] = out["account_id"].map(unit_of)
+    if units is not None and "unit_id" in out.columns:
+        out["regime"] = _regime(out["unit_id"], out["period"], units)
+    return out
+
+
+def classify_source(opportunities: pd.DataFrame, touchpoints: pd.DataFrame,
+                    lookback_days: int = config.DEFAULT_LOOKBACK_DAYS) -> pd.Series:
+    """Journey type of each opportunity from the teams that touched its account.
+
+    Touches of the opportunity's account in the window ``[end − lookback_days, end]`` count, where
+    ``end`` is ``closed_at`` (or, for open opportunities, the latest touch in the data). This mirrors
+    :func:`smlib.journeys.build_journeys` for won deals (touches before the conversion within the
+    lookback). Result (indexed like ``opportunities``): ``marketing_only``, ``sales_only``, ``mixed``
+    or ``no_touches``. Marketing-sourced / influenced conventions: metadata.io and petavue
+    (domain-notes §2); ``opportunities.source_team`` is the lead-source alternative.
+    """
+    opp = _check_opportunities(opportunities)
+    _require(touchpoints, ("account_id", "timestamp", "team"), "touchpoints")
+    tp = touchpoints[["account_id", "timestamp", "team"]].copy()
+    tp["timestamp"] = _to_utc(tp["timestamp"], "touchpoints", "timestamp")
+    bad = ~tp["team"].isin(config.TEAMS)
+    if bad.any():
+        raise ValueError("touchpoints: column 'team': expected 'marketing' or 'sales', "
+                         + _bad_rows(bad, tp, "team"))
+    data_end = tp["timestamp"].max() if len(tp) else pd.Timestamp.now(tz="UTC")
+    keys = pd.DataFrame({"_row": np.arange(len(opp)), "account_id": opp["account_id"].to_numpy(),
+                         "_end": opp["closed_at"].fillna(data_end).to_numpy()})
+    m = keys.merge(tp, on="account_id", how="inner")
+    inside = (m["timestamp"] <= m["_end"]) & (
+        m["timestamp"] >= m["_end"] - pd.Timedelta(days=lookback_days))
+    m = m.loc[inside]
+    has_m = np.zeros(len(opp), bool)
+    has_s = np.zeros(len(opp), bool)
+    has_m[m.loc[m["team"] == "marketing", "_row"].to_numpy()] = True
+    has_s[m.loc[m["team"] == "sales", "_row"].to_numpy()] = True
+    kind = np.select([has_m & has_s, has_m, has_s], ["mixed", "marketing_only", "sales_only"],
+                     default="no_touches")
+    return pd.Series(kind, index=opportunities.index, name="source", dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# funnel
+# --------------------------------------------------------------------------------------------
+
+def _groups(df: pd.DataFrame, by: list[str]) -> Iterable[tuple[tuple, pd.DataFrame]]:
+    if not by:
+        yield (), df
+        return
+    _require(df, by, "frame (by=)")
+    for key, g in df.groupby(by, dropna=False, sort=True, observed=True):
+        yield (key if isinstance(key, tuple) else (key,)), g
+
+
+def stage_conversion(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
+    """Conversion rate of each funnel stage with a Wilson interval.
+
+    Rate = # records of the cohort that reached stage k+1 / # that entered stage k (altiorco RevOps
+    dictionary; b2blead.io; SiriusDecisions Demand Waterfall — domain-notes §2). A record reached a
+    stage when its timestamp is set (``won``: ``outcome == "won"``). Rows:
+
+    * ``lead → mql``: leads that can become MQL, i.e. not sales-sourced (``source_team != "sales"``
+      when that column exists; sales-sourced leads skip MQL by the data contract);
+    * ``mql → sql``: MQLs; ``lead → sql``: every lead (overall qualification, both sources);
+    * ``sql → opportunity``; ``opportunity → won`` (all opportunities, open ones count as not won
+      yet — :func:`win_rate` uses closed ones only); ``lead → won`` (lead-to-customer rate).
+
+    Group with ``by`` (e.g. ``"source_team"``, ``"source"`` from :func:`classify_source`, or the
+    columns of :func:`add_dimensions` with ``date_col="lead_at"`` for cohorts). Columns:
+    ``*by, from_stage, to_stage, n_from, n_to, rate, ci_low, ci_high, note``.
+    """
+    opp = _check_opportunities(opportunities)
+    by_ = _as_list(by)
+    reached = {s: opp[c].notna() for s, c in _STAGE_COLUMNS.items()}
+    reached["won"] = opp["outcome"].eq("won")
+    mql_eligible = (~opp["source_team"].eq("sales")) if "source_team" in opp else reached["lead"]
+    transitions = [
+        ("lead", "mql", mql_eligible), ("mql", "sql", reached["mql"]),
+        ("lead", "sql", reached["lead"]), ("sql", "opportunity", reached["sql"]),
+        ("opportunity", "won", reached["opportunity"]), ("lead", "won", reached["lead"]),
+    ]
+    flags = pd.DataFrame({f"_from_{i}": pop.to_numpy() for i, (_, _, pop) in enumerate(transitions)}
+                         | {f"_to_{i}": (pop & reached[t]).to_numpy()
+                            for i, (_, t, pop) in enumerate(transitions)}, index=opp.index)
+    work = pd.concat([opp[by_], flags], axis=1) if by_ else flags
+    rows = []
+    for key, g in _groups(work, by_):
+        for i, (f, t, _) in enumerate(transitions):
+            rows.append(dict(zip(by_, key)) | {"from_stage": f, "to_stage": t,
+                                                "n_from": int(g[f"_from_{i}"].sum()),
+                                                "n_to": int(g[f"_to_{i}"].sum())})
+    out = pd.DataFrame(rows, columns=[*by_, "from_stage", "to_stage", "n_from", "n_to"])
+    out["rate"] = _safe_div(out["n_to"], out["n_from"])
+    out["ci_low"], out["ci_high"] = wilson_interval(out["n_to"], out["n_from"], level)
+    empty = out["n_from"].eq(0)
+    out["note"] = np.where(empty, "no records entered the '" + out["from_stage"] + "' stage "
+                           "in this group, so the rate is undefined", "")
+    return out
+
+
+def win_rate(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
+             level: float = 0.95) -> pd.DataFrame:
+    """Win rate = closed-won / (closed-won + closed-lost), count-based, open deals excluded
+    (orm-tech and sightfull glossaries, domain-notes §2), with a Wilson interval.
+
+    Columns: ``*by, won, lost, open, win_rate, ci_low, ci_high, note``. A group with no closed deal
+    gives NaN with a note. (The value-based variant is not computed: the data contract books 0 revenue
+    on lost deals, so lost value is unknown.)
+    """
+    opp = _check_opportunities(opportunities)
+    by_ = _as_list(by)
+    work = opp[by_].copy() if by_ else pd.DataFrame(index=opp.index)
+    for o in ("won", "lost", "open"):
+        work[o] = opp["outcome"].eq(o).astype(int)
+    out = (work.groupby(by_, dropna=False, observed=True)[["won", "lost", "open"]].sum().reset_index()
+           if by_ else work[["won", "lost", "open"]].sum().to_frame().T.reset_index(drop=True))
+    closed = out["won"] + out["lost"]
+    out["win_rate"] = _safe_div(out["won"], closed)
+    out["ci_low"], out["ci_high"] = wilson_interval(out["won"], closed, level)
+    out["note"] = np.where(closed.eq(0), "no closed (won or lost) deal in this group", "")
+    return out
+
+
+def sales_cycle(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
+                start: str = "opportunity_at", level: float = 0.95) -> pd.DataFrame:
+    """Sales-cycle length in days, from ``start`` (default opportunity creation; ``sql_at`` or
+    ``lead_at`` also allowed) to ``closed_at``, on won deals only — the usual convention, which is
+    biased low because long deals are still open (rework.com, chartmogul; domain-notes §2).
+
+    Columns: ``*by, n, mean_days, median_days, std_error, ci_low, ci_high, note`` (t interval of the
+    mean). Won deals without a ``start`` timestamp are left out and counted in the note.
+    """
+    if start not in ("opportunity_at", "sql_at", "lead_at", "mql_at"):
+        raise ValueError(f"sales_cycle: start must be one of opportunity_at, sql_at, mql_at, "
+                         f"lead_at; got {start!r}")
+    opp = _check_opportunities(opportunities)
+    by_ = _as_list(by)
+    won = opp.loc[opp["outcome"].eq("won")]
+    days = (won["closed_at"] - won[start]).dt.total_seconds() / 86400.0
+    rows = []
+    keyframe = pd.concat([won[by_], days.rename("_days")], axis=1)
+    for key, g in _groups(keyframe, by_):
+        d = g["_days"].dropna().to_numpy()
+        missing = int(g["_days"].isna().sum())
+        n = len(d)
+        se = float(np.std(d, ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * se) if n > 1 else np.nan
+        mean = float(d.mean()) if n else np.nan
+        note = [] if n else ["no won deal in this group"]
+        if n == 1:
+            note.append("one won deal: no interval")
+        if missing:
+            note.append(f"{missing} won deal(s) without {start} left out")
+        rows.append(dict(zip(by_, key)) | {
+            "n": n, "mean_days": mean, "median_days": float(np.median(d)) if n else np.nan,
+            "std_error": se, "ci_low": mean - half, "ci_high": mean + half, "note": "; ".join(note)})
+    if not rows:  # no won deal at all and no groups
+        rows.append({"n": 0, "mean_days": np.nan, "median_days": np.nan, "std_error": np.nan,
+                     "ci_low": np.nan, "ci_high": np.nan, "note": "no won deal"})
+    return pd.DataFrame(rows)
+
+
+def pipeline_velocity(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
+                      start: str = "opportunity_at", n_boot: int = 200, seed: int = 0,
+                      level: float = 0.95) -> pd.DataFrame:
+    """Pipeline velocity = # qualified opportunities × average won deal × win rate / cycle days,
+    in revenue per day (theprimecalculator, ooligo; domain-notes §2).
+
+    Per group: ``n_opportunities`` = records with ``opportunity_at``; ``avg_deal`` = mean revenue of
+    their won deals; ``win_rate`` = won / (won + lost) among them; ``cycle_days`` = mean days from
+    ``start`` to ``closed_at`` of their won deals. Interval: percentile bootstrap resampling the
+    group's opportunities (``n_boot`` multinomial resamples, ``seed``). Columns: ``*by,
+    n_opportunities, avg_deal, win_rate, cycle_days, velocity, ci_low, ci_high, note``.
+    """
+    opp = _check_opportunities(opportunities)
+    if start not in _TIME_COLUMNS[:-1]:
+        raise ValueError(f"pipeline_velocity: start must be one of {_TIME_COLUMNS[:-1]}, got {start!r}")
+    by_ = _as_list(by)
+    opp = opp.loc[opp["opportunity_at"].notna()]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for key, g in _groups(opp, by_):
+        won = g["outcome"].eq("won").to_numpy(float)
+        lost = g["outcome"].eq("lost").to_numpy(float)
+        rev = g["revenue"].to_numpy(float) * won
+        days = ((g["closed_at"] - g[start]).dt.total_seconds() / 86400.0).to_numpy(float)
+        days = np.where(won > 0, np.nan_to_num(days, nan=0.0), 0.0)
+        stats_ = np.column_stack([np.ones_like(won), won, lost, rev, days])
+        point = _velocity(stats_.sum(axis=0)[None, :])[0]
+        n = len(g)
+        lo = hi = np.nan
+        if n > 0 and n_boot > 0 and np.isfinite(point[-1]):
+            boots = []
+            for b0 in range(0, n_boot, _BOOT_CHUNK):  # chunks keep the B × n count matrix small
+                w = rng.multinomial(n, np.full(n, 1.0 / n), size=min(_BOOT_CHUNK, n_boot - b0))
+                boots.append(_velocity(w @ stats_)[:, -1])
+            vb = np.concatenate(boots)
+            vb = vb[np.isfinite(vb)]
+            if len(vb):
+                lo, hi = np.quantile(vb, [(1 - level) / 2, (1 + level) / 2])
+        note = "" if np.isfinite(point[-1]) else (
+            "no opportunities in this group" if n == 0 else
+            "no won deal (or zero cycle length) in this group, so velocity is undefined")
+        rows.append(dict(zip(by_, key)) | {
+            "n_opportunities": n, "avg_deal": point[1], "win_rate": point[2],
+            "cycle_days": point[3], "velocity": point[4], "ci_low": lo, "ci_high": hi, "note": note})
+    if not rows:
+        rows.append({"n_opportunities": 0, "avg_deal": np.nan, "win_rate": np.nan,
+                     "cycle_days": np.nan, "velocity": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                     "note": "no opportunities"})
+    return pd.DataFrame(rows)
+
+
+def _velocity(sums: np.ndarray) -> np.ndarray:
+    """From column sums [n, won, lost, revenue_won, days_won] to [n, deal, wr, cycle, velocity]."""
+    n, won, lost, rev, days = sums.T
+    deal = _safe_div(rev, won)
+    wr = _safe_div(won, won + lost)
+    cycle = _safe_div(days, won)
+    vel = _safe_div(n * deal * wr, cycle)
+    return np.column_stack([n, deal, wr, cycle, vel])
+
+
+# --------------------------------------------------------------------------------------------
+# customers, revenue, blended and paid CAC
+# --------------------------------------------------------------------------------------------
+
+def won_deals(opportunities: pd.DataFrame) -> pd.DataFrame:
+    """Won opportunities with ``is_new_customer`` (the account's first won deal by ``closed_at``;
+    ties broken by ``opportunity_id``) and ``gross_profit`` = revenue × gross_margin."""
+    opp = _check_opportunities(opportunities)
+    won = opp.loc[opp["outcome"].eq("won")].sort_values(["closed_at", "opportunity_id"])
+    won = won.assign(is_new_customer=~won["account_id"].duplicated(),
+                     gross_profit=won["revenue"] * won["gross_margin"])
+    return won.sort_index()
+
+
+def _dims_check(by: list[str], allowed: Sequence[str], what: str) -> None:
+    bad = [b for b in by if b not in allowed]
+    if bad:
+        raise ValueError(f"{what}: cannot group by {bad}; allowed: {list(allowed)}")
+
+
+def _with_dims(frame: pd.DataFrame, by: list[str], date_col: str, table: str,
+               accounts: pd.DataFrame | None, units: pd.DataFrame | None) -> pd.DataFrame:
+    if ("unit_id" in by or "regime" in by) and "unit_id" not in frame.columns:
+        if table == "spend":
+            raise ValueError("spend: no 'unit_id' column, so cost per unit (or regime) cannot be "
+                             "computed; add unit_id to spend (data/README.md)")
+        if accounts is None:
+            raise ValueError(f"{table}: grouping by unit or regime needs a unit_id column "
+                             "(pass `accounts` to map account_id → unit_id)")
+    if "regime" in by and units is None:
+        raise ValueError(f"{table}: grouping by regime needs `units` (unit_id, adoption_period)")
+    return add_dimensions(frame, date_col=date_col, accounts=accounts, units=units)
+
+
+def blended_cac(opportunities: pd.DataFrame, spend: pd.DataFrame,
+                by: str | Sequence[str] | None = None, *, accounts: pd.DataFrame | None = None,
+                units: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Blended CAC and ROI of all marketing and sales cost, per group.
+
+    * ``cac`` = total S&M cost (media + people + tools + overhead, all of ``spend``) / new customers
+      (mv3marketing and thematchbox blended-CAC glossaries, domain-notes §2). Interval: cost over the
+      exact Poisson interval of the customer count (cost taken as known).
+    * ``roi`` = (gross profit of won deals − cost) / cost, on gross profit as recommended by
+      metrickittools' ROI guide (domain-notes §2); ``roas`` = revenue / cost (growthcalc). ROI
+      interval: compound-Poisson normal approximation, SE = √Σ gross_profit² / cost.
+
+    ``by`` ⊆ {period, quarter, year, unit_id, regime} (see :func:`add_dimensions`; deals by their
+    ``closed_at`` month, cost by ``spend.period``). Unit and regime need ``spend.unit_id`` and
+    ``accounts``; cost rows without a unit form their own group (unit NA) with a note. Columns:
+    ``*by, cost, new_customers, won_deals, revenue, gross_profit, cac, cac_ci_low, cac_ci_high, roi,
+    roi_ci_low, roi_ci_high, roas, note``.
+    """
+    by_ = _as_list(by)
+    _dims_check(by_, DIMENSIONS, "blended_cac")
+    won = _with_dims(won_deals(opportunities), by_, "closed_at", "opportunities", accounts, units)
+    sp = _with_dims(_check_spend(spend), by_, "period", "spend", None, units)
+    won = won.assign(gp2=won["gross_profit"] ** 2, new=won["is_new_customer"].astype(int), deals=1)
+    cols = ["new", "deals", "revenue", "gross_profit", "gp2"]
+    if by_:
+        w = won.groupby(by_, dropna=False, observed=True)[cols].sum()
+        c = sp.groupby(by_, dropna=False, observed=True)[["cost"]].sum()
+        out = c.join(w, how="outer").reset_index()
+    else:
+        out = pd.DataFrame([won[cols].sum().to_dict() | {"cost": sp["cost"].sum()}])
+    out[cols + ["cost"]] = out[cols + ["cost"]].fillna(0.0)
+    return _economics(out.rename(columns={"new": "new_customers", "deals": "won_deals"}),
+                      by_, "new_customers", level)
+
+
+def _economics(out: pd.DataFrame, by: list[str], customers: str, level: float) -> pd.DataFrame:
+    """CAC, ROI, ROAS and their notes from cost / customers / revenue / gross profit (+gp2)."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    out["cac"] = _safe_div(out["cost"], out[customers])
+    c_lo, c_hi = poisson_interval(out[customers].round(), level)
+    out["cac_ci_low"] = _safe_div(out["cost"], c_hi)
+    out["cac_ci_high"] = _safe_div(out["cost"], c_lo)
+    out["roi"] = _safe_div(out["gross_profit"] - out["cost"], out["cost"])
+    se = _safe_div(np.sqrt(out.pop("gp2")), out["cost"])
+    out["roi_ci_low"], out["roi_ci_high"] = out["roi"] - z * se, out["roi"] + z * se
+    out["roas"] = _safe_div(out["revenue"], out["cost"])
+    notes = [
+        _note(out[customers].eq(0), "no new customers in this group, so CAC is undefined", out.index),
+        _note(out["cost"].eq(0), "no cost recorded in this group, so CAC is 0 and ROI/ROAS are "
+              "undefined", out.index),
+    ]
+    for col in [b for b in by if b in ("unit_id", "regime")]:
+        notes.append(_note(out[col].isna(), f"rows without a {col} (cost or deals not assigned "
+                           "to a unit)", out.index))
+    out["note"] = _join_notes(*notes)
+    front = [*by, "cost", customers] + [c for c in ("won_deals",) if c in out.columns]
+    rest = ["revenue", "gross_profit", "cac", "cac_ci_low", "cac_ci_high", "roi", "roi_ci_low",
+            "roi_ci_high", "roas", "note"]
+    return out[front + rest]
+
+
+# --------------------------------------------------------------------------------------------
+# channel and team economics under attribution models
+# --------------------------------------------------------------------------------------------
+
+def channel_team_map(spend: pd.DataFrame | None = None,
+                     touchpoints: pd.DataFrame | None = None,
+                     extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Channel → team map: ``config`` channel lists, then ``touchpoints``/``spend`` (channel, team)
+    pairs, then ``extra`` (later sources win). A channel seen with two teams is an error."""
+    mapping = {c: "marketing" for c in config.MARKETING_CHANNELS}
+    mapping |= {c: "sales" for c in config.SALES_CHANNELS}
+    for name, df in (("touchpoints", touchpoints), ("spend", spend)):
+        if df is None:
+            continue
+        _require(df, ("channel", "team"), name)
+        pairs = df[["channel", "team"]].drop_duplicates()
+        dup = pairs["channel"].duplicated(keep=False)
+        if dup.any():
+            raise ValueError(f"{name}: channel(s) {sorted(pairs.loc[dup, 'channel'].unique())} "
+                             "appear with more than one team")
+        mapping |= dict(zip(pairs["channel"], pairs["team"]))
+    return mapping | dict(extra or {})
+
+
+def _credit_frame(credit: pd.DataFrame) -> pd.DataFrame:
+    """Normalise an attribution credit table: model column, CI column names, numeric checks."""
+    _require(credit, ("channel", "conversions", "value"), "credit")
+    cr = credit.copy()
+    if "model" not in cr.columns:
+        cr["model"] = "model"
+    cr = cr.rename(columns={"conversions_ci_low": "ci_low", "conversions_ci_high": "ci_high"})
+    for col in ("conversions", "value"):
+        num = pd.to_numeric(cr[col], errors="coerce")
+        bad = num.isna() | (num < -1e-9)
+        if bad.any():
+            raise ValueError(f"credit: column {col!r}: expected a number >= 0, "
+                             + _bad_rows(bad, cr, col))
+        cr[col] = num.clip(lower=0.0).astype(float)
+    dup = cr.duplicated(["model", "channel"] + [c for c in DIMENSIONS if c in cr.columns])
+    if dup.any():
+        raise ValueError("credit: duplicate (model, channel) rows: " + _bad_rows(dup, cr, "channel"))
+    return cr
+
+
+def _margin(opportunities: pd.DataFrame | None, gross_margin: float | None) -> float:
+    """Revenue-weighted gross margin of won deals, unless ``gross_margin`` is given."""
+    if gross_margin is not None:
+        if not 0.0 <= float(gross_margin) <= 1.0:
+            raise ValueError(f"gross_margin must be a fraction in [0, 1], got {gross_margin}")
+        return float(gross_margin)
+    if opportunities is None:
+        raise ValueError("pass `opportunities` (to weight gross margins by revenue) or a "
+                         "`gross_margin` fraction")
+    won = won_deals(opportunities)
+    rev = won["revenue"].sum()
+    if rev <= 0:
+        raise ValueError("opportunities: no won revenue, so the gross margin of credited revenue "
+                         "is unknown; pass `gross_margin`")
+    return float(won["gross_profit"].sum() / rev)
+
+
+def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
+                      opportunities: pd.DataFrame | None = None, *,
+                      gross_margin: float | None = None,
+                      channel_teams: Mapping[str, str] | None = None,
+                      by: str | Sequence[str] | None = None,
+                      units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CAC, ROI and ROAS per channel under each attribution model in ``credit``.
+
+    ``credit`` is the output of :func:`smlib.attribution.attribute` / ``compare`` (``model, channel,
+    conversions, value``; bootstrap columns ``ci_low, ci_high, value_ci_low, value_ci_high`` are
+    used when present). Per model and channel (every channel in ``spend`` or in ``credit``):
+
+    * ``cost`` = the channel's ``spend`` (overhead rows such as ``sales_people`` included as their own
+      channels, so channel costs add up to total cost for every model);
+    * ``conversions``/``revenue`` = credited conversions/value (they add up to the credited totals);
+    * ``gross_profit`` = revenue × the revenue-weighted gross margin of won deals;
+    * ``cac`` = cost / credited conversions (knowmba: cost per customer by channel, credit depends on
+      the attribution model; domain-notes §2) — credited conversions are won deals, not only new
+      customers, because attribution credits every won journey;
+    * ``roi`` = (gross profit − cost) / cost (metrickittools); ``roas`` = revenue / cost (growthcalc).
+
+    Undefined values are NaN with a note: no cost (ROI/ROAS undefined, CAC 0), no credit from this
+    model (CAC/ROI/ROAS not assessable under the model — e.g. first touch never credits late sales
+    touches), overhead channels (no touch carries them). Bootstrap bounds give ``cac_ci_*`` =
+    cost / conversion bounds and ``roi_ci_*`` from the value bounds (cost and margin taken as known).
+    ``by`` ⊆ {period, quarter, year, unit_id, regime}: then ``credit`` must carry the same columns
+    (e.g. from :func:`credit_by`) and spend is grouped alike (``regime`` needs ``units``).
+    """
+    by_ = _as_list(by)
+    _dims_check(by_, DIMENSIONS, "channel_economics")
+    cr = _credit_frame(credit)
+    _require(cr, by_, "credit")
+    sp = _check_spend(spend)
+    if by_:
+        sp = _with_dims(sp, by_, "period", "spend", None, units)
+        _require(sp, by_, "spend")
+    gm = _margin(opportunities, gross_margin)
+    teams = channel_team_map(spend=sp, extra=channel_teams)
+    cost = sp.groupby([*by_, "channel"], dropna=False, observed=True)["cost"].sum()
+    rows = []
+    for model, g in cr.groupby("model", sort=False):
+        c = g.set_index([*by_, "channel"]).drop(columns=["model", "team"], errors="ignore")
+        keys = cost.index.union(c.index)
+        m = pd.DataFrame(index=keys).join(cost).join(c).reset_index()
+        m.insert(0, "model", model)
+        rows.append(m)
+    out = pd.concat(rows, ignore_index=True)
+    out[["cost", "conversions", "value"]] = out[["cost", "conversions", "value"]].fillna(0.0)
+    unknown = ~out["channel"].isin(list(teams))
+    if unknown.any():
+        raise ValueError(f"credit: channel(s) {sorted(out.loc[unknown, 'channel'].unique())} have "
+                         "no team; pass channel_teams={channel: 'marketing'|'sales'}")
+    out.insert(len(by_) + 2, "team", out["channel"].map(teams))
+    out = out.rename(columns={"value": "revenue"})
+    out["gross_profit"] = out["revenue"] * gm
+    has_cost, has_credit = out["cost"] > 0, out["conversions"] > 0
+    overhead = out["channel"].isin(OVERHEAD_CHANNELS) & ~has_credit
+    assessable = has_cost & has_credit
+    out["cac"] = np.where(has_credit, _safe_div(out["cost"], out["conversions"]), np.nan)
+    out["roi"] = np.where(assessable, _safe_div(out["gross_profit"] - out["cost"], out["cost"]), np.nan)
+    out["roas"] = np.where(assessable, _safe_div(out["revenue"], out["cost"]), np.nan)
+    if {"ci_low", "ci_high"} <= set(out.columns):
+        out["cac_ci_low"] = np.where(has_credit, _safe_div(out["cost"], out["ci_high"]), np.nan)
+        out["cac_ci_high"] = np.where(has_credit, _safe_div(out["cost"], out["ci_low"]), np.nan)
+    if {"value_ci_low", "value_ci_high"} <= set(out.columns):
+        for end in ("low", "high"):
+            out[f"roi_ci_{end}"] = np.where(
+                assessable, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
+    out["note"] = _join_notes(
+        _note(overhead, "overhead: no touch carries this cost, so no model credits it; it counts "
+              "in team and blended figures", out.index),
+        _note(~has_cost & has_credit, "no cost recorded for this channel: CAC is 0 and ROI/ROAS "
+              "are undefined", out.index),
+        _note(has_cost & ~has_credit & ~overhead, "this attribution model credits no conversions "
+              "to the channel, so CAC/ROI/ROAS cannot be assessed under it", out.index),
+        _note(~has_cost & ~has_credit, "no cost and no credit", out.index),
+    )
+    out["gross_margin"] = gm
+    return out
+
+
+def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
+                   opportunities: pd.DataFrame | None = None, *,
+                   gross_margin: float | None = None,
+                   channel_teams: Mapping[str, str] | None = None,
+                   by: str | Sequence[str] | None = None,
+                   units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CAC, ROI and ROAS per team (marketing, sales) under each attribution model.
+
+    Team credit = sum of its channels' credit (channel → team from :func:`channel_team_map`); team
+    cost = all of the team's ``spend``, people and overhead included (blended-CAC convention, mv3
+    marketing; domain-notes §2). Formulas as in :func:`channel_economics`; credited revenue over the
+    teams adds up to the model's credited total. Intervals, when the credit has bootstrap bounds,
+    add the channels' bounds (conservative: credits of channels in one model are negatively
+    correlated, so the true team interval is narrower). Columns: ``model, *by, team, cost,
+    conversions, revenue, gross_profit, cac, roi, roas, [roi_ci_low, roi_ci_high, cac_ci_low,
+    cac_ci_high], note``.
+    """
+    ch = channel_economics(credit, spend, opportunities, gross_margin=gross_margin,
+                           channel_teams=channel_teams, by=by, units=units)
+    by_ = _as_list(by)
+    keys = ["model", *by_, "team"]
+    sums = ["cost", "conversions", "revenue", "gross_profit"]
+    extra = [c for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high") if c in ch.columns]
+    ch[extra] = ch[extra].fillna(0.0)
+    out = ch.groupby(keys, dropna=False, sort=False, observed=True)[sums + extra].sum().reset_index()
+    gm = float(ch["gross_margin"].iloc[0]) if len(ch) else np.nan
+    has_cost, has_credit = out["cost"] > 0, out["conversions"] > 0
+    out["cac"] = np.where(has_credit, _safe_div(out["cost"], out["conversions"]), np.nan)
+    ok = has_cost & has_credit
+    out["roi"] = np.where(ok, _safe_div(out["gross_profit"] - out["cost"], out["cost"]), np.nan)
+    out["roas"] = np.where(ok, _safe_div(out["revenue"], out["cost"]), np.nan)
+    if {"value_ci_low", "value_ci_high"} <= set(out.columns):
+        for end in ("low", "high"):
+            out[f"roi_ci_{end}"] = np.where(
+                ok, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
+    if {"ci_low", "ci_high"} <= set(out.columns):
+        out["cac_ci_low"] = np.where(has_credit, _safe_div(out["cost"], out["ci_high"]), np.nan)
+        out["cac_ci_high"] = np.where(has_credit, _safe_div(out["cost"], out["ci_low"]), np.nan)
+    out["note"] = _join_notes(
+        _note(~has_cost & has_credit, "no cost recorded for this team: ROI/ROAS undefined",
+              out.index),
+        _note(has_cost & ~has_credit, "this attribution model credits no conversions to the "
+              "team, so CAC/ROI/ROAS cannot be assessed under it", out.index),
+    )
+    return out
+
+
+def paid_cac(credit: pd.DataFrame, spend: pd.DataFrame,
+             paid_channels: Sequence[str] = PAID_CHANNELS, level: float = 0.95) -> pd.DataFrame:
+    """Paid CAC = paid media spend / new customers from paid channels (thematchbox, malartu;
+    domain-notes §2), where customers from paid channels = conversions the attribution model credits
+    to ``paid_channels``. Per model; interval from the exact Poisson interval of the credited count
+    (rounded). Columns: ``model, cost, conversions, cac, ci_low, ci_high, note``.
+    """
+    cr = _credit_frame(credit)
+    sp = _check_spend(spend)
+    cost = float(sp.loc[sp["channel"].isin(paid_channels), "cost"].sum())
+    conv = cr.loc[cr["channel"].isin(paid_channels)].groupby("model", sort=False)["conversions"].sum()
+    conv = conv.reindex(cr["model"].unique(), fill_value=0.0)
+    out = pd.DataFrame({"model": conv.index, "cost": cost, "conversions": conv.to_numpy()})
+    out["cac"] = _safe_div(out["cost"], out["conversions"])
+    lo, hi = poisson_interval(out["conversions"].round(), level)
+    out["ci_low"], out["ci_high"] = _safe_div(cost, hi), _safe_div(cost, lo)
+    out["note"] = _join_notes(
+        _note(out["conversions"].eq(0), "the model credits no conversions to paid channels",
+              out.index),
+        _note(np.full(len(out), cost == 0), "no paid media cost recorded", out.index))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# unit economics: LTV, LTV:CAC, payback
+# --------------------------------------------------------------------------------------------
+
+def monthly_arpa(opportunities: pd.DataFrame, contract_months: float = 12.0) -> float:
+    """Average revenue per account per month, assuming a won deal books ``contract_months`` months
+    of revenue (default: an annual contract): mean revenue of new customers' first deals /
+    contract_months. An assumption stated in the report, not a measured figure."""
+    if contract_months <= 0:
+        raise ValueError(f"contract_months must be > 0, got {contract_months}")
+    won = won_deals(opportunities)
+    first = won.loc[won["is_new_customer"], "revenue"]
+    if first.empty:
+        raise ValueError("opportunities: no won deal, so ARPA cannot be estimated")
+    return float(first.mean() / contract_months)
+
+
+def unit_economics(cac: Any, arpa: float, gross_margin: float, churn_rate: float) -> pd.DataFrame:
+    """LTV, LTV:CAC and CAC payback, per CAC value (all rates per month).
+
+    * LTV = ARPA × gross margin / churn rate (7busyboss; lean-case customer-lifetime metrics;
+      domain-notes §2);
+    * LTV:CAC, target ≥ 3 (David Skok, *SaaS Metrics 2.0*);
+    * payback months = CAC / (ARPA × gross margin), target < 12 (Skok: 5–12; metrickittools).
+
+    ``cac`` may be a scalar or array-like. Zero churn (infinite lifetime) or zero ARPA × margin
+    give NaN with a note. Columns: ``cac, ltv, ltv_to_cac, payback_months, note``.
+    """
+    for name, v, lo, hi in (("arpa", arpa, 0, np.inf), ("gross_margin", gross_margin, 0, 1),
+                            ("churn_rate", churn_rate, 0, 1)):
+        if not (np.isfinite(v) and lo <= v <= hi):
+            raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v}")
+    c = np.atleast_1d(np.asarray(cac, dtype=float))
+    ltv = arpa * gross_margin / churn_rate if churn_rate > 0 else np.nan
+    margin = arpa * gross_margin
+    out = pd.DataFrame({"cac": c, "ltv": ltv})
+    out["ltv_to_cac"] = _safe_div(np.full_like(c, ltv), c)
+    out["payback_months"] = _safe_div(c, np.full_like(c, margin))
+    out["note"] = _join_notes(
+        _note(np.full(len(c), churn_rate == 0), "zero churn: lifetime value is unbounded",
+              out.index),
+        _note(np.full(len(c), margin == 0), "zero monthly gross profit per account: payback "
+              "never happens", out.index),
+        _note(~np.isfinite(c), "CAC undefined", out.index))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# across models: pivot and grow/cut recommendations
+# --------------------------------------------------------------------------------------------
+
+def compare_models(table: pd.DataFrame, metric: str = "roi", index: str = "channel") -> pd.DataFrame:
+    """Wide view of one metric from :func:`channel_economics`/:func:`team_economics`: rows =
+    ``index`` (channel or team), columns = attribution models, so leadership sees how the budget
+    story changes with the model."""
+    _require(table, ("model", index, metric), "table")
+    return table.pivot_table(index=index, columns="model", values=metric, aggfunc="first",
+                             dropna=False, sort=False)
+
+
+def recommend_channels(channel_table: pd.DataFrame, model: str | None = None) -> pd.DataFrame:
+    """Grow / cut / review each channel from its ROI under every attribution model.
+
+    Rule (stated so leadership can check it): a channel is **grow** when its ROI is > 0 under every
+    model that can assess it, **cut** when < 0 under every such model, otherwise **review** (models
+    disagree); **not_assessed** when no model gives an ROI (no cost, overhead, no credit).
+    Confidence: **high** when the models agree and, under ``model`` (the chosen one), the ROI
+    interval (attribution bootstrap) excludes 0 on the same side; **medium** when they agree but the
+    interval is absent or crosses 0; **low** otherwise. Attribution ROI is correlational: it is
+    only as good as the model (see report 01 for accuracy against the simulator's truth).
+    Columns: ``channel, team, action, confidence, n_models, n_positive, n_negative, roi, roi_ci_low,
+    roi_ci_high, cost, reason``, ordered grow → review → cut → not_assessed, then by ROI.
+    """
+    _require(channel_table, ("model", "channel", "team", "roi", "cost"), "channel_table")
+    if channel_table.duplicated(["model", "channel"]).any():
+        raise ValueError("channel_table: several rows per (model, channel); pass an overall table "
+                         "(channel_economics without by=)")
+    models = list(channel_table["model"].unique())
+    if model is None:
+        model = models[0]
+    if model not in models:
+        raise ValueError(f"model {model!r} is not in the table; models: {models}")
+    rows = []
+    for ch, g in channel_table.groupby("channel", sort=False):
+        roi = g["roi"].dropna()
+        n_pos, n_neg = int((roi > 0).sum()), int((roi < 0).sum())
+        chosen = g.loc[g["model"].eq(model)]
+        r = float(chosen["roi"].iloc[0]) if len(chosen) else np.nan
+        lo = float(chosen["roi_ci_low"].iloc[0]) if "roi_ci_low" in g and len(chosen) else np.nan
+        hi = float(chosen["roi_ci_high"].iloc[0]) if "roi_ci_high" in g and len(chosen) else np.nan
+        if roi.empty:
+            action, conf = "not_assessed", "none"
+            reason = (g["note"].dropna().iloc[0] if "note" in g and g["note"].notna().any()
+                      else "no ROI under any model")
+        else:
+            action = "grow" if n_pos == len(roi) else "cut" if n_neg == len(roi) else "review"
+            sure = np.isfinite(lo) and np.isfinite(hi) and (
+                (action == "grow" and lo > 0) or (action == "cut" and hi < 0))
+            conf = "low" if action == "review" else "high" if sure else "medium"
+            reason = f"ROI > 0 under {n_pos} of {len(roi)} models, < 0 under {n_neg}"
+        rows.append({"channel": ch, "team": g["team"].iloc[0], "action": action,
+                     "confidence": conf, "n_models": len(roi), "n_positive": n_pos,
+                     "n_negative": n_neg, "roi": r, "roi_ci_low": lo, "roi_ci_high": hi,
+                     "cost": float(g["cost"].iloc[0]), "reason": reason})
+    out = pd.DataFrame(rows)
+    order = {"grow": 0, "review": 1, "cut": 2, "not_assessed": 3}
+    out["_o"] = out["action"].map(order)
+    out = out.sort_values(["_o", "roi"], ascending=[True, False], na_position="last")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# attribution by group (period, quarter, unit, regime)
+# --------------------------------------------------------------------------------------------
+
+def credit_by(journeys: Any, by: str | Sequence[str], models: Sequence[str] | None = None, *,
+              accounts: pd.DataFrame | None = None, units: pd.DataFrame | None = None,
+              **params: Any) -> pd.DataFrame:
+    """Run :func:`smlib.attribution.compare` separately per group of journeys.
+
+    ``journeys`` is a :class:`smlib.journeys.Journeys` (or its ``.journeys`` table). A journey
+    belongs to the month of its conversion (``conversion_at``; non-converting journeys: ``last_at``)
+    and to its account's unit. Each group's path table is rebuilt in the ChannelAttribution layout
+    (``path, total_conversions, total_conversion_value, total_null``); models that need touch
+    timestamps get the group's ``.touches``. Output: the long credit table with the ``by`` columns
+    added, ready for :func:`channel_economics` with the same ``by``.
+    """
+    from smlib.attribution import compare  # lazy: attribution is optional for the rest
+
+    by_ = _as_list(by)
+    _dims_check(by_, DIMENSIONS, "credit_by")
+    touches = getattr(journeys, "touches", None)
+    table = getattr(journeys, "journeys", journeys)
+    _require(table, ("journey_id", "account_id", "path", "converted", "conversion_value",
+                     "conversion_at", "last_at"), "journeys")
+    j = table.assign(_date=table["conversion_at"].where(table["converted"].astype(bool),
+                                                         table["last_at"]))
+    j = _with_dims(j, by_, "_date", "journeys", accounts, units)
+    out = []
+    for key, g in _groups(j, by_):
+        conv = g["converted"].astype(bool)
+        paths = (g.assign(total_conversions=conv.astype(float),
+                          total_conversion_value=g["conversion_value"].fillna(0.0).where(conv, 0.0),
+                          total_null=(~conv).astype(float))
+                 .groupby("path", sort=True)[["total_conversions", "total_conversion_value",
+                                              "total_null"]].sum().reset_index())
+        if paths["total_conversions"].sum() <= 0:
+            continue  # nothing to credit in this group; channel_economics shows cost with a note
+        t = None if touches is None else touches.loc[touches["journey_id"].isin(g["journey_id"])]
+        kw = dict(params)
+        if t is not None:
+            kw["journeys"] = t
+        res = compare(paths, models=models, **kw) if models is not None else compare(paths, **kw)
+        for col, val in zip(by_, key):
+            res[col] = val
+        out.append(res)
+    if not out:
+        raise ValueError("journeys: no group has a conversion, so there is nothing to credit")
+    return pd.concat(out, ignore_index=True)
