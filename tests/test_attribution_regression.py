@@ -1,0 +1,258 @@
+"""Data-driven attribution (logistic, incremental): hand-computed cases, known truth, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from sklearn.linear_model import LogisticRegression
+
+from smlib.attribution.regression import (
+    IncrementalAttribution,
+    LogisticAttribution,
+    _journey_folds,
+    incremental,
+    logistic,
+)
+
+COLS = ["path", "total_conversions", "total_conversion_value", "total_null"]
+
+
+def table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLS)
+
+
+# Three distinct channel sets and three parameters: the main-effect logistic model is saturated,
+# so (without penalty) p(path) equals the observed conversion rate of each path.
+SATURATED = table([
+    ("a", 10, 1000.0, 30),        # p = 0.25, mean value 100
+    ("b", 20, 4000.0, 20),        # p = 0.50, mean value 200
+    ("a > b", 36, 3600.0, 4),     # p = 0.90, mean value 100
+])
+UNPENALISED = 1e9
+
+
+def logistic_truth_paths(n: int = 20_000, seed: int = 0, order_effect: float = 2.0
+                         ) -> tuple[pd.DataFrame, pd.Series]:
+    """Journeys over channels a-d with a known logistic conversion model and its exact truth.
+
+    logit p = -3 + 0.5·a + 1.0·b + 0.2·c + 0·d + order_effect·1[a before b]; p(empty) = 0.
+    Truth: lost_c = Σ_journeys p(journey) − p(journey without c), normalised to shares.
+    """
+    rng = np.random.default_rng(seed)
+    channels = np.array(["a", "b", "c", "d"])
+    beta = np.array([0.5, 1.0, 0.2, 0.0])
+    length = rng.integers(1, 5, size=n)
+    codes = rng.choice(4, size=(n, 4), p=[0.3, 0.3, 0.2, 0.2])
+    pos = np.arange(4)[None, :]
+    valid = pos < length[:, None]
+    first = np.where(valid[:, :, None] & (codes[:, :, None] == np.arange(4)), pos[:, :, None], 99).min(1)
+    last = np.where(valid[:, :, None] & (codes[:, :, None] == np.arange(4)), pos[:, :, None], -1).max(1)
+
+    def prob(removed: int | None) -> np.ndarray:
+        f, l_ = first.copy(), last.copy()
+        if removed is not None:
+            f[:, removed], l_[:, removed] = 99, -1
+        exposed = l_ >= 0
+        eta = -3 + exposed @ beta + order_effect * (f[:, 0] < l_[:, 1])
+        return np.where(exposed.any(1), 1 / (1 + np.exp(-eta)), 0.0)
+
+    p = prob(None)
+    y = rng.random(n) < p
+    truth = pd.Series({ch: (p - prob(j)).sum() for j, ch in enumerate(channels)})
+    paths = [" > ".join(channels[codes[i, :length[i]]]) for i in range(n)]
+    df = pd.DataFrame({"path": paths, "total_conversions": y.astype(int),
+                       "total_conversion_value": 100.0 * y, "total_null": (~y).astype(int)})
+    return df.groupby("path", as_index=False).sum(), truth / truth.sum()
+
+
+@pytest.fixture(scope="module")
+def known() -> tuple[pd.DataFrame, pd.Series]:
+    return logistic_truth_paths()
+
+
+def tvd(credit: pd.DataFrame, truth: pd.Series) -> float:
+    share = credit.set_index("channel")["share"].reindex(truth.index, fill_value=0)
+    return 0.5 * float(np.abs(share - truth).sum())
+
+
+# ---------------------------------------------------------------------------- hand-computed
+def test_logistic_removal_matches_hand_computation() -> None:
+    # lost_a = 40·0.25 + 40·(0.90 − 0.50) = 26; lost_b = 40·0.50 + 40·(0.90 − 0.25) = 46;
+    # scaled to 66 conversions: a = 26/72·66, b = 46/72·66.
+    # value: lost_a = 40·100·0.25 + 40·100·0.40 = 2600; lost_b = 40·200·0.5 + 40·100·0.65 = 6600;
+    # scaled to 8600.
+    out = logistic(SATURATED, C=UNPENALISED).set_index("channel")
+    np.testing.assert_allclose(out["conversions"], [26 / 72 * 66, 46 / 72 * 66], rtol=1e-5)
+    np.testing.assert_allclose(out["value"], [2600 / 9200 * 8600, 6600 / 9200 * 8600], rtol=1e-5)
+    np.testing.assert_allclose(out["share"], [26 / 72, 46 / 72], rtol=1e-5)
+
+
+def test_logistic_shapley_matches_hand_computation() -> None:
+    # {a,b}: φ_a = ½[(0.25 − 0) + (0.90 − 0.50)] = 0.325, φ_b = ½[0.50 + (0.90 − 0.25)] = 0.575
+    # a = 40·0.25 + 40·0.325 = 23, b = 40·0.5 + 40·0.575 = 43 (sums to 66 by efficiency).
+    out = logistic(SATURATED, C=UNPENALISED, credit="shapley").set_index("channel")
+    np.testing.assert_allclose(out["conversions"], [23, 43], rtol=1e-5)
+    # value: a = 40·100·0.25 + 40·100·0.325 = 2300, b = 40·200·0.5 + 40·100·0.575 = 6300
+    np.testing.assert_allclose(out["value"], [2300 / 8600 * 8600, 6300 / 8600 * 8600], rtol=1e-5)
+
+
+def test_incremental_with_one_saturated_candidate_equals_hand_computation() -> None:
+    model = IncrementalAttribution(
+        candidates={"unpenalised": LogisticRegression(C=UNPENALISED, max_iter=5000, tol=1e-10)},
+        features=("exposure",), cv=2).fit(SATURATED)
+    credit = model.credit_.set_index("channel")
+    np.testing.assert_allclose(credit["conversions"], [26 / 72 * 66, 46 / 72 * 66], rtol=1e-5)
+    re = model.removal_effects_.set_index("channel")
+    np.testing.assert_allclose(re["conversions_lost"], [26, 46], rtol=1e-5)
+    np.testing.assert_allclose(re["removal_effect"], [26 / 66, 46 / 66], rtol=1e-5)
+    assert model.best_candidate_ == "unpenalised"
+
+
+def test_coefficient_standard_errors_match_statsmodels() -> None:
+    paths, _ = logistic_truth_paths(n=5_000, seed=3)
+    fit = LogisticAttribution(C=UNPENALISED).fit(paths)
+    X = np.column_stack([paths["path"].str.contains(c).astype(float) for c in "abcd"])
+    Xw = sm.add_constant(np.vstack([X, X]))
+    y = np.r_[np.ones(len(X)), np.zeros(len(X))]
+    w = np.r_[paths["total_conversions"], paths["total_null"]].astype(float)
+    keep = w > 0
+    ref = sm.GLM(y[keep], Xw[keep], family=sm.families.Binomial(), freq_weights=w[keep]).fit()
+    np.testing.assert_allclose(fit.coef_table_["coef"], ref.params, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fit.coef_table_["std_error"], ref.bse, rtol=1e-3)
+
+
+# ---------------------------------------------------------------------------- known truth
+def test_incremental_recovers_known_logistic_truth(known) -> None:
+    paths, truth = known
+    model = IncrementalAttribution().fit(paths)
+    assert tvd(model.credit_, truth) < 0.02
+    # the main-effect model cannot express the order interaction and does worse
+    assert tvd(model.credit_, truth) < tvd(logistic(paths), truth)
+    assert set(model.cv_results_["candidate"]) == {
+        "logit_C=0.01", "logit_C=0.1", "logit_C=1", "logit_C=10", "hist_gradient_boosting"}
+    assert model.cv_results_["mean_log_loss"].is_monotonic_increasing
+    assert model.best_candidate_ == model.cv_results_["candidate"].iloc[0]
+
+
+def test_incremental_prefers_boosting_when_effects_are_not_logistic_additive() -> None:
+    # "Either a or b but not both" (XOR) cannot be written as an additive logit in exposure;
+    # trees can. With exposure features only, cross-validation must pick the boosting model.
+    rng = np.random.default_rng(1)
+    rows = []
+    for path, p in (("a", 0.6), ("b", 0.6), ("a > b", 0.02), ("b > a", 0.02), ("c", 0.1),
+                    ("a > c", 0.6), ("b > c", 0.6), ("a > b > c", 0.02)):
+        conv = rng.binomial(400, p)
+        rows.append((path, conv, conv * 10.0, 400 - conv))
+    model = IncrementalAttribution(features=("exposure",), cv=3).fit(table(rows))
+    assert model.best_candidate_ == "hist_gradient_boosting"
+    losses = model.cv_results_.set_index("candidate")["mean_log_loss"]
+    assert losses["hist_gradient_boosting"] < 0.9 * losses.drop("hist_gradient_boosting").min()
+
+
+# ---------------------------------------------------------------------------- invariances
+def test_credits_sum_to_totals(known) -> None:
+    paths, _ = known
+    for out in (logistic(paths), logistic(paths, credit="shapley"),
+                incremental(paths, candidates=["logit_C=1"])):
+        assert list(out.columns) == ["channel", "conversions", "value", "share"]
+        assert out["conversions"].sum() == pytest.approx(paths["total_conversions"].sum(), rel=1e-12)
+        assert out["value"].sum() == pytest.approx(paths["total_conversion_value"].sum(), rel=1e-12)
+        assert out["share"].sum() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_row_order_and_split_rows_do_not_change_results(known) -> None:
+    paths, _ = known
+    shuffled = paths.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    # split every row into two rows with the same path (conversions and nulls divided)
+    half = shuffled.copy()
+    half[["total_conversions", "total_null"]] = shuffled[["total_conversions", "total_null"]] // 2
+    half["total_conversion_value"] = half["total_conversions"] * 100.0
+    rest = shuffled.copy()
+    rest[["total_conversions", "total_null"]] -= half[["total_conversions", "total_null"]]
+    rest["total_conversion_value"] -= half["total_conversion_value"]
+    split = pd.concat([rest, half], ignore_index=True).sample(frac=1.0, random_state=3)
+    for fn, kw in ((logistic, {}), (incremental, {"candidates": ["logit_C=1", "hist_gradient_boosting"]})):
+        base = fn(paths, **kw)
+        pd.testing.assert_frame_equal(fn(shuffled, **kw), base)
+        pd.testing.assert_frame_equal(fn(split, **kw), base)
+
+
+def test_expected_conversions_and_team_removal(known) -> None:
+    paths, _ = known
+    model = IncrementalAttribution(candidates=["logit_C=1"]).fit(paths)
+    conv, value = model.expected_conversions()
+    # a logistic model with an unpenalised intercept reproduces the observed total
+    assert conv == pytest.approx(paths["total_conversions"].sum(), rel=1e-3)
+    assert value == pytest.approx(paths["total_conversion_value"].sum(), rel=1e-3)
+    assert model.expected_conversions(["a", "b", "c", "d"]) == (0.0, 0.0)
+    without_a, _ = model.expected_conversions(["a"])
+    lost_a = model.removal_effects_.set_index("channel").loc["a", "conversions_lost"]
+    assert conv - without_a == pytest.approx(lost_a, rel=1e-9)
+    with pytest.raises(ValueError, match="unknown channel"):
+        model.expected_conversions(["zzz"])
+
+
+def test_journey_folds_partition_the_counts() -> None:
+    counts = np.array([0.0, 1.0, 7.0, 1000.0, 2.5])
+    folds = _journey_folds(counts, 3, np.random.default_rng(0))
+    np.testing.assert_allclose(folds.sum(axis=0), counts)
+    assert (folds >= 0).all()
+    assert folds[:, 3].min() > 250  # roughly a third of 1000 journeys in each fold
+
+
+# ---------------------------------------------------------------------------- edge cases
+def test_single_channel_gets_all_credit() -> None:
+    paths = table([("email", 3, 30.0, 10), ("email > email", 5, 80.0, 2)])
+    for out in (logistic(paths), incremental(paths, cv=2)):
+        assert out["channel"].tolist() == ["email"]
+        assert out["conversions"].iloc[0] == pytest.approx(8)
+        assert out["value"].iloc[0] == pytest.approx(110)
+
+
+def test_harmful_channel_is_clipped_or_kept() -> None:
+    paths = table([("a", 50, 500.0, 50), ("a > d", 25, 250.0, 75), ("d", 5, 50.0, 95)])
+    clipped = logistic(paths, C=UNPENALISED).set_index("channel")
+    assert clipped.loc["d", "conversions"] < clipped.loc["a", "conversions"]
+    # saturated: p(a) = 0.5, p(a > d) = 0.25, p(d) = 0.05
+    # lost_d = 100·(0.25 − 0.5) + 100·0.05 = −20; lost_a = 100·0.5 + 100·(0.25 − 0.05) = 70
+    assert clipped.loc["d", "conversions"] == 0
+    assert clipped.loc["a", "conversions"] == pytest.approx(80)
+    kept = logistic(paths, C=UNPENALISED, negative="keep").set_index("channel")
+    np.testing.assert_allclose(kept["conversions"], [70 / 50 * 80, -20 / 50 * 80], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [logistic, incremental])
+@pytest.mark.parametrize(("bad", "message"), [
+    (table([("", 1, 1.0, 1), ("a", 1, 1.0, 1)]), "column 'path', rows 0"),
+    (table([("a", 1, 1.0, 1), ("a >  > b", 1, 1.0, 1)]), "no empty channel name"),
+    (table([("a", -1, 1.0, 1), ("b", 1, 1.0, 1)]), "column 'total_conversions', rows 0"),
+    (table([("a", 1, 1.0, -2), ("b", 1, 1.0, 1)]), "column 'total_null'"),
+    (table([("a", 1, float("nan"), 2), ("b", 1, 1.0, 1)]), "column 'total_conversion_value'"),
+    (table([("a", 0, 0.0, 5), ("b", 0, 0.0, 3)]), "total_conversions is 0"),
+    (table([("a", 4, 4.0, 0), ("b", 3, 3.0, 0)]), "total_null is 0"),
+    (pd.DataFrame({"path": ["a"], "total_conversions": [1]}), "missing required column"),
+    (table([]), "empty"),
+])
+def test_bad_input_raises_clear_error(fn, bad: pd.DataFrame, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        fn(bad)
+
+
+def test_bad_parameters_raise() -> None:
+    with pytest.raises(ValueError, match="credit must be"):
+        logistic(SATURATED, credit="banzhaf")
+    with pytest.raises(ValueError, match="unknown candidate"):
+        incremental(SATURATED, candidates=["random_forest"])
+    with pytest.raises(ValueError, match="features must be"):
+        incremental(SATURATED, features=("colour",))
+    with pytest.raises(ValueError, match="cv must be"):
+        incremental(SATURATED, cv=1)
+    with pytest.raises(ValueError, match="negative must be"):
+        logistic(SATURATED, negative="drop")
+    many = table([(" > ".join(f"c{i}" for i in range(17)), 5, 5.0, 5), ("c0", 1, 1.0, 9)])
+    with pytest.raises(ValueError, match="at most 16 channels"):
+        logistic(many, credit="shapley")
+    with pytest.raises(ValueError, match="not fitted"):
+        IncrementalAttribution().expected_conversions()
