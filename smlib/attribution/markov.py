@@ -1,0 +1,293 @@
+"""Markov-chain attribution with removal effects, computed exactly on the absorbing chain.
+
+Model (Anderl, Becker, von Wangenheim & Schumann 2016, "Mapping the customer journey: lessons
+learned from graph-based online attribution modeling", IJRM 33(3); implemented by the R/Python
+package ChannelAttribution, Altomare & Loris):
+
+* States: ``(start)``, the transient states, ``(conversion)`` and ``(null)``. At order 1 a
+  transient state is a channel. At order ``k`` it is a window of ``k`` consecutive channels of
+  the path (``c_i … c_{i+k-1}``, ``i = 0 … L−k``); a path shorter than ``k`` is one state made of
+  all its channels. This is ChannelAttribution's construction, so both tools build the same chain.
+  Only observed states are created (sparse), never the full ``C^k`` space.
+* Repeats: with ``collapse_repeats=True`` (default, as ChannelAttribution) consecutive identical
+  states are merged — at order 1, ``a > a > b`` becomes ``a > b``. With ``False`` they are kept
+  as self-loops.
+* Transition probabilities are maximum-likelihood estimates from path counts: each of a row's
+  ``n = conversions + nulls`` journeys walks start → its states → (conversion) for the converting
+  ones, → (null) for the others; ``P(s → t) = count(s → t) / count(s → ·)``.
+* ``P(conversion) = s₀ᵀ (I − Q)⁻¹ r`` with ``Q`` the transient-to-transient block, ``s₀`` the
+  start distribution and ``r`` the one-step conversion probabilities (absorbing-chain fundamental
+  matrix; Kemeny & Snell 1960). Solved exactly (dense ``numpy.linalg.solve`` for small chains,
+  ``scipy.sparse.linalg.splu`` otherwise) — no random walk.
+* Removal of channel ``c``: every transition into a state containing ``c`` is redirected to
+  (null), as in ChannelAttribution. Equivalently the chain is restricted to the states without
+  ``c``. Removal effect ``RE_c = 1 − P(conversion | c removed) / P(conversion)``; credited
+  conversions ``= RE_c / Σ_d RE_d × total conversions``.
+* Value: the expected conversion value ``E[V] = s₀ᵀ (I − Q)⁻¹ r_v`` with value-weighted transitions
+  into conversion, ``r_v(s) = (conversion value of journeys converting from s) / count(s → ·)``.
+  This is the exact counterpart of ChannelAttribution, which draws each simulated conversion's
+  value from the observed values of conversions leaving the same last state. ``RE^v_c = 1 −
+  E[V | c removed] / E[V]``; credited value ``= RE^v_c / Σ RE^v × total value``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from smlib.attribution.paths import ParsedPaths, parse_paths
+from smlib.attribution.rules import credit_frame
+
+__all__ = ["MarkovModel", "markov", "MarkovChain"]
+
+#: Chains with at most this many transient states are solved densely.
+DENSE_MAX_STATES = 400
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovChain:
+    """The chain structure of a set of paths, independent of the counts.
+
+    Attributes:
+        order, collapse_repeats: as in :class:`MarkovModel`.
+        channels: channel names.
+        state_labels: label of each transient state (channels joined by " > ").
+        members: bool (n_states × n_channels), state contains channel.
+        incidence: sparse (n_rows × n_transitions) — how many times each row's path makes each
+            internal transition (start→state or state→state).
+        trans_from, trans_to: from/to state of every transition (``from == n_states`` is start).
+        last_state: the last state of every row (where conversion/null transitions leave from).
+    """
+
+    order: int
+    collapse_repeats: bool
+    channels: tuple[str, ...]
+    state_labels: tuple[str, ...]
+    members: np.ndarray
+    incidence: sp.csr_matrix
+    trans_from: np.ndarray
+    trans_to: np.ndarray
+    last_state: np.ndarray
+
+    @property
+    def n_states(self) -> int:
+        """Number of transient states."""
+        return len(self.state_labels)
+
+    @classmethod
+    def build(cls, parsed: ParsedPaths, order: int = 1, collapse_repeats: bool = True) -> "MarkovChain":
+        """Encode every row's state sequence and the row → transition incidence (vectorised)."""
+        n_ch = parsed.n_channels
+        base = n_ch + 1
+        if order * np.log2(base) >= 62:
+            raise ValueError(f"markov: order {order} with {n_ch} channels exceeds the 62-bit state "
+                             "code; use a lower order")
+        idx = parsed.indices.astype(np.int64)
+        nnz = len(idx)
+        lengths = parsed.lengths
+        row_end = np.repeat(parsed.indptr[1:], lengths)
+        pos = parsed.position
+        t = np.arange(nnz)
+        # state code of the window starting at each touch: Σ_j (c_{t+j} + 1) · base^j
+        code = np.zeros(nnz, dtype=np.int64)
+        for j in range(order):
+            ok = t + j < row_end
+            shifted = np.zeros(nnz, dtype=np.int64)
+            shifted[ok] = idx[t[ok] + j] + 1
+            code += shifted * base ** j
+        keep = pos <= np.maximum(np.repeat(lengths, lengths) - order, 0)
+        row = parsed.row_of_touch[keep]
+        code = code[keep]
+        if collapse_repeats:
+            same = np.r_[False, (code[1:] == code[:-1]) & (row[1:] == row[:-1])]
+            row, code = row[~same], code[~same]
+        uniq, sid = np.unique(code, return_inverse=True)
+        n_states = len(uniq)
+        digits = (uniq[:, None] // base ** np.arange(order)[None, :]) % base  # 0 = padding
+        members = np.zeros((n_states, n_ch), dtype=bool)
+        for j in range(order):
+            has = digits[:, j] > 0
+            members[np.flatnonzero(has), digits[has, j] - 1] = True
+        names = np.asarray(parsed.channels, dtype=object)
+        labels = tuple(" > ".join(names[d[d > 0] - 1]) for d in digits)
+
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        last = np.r_[starts[1:] - 1, len(row) - 1]
+        first_of_row = np.zeros(len(row), dtype=bool)
+        first_of_row[starts] = True
+        # internal transitions: start → first state, then consecutive states of the same row
+        frm = np.where(first_of_row, n_states, np.r_[0, sid[:-1]])
+        key = frm * n_states + sid
+        ukey, tid = np.unique(key, return_inverse=True)
+        incidence = sp.csr_matrix((np.ones(len(row)), (row, tid)), shape=(parsed.n_rows, len(ukey)))
+        incidence.sum_duplicates()
+        last_state = np.empty(parsed.n_rows, dtype=np.int64)
+        last_state[row[last]] = sid[last]
+        return cls(order, collapse_repeats, parsed.channels, labels, members, incidence,
+                   (ukey // n_states).astype(np.int64), (ukey % n_states).astype(np.int64), last_state)
+
+    def probabilities(self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Transition probabilities for per-row counts, for one count vector or a batch.
+
+        ``conversions``, ``nulls``, ``value``: (n_rows,) or (B, n_rows). Returns
+        ``(q, s0, r, r_v, r_null)`` with a leading batch axis: probability of each internal
+        transition (``q`` aligned with ``trans_from/trans_to``, 0 for start transitions, which
+        give the start distribution ``s0`` over states instead), and per state the one-step
+        conversion probability ``r``, value ``r_v`` and null probability ``r_null``.
+        Transition counts are linear in the row counts: one sparse product serves the batch.
+        """
+        conv, nul, val = (np.atleast_2d(np.asarray(a, dtype=float)) for a in (conversions, nulls, value))
+        n = self.n_states
+        counts = np.asarray((self.incidence.T @ (conv + nul).T).T)          # (B, E)
+        last = sp.csr_matrix((np.ones(len(self.last_state)), (np.arange(len(self.last_state)),
+                                                               self.last_state)), shape=(conv.shape[1], n))
+        conv_out = np.asarray((last.T @ conv.T).T)
+        null_out = np.asarray((last.T @ nul.T).T)
+        value_out = np.asarray((last.T @ val.T).T)
+        from_start = self.trans_from == n
+        inner_from = sp.csr_matrix((np.ones(int((~from_start).sum())),
+                                    (np.flatnonzero(~from_start), self.trans_from[~from_start])),
+                                   shape=(len(self.trans_from), n))
+        out = np.asarray(counts @ inner_from) + conv_out + null_out
+        safe = np.where(out > 0, out, 1.0)
+        q = np.where(from_start, 0.0, counts / np.concatenate([safe, np.ones((len(safe), 1))], axis=1)[:, self.trans_from])
+        start_to = sp.csr_matrix((np.ones(int(from_start.sum())),
+                                  (np.flatnonzero(from_start), self.trans_to[from_start])),
+                                 shape=(len(self.trans_from), n))
+        s0 = np.asarray(counts @ start_to)
+        tot = s0.sum(axis=1, keepdims=True)
+        s0 = s0 / np.where(tot > 0, tot, 1.0)
+        return q, s0, conv_out / safe, value_out / safe, null_out / safe
+
+    def solve(self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Conversion probability and expected value per journey, full and with each channel removed.
+
+        Accepts one count vector or a batch (B, n_rows); returns ``(P, P_removed, V, V_removed)``
+        shaped (B,), (B, n_channels), (B,), (B, n_channels). Small chains are solved densely and
+        batched (``numpy.linalg.solve``); larger ones with a sparse LU per count vector.
+        """
+        q, s0, r, rv, _ = self.probabilities(conversions, nulls, value)
+        n, n_ch, batch = self.n_states, len(self.channels), len(q)
+        inner = self.trans_from < n
+        rows, cols = self.trans_from[inner], self.trans_to[inner]
+        rhs = np.stack([r, rv], axis=-1)                                       # (B, n, 2)
+        keeps = [np.ones(n, dtype=bool)] + [~self.members[:, c] for c in range(n_ch)]
+        res = np.zeros((batch, n_ch + 1, 2))
+        if n <= DENSE_MAX_STATES:
+            m = np.broadcast_to(np.eye(n), (batch, n, n)).copy()
+            m[:, rows, cols] -= q[:, inner]  # (from, to) pairs are unique
+            for j, keep in enumerate(keeps):
+                if keep.any():
+                    mk = m[:, keep][:, :, keep]
+                    x = np.linalg.solve(np.swapaxes(mk, 1, 2), s0[:, keep][..., None])[..., 0]
+                    res[:, j] = np.einsum("bs,bsk->bk", x, rhs[:, keep])
+        else:
+            for b in range(batch):
+                m = (sp.identity(n, format="csr")
+                     - sp.csr_matrix((q[b, inner], (rows, cols)), shape=(n, n))).T.tocsc()
+                for j, keep in enumerate(keeps):
+                    if keep.any():
+                        x = spla.splu(m[keep][:, keep].tocsc()).solve(s0[b, keep])
+                        res[b, j] = x @ rhs[b, keep]
+        return res[:, 0, 0], res[:, 1:, 0], res[:, 0, 1], res[:, 1:, 1]
+
+    def transition_matrix(self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
+                          ) -> sp.csr_matrix:
+        """Full stochastic matrix over ``[(start), states…, (conversion), (null)]``.
+
+        Rows of the absorbing states carry a self-loop of probability 1.
+        """
+        q, s0, r, _, null_p = (a[0] for a in self.probabilities(conversions, nulls, value))
+        n = self.n_states
+        inner = self.trans_from < n
+        states = np.arange(n)
+        rows = np.r_[np.zeros(n, dtype=np.int64), self.trans_from[inner] + 1, states + 1, states + 1, n + 1, n + 2]
+        cols = np.r_[states + 1, self.trans_to[inner] + 1, np.full(n, n + 1), np.full(n, n + 2), n + 1, n + 2]
+        vals = np.r_[s0, q[inner], r, null_p, 1.0, 1.0]
+        mat = sp.csr_matrix((vals, (rows, cols)), shape=(n + 3, n + 3))
+        mat.eliminate_zeros()
+        return mat
+
+
+def _credit(total: float, removal: np.ndarray) -> np.ndarray:
+    s = removal.sum()
+    return removal / s * total if s > 0 else np.zeros_like(removal)
+
+
+def _removal(base: float, removed: np.ndarray) -> np.ndarray:
+    # clip round-off: removing a channel can never raise the conversion probability
+    return np.clip(1.0 - removed / base, 0.0, 1.0) if base > 0 else np.zeros_like(removed)
+
+
+class MarkovModel:
+    """Exact k-th order Markov attribution (scikit-learn style).
+
+    Args:
+        order: chain order ``k ≥ 1`` (states are windows of ``k`` channels, see module docstring).
+        collapse_repeats: merge consecutive identical states (ChannelAttribution's behaviour).
+        sep: path separator (default ``" > "`` with detection).
+
+    Fitted attributes:
+        chain_: the :class:`MarkovChain` structure.
+        states_: labels ``["(start)", states…, "(conversion)", "(null)"]``.
+        transition_matrix_: scipy.sparse CSR stochastic matrix over ``states_``.
+        conversion_probability_: ``P(conversion)`` per journey; ``expected_value_`` likewise.
+        removal_effects_: DataFrame ``channel, removal_effect, removal_effect_value,
+            conversion_probability_removed``.
+        credit_: the standard frame ``channel, conversions, value, share``.
+    """
+
+    def __init__(self, order: int = 1, collapse_repeats: bool = True, sep: str | None = None) -> None:
+        self.order = order
+        self.collapse_repeats = collapse_repeats
+        self.sep = sep
+
+    def fit(self, paths: Any) -> "MarkovModel":
+        """Build the chain from a path table / touches table and compute removal effects."""
+        if not isinstance(self.order, (int, np.integer)) or isinstance(self.order, bool) or self.order < 1:
+            raise ValueError(f"markov: order must be an integer ≥ 1, got {self.order!r}")
+        parsed = parse_paths(paths, sep=self.sep)
+        parsed.require_conversions("markov")
+        chain = MarkovChain.build(parsed, int(self.order), bool(self.collapse_repeats))
+        p, p_rm, v, v_rm = (a[0] for a in chain.solve(parsed.conversions, parsed.nulls, parsed.value))
+        p, v = float(p), float(v)
+        re, re_v = _removal(p, p_rm), _removal(v, v_rm)
+        self.chain_ = chain
+        self.states_ = ["(start)", *chain.state_labels, "(conversion)", "(null)"]
+        self.transition_matrix_ = chain.transition_matrix(parsed.conversions, parsed.nulls, parsed.value)
+        self.conversion_probability_ = p
+        self.expected_value_ = v
+        self.removal_effects_ = pd.DataFrame({
+            "channel": pd.Series(parsed.channels, dtype=object), "removal_effect": re,
+            "removal_effect_value": re_v, "conversion_probability_removed": p_rm})
+        self.credit_ = credit_frame(parsed.channels, _credit(parsed.total_conversions, re),
+                                    _credit(parsed.total_value, re_v))
+        return self
+
+    def transition_table(self) -> pd.DataFrame:
+        """Long table ``from, to, probability`` of every non-zero transition (absorbing loops
+        excluded), like ChannelAttribution's ``transition_matrix`` output."""
+        m = self.transition_matrix_.tocoo()
+        keep = m.row < len(self.states_) - 2
+        labels = np.asarray(self.states_, dtype=object)
+        out = pd.DataFrame({"from": labels[m.row[keep]], "to": labels[m.col[keep]],
+                            "probability": m.data[keep]})
+        return out.sort_values(["from", "to"], ignore_index=True)
+
+
+def markov(paths: Any, order: int = 1, collapse_repeats: bool = True, sep: str | None = None) -> pd.DataFrame:
+    """Markov removal-effect attribution (exact absorbing chain), standard output frame.
+
+    ``credited conversions_c = RE_c / Σ RE × total conversions`` with
+    ``RE_c = 1 − P(conversion | c removed) / P(conversion)``; value likewise with the removal effect
+    on expected conversion value. See the module docstring for states, order and repeats; use
+    :class:`MarkovModel` for removal effects and the transition matrix.
+    """
+    return MarkovModel(order=order, collapse_repeats=collapse_repeats, sep=sep).fit(paths).credit_

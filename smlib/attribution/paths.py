@@ -1,0 +1,394 @@
+"""Validate, aggregate and encode journey data once, for every attribution model.
+
+Two input layouts are accepted and turned into the same :class:`ParsedPaths` encoding:
+
+* the **path table** (ChannelAttribution layout, one row per distinct path): ``path`` (channels
+  joined by ``" > "``), ``total_conversions``, and optionally ``total_conversion_value`` and
+  ``total_null`` (both 0 when absent). Rows with the same path are summed, so splitting a row in
+  two, or shuffling rows, cannot change any result. Counts may be fractional; they are never
+  truncated.
+* the **journey-level touches table** built by :func:`smlib.journeys.build_journeys` (``.touches``:
+  one row per touch with ``journey_id``, ``position``, ``channel``, ``converted``,
+  ``conversion_value`` and, for the time/milestone models, ``timestamp``, ``conversion_at`` and the
+  milestone flags). Each journey becomes one row (1 conversion or 1 null). A ``Journeys`` object
+  (anything with a ``.touches`` DataFrame) is accepted too.
+
+The encoding is CSR-like: ``indptr`` (row starts), ``indices`` (integer channel codes per touch,
+in path order) and per-row ``conversions``, ``value``, ``nulls``. Channel codes follow the sorted
+channel names, so results never depend on row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smlib import config
+
+__all__ = ["ParsedPaths", "parse_paths", "validate_paths", "is_touches_table"]
+
+PATH_COLUMNS: tuple[str, ...] = ("path", "total_conversions", "total_conversion_value", "total_null")
+#: Columns a touches table must have (per smlib.journeys); more are needed by some models.
+TOUCH_COLUMNS: tuple[str, ...] = ("journey_id", "position", "channel", "converted", "conversion_value")
+MILESTONE_FLAGS: tuple[str, ...] = ("is_first_touch", "is_lead_creation", "is_opp_creation", "is_closed_won")
+#: Separators that people commonly use instead of " > "; used only to explain a failed parse.
+_CANDIDATE_SEPARATORS: tuple[str, ...] = (">", "->", "→", ",", "|", ";", "/")
+_NS_PER_DAY = 86_400e9
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedPaths:
+    """Journeys encoded once as integer channel codes in CSR layout.
+
+    Attributes:
+        channels: channel names, sorted; code ``i`` is ``channels[i]``.
+        indptr: int64, length ``n_rows + 1``; row ``r`` owns ``indices[indptr[r]:indptr[r+1]]``.
+        indices: int32 channel code of every touch, in path order.
+        conversions, value, nulls: float64 per row (conversions, conversion value, non-converting
+            journeys).
+        paths: the normalised path string of each row (channels joined by ``" > "``).
+        layout: ``"paths"`` (aggregated path table) or ``"touches"`` (one row per journey).
+        touch_data: extras of the touches layout, keyed by column name: per touch ``timestamp``
+            (float64 days since the epoch) and the milestone flags (bool); per row
+            ``conversion_at`` (float64 days, NaN when not converted). Empty for a path table.
+        row_ids: journey ids (touches layout) or ``None``.
+    """
+
+    channels: tuple[str, ...]
+    indptr: np.ndarray
+    indices: np.ndarray
+    conversions: np.ndarray
+    value: np.ndarray
+    nulls: np.ndarray
+    paths: np.ndarray
+    layout: str = "paths"
+    touch_data: dict[str, np.ndarray] = field(default_factory=dict)
+    row_ids: np.ndarray | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (distinct paths, or journeys for the touches layout)."""
+        return len(self.indptr) - 1
+
+    @property
+    def n_channels(self) -> int:
+        """Number of distinct channels."""
+        return len(self.channels)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of touches in each row."""
+        return np.diff(self.indptr)
+
+    @property
+    def row_of_touch(self) -> np.ndarray:
+        """Row index of every touch (length ``len(indices)``)."""
+        return np.repeat(np.arange(self.n_rows), self.lengths)
+
+    @property
+    def position(self) -> np.ndarray:
+        """0-based position of every touch within its row."""
+        return np.arange(len(self.indices)) - np.repeat(self.indptr[:-1], self.lengths)
+
+    @property
+    def total_conversions(self) -> float:
+        """Sum of conversions over rows."""
+        return float(self.conversions.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Sum of conversion value over rows."""
+        return float(self.value.sum())
+
+    def require_conversions(self, who: str) -> None:
+        """Raise ValueError when there is nothing to attribute (no conversion at all)."""
+        if not self.total_conversions > 0:
+            raise ValueError(
+                f"{who}: total_conversions sums to {self.total_conversions:g}; there is no "
+                "conversion to attribute (check the data or the lookback window)")
+
+    def require_touch_data(self, who: str, names: tuple[str, ...]) -> None:
+        """Raise ValueError unless this came from a touches table with columns ``names``."""
+        if self.layout != "touches":
+            raise ValueError(
+                f"{who} needs the journey-level touches table (smlib.journeys.build_journeys(...)"
+                f".touches, with columns {', '.join(names)}); got a path table, which has no "
+                "timestamps or milestones")
+        missing = [n for n in names if n not in self.touch_data]
+        if missing:
+            raise ValueError(f"{who}: the touches table lacks column(s) {', '.join(missing)}")
+
+    def with_counts(self, conversions: np.ndarray, value: np.ndarray, nulls: np.ndarray) -> "ParsedPaths":
+        """The same paths with other per-row counts (used by the bootstrap fallback)."""
+        return ParsedPaths(self.channels, self.indptr, self.indices,
+                           np.asarray(conversions, float), np.asarray(value, float),
+                           np.asarray(nulls, float), self.paths, self.layout, self.touch_data,
+                           self.row_ids)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The path table (ChannelAttribution layout) of these rows."""
+        return pd.DataFrame({"path": self.paths, "total_conversions": self.conversions,
+                             "total_conversion_value": self.value, "total_null": self.nulls})
+
+
+def is_touches_table(data: Any) -> bool:
+    """True when ``data`` looks like a touches table (or a Journeys object holding one)."""
+    if hasattr(data, "touches") and isinstance(getattr(data, "touches"), pd.DataFrame):
+        return True
+    return isinstance(data, pd.DataFrame) and "journey_id" in data.columns and "path" not in data.columns
+
+
+def parse_paths(data: Any, sep: str | None = None) -> ParsedPaths:
+    """Validate and encode a path table, a touches table or a Journeys object.
+
+    Args:
+        data: a :class:`ParsedPaths` (returned unchanged), a path table, a touches table, or an
+            object with a ``.touches`` DataFrame.
+        sep: channel separator of the path table. ``None`` means ``" > "`` with detection of
+            other separators (a clear error suggests ``sep=`` when paths look joined by something
+            else). Pass it explicitly to switch detection off.
+
+    Raises:
+        ValueError: naming the column and the first offending rows (missing columns, empty
+            paths or channel names, negative/non-numeric/non-finite counts, another separator).
+    """
+    if isinstance(data, ParsedPaths):
+        return data
+    if is_touches_table(data):
+        touches = data.touches if hasattr(data, "touches") else data
+        return _parse_touches(touches)
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"expected a path table (pandas DataFrame with columns {PATH_COLUMNS}) "
+                         f"or a touches table; got {type(data).__name__}")
+    table = validate_paths(data, sep=sep)
+    return _encode_path_table(table)
+
+
+def validate_paths(paths: pd.DataFrame, sep: str | None = None) -> pd.DataFrame:
+    """Check a path table and return it aggregated: one row per distinct normalised path.
+
+    Normalisation: the path is split on ``sep`` (default ``" > "``), surrounding spaces of each
+    channel are stripped and the channels re-joined with ``" > "``. Rows with the same normalised
+    path are summed. The result is sorted by path and has exactly the columns
+    ``path, total_conversions, total_conversion_value, total_null`` (float64).
+    Missing ``total_conversion_value`` / ``total_null`` columns are taken as 0.
+    """
+    if not isinstance(paths, pd.DataFrame):
+        raise ValueError(f"expected a pandas DataFrame path table, got {type(paths).__name__}")
+    for col in ("path", "total_conversions"):
+        if col not in paths.columns:
+            raise ValueError(f"path table lacks required column {col!r}; expected columns "
+                             f"{', '.join(PATH_COLUMNS)} (got {', '.join(map(str, paths.columns))})")
+    if len(paths) == 0:
+        raise ValueError("path table is empty: no journeys to attribute")
+    path = paths["path"]
+    bad = path.isna().to_numpy() | ~path.map(lambda p: isinstance(p, str)).to_numpy(dtype=bool)
+    if bad.any():
+        raise ValueError(f"column 'path' must hold strings; missing or non-string at rows "
+                         f"{_first(paths.index[bad])}")
+    bad = path.str.strip().eq("").to_numpy(dtype=bool)
+    if bad.any():
+        raise ValueError(f"column 'path' has empty paths at rows {_first(paths.index[bad])}; "
+                         "every journey needs at least one touch (drop such rows)")
+    counts = {col: _counts(paths, col) for col in PATH_COLUMNS[1:]}
+    table = pd.DataFrame({"path": path.to_numpy(dtype=object), **counts})
+    table = table.groupby("path", sort=True, as_index=False).sum()
+
+    used_sep = config.PATH_SEPARATOR if sep is None else sep
+    if not isinstance(used_sep, str) or used_sep == "":
+        raise ValueError(f"sep must be a non-empty string, got {sep!r}")
+    if sep is None:
+        _detect_separator(table["path"].tolist())
+    tokens_per_row = [p.split(used_sep) for p in table["path"].tolist()]
+    normalised = []
+    for p, tokens in zip(table["path"].tolist(), tokens_per_row):
+        stripped = [t.strip() for t in tokens]
+        if any(t == "" for t in stripped):
+            raise ValueError(f"path {p!r} has an empty channel name (separator {used_sep!r} at "
+                             "the start or end, or twice in a row)")
+        if used_sep != config.PATH_SEPARATOR and any(config.PATH_SEPARATOR in t for t in stripped):
+            raise ValueError(f"path {p!r}: a channel name contains ' > ', the normalised path "
+                             "separator; channel names must not contain it")
+        normalised.append(config.PATH_SEPARATOR.join(stripped))
+    table["path"] = normalised
+    if sep is None:
+        _check_tokens(table["path"].tolist())
+    table = table.groupby("path", sort=True, as_index=False).sum()
+    return table.astype({"path": object})
+
+
+def _counts(paths: pd.DataFrame, col: str) -> np.ndarray:
+    """Column ``col`` as float64, checked finite and ≥ 0 (0 when the optional column is absent)."""
+    if col not in paths.columns:
+        if col == "total_conversions":
+            raise ValueError("path table lacks required column 'total_conversions'")
+        return np.zeros(len(paths))
+    raw = paths[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = (num.isna() & raw.notna()).to_numpy(dtype=bool)
+    if bad.any():
+        raise ValueError(f"column {col!r} must be numeric; non-numeric values at rows "
+                         f"{_first(paths.index[bad])}: {raw[bad].head(3).tolist()}")
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"column {col!r} has missing or infinite values at rows "
+                         f"{_first(paths.index[bad])}; expected a finite number ≥ 0")
+    bad = values < 0
+    if bad.any():
+        raise ValueError(f"column {col!r} has negative values at rows {_first(paths.index[bad])}: "
+                         f"{values[bad][:3].tolist()}; counts and values must be ≥ 0")
+    return values
+
+
+def _plausible_split(p: str, cand: str) -> bool:
+    """True when ``p`` splits on ``cand`` into ≥ 2 non-empty channel names."""
+    parts = [t.strip() for t in p.split(cand)]
+    return len(parts) >= 2 and all(parts)
+
+
+def _detect_separator(paths: list[str]) -> None:
+    """Raise when no path uses " > " but some look joined by another separator.
+
+    A candidate separator must split every path that contains it into non-empty names; this keeps
+    names such as ``"Q&A <webinar>"`` (ending in ``>``) legal while catching ``"a>b"`` or ``"a,b"``.
+    """
+    if any(config.PATH_SEPARATOR in p for p in paths):
+        return
+    for cand in _CANDIDATE_SEPARATORS:
+        hits = [p for p in paths if cand in p]
+        if hits and all(_plausible_split(p, cand) for p in hits):
+            raise ValueError(
+                f"no path contains the separator ' > ', but {len(hits)} path(s) look joined by "
+                f"{cand!r} (e.g. {hits[0]!r}); pass sep={cand!r}, or sep=' > ' if the channel "
+                "names really contain that character")
+
+
+def _check_tokens(paths: list[str]) -> None:
+    """Reject channel names that hide a '>'-joined path (the data contract forbids '>' in names)."""
+    for p in paths:
+        for t in p.split(config.PATH_SEPARATOR):
+            if ">" in t and _plausible_split(t, ">"):
+                raise ValueError(
+                    f"channel {t!r} in path {p!r} looks like several channels joined by '>'; "
+                    "channel names must not contain the path separator (data/README.md). Fix the "
+                    "path or pass sep explicitly")
+
+
+def _first(index: Any, k: int = 5) -> str:
+    items = list(index[:k])
+    more = f" (and {len(index) - k} more)" if len(index) > k else ""
+    return ", ".join(map(repr, items)) + more
+
+
+def _encode_path_table(table: pd.DataFrame) -> ParsedPaths:
+    """CSR encoding of an aggregated, normalised path table (one big join/split, no Python loop)."""
+    sep = config.PATH_SEPARATOR
+    path_list = table["path"].tolist()
+    lengths = np.fromiter((p.count(sep) + 1 for p in path_list), dtype=np.int64, count=len(path_list))
+    tokens = sep.join(path_list).split(sep)
+    codes, uniques = pd.factorize(pd.Series(tokens, dtype=object), sort=True)
+    indptr = np.zeros(len(path_list) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return ParsedPaths(
+        channels=tuple(str(u) for u in uniques), indptr=indptr, indices=codes.astype(np.int32),
+        conversions=table["total_conversions"].to_numpy(float),
+        value=table["total_conversion_value"].to_numpy(float),
+        nulls=table["total_null"].to_numpy(float), paths=np.asarray(path_list, dtype=object))
+
+
+def _parse_touches(touches: pd.DataFrame) -> ParsedPaths:
+    """Encode a touches table: one row per journey, touches ordered by ``position``."""
+    missing = [c for c in TOUCH_COLUMNS if c not in touches.columns]
+    if missing:
+        raise ValueError(f"touches table lacks column(s) {', '.join(missing)}; expected the "
+                         "`.touches` table of smlib.journeys.build_journeys")
+    if len(touches) == 0:
+        raise ValueError("touches table is empty: no journeys to attribute")
+    t = touches.reset_index(drop=True)
+    channel = t["channel"]
+    bad = channel.isna().to_numpy() | channel.astype(str).str.strip().eq("").to_numpy(dtype=bool)
+    if bad.any():
+        raise ValueError(f"touches table column 'channel' is empty at rows {_first(t.index[bad])}")
+    bad_names = [c for c in channel.astype(str).unique()
+                 if config.PATH_SEPARATOR in c or _plausible_split(c, ">")]
+    if bad_names:
+        raise ValueError(f"touches table column 'channel' has names containing '>', the path "
+                         f"separator (data/README.md forbids it): {bad_names[:3]}")
+    if t["journey_id"].isna().any():
+        raise ValueError(f"touches table column 'journey_id' is missing at rows "
+                         f"{_first(t.index[t['journey_id'].isna().to_numpy()])}")
+    order = np.lexsort((pd.to_numeric(t["position"], errors="raise").to_numpy(),
+                        pd.factorize(t["journey_id"], sort=True)[0]))
+    t = t.iloc[order].reset_index(drop=True)
+    jcodes, jids = pd.factorize(t["journey_id"], sort=True)
+    starts = np.flatnonzero(np.r_[True, jcodes[1:] != jcodes[:-1]])
+    indptr = np.r_[starts, len(t)].astype(np.int64)
+
+    converted = _bool_col(t, "converted")
+    conv_row = converted[starts]
+    if not np.array_equal(np.maximum.reduceat(converted.astype(np.int8), starts).astype(bool), conv_row) \
+            or not np.array_equal(np.minimum.reduceat(converted.astype(np.int8), starts).astype(bool), conv_row):
+        raise ValueError("touches table column 'converted' differs between touches of the same journey")
+    value = pd.to_numeric(t["conversion_value"], errors="coerce").to_numpy(float, na_value=np.nan)
+    value_row = np.where(conv_row, value[starts], 0.0)
+    bad = conv_row & ~(np.isfinite(value_row) & (value_row >= 0))
+    if bad.any():
+        raise ValueError(f"touches table column 'conversion_value' must be a finite number ≥ 0 for "
+                         f"converted journeys; bad for journeys {_first(jids[bad])}")
+
+    codes, uniques = pd.factorize(channel.iloc[order].astype(str).str.strip().to_numpy(dtype=object), sort=True)
+    codes = codes.astype(np.int32)
+    names = np.asarray(uniques, dtype=object)
+    paths = _join_rows(names[codes], indptr)
+
+    extras: dict[str, np.ndarray] = {}
+    if "timestamp" in t.columns:
+        ts = pd.to_datetime(t["timestamp"], utc=True)
+        if ts.isna().any():
+            raise ValueError(f"touches table column 'timestamp' is missing at rows "
+                             f"{_first(t.index[ts.isna().to_numpy()])}")
+        extras["timestamp"] = _days(ts)
+    if "conversion_at" in t.columns:
+        conv_at = pd.to_datetime(t["conversion_at"], utc=True)
+        extras["conversion_at"] = np.where(conv_row, _days(conv_at)[starts], np.nan)
+    for flag in MILESTONE_FLAGS:
+        if flag in t.columns:
+            flags = _bool_col(t, flag)
+            per_row = np.add.reduceat(flags.astype(np.int64), starts)
+            if (per_row > 1).any():
+                raise ValueError(f"touches table flag {flag!r} is set on more than one touch in "
+                                 f"journeys {_first(jids[per_row > 1])}; expected at most one")
+            extras[flag] = flags
+    return ParsedPaths(
+        channels=tuple(str(u) for u in uniques), indptr=indptr, indices=codes,
+        conversions=conv_row.astype(float), value=value_row, nulls=(~conv_row).astype(float),
+        paths=paths, layout="touches", touch_data=extras, row_ids=np.asarray(jids, dtype=object))
+
+
+def _bool_col(t: pd.DataFrame, col: str) -> np.ndarray:
+    raw = t[col]
+    if raw.isna().any():
+        raise ValueError(f"touches table column {col!r} is missing at rows "
+                         f"{_first(t.index[raw.isna().to_numpy()])}; expected true/false")
+    try:
+        return raw.astype(bool).to_numpy(dtype=bool)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"touches table column {col!r} must be boolean") from err
+
+
+def _days(ts: pd.Series) -> np.ndarray:
+    """UTC timestamps as float days since the epoch (NaT → NaN)."""
+    ns = ts.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    out = ns.to_numpy().astype("int64").astype(float) / _NS_PER_DAY
+    out[ns.isna().to_numpy()] = np.nan
+    return out
+
+
+def _join_rows(names: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Path string of every row."""
+    sep = config.PATH_SEPARATOR
+    return np.asarray([sep.join(names[a:b]) for a, b in zip(indptr[:-1], indptr[1:])], dtype=object)
