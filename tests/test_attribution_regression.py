@@ -225,15 +225,16 @@ def test_harmful_channel_is_clipped_or_kept() -> None:
 
 @pytest.mark.parametrize("fn", [logistic, incremental])
 @pytest.mark.parametrize(("bad", "message"), [
-    (table([("", 1, 1.0, 1), ("a", 1, 1.0, 1)]), "column 'path', rows 0"),
-    (table([("a", 1, 1.0, 1), ("a >  > b", 1, 1.0, 1)]), "no empty channel name"),
-    (table([("a", -1, 1.0, 1), ("b", 1, 1.0, 1)]), "column 'total_conversions', rows 0"),
-    (table([("a", 1, 1.0, -2), ("b", 1, 1.0, 1)]), "column 'total_null'"),
-    (table([("a", 1, float("nan"), 2), ("b", 1, 1.0, 1)]), "column 'total_conversion_value'"),
+    (table([("", 1, 1.0, 1), ("a", 1, 1.0, 1)]), "column 'path' has empty paths at rows 0"),
+    (table([("a", 1, 1.0, 1), ("a >  > b", 1, 1.0, 1)]), "empty channel name"),
+    (table([("a", -1, 1.0, 1), ("b", 1, 1.0, 1)]), "column 'total_conversions' has negative values at rows 0"),
+    (table([("a", 1, 1.0, -2), ("b", 1, 1.0, 1)]), "column 'total_null' has negative"),
+    (table([("a", 1, float("nan"), 2), ("b", 1, 1.0, 1)]), "column 'total_conversion_value' has missing"),
     (table([("a", 0, 0.0, 5), ("b", 0, 0.0, 3)]), "total_conversions is 0"),
     (table([("a", 4, 4.0, 0), ("b", 3, 3.0, 0)]), "total_null is 0"),
-    (pd.DataFrame({"path": ["a"], "total_conversions": [1]}), "missing required column"),
-    (table([]), "empty"),
+    (pd.DataFrame({"path": ["a"], "total_null": [1]}), "lacks required column"),
+    (pd.DataFrame({"path": ["a", "b"], "total_conversions": [1, 2]}), "total_null is 0"),
+    (table([]), "path table is empty"),
 ])
 def test_bad_input_raises_clear_error(fn, bad: pd.DataFrame, message: str) -> None:
     with pytest.raises(ValueError, match=message):

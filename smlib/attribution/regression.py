@@ -43,7 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
-from smlib import config
+from smlib.attribution.paths import parse_paths
 
 __all__ = [
     "FEATURE_BLOCKS",
@@ -85,78 +85,26 @@ class _Encoded:
         return self.conversions + self.nulls
 
 
-def _encode(paths: pd.DataFrame, sep: str = config.PATH_SEPARATOR) -> _Encoded:
-    """Validate the path table, merge duplicate paths and summarise each path per channel."""
-    table = _validated_path_table(paths, sep)
-    tokens = table["path"].str.split(sep, regex=False)
-    lengths = tokens.str.len().to_numpy()
-    flat = np.asarray([t.strip() for row in tokens for t in row], dtype=object)
-    channels = sorted(set(flat))
-    code = pd.Index(channels).get_indexer(flat)
-    row = np.repeat(np.arange(len(table)), lengths)
-    # 0-based position of each token inside its path
-    pos = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    n_paths, n_ch = len(table), len(channels)
+def _encode(paths: Any, sep: str | None = None) -> _Encoded:
+    """Validate and aggregate the input with :func:`smlib.attribution.paths.parse_paths`, then
+    summarise each distinct path per channel.
+
+    Accepts a path table, a touches table / Journeys object (aggregated to distinct paths: the
+    weighted fit is the same) or an already parsed :class:`~smlib.attribution.paths.ParsedPaths`.
+    Duplicate paths are merged, so results depend neither on row order nor on split rows.
+    """
+    parsed = parse_paths(paths, sep=sep)
+    if parsed.layout != "paths":  # one row per journey → one row per distinct path
+        parsed = parse_paths(parsed.to_frame())
+    n_paths, n_ch = parsed.n_rows, parsed.n_channels
+    row, code, pos = parsed.row_of_touch, parsed.indices.astype(np.int64), parsed.position
     first = np.full((n_paths, n_ch), np.inf)
     last = np.full((n_paths, n_ch), -np.inf)
     np.minimum.at(first, (row, code), pos)
     np.maximum.at(last, (row, code), pos)
     counts = np.bincount(row * n_ch + code, minlength=n_paths * n_ch).reshape(n_paths, n_ch)
-    return _Encoded(channels=channels, first=first, last=last, counts=counts,
-                    conversions=table["total_conversions"].to_numpy(float),
-                    nulls=table["total_null"].to_numpy(float),
-                    value=table["total_conversion_value"].to_numpy(float))
-
-
-def _validated_path_table(paths: pd.DataFrame, sep: str) -> pd.DataFrame:
-    """Check the ChannelAttribution-layout path table and merge rows that share a path.
-
-    Raises ValueError naming the column and the first offending rows (0-based row positions).
-    Merging duplicate paths (and sorting) makes every result independent of row order and of a
-    path being split over several rows.
-    """
-    if not isinstance(paths, pd.DataFrame):
-        raise ValueError(f"paths: expected a pandas DataFrame, got {type(paths).__name__}")
-    missing = [c for c in ("path", "total_conversions", "total_null") if c not in paths.columns]
-    if missing:
-        raise ValueError(f"paths: missing required column(s) {missing}; expected the path table "
-                         "columns path, total_conversions, total_conversion_value, total_null")
-    if len(paths) == 0:
-        raise ValueError("paths: the path table is empty; there is nothing to attribute")
-    out = pd.DataFrame({"path": paths["path"].to_numpy()})
-    value = (paths["total_conversion_value"] if "total_conversion_value" in paths.columns
-             else pd.Series(0.0, index=paths.index))
-    for col, series in (("total_conversions", paths["total_conversions"]),
-                        ("total_null", paths["total_null"]), ("total_conversion_value", value)):
-        num = pd.to_numeric(series, errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(num) | (num < 0)
-        if bad.any():
-            raise ValueError(f"paths: column '{col}', rows {_rows(bad)}: expected a finite number "
-                             f">= 0, got {_vals(series, bad)}")
-        out[col] = num
-    text = out["path"].astype("str")
-    bad = out["path"].isna().to_numpy() | (text.str.strip() == "").to_numpy()
-    if bad.any():
-        raise ValueError(f"paths: column 'path', rows {_rows(bad)}: expected a non-empty path of "
-                         f"channels joined by {sep!r}, got an empty path")
-    empty_token = text.str.split(sep, regex=False).map(lambda t: any(x.strip() == "" for x in t))
-    bad = empty_token.to_numpy(bool)
-    if bad.any():
-        raise ValueError(f"paths: column 'path', rows {_rows(bad)}: expected channels joined by "
-                         f"{sep!r} with no empty channel name, got {_vals(text, bad)}")
-    out["path"] = text
-    return (out.groupby("path", sort=True, as_index=False)
-            [["total_conversions", "total_conversion_value", "total_null"]].sum())
-
-
-def _rows(bad: np.ndarray) -> str:
-    idx = np.flatnonzero(bad)
-    more = f" (and {len(idx) - 5} more)" if len(idx) > 5 else ""
-    return ", ".join(map(str, idx[:5])) + more
-
-
-def _vals(series: pd.Series, bad: np.ndarray) -> str:
-    return ", ".join(repr(v) for v in pd.Series(series).to_numpy()[np.flatnonzero(bad)[:5]])
+    return _Encoded(channels=list(parsed.channels), first=first, last=last, counts=counts,
+                    conversions=parsed.conversions, nulls=parsed.nulls, value=parsed.value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,7 +308,7 @@ class LogisticAttribution(_RemovalMixin):
 
     def __init__(self, C: float = 1.0, credit: str = "removal", empty_path_rate: float = 0.0,
                  negative: str = "clip", max_iter: int = 1000, tol: float = 1e-8,
-                 sep: str = config.PATH_SEPARATOR) -> None:
+                 sep: str | None = None) -> None:
         self.C = C
         self.credit = credit
         self.empty_path_rate = empty_path_rate
@@ -513,7 +461,7 @@ class IncrementalAttribution(_RemovalMixin):
     def __init__(self, candidates: Mapping[str, Any] | Iterable[str] | None = None, cv: int = 3,
                  features: Iterable[str] = FEATURE_BLOCKS, empty_path_rate: float = 0.0,
                  negative: str = "clip", random_state: int = 0, n_threads: int = 1,
-                 sep: str = config.PATH_SEPARATOR) -> None:
+                 sep: str | None = None) -> None:
         self.candidates = candidates
         self.cv = cv
         self.features = features  # type: ignore[assignment]
