@@ -1,0 +1,572 @@
+"""Plain-language headlines for leadership, in English and Spanish.
+
+Each ``headline_*`` function turns a result of :mod:`smlib.metrics` or :mod:`smlib.causal` into one
+or two short sentences: numbers rounded sensibly (``$1.2M``, ``23%``, ``4.1 months``), units named,
+and the interval shown wherever there is one. ``language`` is ``"en"`` (default) or ``"es"`` — the
+article behind the workbook is Spanish, and so may its readers be. :data:`GLOSSARY` explains every
+technical word in one line, in both languages.
+
+Conventions: English uses ``$1.2M`` and ``23 %``; Spanish uses a decimal comma, ``1,2 M$``,
+``8,4 mil $`` and ``23 %`` (a space before the percent sign, as the RAE recommends and as
+:func:`smlib.causal.verdict` writes it in both languages). Percentages
+get one decimal below 10 % and none above; money two significant figures from a thousand up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+LANGUAGES: tuple[str, ...] = ("en", "es")
+
+_MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
+}
+
+#: Display names of attribution models (keys as in :data:`smlib.attribution.MODELS`).
+MODEL_LABELS: dict[str, dict[str, str]] = {
+    "first_touch": {"en": "first-touch", "es": "primer contacto"},
+    "last_touch": {"en": "last-touch", "es": "último contacto"},
+    "last_non_direct": {"en": "last non-direct touch", "es": "último contacto no directo"},
+    "linear": {"en": "linear", "es": "lineal"},
+    "time_decay": {"en": "time-decay", "es": "decaimiento temporal"},
+    "position_based": {"en": "U-shaped", "es": "en U"},
+    "w_shaped": {"en": "W-shaped", "es": "en W"},
+    "full_path": {"en": "full-path", "es": "de recorrido completo"},
+    "markov": {"en": "Markov", "es": "de Markov"},
+    "shapley": {"en": "Shapley", "es": "de Shapley"},
+    "logistic": {"en": "logistic (data-driven)", "es": "logístico (basado en datos)"},
+    "incremental": {"en": "incremental (counterfactual)", "es": "incremental (contrafactual)"},
+}
+
+#: Display names of the simulator's channels; other channels show with "_" as spaces.
+CHANNEL_LABELS: dict[str, dict[str, str]] = {
+    "paid_search": {"en": "paid search", "es": "búsqueda de pago"},
+    "paid_social": {"en": "paid social", "es": "redes sociales de pago"},
+    "email": {"en": "email", "es": "email"},
+    "webinar": {"en": "webinars", "es": "webinars"},
+    "events": {"en": "events", "es": "eventos"},
+    "content_seo": {"en": "content/SEO", "es": "contenidos/SEO"},
+    "direct": {"en": "direct", "es": "directo"},
+    "sdr_call": {"en": "SDR calls", "es": "llamadas SDR"},
+    "sdr_email": {"en": "SDR emails", "es": "emails SDR"},
+    "ae_meeting": {"en": "AE meetings", "es": "reuniones con AE"},
+    "demo": {"en": "demos", "es": "demos"},
+    "proposal": {"en": "proposals", "es": "propuestas"},
+    "sales_people": {"en": "sales people", "es": "personal de ventas"},
+    "marketing_overhead": {"en": "marketing overhead", "es": "gastos generales de marketing"},
+}
+
+_TEAMS = {"marketing": {"en": "marketing", "es": "marketing"},
+          "sales": {"en": "sales", "es": "ventas"},
+          "shared": {"en": "shared", "es": "compartido"}}
+
+#: One-line explanations of every technical word the reports use: term → language → (name, text).
+GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
+    "attribution_model": {
+        "en": ("Attribution model", "a rule that splits the credit for a sale among the marketing "
+               "and sales contacts that preceded it."),
+        "es": ("Modelo de atribución", "regla que reparte el mérito de una venta entre los "
+               "contactos de marketing y ventas que la precedieron.")},
+    "first_touch": {
+        "en": ("First-touch model", "gives all the credit to the first contact of the journey."),
+        "es": ("Modelo de primer contacto", "da todo el mérito al primer contacto del recorrido.")},
+    "markov": {
+        "en": ("Markov model", "credits each channel with the share of sales that would be lost "
+               "if that channel disappeared from the journeys."),
+        "es": ("Modelo de Markov", "asigna a cada canal la parte de las ventas que se perdería si "
+               "ese canal desapareciera de los recorridos.")},
+    "shapley": {
+        "en": ("Shapley model", "splits the credit like a fair team bonus: each channel gets its "
+               "average extra contribution over all the groups of channels it could join."),
+        "es": ("Modelo de Shapley", "reparte el mérito como un bonus de equipo justo: cada canal "
+               "recibe su aportación media en todos los grupos de canales a los que podría unirse.")},
+    "incremental": {
+        "en": ("Incremental model", "a statistical model of who buys, used to ask how many sales "
+               "would be lost without each channel."),
+        "es": ("Modelo incremental", "un modelo estadístico de quién compra, con el que se "
+               "pregunta cuántas ventas se perderían sin cada canal.")},
+    "journey": {
+        "en": ("Journey", "the ordered list of contacts (ads, emails, calls, demos…) an account had "
+               "before buying or dropping out."),
+        "es": ("Recorrido", "la lista ordenada de contactos (anuncios, emails, llamadas, demos…) "
+               "que tuvo una cuenta antes de comprar o abandonar.")},
+    "revenue": {
+        "en": ("Won revenue", "the money booked on deals that were signed."),
+        "es": ("Ingresos ganados", "el dinero contratado en las operaciones firmadas.")},
+    "gross_profit": {
+        "en": ("Gross profit", "revenue minus the direct cost of delivering what was sold."),
+        "es": ("Margen bruto", "ingresos menos el coste directo de entregar lo vendido.")},
+    "cac": {
+        "en": ("CAC (customer acquisition cost)", "what it costs to win one new customer."),
+        "es": ("CAC (coste de adquisición de cliente)", "lo que cuesta ganar un cliente nuevo.")},
+    "blended_cac": {
+        "en": ("Blended CAC", "all marketing and sales costs, salaries included, divided by the "
+               "number of new customers."),
+        "es": ("CAC total", "todos los costes de marketing y ventas, salarios incluidos, "
+               "divididos entre el número de clientes nuevos.")},
+    "paid_cac": {
+        "en": ("Paid CAC", "paid advertising spend divided by the customers credited to paid "
+               "advertising."),
+        "es": ("CAC de pago", "el gasto en publicidad de pago dividido entre los clientes "
+               "atribuidos a esa publicidad.")},
+    "roi": {
+        "en": ("ROI (return on investment)", "gross profit earned minus the cost, as a percentage "
+               "of the cost; 0 % means the money only came back."),
+        "es": ("ROI (retorno de la inversión)", "margen bruto obtenido menos el coste, en "
+               "porcentaje del coste; 0 % significa que solo se recuperó el dinero.")},
+    "roas": {
+        "en": ("ROAS (return on ad spend)", "revenue per dollar spent, before any other cost."),
+        "es": ("ROAS (retorno del gasto publicitario)", "ingresos por cada dólar gastado, antes "
+               "de otros costes.")},
+    "ltv": {
+        "en": ("LTV (lifetime value)", "the gross profit a customer brings over the whole time "
+               "it stays."),
+        "es": ("LTV (valor de vida del cliente)", "el margen bruto que aporta un cliente durante "
+               "todo el tiempo que se queda.")},
+    "ltv_to_cac": {
+        "en": ("LTV:CAC", "how many times a customer's lifetime value covers what it cost to win; "
+               "3 or more is the usual target."),
+        "es": ("LTV:CAC", "cuántas veces cubre el valor de vida de un cliente lo que costó "
+               "ganarlo; el objetivo habitual es 3 o más.")},
+    "payback": {
+        "en": ("CAC payback", "months of a customer's gross profit needed to recover what it cost "
+               "to win; under 12 is the usual target."),
+        "es": ("Recuperación del CAC", "meses de margen bruto de un cliente necesarios para "
+               "recuperar lo que costó ganarlo; el objetivo habitual es menos de 12.")},
+    "churn": {
+        "en": ("Churn", "the share of customers who leave each month."),
+        "es": ("Tasa de abandono", "la parte de los clientes que se marcha cada mes.")},
+    "arpa": {
+        "en": ("ARPA", "average revenue per account per month."),
+        "es": ("ARPA", "ingreso medio por cuenta y mes.")},
+    "lead": {
+        "en": ("Lead", "a person or company that showed interest or was contacted."),
+        "es": ("Lead", "una persona o empresa que mostró interés o fue contactada.")},
+    "mql": {
+        "en": ("MQL", "a lead marketing judges ready to pass to sales."),
+        "es": ("MQL", "un lead que marketing considera listo para pasar a ventas.")},
+    "sql": {
+        "en": ("SQL", "a lead sales has accepted and confirmed as a real buying need."),
+        "es": ("SQL", "un lead que ventas ha aceptado y confirmado como necesidad real de compra.")},
+    "opportunity": {
+        "en": ("Opportunity", "a deal in the CRM with an amount and an expected close date."),
+        "es": ("Oportunidad", "una operación en el CRM con importe y fecha prevista de cierre.")},
+    "conversion_rate": {
+        "en": ("Conversion rate", "the share of leads at one stage of the funnel that reach the "
+               "next."),
+        "es": ("Tasa de conversión", "la parte de los leads de una etapa del embudo que llega a "
+               "la siguiente.")},
+    "win_rate": {
+        "en": ("Win rate", "deals won out of deals closed (won or lost)."),
+        "es": ("Tasa de cierre", "operaciones ganadas sobre operaciones cerradas (ganadas o "
+               "perdidas).")},
+    "sales_cycle": {
+        "en": ("Sales cycle", "days from opening an opportunity to signing it."),
+        "es": ("Ciclo de venta", "días desde que se abre una oportunidad hasta que se firma.")},
+    "pipeline_velocity": {
+        "en": ("Pipeline velocity", "revenue the pipeline turns into per day: opportunities × "
+               "average deal × win rate ÷ cycle days."),
+        "es": ("Velocidad del pipeline", "ingresos que genera el pipeline por día: oportunidades "
+               "× operación media × tasa de cierre ÷ días de ciclo.")},
+    "interval": {
+        "en": ("95 % interval", "the range that contains the true value in 95 of 100 repetitions; "
+               "a wide range means we are unsure."),
+        "es": ("Intervalo del 95 %", "el rango que contiene el valor real en 95 de cada 100 "
+               "repeticiones; un rango amplio significa que no estamos seguros.")},
+    "uplift": {
+        "en": ("Uplift", "the extra revenue caused by integrating marketing and sales, as a "
+               "percentage of what revenue would have been without it."),
+        "es": ("Incremento", "los ingresos extra causados por integrar marketing y ventas, en "
+               "porcentaje de lo que habrían sido sin integrar.")},
+    "counterfactual": {
+        "en": ("Counterfactual", "what would have happened without the change; estimated, never "
+               "observed."),
+        "es": ("Contrafactual", "lo que habría pasado sin el cambio; se estima, nunca se "
+               "observa.")},
+    "difference_in_differences": {
+        "en": ("Difference-in-differences", "compares how revenue changed in units that "
+               "integrated with how it changed in units that had not yet."),
+        "es": ("Diferencias en diferencias", "compara cómo cambiaron los ingresos en las unidades "
+               "que se integraron con cómo cambiaron en las que aún no lo habían hecho.")},
+    "smarketing": {
+        "en": ("Smarketing", "marketing and sales working as one team with shared goals and "
+               "shared credit."),
+        "es": ("Smarketing", "marketing y ventas trabajando como un solo equipo, con objetivos y "
+               "mérito compartidos.")},
+}
+
+_CONFIDENCE = {
+    "high": {"en": "high confidence", "es": "confianza alta"},
+    "medium": {"en": "medium confidence", "es": "confianza media"},
+    "low": {"en": "low confidence: the attribution models disagree",
+            "es": "confianza baja: los modelos de atribución no coinciden"},
+}
+
+
+# --------------------------------------------------------------------------------------------
+# formatting
+# --------------------------------------------------------------------------------------------
+
+def _lang(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return language
+
+
+def _finite(x: Any, name: str) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number, got {x!r}") from exc
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {x!r}")
+    return v
+
+
+def _known(x: Any) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x)) and not pd.isna(x)
+
+
+def format_number(x: float, decimals: int = 0, language: str = "en") -> str:
+    """A number with thousands separators: ``1,234.5`` (en); ``1234,5`` / ``12.345,5`` (es: decimal
+    comma, a point between thousands from five digits on, following RAE usage)."""
+    lang = _lang(language)
+    v = round(_finite(x, "x"), decimals)
+    v = 0.0 if v == 0 else v  # no "-0"
+    s = f"{v:,.{decimals}f}"
+    if lang == "es":
+        digits = len(s.lstrip("-").split(".")[0].replace(",", ""))
+        s = s.replace(",", "\0").replace(".", ",").replace("\0", "." if digits > 4 else "")
+    return s
+
+
+def format_money(x: float, language: str = "en", currency: str = "$") -> str:
+    """Money rounded for reading: two significant figures from a thousand up (``$1.2M``, ``$12M``,
+    ``$850k``, ``$4.3k``), whole units below (``$850``); Spanish ``1,2 M$``, ``850 mil $``,
+    ``1,5 mil M$`` (mil millones), ``850 $``."""
+    lang = _lang(language)
+    v = _finite(x, "amount")
+    a = abs(v)
+    scales = [(1e9, "B", f"mil M{currency}"), (1e6, "M", f"M{currency}"),
+              (1e3, "k", f"mil {currency}"), (1.0, "", currency)]
+    for size, en, es in scales:
+        # 999,500 already reads as 1.0M, never as 1000k
+        if a >= size * 0.9995 or size == 1.0:
+            scaled = a / size
+            dec = 1 if size > 1 and round(scaled, 1) < 10 else 0
+            break
+    num = format_number(scaled, dec, lang)
+    sign = "-" if v < 0 and num.strip("0,.") else ""
+    return f"{sign}{currency}{num}{en}" if lang == "en" else f"{sign}{num} {es}"
+
+
+def _pct_decimals(x: float) -> int:
+    return 1 if abs(x) < 0.0995 else 0
+
+
+def format_pct(x: float, language: str = "en", decimals: int | None = None) -> str:
+    """A fraction as a percentage: ``0.234`` → ``23 %`` (en) / ``23 %`` (es, ``7,9 %``); one
+    decimal below 10 % (``7.9 %``), none above, unless ``decimals`` is given. A space before the
+    sign in both languages, as in the verdicts of :mod:`smlib.causal.verdict`."""
+    lang = _lang(language)
+    v = _finite(x, "fraction") * 100
+    d = _pct_decimals(v / 100) if decimals is None else decimals
+    return format_number(v, d, lang) + " %"
+
+
+def format_months(x: float, language: str = "en") -> str:
+    """Months with one decimal: ``4.1 months`` / ``4,1 meses``."""
+    lang = _lang(language)
+    return f"{format_number(x, 1, lang)} {'months' if lang == 'en' else 'meses'}"
+
+
+def format_days(x: float, language: str = "en") -> str:
+    """Whole days: ``64 days`` / ``64 días``."""
+    lang = _lang(language)
+    return f"{format_number(x, 0, lang)} {'days' if lang == 'en' else 'días'}"
+
+
+def format_month(ts: Any, language: str = "en") -> str:
+    """A month for prose: ``Jan 2022`` / ``ene 2022``."""
+    t = pd.Timestamp(ts)
+    return f"{_MONTHS[_lang(language)][t.month - 1]} {t.year}"
+
+
+def format_interval(low: float, high: float, fmt: Any, language: str = "en",
+                    level: float = 0.95) -> str:
+    """``95 % interval: 5.1 % to 10.6 %`` / ``intervalo del 95 %: de 5,1 % a 10,6 %``; ``fmt``
+    formats one bound (a callable taking ``(x, language)``)."""
+    lang = _lang(language)
+    lv = format_pct(level, lang, decimals=0)
+    lo, hi = fmt(low, lang), fmt(high, lang)
+    if lang == "en":
+        return f"{lv} interval: {lo} to {hi}"
+    return f"intervalo del {lv}: de {lo} a {hi}"
+
+
+def model_label(model: str, language: str = "en") -> str:
+    """Display name of an attribution model (``markov`` → ``Markov`` / ``de Markov``)."""
+    lang = _lang(language)
+    return MODEL_LABELS.get(model, {}).get(lang, model.replace("_", " "))
+
+
+def channel_label(channel: str, language: str = "en") -> str:
+    """Display name of a channel (``sdr_call`` → ``SDR calls`` / ``llamadas SDR``)."""
+    lang = _lang(language)
+    return CHANNEL_LABELS.get(channel, {}).get(lang, str(channel).replace("_", " "))
+
+
+def _join(items: Sequence[str], language: str) -> str:
+    """``a, b and c`` / ``a, b y c``."""
+    word = " and " if language == "en" else " y "
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# glossary
+# --------------------------------------------------------------------------------------------
+
+def explain(term: str, language: str = "en") -> str:
+    """One line: ``"ROI (return on investment): gross profit earned minus …"``."""
+    lang = _lang(language)
+    if term not in GLOSSARY:
+        raise ValueError(f"unknown glossary term {term!r}; known: {sorted(GLOSSARY)}")
+    name, text = GLOSSARY[term][lang]
+    return f"{name}: {text}"
+
+
+def glossary(terms: Iterable[str] | None = None, language: str = "en") -> pd.DataFrame:
+    """The glossary as a table (``term``, ``explanation``) for the given terms (default: all)."""
+    lang = _lang(language)
+    keys = list(GLOSSARY) if terms is None else list(terms)
+    rows = [GLOSSARY[k][lang] if k in GLOSSARY else explain(k, lang) for k in keys]
+    return pd.DataFrame(rows, columns=["term", "explanation"])
+
+
+# --------------------------------------------------------------------------------------------
+# headlines
+# --------------------------------------------------------------------------------------------
+
+def headline_revenue(revenue: float, new_customers: int, won_deals: int | None = None,
+                     start: Any = None, end: Any = None, language: str = "en") -> str:
+    """Won revenue, new customers and the period it covers.
+
+    >>> headline_revenue(12_345_678, 430, 512, "2022-01-01", "2025-12-01")
+    'Won revenue was $12M from 430 new customers (512 won deals) between Jan 2022 and Dec 2025.'
+    """
+    lang = _lang(language)
+    rev = format_money(revenue, lang)
+    n = format_number(new_customers, 0, lang)
+    deals = "" if won_deals is None else (
+        f" ({format_number(won_deals, 0, lang)} won deals)" if lang == "en"
+        else f" ({format_number(won_deals, 0, lang)} operaciones ganadas)")
+    when = ""
+    if start is not None and end is not None:
+        a, b = format_month(start, lang), format_month(end, lang)
+        when = f" between {a} and {b}" if lang == "en" else f" entre {a} y {b}"
+    if lang == "en":
+        return f"Won revenue was {rev} from {n} new customers{deals}{when}."
+    return f"Los ingresos ganados fueron {rev} de {n} clientes nuevos{deals}{when}."
+
+
+def headline_cac(cac: float, ci_low: float | None = None, ci_high: float | None = None,
+                 paid_cac: float | None = None, language: str = "en") -> str:
+    """Blended CAC with its interval, and paid CAC when given (NaN paid CAC is said so).
+
+    >>> headline_cac(8400, 7900, 9000, paid_cac=3100)
+    'Winning a new customer costs $8.4k (95 % interval: $7.9k to $9.0k), counting every marketing and sales cost, salaries included; paid advertising alone spends $3.1k per customer it is credited with.'
+    """
+    lang = _lang(language)
+    if not _known(cac):
+        return ("No new customer was won, so the cost per customer cannot be computed."
+                if lang == "en" else
+                "No se ganó ningún cliente nuevo, así que no se puede calcular el coste por "
+                "cliente.")
+    ci = (f" ({format_interval(ci_low, ci_high, format_money, lang)})"
+          if _known(ci_low) and _known(ci_high) else "")
+    if lang == "en":
+        s = (f"Winning a new customer costs {format_money(cac, lang)}{ci}, counting every "
+             "marketing and sales cost, salaries included")
+    else:
+        s = (f"Ganar un cliente nuevo cuesta {format_money(cac, lang)}{ci}, contando todos los "
+             "costes de marketing y ventas, salarios incluidos")
+    if paid_cac is not None:
+        if _known(paid_cac):
+            s += (f"; paid advertising alone spends {format_money(paid_cac, lang)} per customer it "
+                  "is credited with" if lang == "en" else
+                  f"; la publicidad de pago gasta {format_money(paid_cac, lang)} por cada cliente "
+                  "que se le atribuye")
+        else:
+            s += ("; no customer is credited to paid advertising, so its cost per customer is "
+                  "undefined" if lang == "en" else
+                  "; no se atribuye ningún cliente a la publicidad de pago, así que su coste por "
+                  "cliente no está definido")
+    return s + "."
+
+
+def headline_payback(payback_months: float, ltv_to_cac: float | None = None,
+                     language: str = "en") -> str:
+    """CAC payback against the < 12-month target and LTV:CAC against the ≥ 3 target (Skok).
+
+    >>> headline_payback(14.2, 3.1)
+    'The cost of a customer is paid back after 14.2 months of its gross profit (target: under 12), and over its lifetime a customer brings 3.1 times what it cost (target: 3 or more).'
+    """
+    lang = _lang(language)
+    if not _known(payback_months):
+        return ("The payback time cannot be computed (no customers or no gross profit)."
+                if lang == "en" else
+                "No se puede calcular el tiempo de recuperación (sin clientes o sin margen).")
+    m = format_months(payback_months, lang)
+    if lang == "en":
+        s = f"The cost of a customer is paid back after {m} of its gross profit (target: under 12)"
+        if _known(ltv_to_cac):
+            s += (f", and over its lifetime a customer brings {format_number(ltv_to_cac, 1, lang)} "
+                  "times what it cost (target: 3 or more)")
+    else:
+        s = (f"El coste de un cliente se recupera tras {m} de su margen bruto (objetivo: menos "
+             "de 12)")
+        if _known(ltv_to_cac):
+            s += (f", y a lo largo de su vida un cliente aporta {format_number(ltv_to_cac, 1, lang)}"
+                  " veces lo que costó (objetivo: 3 o más)")
+    return s + "."
+
+
+def _roi_phrase(row: pd.Series, language: str) -> str:
+    team = _TEAMS.get(row["team"], {}).get(language, row["team"])
+    if not _known(row.get("roi")):
+        return (f"{team} cannot be judged (the model credits it no sales or it has no cost)"
+                if language == "en" else
+                f"{team} no se puede evaluar (el modelo no le atribuye ventas o no tiene coste)")
+    roi = format_pct(row["roi"], language)
+    cost = format_money(row["cost"], language)
+    lo, hi = row.get("roi_ci_low"), row.get("roi_ci_high")
+    ci = (f" ({format_interval(lo, hi, format_pct, language)})"
+          if _known(lo) and _known(hi) else "")
+    if language == "en":
+        return f"{team} earns an ROI of {roi}{ci} on {cost} of cost"
+    return f"{team} obtiene un ROI del {roi}{ci} sobre {cost} de coste"
+
+
+def headline_roi_by_team(team_table: pd.DataFrame, model: str, language: str = "en") -> str:
+    """ROI of marketing and of sales under one attribution model, from
+    :func:`smlib.metrics.team_economics` (its ``roi_ci_*`` shown when present).
+
+    >>> t = pd.DataFrame({"model": "markov", "team": ["marketing", "sales"],
+    ...                   "cost": [2.1e6, 3.4e6], "roi": [0.45, 1.2]})
+    >>> headline_roi_by_team(t, "markov")
+    'With credit shared by the Markov model, marketing earns an ROI of 45 % on $2.1M of cost and sales earns an ROI of 120 % on $3.4M of cost.'
+    """
+    lang = _lang(language)
+    need = {"model", "team", "cost", "roi"} - set(team_table.columns)
+    if need:
+        raise ValueError(f"team_table: missing column(s) {sorted(need)}")
+    rows = team_table.loc[team_table["model"].eq(model)]
+    if rows.empty:
+        raise ValueError(f"team_table has no rows for model {model!r}; models: "
+                         f"{list(team_table['model'].unique())}")
+    order = {"marketing": 0, "sales": 1}
+    rows = rows.sort_values("team", key=lambda s: s.map(order).fillna(9))
+    parts = [_roi_phrase(r, lang) for _, r in rows.iterrows()]
+    ml = model_label(model, lang)
+    if lang == "en":
+        return f"With credit shared by the {ml} model, {_join(parts, lang)}."
+    return f"Con el mérito repartido por el modelo {ml}, {_join(parts, lang)}."
+
+
+def headline_uplift(estimate_pct: float, ci_low: float, ci_high: float, claim: float = 0.20,
+                    level: float = 0.95, language: str = "en") -> str:
+    """The estimated revenue uplift from integrating the teams with its interval, judged against
+    the claim (default "up to 20 %"): a sentence stating the claim, then the verdict of
+    :func:`smlib.causal.verdict` (which gives the estimate and interval; its wording is not
+    duplicated here). ``estimate_pct``, ``ci_low``, ``ci_high`` and ``claim`` are fractions of
+    counterfactual revenue.
+
+    >>> headline_uplift(0.079, 0.051, 0.106)  # doctest: +NORMALIZE_WHITESPACE
+    'Claim tested: integrating marketing and sales raises revenue by up to 20 %. Contradicts the
+    claim: the effect is clearly smaller than 20.0 %. The uplift is 7.9 % (interval 5.1 % to
+    10.6 %); integration added revenue, but less than claimed.'
+    """
+    lang = _lang(language)
+    # the causal team owns the verdict wording; import from the module itself, because once
+    # smlib.causal.verdict is imported the package attribute `verdict` is that module
+    from smlib.causal.verdict import verdict
+
+    v = verdict(estimate_pct, ci_low, ci_high, claim=claim, language=lang, level=level)
+    c = format_pct(_finite(claim, "claim"), lang)
+    if lang == "en":
+        lead = f"Claim tested: integrating marketing and sales raises revenue by up to {c}."
+    else:
+        lead = (f"Afirmación puesta a prueba: integrar marketing y ventas aumenta los ingresos "
+                f"hasta un {c}.")
+    return f"{lead} {v.text}"
+
+
+def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None,
+                      max_items: int = 4, language: str = "en") -> str:
+    """Which channels to grow, review or cut and how sure we are, from
+    :func:`smlib.metrics.recommend_channels` (``channel, action, confidence``). At most
+    ``max_items`` channels per group, best ROI first; ``n_models`` is the number of attribution
+    models compared (said in the sentence).
+
+    >>> r = pd.DataFrame({"channel": ["webinar", "demo", "events", "paid_social"],
+    ...                   "action": ["grow", "grow", "review", "cut"],
+    ...                   "confidence": ["high", "medium", "low", "medium"]})
+    >>> headline_channels(r, n_models=9)
+    'Judged by ROI under 9 attribution models: grow webinars (high confidence) and demos (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
+    """
+    lang = _lang(language)
+    need = {"channel", "action", "confidence"} - set(recommendations.columns)
+    if need:
+        raise ValueError(f"recommendations: missing column(s) {sorted(need)}")
+    verbs = {"grow": ("grow", "aumentar"), "review": ("review", "revisar"), "cut": ("cut", "recortar")}
+    parts = []
+    for action, (en, es) in verbs.items():
+        g = recommendations.loc[recommendations["action"].eq(action)].head(max_items)
+        if g.empty:
+            continue
+        items = [f"{channel_label(c, lang)} ({_CONFIDENCE[conf][lang]})"
+                 if conf in _CONFIDENCE else channel_label(c, lang)
+                 for c, conf in zip(g["channel"], g["confidence"])]
+        parts.append(f"{en if lang == 'en' else es} {_join(items, lang)}")
+    if not parts:
+        return ("No channel can be judged: none has both a cost and credited sales."
+                if lang == "en" else
+                "Ningún canal se puede evaluar: ninguno tiene a la vez coste y ventas atribuidas.")
+    k = "" if n_models is None else f" {n_models}"
+    if lang == "en":
+        return f"Judged by ROI under{k} attribution models: {'; '.join(parts)}."
+    return f"Según el ROI con{k} modelos de atribución: {'; '.join(parts)}."
+
+
+def headline_funnel(win_rate: float, ci_low: float | None, ci_high: float | None,
+                    cycle_days: float | None = None, language: str = "en") -> str:
+    """Win rate with its interval and the average sales cycle.
+
+    >>> headline_funnel(0.372, 0.351, 0.394, 63.6)
+    '37 % of closed deals are won (95 % interval: 35 % to 39 %); a won deal takes 64 days on average from opportunity to signature.'
+    """
+    lang = _lang(language)
+    if not _known(win_rate):
+        return ("No deal has closed yet, so the win rate is unknown." if lang == "en" else
+                "Aún no se ha cerrado ninguna operación, así que la tasa de cierre es desconocida.")
+    ci = (f" ({format_interval(ci_low, ci_high, format_pct, lang)})"
+          if _known(ci_low) and _known(ci_high) else "")
+    wr = format_pct(win_rate, lang)
+    if lang == "en":
+        s = f"{wr} of closed deals are won{ci}"
+        if _known(cycle_days):
+            s += (f"; a won deal takes {format_days(cycle_days, lang)} on average from opportunity "
+                  "to signature")
+    else:
+        s = f"Se gana el {wr} de las operaciones cerradas{ci}"
+        if _known(cycle_days):
+            s += (f"; una operación ganada tarda de media {format_days(cycle_days, lang)} desde la "
+                  "oportunidad hasta la firma")
+    return s + "."

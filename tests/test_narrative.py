@@ -1,0 +1,171 @@
+"""Plain-language headlines: exact sentences on fixed cases, in English and Spanish."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smlib import narrative as nv
+from smlib.causal.verdict import verdict
+
+
+@pytest.mark.parametrize("x, en, es", [
+    (0, "$0", "0 $"), (850, "$850", "850 $"), (999.6, "$1.0k", "1,0 mil $"),
+    (4300, "$4.3k", "4,3 mil $"), (9960, "$10k", "10 mil $"), (125_000, "$125k", "125 mil $"),
+    (999_600, "$1.0M", "1,0 M$"), (1_234_567, "$1.2M", "1,2 M$"), (12_345_678, "$12M", "12 M$"),
+    (1.5e9, "$1.5B", "1,5 mil M$"), (-2500, "-$2.5k", "-2,5 mil $"),
+])
+def test_format_money(x, en, es) -> None:
+    assert nv.format_money(x) == en
+    assert nv.format_money(x, "es") == es
+
+
+def test_format_numbers() -> None:
+    assert nv.format_pct(0.0789) == "7.9 %" and nv.format_pct(0.0789, "es") == "7,9 %"
+    assert nv.format_pct(0.234) == "23 %" and nv.format_pct(1.2, "es") == "120 %"
+    assert nv.format_pct(-0.0004) == "0.0 %"  # no "-0.0 %"
+    assert nv.format_months(4.06) == "4.1 months" and nv.format_months(4.06, "es") == "4,1 meses"
+    assert nv.format_number(1234.5, 1, "es") == "1234,5"
+    assert nv.format_number(12345.5, 1, "es") == "12.345,5"
+    assert nv.format_number(12345.5, 1) == "12,345.5"
+    assert nv.format_month("2022-01-15") == "Jan 2022" and nv.format_month("2025-12-01", "es") == "dic 2025"
+    with pytest.raises(ValueError, match="language must be one of"):
+        nv.format_pct(0.1, "fr")
+    with pytest.raises(ValueError, match="finite"):
+        nv.format_money(float("inf"))
+
+
+def test_headline_revenue() -> None:
+    args = (12_345_678, 1430, 1512, "2022-01-01", "2025-12-01")
+    assert nv.headline_revenue(*args) == (
+        "Won revenue was $12M from 1,430 new customers (1,512 won deals) between Jan 2022 and "
+        "Dec 2025.")
+    assert nv.headline_revenue(*args, language="es") == (
+        "Los ingresos ganados fueron 12 M$ de 1430 clientes nuevos (1512 operaciones ganadas) "
+        "entre ene 2022 y dic 2025.")
+
+
+def test_headline_cac() -> None:
+    assert nv.headline_cac(8400, 7900, 9000, paid_cac=3100) == (
+        "Winning a new customer costs $8.4k (95 % interval: $7.9k to $9.0k), counting every "
+        "marketing and sales cost, salaries included; paid advertising alone spends $3.1k per "
+        "customer it is credited with.")
+    assert nv.headline_cac(8400, 7900, 9000, paid_cac=3100, language="es") == (
+        "Ganar un cliente nuevo cuesta 8,4 mil $ (intervalo del 95 %: de 7,9 mil $ a 9,0 mil $), "
+        "contando todos los costes de marketing y ventas, salarios incluidos; la publicidad de "
+        "pago gasta 3,1 mil $ por cada cliente que se le atribuye.")
+    assert nv.headline_cac(np.nan) == (
+        "No new customer was won, so the cost per customer cannot be computed.")
+    assert nv.headline_cac(8400, paid_cac=np.nan).endswith(
+        "no customer is credited to paid advertising, so its cost per customer is undefined.")
+
+
+def test_headline_payback() -> None:
+    assert nv.headline_payback(14.24, 3.06) == (
+        "The cost of a customer is paid back after 14.2 months of its gross profit (target: "
+        "under 12), and over its lifetime a customer brings 3.1 times what it cost (target: 3 or "
+        "more).")
+    assert nv.headline_payback(14.24, 3.06, "es") == (
+        "El coste de un cliente se recupera tras 14,2 meses de su margen bruto (objetivo: menos "
+        "de 12), y a lo largo de su vida un cliente aporta 3,1 veces lo que costó (objetivo: 3 o "
+        "más).")
+    assert "cannot be computed" in nv.headline_payback(np.nan)
+
+
+@pytest.fixture()
+def teams() -> pd.DataFrame:
+    return pd.DataFrame({"model": ["markov", "markov", "first_touch", "first_touch"],
+                         "team": ["sales", "marketing", "marketing", "sales"],
+                         "cost": [3.4e6, 2.1e6, 2.1e6, 3.4e6], "roi": [1.2, 0.45, 2.5, np.nan],
+                         "roi_ci_low": [0.9, 0.3, np.nan, np.nan],
+                         "roi_ci_high": [1.5, 0.6, np.nan, np.nan]})
+
+
+def test_headline_roi_by_team(teams) -> None:
+    assert nv.headline_roi_by_team(teams, "markov") == (
+        "With credit shared by the Markov model, marketing earns an ROI of 45 % (95 % interval: "
+        "30 % to 60 %) on $2.1M of cost and sales earns an ROI of 120 % (95 % interval: 90 % to "
+        "150 %) on $3.4M of cost.")
+    assert nv.headline_roi_by_team(teams, "markov", "es") == (
+        "Con el mérito repartido por el modelo de Markov, marketing obtiene un ROI del 45 % "
+        "(intervalo del 95 %: de 30 % a 60 %) sobre 2,1 M$ de coste y ventas obtiene un ROI del "
+        "120 % (intervalo del 95 %: de 90 % a 150 %) sobre 3,4 M$ de coste.")
+    assert nv.headline_roi_by_team(teams, "first_touch") == (
+        "With credit shared by the first-touch model, marketing earns an ROI of 250 % on $2.1M of "
+        "cost and sales cannot be judged (the model credits it no sales or it has no cost).")
+    with pytest.raises(ValueError, match="no rows for model 'shapley'"):
+        nv.headline_roi_by_team(teams, "shapley")
+
+
+def test_headline_uplift_uses_the_causal_verdict() -> None:
+    en = nv.headline_uplift(0.079, 0.051, 0.106)
+    lead = "Claim tested: integrating marketing and sales raises revenue by up to 20 %. "
+    assert en == lead + verdict(0.079, 0.051, 0.106).text
+    assert "clearly smaller than 20.0 %" in en
+    es = nv.headline_uplift(0.079, 0.051, 0.106, language="es")
+    assert es == ("Afirmación puesta a prueba: integrar marketing y ventas aumenta los ingresos "
+                  "hasta un 20 %. " + verdict(0.079, 0.051, 0.106, language="es").text)
+    wide = nv.headline_uplift(0.08, -0.05, 0.25, claim=0.2)
+    assert "cannot tell" in wide
+    with pytest.raises(ValueError, match="must contain the estimate"):
+        nv.headline_uplift(0.3, 0.0, 0.1)
+
+
+def test_headline_channels() -> None:
+    rec = pd.DataFrame({"channel": ["webinar", "demo", "events", "paid_social", "sales_people"],
+                        "action": ["grow", "grow", "review", "cut", "not_assessed"],
+                        "confidence": ["high", "medium", "low", "medium", "none"]})
+    assert nv.headline_channels(rec, n_models=9) == (
+        "Judged by ROI under 9 attribution models: grow webinars (high confidence) and demos "
+        "(medium confidence); review events (low confidence: the attribution models disagree); "
+        "cut paid social (medium confidence).")
+    assert nv.headline_channels(rec, n_models=9, language="es") == (
+        "Según el ROI con 9 modelos de atribución: aumentar webinars (confianza alta) y demos "
+        "(confianza media); revisar eventos (confianza baja: los modelos de atribución no "
+        "coinciden); recortar redes sociales de pago (confianza media).")
+    assert nv.headline_channels(rec.iloc[4:]) == (
+        "No channel can be judged: none has both a cost and credited sales.")
+    # an unknown channel name is shown as is (escaping is the report's job)
+    odd = pd.DataFrame({"channel": ["<b>x_y</b>"], "action": ["grow"], "confidence": ["high"]})
+    assert "grow <b>x y</b> (high confidence)" in nv.headline_channels(odd)
+
+
+def test_headline_funnel() -> None:
+    assert nv.headline_funnel(0.372, 0.351, 0.394, 63.6) == (
+        "37 % of closed deals are won (95 % interval: 35 % to 39 %); a won deal takes 64 days on "
+        "average from opportunity to signature.")
+    assert nv.headline_funnel(0.372, 0.351, 0.394, 63.6, "es") == (
+        "Se gana el 37 % de las operaciones cerradas (intervalo del 95 %: de 35 % a 39 %); una "
+        "operación ganada tarda de media 64 días desde la oportunidad hasta la firma.")
+    assert "unknown" in nv.headline_funnel(np.nan, None, None)
+
+
+def test_glossary_both_languages_one_line() -> None:
+    for term, langs in nv.GLOSSARY.items():
+        assert set(langs) == {"en", "es"}, term
+        for lang in ("en", "es"):
+            name, text = langs[lang]
+            assert name and text and "\n" not in text and text.endswith("."), (term, lang)
+    assert nv.explain("roi") == ("ROI (return on investment): gross profit earned minus the "
+                                 "cost, as a percentage of the cost; 0 % means the money only "
+                                 "came back.")
+    assert nv.explain("cac", "es") == ("CAC (coste de adquisición de cliente): lo que cuesta "
+                                       "ganar un cliente nuevo.")
+    g = nv.glossary(["roi", "ltv"], language="es")
+    assert list(g["term"]) == ["ROI (retorno de la inversión)", "LTV (valor de vida del cliente)"]
+    with pytest.raises(ValueError, match="unknown glossary term"):
+        nv.explain("ebitda")
+
+
+def test_labels() -> None:
+    assert nv.model_label("markov") == "Markov" and nv.model_label("position_based", "es") == "en U"
+    assert nv.model_label("my_model") == "my model"
+    assert nv.channel_label("sdr_call", "es") == "llamadas SDR"
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(nv, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 6 and result.failed == 0
