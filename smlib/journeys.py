@@ -382,7 +382,7 @@ def _sql_checks(table: str) -> list[tuple[str, str, str]]:
 
 
 def _validate_sql(con: duckdb.DuckDBPyConnection, rel: str, table: str, source: str) -> None:
-    """Contract checks in one scan (plus one aggregate for duplicate touches); rows 1-based."""
+    """Contract checks in one scan (plus one window for duplicates); ``_row`` is 0-based."""
     cols = _columns(con, rel)
     needed = _TOUCH_COLS if table == "touchpoints" else _OPP_COLS
     missing = [c for c in needed if c not in cols]
@@ -447,14 +447,14 @@ def build_journeys_from_files(path: str | os.PathLike[str],
             f = files[table]
             if f.suffix.lower() == ".parquet":
                 scan = f"read_parquet('{_sql_str(f)}', file_row_number = true)"
-                select = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row FROM {scan}"
+                select = f"SELECT * EXCLUDE (file_row_number), file_row_number AS _row FROM {scan}"
                 srcs[table] = str(f)
             else:
                 attached = {r[0] for r in con.execute(
                     "SELECT database_name FROM duckdb_databases()").fetchall()}
                 if names["db"] not in attached:
                     con.execute(f"ATTACH '{_sql_str(f)}' AS {names['db']} (READ_ONLY)")
-                select = f'SELECT *, rowid + 1 AS _row FROM {names["db"]}."{table}"'
+                select = f'SELECT *, rowid AS _row FROM {names["db"]}."{table}"'
                 srcs[table] = f"{f}:{table}"
             con.execute(f"CREATE TEMP VIEW {names[key]} AS {select}")
             _validate_sql(con, names[key], table, srcs[table])
