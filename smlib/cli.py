@@ -1,0 +1,87 @@
+"""Command line: ``smlib report run | list | index``.
+
+``smlib report run [--config FILE] [--only NAME]... [-p key=value]... [--reports-dir DIR]`` executes
+the runs of ``reports.toml`` (see :mod:`smlib.report.runner`) and is what ``make report`` and the
+scheduled jobs call. Exit codes: 0 every report succeeded and the batch was published; 1 at least one
+report failed (nothing published); 2 bad config, parameters or input data (nothing executed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from smlib import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smlib", description="smarketing workbook tools")
+    parser.add_argument("--version", action="version", version=f"smlib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    report = sub.add_parser("report", help="scheduled report runs (papermill -> offline HTML)")
+    rsub = report.add_subparsers(dest="action", required=True)
+
+    run = rsub.add_parser(
+        "run",
+        help="execute the runs in reports.toml, render HTML, publish reports/<run-id>/",
+        description="Execute report notebooks with papermill, render offline HTML with provenance, "
+        "and publish reports/latest and reports/index.html if every report succeeds.",
+    )
+    run.add_argument("--config", type=Path, default=None, help="reports config (default: reports.toml of the project)")
+    run.add_argument("--only", action="append", default=[], metavar="NAME",
+                     help="run only this report (repeat, or give a comma-separated list)")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a notebook parameter for every run that declares it; VALUE is read "
+                          "as TOML/JSON (3, 0.2, true, \"text\", [1, 2]), 'none' means None, else text. "
+                          "A relative data_path is relative to the current directory.")
+    run.add_argument("--reports-dir", type=Path, default=None, help="output folder (default: config.REPORTS_DIR)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines or summary")
+
+    lst = rsub.add_parser("list", help="list the runs in the config with their parameters")
+    lst.add_argument("--config", type=Path, default=None)
+
+    idx = rsub.add_parser("index", help="rebuild reports/index.html from the published run folders")
+    idx.add_argument("--reports-dir", type=Path, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``smlib`` command; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    from smlib.report import publish as pub
+    from smlib.report import runner
+
+    try:
+        if args.action == "run":
+            overrides = dict(runner.parse_override(p) for p in args.parameter)
+            if isinstance(overrides.get(runner.DATA_PARAM), str):
+                overrides[runner.DATA_PARAM] = str(Path(overrides[runner.DATA_PARAM]).resolve())
+            only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
+            cfg = runner.load_config(args.config)
+            result = runner.run_batch(
+                cfg, only=only, overrides=overrides, reports_dir=args.reports_dir,
+                progress=None if args.quiet else sys.stdout,
+            )
+            return result.exit_code
+        if args.action == "list":
+            cfg = runner.load_config(args.config)
+            for r in cfg.runs:
+                params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "notebook defaults"
+                print(f"{r.name:<32} {r.notebook.name:<36} {params}")
+            return 0
+        if args.action == "index":
+            root = pub.reports_root(args.reports_dir)
+            with pub.publish_lock(root):
+                print(pub.rebuild_index(root))
+            return 0
+    except ValueError as e:  # ReportConfigError, DataValidationError: a clear message, no traceback
+        print(f"smlib report {args.action}: error: {e}", file=sys.stderr)
+        return 2
+    return 2  # unreachable: argparse requires an action
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,620 @@
+"""Execute the report runs of ``reports.toml`` with papermill, render them, write provenance, publish.
+
+``smlib report run`` (:mod:`smlib.cli`) calls :func:`run_batch`. A batch:
+
+1. reads the config (:func:`load_config`), selects runs (``--only``), merges parameters
+   (``[defaults].parameters`` < the run's ``parameters`` < ``-p key=value`` overrides) and checks
+   them against each notebook's ``parameters`` cell, and describes each input dataset (SHA-256 of
+   its files, the period it covers; the default simulated dataset is generated first if missing);
+2. creates ``reports/<run-id>/`` and executes each notebook there with papermill on the
+   ``smarketing`` kernel (one progress line per notebook, with elapsed time);
+3. for a successful notebook writes ``<name>.ipynb`` (executed), ``<name>.html`` (offline, code
+   hidden) and ``<name>.provenance.json``; for a failed one keeps the executed notebook with its
+   error and its provenance in ``failed/``;
+4. if every report succeeded, publishes the batch (``latest`` and ``index.html``, atomically); if
+   any failed, publishes nothing — the successful reports of that batch stay in its folder for
+   inspection, but ``latest`` and the index keep pointing at the last fully good batch — and
+   prints a summary. The exit code is non-zero.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from smlib import config
+from smlib.report import provenance as prov
+from smlib.report import publish as pub
+from smlib.report.headline import extract_headlines
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_RUN_KEYS = {"name", "notebook", "title", "parameters"}
+_DEFAULT_KEYS = {"notebooks_dir", "timeout_seconds", "parameters", "require_headline"}
+#: Parameter through which a notebook receives its dataset location (None = default dataset).
+DATA_PARAM = "data_path"
+
+
+class ReportConfigError(ValueError):
+    """``reports.toml``, a ``-p`` override or a run's inputs are invalid (nothing was executed)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One report run: which notebook, the report's name (file stem) and title, its parameters."""
+
+    name: str
+    notebook: Path
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """The parsed config file: runs in order plus batch-wide settings."""
+
+    source: Path
+    runs: tuple[RunSpec, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)  # [defaults].parameters
+    timeout_seconds: int | None = None
+    require_headline: bool = True
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report in a batch."""
+
+    name: str
+    title: str
+    status: str  # "ok" or "failed"
+    duration_seconds: float
+    html: Path | None
+    notebook: Path | None
+    provenance: Path | None
+    headlines: list[dict[str, Any]]
+    error: str | None = None
+
+
+@dataclass
+class BatchResult:
+    """Outcome of a batch: where it went, each report's result, whether it was published."""
+
+    run_id: str
+    run_dir: Path
+    reports: list[ReportResult]
+    published: bool
+    latest: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when every report succeeded."""
+        return all(r.status == "ok" for r in self.reports)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report succeeded and the batch was published, 1 otherwise."""
+        return 0 if self.ok and self.published else 1
+
+
+# --------------------------------------------------------------------------------------- config
+
+def _plain(value: Any) -> Any:
+    """TOML values papermill can inject: dates and times become ISO strings (recursively)."""
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _check_params(params: Any, where: str) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise ReportConfigError(f"{where}: 'parameters' must be a table of name = value, got {params!r}")
+    for key in params:
+        if not key.isidentifier():
+            raise ReportConfigError(f"{where}: parameter name {key!r} is not a Python identifier")
+    return _plain(params)
+
+
+def load_config(path: Path | str | None = None) -> BatchConfig:
+    """Read and validate a reports config file (default :data:`smlib.config.REPORTS_CONFIG`).
+
+    Layout (TOML)::
+
+        [defaults]                      # optional
+        notebooks_dir = "notebooks"     # relative to this file; default config.NOTEBOOKS_DIR
+        timeout_seconds = 900           # per cell; default: no limit
+        require_headline = true         # a report without show_headline(...) fails
+        parameters = {}                 # for every run whose notebook declares them
+
+        [[run]]
+        name = "02_integration_uplift"  # output file stem: letters, digits, _ . -
+        notebook = "02_integration_uplift.ipynb"   # relative to notebooks_dir
+        title = "Does integrating marketing and sales raise revenue?"
+        parameters = { method = "dr" }
+
+    Raises :class:`ReportConfigError` naming the file, the run and the key for unknown keys,
+    missing or duplicate names, missing notebooks or bad values.
+    """
+    src = Path(path) if path is not None else Path(config.REPORTS_CONFIG)
+    try:
+        raw = tomllib.loads(src.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportConfigError(f"reports config {src} not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ReportConfigError(f"{src}: not valid TOML: {e}") from None
+    unknown = set(raw) - {"defaults", "run"}
+    if unknown:
+        raise ReportConfigError(f"{src}: unknown top-level key(s) {sorted(unknown)}; expected [defaults] and [[run]]")
+    defaults = raw.get("defaults", {})
+    bad = set(defaults) - _DEFAULT_KEYS
+    if bad:
+        raise ReportConfigError(f"{src}: unknown key(s) {sorted(bad)} in [defaults]; allowed {sorted(_DEFAULT_KEYS)}")
+    nb_dir = (src.parent / defaults["notebooks_dir"]).resolve() if "notebooks_dir" in defaults else Path(config.NOTEBOOKS_DIR)
+    timeout = defaults.get("timeout_seconds")
+    if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0):
+        raise ReportConfigError(f"{src}: [defaults] timeout_seconds must be a positive integer, got {timeout!r}")
+    require_headline = defaults.get("require_headline", True)
+    if not isinstance(require_headline, bool):
+        raise ReportConfigError(f"{src}: [defaults] require_headline must be true or false")
+    base_params = _check_params(defaults.get("parameters", {}), f"{src} [defaults]")
+    runs_raw = raw.get("run", [])
+    if not isinstance(runs_raw, list) or not runs_raw:
+        raise ReportConfigError(f"{src}: no [[run]] entries; add one per report")
+    runs: list[RunSpec] = []
+    seen: set[str] = set()
+    for i, r in enumerate(runs_raw, start=1):
+        where = f"{src} [[run]] #{i}"
+        bad = set(r) - _RUN_KEYS
+        if bad:
+            raise ReportConfigError(f"{where}: unknown key(s) {sorted(bad)}; allowed {sorted(_RUN_KEYS)}")
+        for key in ("name", "notebook"):
+            if not isinstance(r.get(key), str) or not r[key].strip():
+                raise ReportConfigError(f"{where}: '{key}' is required (a non-empty string)")
+        name = r["name"]
+        where = f"{src} [[run]] {name!r}"
+        if not _NAME.match(name):
+            raise ReportConfigError(f"{where}: name may use letters, digits, '_', '.', '-' only (it is a file name)")
+        if name in seen:
+            raise ReportConfigError(f"{where}: duplicate run name")
+        seen.add(name)
+        notebook = (nb_dir / r["notebook"]).resolve()
+        if not notebook.is_file():
+            raise ReportConfigError(f"{where}: notebook {notebook} does not exist")
+        title = r.get("title", name)
+        if not isinstance(title, str) or not title.strip():
+            raise ReportConfigError(f"{where}: 'title' must be a non-empty string")
+        params = _resolve_data_path(_check_params(r.get("parameters", {}), where), src.parent)
+        runs.append(RunSpec(name=name, notebook=notebook, title=title, parameters=params))
+    return BatchConfig(
+        source=src.resolve(), runs=tuple(runs), parameters=_resolve_data_path(base_params, src.parent),
+        timeout_seconds=timeout, require_headline=require_headline,
+    )
+
+
+def _resolve_data_path(params: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A relative ``data_path`` in the config is relative to the config file, not to the cwd."""
+    if isinstance(params.get(DATA_PARAM), str):
+        return {**params, DATA_PARAM: str((base / params[DATA_PARAM]).resolve())}
+    return params
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse a ``-p key=value`` override.
+
+    The value is read as a TOML literal where possible (``3`` → int, ``0.2`` → float, ``true`` →
+    bool, ``"a b"`` → str, ``[1, 2]`` → list, ``2024-01-01`` → the string ``"2024-01-01"``), then
+    as JSON; ``none``/``null`` give None (the notebook's "use the default" value); anything else is
+    kept as a plain string (``region=north`` → ``"north"``).
+    """
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+        raise ReportConfigError(f"parameter override {text!r}: expected key=value with a Python identifier as key")
+    value = value.strip()
+    if value.lower() in {"none", "null"}:
+        return key, None
+    try:
+        return key, _plain(tomllib.loads(f"v = {value}")["v"])
+    except tomllib.TOMLDecodeError:
+        pass
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+def select_runs(cfg: BatchConfig, only: Sequence[str] = ()) -> list[RunSpec]:
+    """The runs named in ``only`` (config order), or all runs; unknown names raise with the known ones."""
+    if not only:
+        return list(cfg.runs)
+    known = {r.name for r in cfg.runs}
+    unknown = [n for n in only if n not in known]
+    if unknown:
+        raise ReportConfigError(f"--only {', '.join(unknown)}: no such run in {cfg.source}; known runs: {', '.join(sorted(known))}")
+    return [r for r in cfg.runs if r.name in set(only)]
+
+
+def notebook_parameters(notebook: Path) -> dict[str, Any]:
+    """Names and default values assigned in a notebook's first cell tagged ``parameters``.
+
+    Parsed with :mod:`ast` (papermill's own line parser skips lines it cannot read, e.g. a comment
+    containing ``;``): every top-level ``name = value`` / ``name: type = value``. Defaults that are
+    not Python literals (e.g. ``config.DEFAULT_SEED``) are returned as their source text. A notebook
+    without a parameters cell has none.
+
+    Raises
+    ------
+    ReportConfigError
+        If the parameters cell is not valid Python.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    out: dict[str, Any] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as e:
+            raise ReportConfigError(f"{notebook.name}: the parameters cell is not valid Python: {e}") from None
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets = [node.target]
+            else:
+                continue
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    try:
+                        out[t.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[t.id] = ast.get_source_segment(cell.source, node.value)
+        break  # papermill injects after the first tagged cell only
+    return out
+
+
+# -------------------------------------------------------------------------------------- running
+
+@dataclass
+class _Planned:
+    spec: RunSpec
+    parameters: dict[str, Any]  # passed to papermill
+    effective: dict[str, Any]  # notebook defaults updated with what is passed: what ran
+    data: dict[str, Any] | None
+    seed: Any
+    seed_source: str | None
+
+
+def _describe_data(path_value: Any, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Path, SHA-256 of every file, and period of a run's dataset (``None`` = the default dataset)."""
+    key = "<default>" if path_value is None else str(path_value)
+    if key in cache:
+        return cache[key]
+    try:
+        if path_value is None:
+            from smlib.io import ensure_default_dataset
+
+            path = Path(ensure_default_dataset())  # generate once here, not inside each kernel
+        else:
+            path = Path(path_value)
+            if not path.exists():
+                raise ValueError("it does not exist; expected a dataset folder or a .duckdb file")
+        info = {"path": str(path), "default": path_value is None, "files": prov.hash_inputs(path),
+                "period": prov.dataset_period(path)}
+    except (ValueError, OSError) as e:  # smlib.io.DataValidationError is a ValueError
+        raise ReportConfigError(f"{DATA_PARAM} {key!r} cannot be used: {e}") from e
+    cache[key] = info
+    return info
+
+
+def plan_runs(
+    runs: Sequence[RunSpec], overrides: Mapping[str, Any], defaults: Mapping[str, Any] | None = None,
+) -> list[_Planned]:
+    """Merge parameters, check them against each notebook, describe the input data of each run.
+
+    Precedence: the notebook's own defaults < ``defaults`` ([defaults].parameters) < the run's
+    ``parameters`` < ``overrides`` (``-p``). Batch-wide values (``defaults``, ``overrides``) go to
+    every selected notebook that declares them and must be declared by at least one; a run's own
+    parameter must be declared by its notebook. Typos thus fail here, before anything runs, instead
+    of being ignored by papermill.
+    """
+    defaults = dict(defaults or {})
+    declared = {r.name: notebook_parameters(r.notebook) for r in runs}
+    for origin, values in (("[defaults] parameters", defaults), ("-p", overrides)):
+        for key in values:
+            if not any(key in d for d in declared.values()):
+                raise ReportConfigError(
+                    f"{origin} {key}=...: no selected notebook has a parameter {key!r} "
+                    f"(parameters: {', '.join(sorted(set().union(*declared.values()))) or 'none'})"
+                )
+    cache: dict[str, dict[str, Any]] = {}
+    planned = []
+    for r in runs:
+        nb_params = declared[r.name]
+        unknown = sorted(set(r.parameters) - set(nb_params))
+        if unknown:
+            raise ReportConfigError(
+                f"run {r.name!r}: parameter(s) {unknown} are not in {r.notebook.name}'s parameters cell "
+                f"(it declares: {', '.join(sorted(nb_params)) or 'nothing'})"
+            )
+        passed = {
+            **{k: v for k, v in defaults.items() if k in nb_params},
+            **r.parameters,
+            **{k: v for k, v in overrides.items() if k in nb_params},
+        }
+        effective = {**nb_params, **passed}
+        data = _describe_data(effective[DATA_PARAM], cache) if DATA_PARAM in nb_params else None
+        seed, source = prov.resolve_seed(effective, bool(data and data["default"]))
+        planned.append(_Planned(r, passed, effective, data, seed, source))
+    return planned
+
+
+def _fingerprint(planned: Sequence[_Planned], git: Mapping[str, Any]) -> str:
+    """Hash of everything that determines a batch's numbers: code commit, notebooks, parameters, data."""
+    parts = {
+        "git": git.get("commit"),
+        "runs": [
+            [p.spec.name, prov.sha256_file(p.spec.notebook), p.effective, (p.data or {}).get("files")]
+            for p in planned
+        ],
+    }
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+@contextmanager
+def _kernel_env() -> Iterator[None]:
+    """Fixed hash seed for the kernels (set/dict-of-str order) so reruns give the same numbers."""
+    old = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = old
+
+
+@contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """Hide papermill's parameter warnings: the runner checks parameters itself (plan_runs)."""
+    logger = logging.getLogger("papermill")
+    old = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.isoformat(timespec="seconds")
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _execute(p: _Planned, out_nb: Path, timeout: int | None) -> dict[str, Any] | None:
+    """Run one notebook with papermill into ``out_nb``. Returns None or an error dict."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        with _kernel_env(), _quiet_papermill():
+            papermill.execute_notebook(
+                str(p.spec.notebook),
+                str(out_nb),
+                parameters=p.parameters,
+                kernel_name=config.KERNEL_NAME,
+                cwd=str(p.spec.notebook.parent),  # like JupyterLab and nbval
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                # kernel start-up chatter (e.g. ipykernel's transport warning) is not for reports
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+    except PapermillExecutionError as e:
+        return {"ename": e.ename, "evalue": e.evalue, "cell_execution_count": e.exec_count}
+    except Exception as e:  # kernel missing or dead, cell timeout, unreadable notebook...
+        return {"ename": type(e).__name__, "evalue": str(e), "cell_execution_count": None}
+    return None
+
+
+def _run_one(
+    p: _Planned, run_id: str, run_dir: Path, git: Mapping[str, Any], versions: Mapping[str, str],
+    timeout: int | None, require_headline: bool,
+) -> ReportResult:
+    import nbformat
+
+    from smlib.report.render import ReportRenderError, render_html
+
+    name = p.spec.name
+    out_nb = run_dir / f"{name}.ipynb"
+    started = _now()
+    t0 = time.perf_counter()
+    error = _execute(p, out_nb, timeout)
+    headlines: list[dict[str, Any]] = []
+    html: str | None = None
+    nb = None
+    if out_nb.exists():
+        nb = nbformat.read(out_nb, as_version=4)
+        headlines = extract_headlines(nb)
+    if error is None and nb is None:
+        error = {"ename": "MissingOutput", "evalue": "papermill wrote no executed notebook", "cell_execution_count": None}
+    if error is None and require_headline and not headlines:
+        error = {
+            "ename": "NoHeadline",
+            "evalue": "the notebook displayed no headline; call smlib.report.show_headline(title, items)",
+            "cell_execution_count": None,
+        }
+    duration = time.perf_counter() - t0
+    record = prov.build_provenance(
+        report=name, title=p.spec.title, notebook=p.spec.notebook, run_id=run_id,
+        status="ok" if error is None else "failed", started_at=_iso(started), finished_at=_iso(_now()),
+        duration_seconds=duration, parameters=p.effective, data=p.data, seed=p.seed,
+        seed_source=p.seed_source, headlines=headlines, error=error, git=git, versions=versions,
+    )
+    if error is None:
+        try:
+            html = render_html(nb, record, provenance_file=f"{name}.provenance.json", notebook_file=f"{name}.ipynb")
+        except ReportRenderError as e:
+            error = {"ename": "ReportRenderError", "evalue": str(e), "cell_execution_count": None}
+            record.update(status="failed", error=error)
+    if error is None:
+        html_path, prov_path = run_dir / f"{name}.html", run_dir / f"{name}.provenance.json"
+        pub.write_text_atomic(html_path, html or "")
+        prov.write_json_atomic(prov_path, record)
+        return ReportResult(name, p.spec.title, "ok", duration, html_path, out_nb, prov_path, headlines)
+    failed = run_dir / pub.FAILED_DIR
+    failed.mkdir(exist_ok=True)
+    kept = None
+    if out_nb.exists():
+        kept = failed / out_nb.name
+        shutil.move(out_nb, kept)
+    prov_path = failed / f"{name}.provenance.json"
+    prov.write_json_atomic(prov_path, record)
+    message = f"{error['ename']}: {_first_line(str(error['evalue']))}"
+    return ReportResult(name, p.spec.title, "failed", duration, None, kept, prov_path, headlines, message)
+
+
+def _manifest(
+    run_id: str, status: str, started: dt.datetime, cfg: BatchConfig, overrides: Mapping[str, Any],
+    git: Mapping[str, Any], results: Sequence[ReportResult], run_dir: Path,
+) -> dict[str, Any]:
+    def rel(path: Path | None) -> str | None:
+        return path.relative_to(run_dir).as_posix() if path else None
+
+    return {
+        "schema": 1,
+        "run_id": run_id,
+        "status": status,
+        "published": False,
+        "started_at": _iso(started),
+        "finished_at": _iso(_now()),
+        "config": str(cfg.source),
+        "overrides": dict(overrides),
+        "git": dict(git),
+        "reports": [
+            {
+                "name": r.name, "title": r.title, "status": r.status,
+                "duration_seconds": round(r.duration_seconds, 3), "html": rel(r.html),
+                "notebook": rel(r.notebook), "provenance": rel(r.provenance),
+                "headlines": r.headlines, "error": r.error,
+            }
+            for r in results
+        ],
+    }
+
+
+def run_batch(
+    cfg: BatchConfig,
+    *,
+    only: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+    reports_dir: Path | str | None = None,
+    progress: TextIO | None = sys.stdout,
+) -> BatchResult:
+    """Execute, render and (if all succeed) publish a batch of report runs. See the module docstring.
+
+    Parameters
+    ----------
+    cfg
+        From :func:`load_config`.
+    only
+        Names of the runs to execute (default: all).
+    overrides
+        Parameters applied to every selected notebook that declares them (``-p key=value``).
+    reports_dir
+        Where run folders, ``latest`` and ``index.html`` live (default
+        :data:`smlib.config.REPORTS_DIR`).
+    progress
+        Stream for the progress lines and the final summary (None: silent).
+
+    Raises
+    ------
+    ReportConfigError
+        Before anything is executed, for unknown runs, undeclared parameters or invalid input data.
+    """
+    overrides = dict(overrides or {})
+    out = progress if progress is not None else io.StringIO()
+    root = pub.reports_root(reports_dir)
+    planned = plan_runs(select_runs(cfg, only), overrides, cfg.parameters)
+    git = prov.git_info()
+    versions = prov.package_versions()
+    started = _now()
+    run_id, run_dir = pub.create_run_dir(root, pub.make_run_id(started, _fingerprint(planned, git)))
+    previous = pub.current_latest(root)
+    print(f"smlib report: {len(planned)} report(s) from {cfg.source} -> {run_dir}", file=out, flush=True)
+    results: list[ReportResult] = []
+    status = "interrupted"
+    try:
+        for i, p in enumerate(planned, start=1):
+            print(f"[{i}/{len(planned)}] {p.spec.name:<32} ", end="", file=out, flush=True)
+            res = _run_one(p, run_id, run_dir, git, versions, cfg.timeout_seconds, cfg.require_headline)
+            results.append(res)
+            tail = "ok" if res.status == "ok" else f"FAILED  {res.error}"
+            print(f"{res.duration_seconds:7.1f} s  {tail}", file=out, flush=True)
+        status = "ok" if all(r.status == "ok" for r in results) else "failed"
+    finally:
+        manifest = _manifest(run_id, status, started, cfg, overrides, git, results, run_dir)
+        pub.write_text_atomic(run_dir / pub.MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+    published = False
+    if status == "ok":
+        pub.publish(root, run_id)
+        published = True
+    result = BatchResult(run_id, run_dir, results, published, pub.current_latest(root))
+    print_summary(result, previous, out)
+    return result
+
+
+def print_summary(result: BatchResult, previous_latest: str | None, out: TextIO) -> None:
+    """Print the end-of-batch table (report, status, time, headline or error) and what was published."""
+    rows = []
+    for r in result.reports:
+        if r.status == "ok":
+            items = [f"{it['label']}: {it['text']}" for h in r.headlines[:1] for it in h["items"][:3]]
+            detail = "; ".join(items) or "(no headline)"
+        else:
+            detail = r.error or ""
+        rows.append((r.name, r.status.upper() if r.status != "ok" else "ok", f"{r.duration_seconds:.1f} s", detail))
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(("report", "status", "time"))]
+    print("", file=out)
+    print(f"{'report':<{widths[0]}}  {'status':<{widths[1]}}  {'time':>{widths[2]}}  headline / error", file=out)
+    print(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * widths[2]}  {'-' * 16}", file=out)
+    for name, status, secs, detail in rows:
+        print(f"{name:<{widths[0]}}  {status:<{widths[1]}}  {secs:>{widths[2]}}  {_first_line(detail, 100)}", file=out)
+    n_failed = sum(r.status != "ok" for r in result.reports)
+    print("", file=out)
+    if result.published:
+        print(f"Published {len(result.reports)} report(s): {result.run_dir}", file=out)
+        print(f"  latest -> {result.latest}; index: {result.run_dir.parent / pub.INDEX}", file=out)
+    else:
+        print(f"NOT published: {n_failed} of {len(result.reports)} report(s) failed.", file=out)
+        print(f"  Failed notebooks (with the error) are in {result.run_dir / pub.FAILED_DIR}", file=out)
+        print(f"  latest still -> {previous_latest or '(none yet)'}; index.html unchanged.", file=out)
+    out.flush()
+
