@@ -223,9 +223,9 @@ def wide_panel(
 
 def _never_mask(s: pd.Series) -> np.ndarray:
     """Never-treated codes: missing, or the number 0."""
-    never = s.isna().to_numpy()
-    num = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_datetime64_any_dtype(s) else None
-    if num is not None:
+    never = s.isna().to_numpy(dtype=bool).copy()
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        num = pd.to_numeric(s, errors="coerce")
         never |= (num == 0).fillna(False).to_numpy(dtype=bool)
     return never
 

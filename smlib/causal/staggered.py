@@ -1,0 +1,706 @@
+"""Callaway & Sant'Anna (2021) difference-in-differences with staggered adoption.
+
+For every adoption cohort ``g`` (the period a unit first became treated) and period ``t`` the
+group-time average treatment effect ``ATT(g, t)`` is estimated by a two-period, two-group DiD that
+compares the change of the outcome between a base period and ``t`` for cohort ``g`` with the same
+change for a comparison group: the never-treated units, or the units not yet treated by
+``max(t, base) + anticipation``. The base period is ``g - 1 - anticipation`` for post-treatment cells;
+for pre-treatment cells it is ``t - 1`` (``base_period="varying"``) or ``g - 1 - anticipation``
+(``"universal"``, where the reference cell is set to 0).
+
+Each 2x2 DiD is one of the panel estimators of the R ``DRDID`` package, as called by R ``did``:
+
+* ``"dr"``: doubly robust DiD, ``DRDID::drdid_panel`` — Sant'Anna & Zhao (2020, J. Econometrics
+  219(1)), eq. (3.1) with a logit propensity score and a linear outcome regression fitted on the
+  comparison group, including the estimation effect of both nuisance models in the influence
+  function. (R ``did`` uses this "traditional" locally efficient DR estimator, not the
+  ``drdid_imp_panel`` "improved" variant, and so does this module so that results match.)
+* ``"ipw"``: normalised (Hájek) inverse-probability weighting, Abadie (2005, REStud 72(1)),
+  ``DRDID::std_ipw_did_panel``.
+* ``"reg"``: outcome regression, Heckman, Ichimura & Todd (1997), ``DRDID::reg_did_panel``.
+
+Without covariates the three coincide (a difference of mean changes). Standard errors are analytic:
+``se = sqrt(sum_i psi_i^2) / n`` from the unit-level influence functions ``psi`` (clustered at the
+unit), as in ``did::att_gt(bstrap=FALSE)``. Aggregations (``simple``, ``dynamic``, ``group``,
+``calendar``) follow ``did::aggte`` exactly, including the extra influence-function term for the
+estimated cohort-size weights. Simultaneous (uniform) bands use the multiplier bootstrap with
+Mammen weights, as ``did::mboot`` does. The pre-trend test is the Wald test of ``did::att_gt``:
+``W = n * a' V^-1 a`` over the pre-treatment cells (``g > t``), chi-squared with as many degrees of
+freedom as cells.
+
+Checked against the R did package on its ``mpdta`` example (see ``tests/test_causal_staggered.py``).
+
+Reference: Callaway, B. & Sant'Anna, P. H. C. (2021). Difference-in-Differences with multiple time
+periods. Journal of Econometrics 225(2), 200-230.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from smlib import config
+from smlib.causal._panel import ALWAYS, NEVER, Panel, _first, cohort_codes, wide_panel
+from smlib.causal.results import EstimateResult
+
+ControlGroup = Literal["never_treated", "not_yet_treated"]
+Method = Literal["dr", "ipw", "reg"]
+BasePeriod = Literal["varying", "universal"]
+AggType = Literal["simple", "dynamic", "group", "calendar"]
+
+_TINY_SE = np.sqrt(np.finfo(float).eps) * 10  # did's threshold below which an SE is treated as 0
+_PS_MAX = 0.999  # did's overlap check: a propensity score this close to 1 voids the cell
+
+
+# ---------------------------------------------------------------------------------------------
+# 2x2 panel DiD estimators, vectorised over several outcome changes sharing one sample
+# ---------------------------------------------------------------------------------------------
+
+def _logit_pscore(d: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unpenalised logit P(D=1|X) by maximum likelihood (statsmodels) and ``(X'WX/n)^-1``."""
+    n = len(d)
+    if X.shape[1] == 1:  # intercept only: the MLE is the sample share
+        p = np.full(n, d.mean())
+    else:
+        import statsmodels.api as sm
+        from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (PerfectSeparationWarning, RuntimeWarning))
+            warnings.simplefilter("ignore", category=Warning)
+            try:
+                fit = sm.Logit(d, X).fit(method="newton", disp=0, maxiter=100, tol=1e-10)
+            except (PerfectSeparationError, np.linalg.LinAlgError):
+                return np.ones(n), np.full((X.shape[1], X.shape[1]), np.nan)
+        p = fit.predict(X)
+    W = p * (1 - p)
+    H = np.linalg.pinv((X * W[:, None]).T @ X / n)
+    return p, H
+
+
+def _did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: Method,
+               ) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """ATT and influence functions of ``k`` 2x2 panel DiDs that share treated/comparison units.
+
+    ``dy`` is ``(n1, k)`` (outcome changes), ``d`` the treatment dummy (``n1``), ``X`` the covariate
+    matrix with an intercept. Returns ``(att (k,), psi (n1, k), problem)``; ``problem`` names why
+    the cells could not be estimated (then ``att`` is NaN). Formulas of ``DRDID`` (see module doc).
+    """
+    n1, k = dy.shape
+    c = 1.0 - d
+    nan = (np.full(k, np.nan), np.full((n1, k), np.nan))
+    Xc = X[c == 1]
+    if method in ("dr", "reg"):
+        XtXc = Xc.T @ Xc
+        if Xc.shape[0] < X.shape[1] or 1 / np.linalg.cond(XtXc) < np.finfo(float).eps:
+            return *nan, "not enough comparison units to fit the outcome regression"
+        beta = np.linalg.lstsq(Xc, dy[c == 1], rcond=None)[0]
+        out = X @ beta
+        XpX_inv = np.linalg.inv(XtXc / n1)
+    if method in ("dr", "ipw"):
+        ps, H = _logit_pscore(d, X)
+        if ps.max() >= _PS_MAX or not np.isfinite(H).all():
+            return *nan, "overlap violated (a propensity score is at least 0.999)"
+        ps = np.minimum(ps, 1 - 1e-16)
+        asy_ps = ((d - ps)[:, None] * X) @ H
+        w_c = ps * c / (1 - ps)
+    w_t = d
+    mt = w_t.mean()
+
+    if method == "reg":
+        eta_t = (w_t @ dy) / n1 / mt
+        eta_c = (w_t @ out) / n1 / mt
+        M1 = (w_t[:, None] * X).mean(axis=0)
+        inf_c2 = (c[:, None] * (dy - out)) * (X @ (XpX_inv @ M1))[:, None]
+        inf_t = w_t[:, None] * (dy - eta_t) / mt
+        inf_c = (w_t[:, None] * (out - eta_c) + inf_c2) / mt
+        return eta_t - eta_c, inf_t - inf_c, None
+
+    mc = w_c.mean()
+    if method == "ipw":
+        eta_t = (w_t @ dy) / n1 / mt
+        eta_c = (w_c @ dy) / n1 / mc
+        M2 = X.T @ (w_c[:, None] * (dy - eta_c)) / n1
+        inf_t = w_t[:, None] * (dy - eta_t) / mt
+        inf_c = (w_c[:, None] * (dy - eta_c) + asy_ps @ M2) / mc
+        return eta_t - eta_c, inf_t - inf_c, None
+
+    # doubly robust (DRDID::drdid_panel)
+    R = dy - out
+    eta_t = (w_t @ R) / n1 / mt
+    eta_c = (w_c @ R) / n1 / mc
+    cR = c[:, None] * R
+    M1 = (w_t[:, None] * X).mean(axis=0)
+    M3 = (w_c[:, None] * X).mean(axis=0)
+    M2 = X.T @ (w_c[:, None] * (R - eta_c)) / n1
+    inf_t = (w_t[:, None] * (R - eta_t) - cR * (X @ (XpX_inv @ M1))[:, None]) / mt
+    inf_c = (w_c[:, None] * (R - eta_c) + asy_ps @ M2 - cR * (X @ (XpX_inv @ M3))[:, None]) / mc
+    return eta_t - eta_c, inf_t - inf_c, None
+
+
+# ---------------------------------------------------------------------------------------------
+# inference helpers
+# ---------------------------------------------------------------------------------------------
+
+def _se(psi: np.ndarray) -> np.ndarray:
+    """did's analytic SE from unit influence functions: sqrt(mean(psi^2) / n), NaN if ~0."""
+    n = psi.shape[0]
+    se = np.sqrt((psi ** 2).sum(axis=0)) / n
+    return np.where(se <= _TINY_SE, np.nan, se)
+
+
+def _mammen(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """Mammen (1993) two-point weights: mean 0, variance 1, third moment 1 (as in did::mboot)."""
+    kappa = (1 + np.sqrt(5)) / 2
+    return np.where(rng.random(size) < kappa / np.sqrt(5), 1 - kappa, kappa)
+
+
+def sup_t_critical_value(psi: np.ndarray, se: np.ndarray, level: float, n_boot: int,
+                         rng: np.random.Generator, chunk: int = 200) -> float:
+    """Critical value of a simultaneous band by the multiplier bootstrap (Mammen weights).
+
+    Draws ``b = V psi / n`` (each row of ``V`` a vector of unit weights), studentises by the
+    analytic ``se`` and returns the ``level`` quantile (inverse empirical CDF, R's ``type=1``) of
+    ``max_j |b_j| / se_j`` over the columns with a finite ``se``. Callaway & Sant'Anna (2021),
+    Sec. 4.1; did's ``mboot`` studentises by a bootstrap IQR scale instead, which agrees up to
+    bootstrap noise. Returns NaN when no column has a finite ``se``.
+    """
+    ok = np.isfinite(se)
+    if not ok.any() or n_boot < 1:
+        return float("nan")
+    P = psi[:, ok]
+    n = P.shape[0]
+    tmax = np.empty(n_boot)
+    for start in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - start)
+        b = _mammen(rng, (m, n)) @ P / n
+        tmax[start:start + m] = np.abs(b / se[ok]).max(axis=1)
+    return float(np.quantile(tmax, level, method="inverted_cdf"))
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class AggregateResult(EstimateResult):
+    """An aggregation of ATT(g, t) (``did::aggte``): an overall effect plus its components.
+
+    ``estimate``/``std_error``/``ci_*`` are the overall effect. ``table`` has one row per component
+    (event time, cohort or period) with ``estimate, std_error, ci_low, ci_high`` (pointwise) and
+    ``band_low, band_high`` (simultaneous band, critical value ``crit_value``).
+    """
+
+    aggregation: str = "simple"
+    table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    crit_value: float = float("nan")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: the overall row (``label="overall"``) followed by the component rows."""
+        overall = pd.DataFrame([{
+            "aggregation": self.aggregation, "label": "overall", "estimate": self.estimate,
+            "std_error": self.std_error, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "band_low": np.nan, "band_high": np.nan, "p_value": self.p_value, "level": self.level,
+        }])
+        if self.table.empty:
+            return overall
+        comp = self.table.rename(columns={self.table.columns[0]: "label"}).copy()
+        comp["label"] = comp["label"].astype(str)
+        comp.insert(0, "aggregation", self.aggregation)
+        comp["p_value"] = 2 * stats.norm.sf(np.abs(comp["estimate"] / comp["std_error"]))
+        comp["level"] = self.level
+        return pd.concat([overall, comp], ignore_index=True)
+
+    def summary(self) -> str:
+        """Plain-text summary of the overall effect and the component table."""
+        head = EstimateResult.summary(self)
+        if self.table.empty:
+            return head
+        pct = int(round(self.level * 100))
+        body = self.table.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+        return (f"{head}\n{self.aggregation} components ({pct}% pointwise CI; simultaneous band with "
+                f"critical value {self.crit_value:.3g}):\n{body}")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Plot the components with pointwise CIs and the simultaneous band."""
+        return _plot_components(self, ax=ax)
+
+
+@dataclass
+class StaggeredResult(EstimateResult):
+    """Result of :func:`staggered_did`.
+
+    The headline ``estimate`` is the ``simple`` aggregate (post-treatment ATT(g, t) averaged with
+    cohort-size weights) with its analytic SE. ``att_gt`` has one row per cell: ``group, time,
+    event_time, att, std_error, ci_low, ci_high, band_low, band_high, post``. ``pretrend`` holds the
+    Wald pre-test (``stat``, ``df``, ``p_value``). Use :meth:`aggregate` for the other summaries
+    and :meth:`plot` for the event study.
+    """
+
+    att_gt: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    pretrend: dict[str, Any] = field(default_factory=dict)
+    crit_value: float = float("nan")
+    _psi: np.ndarray = field(default=None, repr=False)  # (n_units, n_cells) influence functions
+    _gcode: np.ndarray = field(default=None, repr=False)  # cohort code per unit
+    _cell_g: np.ndarray = field(default=None, repr=False)
+    _cell_t: np.ndarray = field(default=None, repr=False)
+    _periods: pd.Index = field(default=None, repr=False)
+    _seed: int | None = field(default=None, repr=False)
+    _n_boot: int = field(default=1000, repr=False)
+
+    def aggregate(self, type: AggType = "simple", min_e: float = -np.inf, max_e: float = np.inf,
+                  na_rm: bool = False) -> AggregateResult:
+        """Aggregate ATT(g, t) like ``did::aggte``.
+
+        * ``"simple"``: average of post-treatment cells (``t >= g``) weighted by cohort size.
+        * ``"dynamic"``: event study, ``theta(e) = sum_g w_g ATT(g, g+e)`` with cohort-size weights
+          among cohorts observed at event time ``e`` (pre-periods included); overall = mean of
+          ``theta(e)`` over ``e >= 0``.
+        * ``"group"``: ``theta(g)`` = mean of cohort ``g``'s post-treatment cells; overall weights
+          cohorts by size.
+        * ``"calendar"``: ``theta(t)`` = cohort-size weighted mean of cells treated at ``t``;
+          overall = mean over periods.
+
+        ``min_e``/``max_e`` restrict event times (``max_e`` also caps the post cells of the other
+        aggregations, as in did). Cells with NaN estimates raise ``ValueError`` unless ``na_rm``.
+        """
+        return _aggregate(self, type, min_e, max_e, na_rm)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row for the headline (simple) ATT, with the estimator's labels."""
+        out = super().to_frame()
+        out["control_group"] = self.details.get("control_group")
+        out["est_method"] = self.details.get("est_method")
+        out["base_period"] = self.details.get("base_period")
+        out["pretrend_p_value"] = self.pretrend.get("p_value", np.nan)
+        return out
+
+    def summary(self) -> str:
+        """Plain-text summary: headline ATT, the ATT(g, t) table and the pre-trend test."""
+        d = self.details
+        pct = int(round(self.level * 100))
+        cols = ["group", "time", "att", "std_error", "ci_low", "ci_high", "band_low", "band_high"]
+        table = self.att_gt[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+        pt = self.pretrend
+        pre = (f"Pre-trend Wald test (all pre-treatment ATT(g,t) = 0): chi2({pt['df']}) = "
+               f"{pt['stat']:.3f}, p = {pt['p_value']:.4g}" if np.isfinite(pt.get("p_value", np.nan))
+               else f"Pre-trend Wald test: not available ({pt.get('note', '')})")
+        return "\n".join([
+            "Callaway & Sant'Anna (2021) staggered DiD",
+            f"{d['n_units']:,} units x {d['n_periods']} periods; cohorts: {d['cohort_sizes']}; "
+            f"comparison: {d['control_group']}; method: {d['est_method']}; base period: "
+            f"{d['base_period']}; anticipation: {d['anticipation']}",
+            EstimateResult.summary(self),
+            f"Group-time ATT (analytic SEs clustered by unit; {pct}% pointwise CI; simultaneous "
+            f"band critical value {self.crit_value:.3g}, {self._n_boot} Mammen multiplier draws):",
+            table, pre,
+        ])
+
+    def plot(self, ax: Any = None) -> Any:
+        """Event-study plot (dynamic aggregation); see :func:`event_study_plot`."""
+        return event_study_plot(self, ax=ax)
+
+
+def _plot_components(agg: AggregateResult, ax: Any = None, title: str | None = None,
+                     xlabel: str | None = None, ylabel: str | None = None) -> Any:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    tab = agg.table
+    if tab.empty:
+        raise ValueError("the simple aggregation has no components to plot")
+    x = tab.iloc[:, 0].to_numpy()
+    est = tab["estimate"].to_numpy()
+    is_event = agg.aggregation == "dynamic"
+    pre = (x < 0) if is_event else np.zeros(len(x), dtype=bool)
+    if np.isfinite(tab["band_low"]).any():
+        ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15, step=None,
+                        label=f"{int(round(agg.level * 100))}% simultaneous band")
+    for mask, color, lab in ((pre, "tab:gray", "before adoption"), (~pre, "tab:blue", "after adoption")):
+        if mask.any():
+            ax.errorbar(x[mask], est[mask],
+                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask], tab["ci_high"].to_numpy()[mask] - est[mask]],
+                        fmt="o", color=color, capsize=3,
+                        label=f"{lab} ({int(round(agg.level * 100))}% pointwise CI)")
+    ax.axhline(0, color="black", lw=0.8)
+    if is_event:
+        ax.axvline(-0.5, color="gray", ls="--", lw=0.8)
+    _ = ax.set_title(title or f"{agg.aggregation.capitalize()} effects of adoption")
+    _ = ax.set_xlabel(xlabel or agg.table.columns[0])
+    _ = ax.set_ylabel(ylabel or "Effect (outcome units)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def event_study_plot(result: StaggeredResult, ax: Any = None, title: str | None = None,
+                     min_e: float = -np.inf, max_e: float = np.inf) -> Any:
+    """Event-study plot of a :class:`StaggeredResult`: dynamic effects by periods since adoption.
+
+    Points are ``theta(e)``, the average effect ``e`` periods after adoption (``e < 0``: before,
+    grey — these should be near 0 if trends were parallel); bars are pointwise confidence
+    intervals and the shaded area the simultaneous band. Returns the matplotlib Axes.
+    """
+    if not isinstance(result, StaggeredResult):
+        raise ValueError(f"event_study_plot needs a StaggeredResult, got {type(result).__name__}")
+    agg = result.aggregate("dynamic", min_e=min_e, max_e=max_e, na_rm=True)
+    unit = result.details.get("period_unit", "periods")
+    outcome = result.details.get("outcome", "outcome")
+    return _plot_components(
+        agg, ax=ax,
+        title=title or f"Event study: effect on {outcome} by {unit} since adoption",
+        xlabel=f"{unit.capitalize()} relative to adoption (0 = first {unit[:-1] if unit.endswith('s') else unit})",
+        ylabel=f"Effect on {outcome} (units of {outcome})",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# aggregation (did::compute.aggte)
+# ---------------------------------------------------------------------------------------------
+
+def _wif(keep: np.ndarray, pg: np.ndarray, gcode: np.ndarray, cell_g: np.ndarray) -> np.ndarray:
+    """Influence function of the estimated cohort-size weights (did's ``wif``), ``(n, len(keep))``."""
+    ind = (gcode[:, None] == cell_g[keep][None, :]).astype(float) - pg[keep][None, :]
+    s = pg[keep].sum()
+    return ind / s - np.outer(ind.sum(axis=1), pg[keep] / s ** 2)
+
+
+def _combine(att: np.ndarray, psi: np.ndarray, keep: np.ndarray, w: np.ndarray,
+             wif: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """Weighted average of cells ``keep`` and its influence function (did's ``get_agg_inf_func``)."""
+    est = float(att[keep] @ w)
+    inf = psi[:, keep] @ w
+    if wif is not None:
+        inf = inf + wif @ att[keep]
+    return est, inf
+
+
+def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_rm: bool) -> AggregateResult:
+    if type not in ("simple", "dynamic", "group", "calendar"):
+        raise ValueError(f"type must be 'simple', 'dynamic', 'group' or 'calendar', got {type!r}")
+    att = res.att_gt["att"].to_numpy(dtype=float)
+    psi, gcode, cg, ct = res._psi, res._gcode, res._cell_g, res._cell_t
+    valid = np.isfinite(att)
+    if not valid.all() and not na_rm:
+        bad = res.att_gt.loc[~valid, ["group", "time"]].to_records(index=False).tolist()
+        raise ValueError(f"ATT(g,t) is missing for cells {_first(bad)}; pass na_rm=True to drop them")
+    n = psi.shape[0]
+    groups = np.unique(cg)
+    pg_group = np.array([(gcode == g).mean() for g in groups])
+    pg = pg_group[np.searchsorted(groups, cg)]
+    e = ct - cg
+    post = (cg <= ct) & (e <= max_e) & valid
+    z = float(stats.norm.ppf(0.5 + res.level / 2))
+    rng = np.random.default_rng([res._seed if res._seed is not None else 0,
+                                 ("simple", "dynamic", "group", "calendar").index(type) + 1])
+
+    def finish(label: str, comps: list[tuple[Any, float, np.ndarray]], overall: tuple[float, np.ndarray],
+               col: str) -> AggregateResult:
+        est, inf = overall
+        se = float(_se(inf[:, None])[0])
+        table = pd.DataFrame()
+        crit = float("nan")
+        if comps:
+            E = np.array([c[1] for c in comps])
+            P = np.column_stack([c[2] for c in comps])
+            S = _se(P)
+            crit = sup_t_critical_value(P, S, res.level, res._n_boot, rng)
+            table = pd.DataFrame({col: [c[0] for c in comps], "estimate": E, "std_error": S,
+                                  "ci_low": E - z * S, "ci_high": E + z * S,
+                                  "band_low": E - crit * S, "band_high": E + crit * S})
+        return AggregateResult.from_normal(
+            "staggered_did", label, est, se, level=res.level, n_obs=res.n_obs,
+            details={**res.details, "aggregation": type}, aggregation=type, table=table, crit_value=crit)
+
+    if type == "simple":
+        keep = np.flatnonzero(post)
+        if keep.size == 0:
+            raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
+        w = pg[keep] / pg[keep].sum()
+        return finish("ATT (simple: cohort-size weighted post-treatment average)", [],
+                      _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg)), "")
+
+    if type == "dynamic":
+        events = np.unique(e[valid & (e >= min_e) & (e <= max_e)])
+        comps = []
+        for ev in events:
+            keep = np.flatnonzero((e == ev) & valid)
+            w = pg[keep] / pg[keep].sum()
+            est, inf = _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg))
+            comps.append((int(ev), est, inf))
+        pos = [c for c in comps if c[0] >= 0]
+        if not pos:
+            raise ValueError("no event time e >= 0 to aggregate")
+        overall = (float(np.mean([c[1] for c in pos])), np.mean([c[2] for c in pos], axis=0))
+        return finish("ATT (dynamic: mean of event-time effects e >= 0)", comps, overall, "event_time")
+
+    if type == "group":
+        comps = []
+        for g in groups:
+            keep = np.flatnonzero(post & (cg == g))
+            if keep.size == 0:
+                continue
+            w = np.full(keep.size, 1 / keep.size)
+            est, inf = _combine(att, psi, keep, w, None)
+            comps.append((g, est, inf))
+        if not comps:
+            raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
+        gs = np.array([c[0] for c in comps])
+        pgg = pg_group[np.searchsorted(groups, gs)]
+        G_att = np.array([c[1] for c in comps])
+        G_psi = np.column_stack([c[2] for c in comps])
+        idx = np.arange(len(comps))
+        wif = _wif(idx, pgg, gcode, gs)
+        overall = _combine(G_att, G_psi, idx, pgg / pgg.sum(), wif)
+        labels = [res._periods[g] for g in gs]
+        return finish("ATT (group: cohort-size weighted average of cohort effects)",
+                      [(lab, c[1], c[2]) for lab, c in zip(labels, comps)], overall, "group")
+
+    # calendar
+    comps = []
+    for t in np.unique(ct[post]):
+        keep = np.flatnonzero(post & (ct == t))
+        w = pg[keep] / pg[keep].sum()
+        est, inf = _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg))
+        comps.append((res._periods[t], est, inf))
+    if not comps:
+        raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
+    overall = (float(np.mean([c[1] for c in comps])), np.mean([c[2] for c in comps], axis=0))
+    return finish("ATT (calendar: mean of period effects)", comps, overall, "time")
+
+
+# ---------------------------------------------------------------------------------------------
+# main entry point
+# ---------------------------------------------------------------------------------------------
+
+def _period_unit(periods: pd.Index) -> str:
+    if pd.api.types.is_datetime64_any_dtype(periods):
+        p = pd.DatetimeIndex(periods)
+        if (p.day == 1).all() and len(p) > 1 and (np.diff(p.year * 12 + p.month) >= 1).all():
+            return "months"
+    return "periods"
+
+
+def staggered_did(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: list[str] | None = None,
+    control_group: ControlGroup = "never_treated",
+    method: Method = "dr",
+    anticipation: int = 0,
+    base_period: BasePeriod = "varying",
+    *,
+    level: float = 0.95,
+    n_boot: int = 1000,
+    random_state: int | None = config.DEFAULT_SEED,
+    unbalanced: Literal["error", "drop"] = "error",
+) -> StaggeredResult:
+    """Callaway & Sant'Anna (2021) group-time ATTs, their aggregations and the pre-trend test.
+
+    Args:
+        df: long balanced panel, one row per unit and period.
+        outcome: numeric outcome column.
+        unit: unit identifier column.
+        time: period column (integers or dates); periods are mapped to consecutive integers.
+        cohort: first treated period of each unit, in ``time`` labels; 0 or missing = never
+            treated. Cohorts after the last period count as never treated (untreated in the
+            window). Units treated at or before the first period (+ anticipation) have no
+            pre-period: they are dropped with a warning (as in R did).
+        covariates: pre-treatment covariates for the propensity score / outcome regression; the
+            value in each cell's base period is used (identical to R did for time-invariant
+            covariates). A constant covariate raises ``ValueError``.
+        control_group: ``"never_treated"`` or ``"not_yet_treated"``.
+        method: ``"dr"`` (doubly robust), ``"ipw"`` or ``"reg"`` (see module docstring).
+        anticipation: number of periods before adoption in which units may already react.
+        base_period: ``"varying"`` or ``"universal"`` (see module docstring).
+        level: confidence level of the intervals and bands.
+        n_boot: multiplier-bootstrap draws for the simultaneous bands (0 skips the bands).
+        random_state: seed of the bootstrap (bands only; estimates and SEs are deterministic).
+        unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
+
+    Returns a :class:`StaggeredResult`. Cells that cannot be estimated (no comparison units,
+    overlap failure) get NaN with a warning.
+    """
+    covariates = list(covariates or [])
+    if control_group not in ("never_treated", "not_yet_treated"):
+        raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
+    if method not in ("dr", "ipw", "reg"):
+        raise ValueError(f"method must be 'dr', 'ipw' or 'reg', got {method!r}")
+    if base_period not in ("varying", "universal"):
+        raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    if not isinstance(anticipation, (int, np.integer)) or isinstance(anticipation, bool) or anticipation < 0:
+        raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+    panel = wide_panel(df, outcome, unit, time, covariates, unbalanced=unbalanced)
+    panel.cohort = cohort_codes(df, unit, cohort, panel.units, panel.periods)
+    panel = _prepare(panel, anticipation, control_group, covariates)
+    return _estimate(panel, outcome, control_group, method, anticipation, base_period, level,
+                     n_boot, random_state, covariates)
+
+
+def _prepare(panel: Panel, a: int, control_group: str, covariates: list[str]) -> Panel:
+    """Drop units without a usable pre-period and check the comparison group and covariates."""
+    gcode = panel.cohort
+    early = (gcode == ALWAYS) | ((gcode >= 0) & (gcode - a <= 0))
+    if early.any():
+        warnings.warn(
+            f"{early.sum()} units were treated at or before the first period (+ {a} anticipation "
+            f"periods) and have no pre-treatment period; they are dropped "
+            f"(e.g. {_first(panel.units[early], 3)})", UserWarning, stacklevel=3)
+        panel = panel.keep(~early, "treated before a pre-treatment period was observed")
+    gcode = panel.cohort
+    if panel.n_units == 0:
+        raise ValueError("no units left after dropping units treated at or before the first period")
+    if not (gcode >= 0).any():
+        raise ValueError("no treated cohort: every unit is never treated (cohort 0 or missing)")
+    if control_group == "never_treated" and not (gcode == NEVER).any():
+        raise ValueError(
+            "every unit is treated at some point, so there is no never-treated comparison group; "
+            "use control_group='not_yet_treated'")
+    if control_group == "not_yet_treated" and not (gcode == NEVER).any():
+        # as in R did: the last cohort serves as comparison and periods from its adoption
+        # (minus anticipation) on are dropped
+        last = gcode.max()
+        warnings.warn(
+            f"no never-treated units: the last cohort ({panel.periods[last]!r}) is used as the "
+            f"comparison group and periods from {panel.periods[max(last - a, 0)]!r} on are dropped",
+            UserWarning, stacklevel=3)
+        T_new = last - a
+        panel = Panel(units=panel.units, periods=panel.periods[:T_new], y=panel.y[:, :T_new],
+                      cohort=np.where(gcode == last, NEVER, gcode),
+                      covariates={k: v[:, :T_new] for k, v in panel.covariates.items()},
+                      dropped=panel.dropped)
+        if panel.n_periods < 2 or not (panel.cohort >= 0).any():
+            raise ValueError("not enough periods or cohorts left once the last cohort is used as comparison group")
+    for c in covariates:
+        M = panel.covariates[c]
+        if np.ptp(M) == 0:
+            raise ValueError(f"covariate {c!r} is constant; it carries no information and is collinear "
+                             f"with the intercept — remove it")
+    sizes = pd.Series(panel.cohort).value_counts()
+    small = sizes[sizes < len(covariates) + 5]
+    if len(small):
+        names = ["never treated" if g == NEVER else repr(panel.periods[g]) for g in small.index]
+        warnings.warn(f"small cohorts (fewer than {len(covariates) + 5} units): {', '.join(names)}; "
+                      f"their estimates are imprecise", UserWarning, stacklevel=3)
+    return panel
+
+
+def _estimate(panel: Panel, outcome: str, control_group: str, method: str, a: int, base_period: str,
+              level: float, n_boot: int, seed: int | None, covariates: list[str]) -> StaggeredResult:
+    Y, gcode, n, T = panel.y, panel.cohort, panel.n_units, panel.n_periods
+    groups = np.unique(gcode[gcode >= 0])
+    varying_cov = any(np.ptp(M, axis=1).max() > 0 for M in panel.covariates.values())
+    gnum = np.where(gcode == NEVER, np.iinfo(np.int64).max, gcode)
+
+    # enumerate the cells (did::compute.att_gt loop) and group them into blocks sharing a sample
+    cells: list[tuple[int, int, int | None]] = []  # (g, t, base or None for the reference cell)
+    for g in groups:
+        last_pre = g - 1 - a
+        for t in (range(1, T) if base_period == "varying" else range(T)):
+            if base_period == "universal":
+                base = last_pre
+                cells.append((g, t, None if t == base else base))
+            else:
+                cells.append((g, t, last_pre if g <= t else t - 1))
+    K = len(cells)
+    att = np.zeros(K)
+    psi = np.zeros((n, K))
+    problems: dict[int, str] = {}
+    blocks: dict[tuple, list[int]] = {}
+    for j, (g, t, base) in enumerate(cells):
+        if base is None:
+            continue  # universal reference cell: ATT = 0 by construction
+        thr = None if control_group == "never_treated" else max(t, base) + a
+        key = (g, thr, base if varying_cov else None)
+        blocks.setdefault(key, []).append(j)
+    for (g, thr, _), idx in blocks.items():
+        treat = gcode == g
+        ctrl = (gcode == NEVER) if thr is None else ((gnum > thr) & ~treat)
+        sample = treat | ctrl
+        n1 = int(sample.sum())
+        if not ctrl.any():
+            for j in idx:
+                att[j] = np.nan
+                psi[:, j] = np.nan
+                problems[j] = "no comparison units"
+            continue
+        ts = np.array([cells[j][1] for j in idx])
+        bs = np.array([cells[j][2] for j in idx])
+        dy = Y[sample][:, ts] - Y[sample][:, bs]
+        b0 = bs[0]
+        X = np.column_stack([np.ones(n1)] + [panel.covariates[c][sample, b0] for c in covariates])
+        a_blk, psi_blk, problem = _did_panel(dy, treat[sample].astype(float), X, method)
+        att[idx] = a_blk
+        col = np.zeros((n, len(idx)))
+        col[sample] = psi_blk * (n / n1)  # did rescales by n/n1: the cell uses n1 of n units
+        psi[:, idx] = col
+        if problem:
+            for j in idx:
+                problems[j] = problem
+    if problems:
+        where = [f"({panel.periods[cells[j][0]]!r}, {panel.periods[cells[j][1]]!r})" for j in list(problems)[:5]]
+        warnings.warn(f"ATT(g,t) could not be estimated for {len(problems)} cells {', '.join(where)}: "
+                      f"{_first(sorted(set(problems.values())), 2)}; they are NaN", UserWarning, stacklevel=3)
+
+    cell_g = np.array([c[0] for c in cells])
+    cell_t = np.array([c[1] for c in cells])
+    se = _se(np.nan_to_num(psi))
+    se[~np.isfinite(att)] = np.nan
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    rng = np.random.default_rng([seed if seed is not None else 0, 0])
+    crit = sup_t_critical_value(np.nan_to_num(psi), se, level, n_boot, rng)
+    att_gt = pd.DataFrame({
+        "group": panel.periods[cell_g], "time": panel.periods[cell_t], "event_time": cell_t - cell_g,
+        "att": att, "std_error": se, "ci_low": att - z * se, "ci_high": att + z * se,
+        "band_low": att - crit * se, "band_high": att + crit * se, "post": cell_g <= cell_t,
+    })
+    pretrend = _wald_pretest(att, np.nan_to_num(psi), se, cell_g > cell_t)
+
+    sizes = {("never" if g == NEVER else str(panel.periods[g])): int((gcode == g).sum())
+             for g in np.unique(gcode)}
+    details = {
+        "outcome": outcome, "control_group": control_group, "est_method": method,
+        "base_period": base_period, "anticipation": a, "covariates": covariates,
+        "n_units": n, "n_periods": T, "cohort_sizes": sizes, "period_unit": _period_unit(panel.periods),
+        "dropped_units": panel.dropped, "n_boot": n_boot, "seed": seed,
+    }
+    res = StaggeredResult(
+        method="staggered_did", estimand="ATT", estimate=np.nan, std_error=np.nan,
+        ci_low=np.nan, ci_high=np.nan, level=level, n_obs=n * T, details=details,
+        att_gt=att_gt, pretrend=pretrend, crit_value=crit, _psi=np.nan_to_num(psi), _gcode=gcode,
+        _cell_g=cell_g, _cell_t=cell_t, _periods=panel.periods, _seed=seed, _n_boot=n_boot)
+    simple = res.aggregate("simple", na_rm=True)
+    res.estimand = simple.estimand
+    res.estimate, res.std_error, res.ci_low, res.ci_high = (
+        simple.estimate, simple.std_error, simple.ci_low, simple.ci_high)
+    return res
+
+
+def _wald_pretest(att: np.ndarray, psi: np.ndarray, se: np.ndarray, pre: np.ndarray) -> dict[str, Any]:
+    """did's pre-test: ``W = n a' V^-1 a`` over pre-treatment cells (g > t) with non-zero SE."""
+    sel = pre & np.isfinite(se) & np.isfinite(att)
+    out: dict[str, Any] = {"stat": np.nan, "df": int(sel.sum()), "p_value": np.nan, "note": ""}
+    if not sel.any():
+        out["note"] = "no pre-treatment periods to test"
+        return out
+    n = psi.shape[0]
+    V = psi[:, sel].T @ psi[:, sel] / n
+    if 1 / np.linalg.cond(V) <= np.finfo(float).eps:
+        out["note"] = "singular covariance matrix of the pre-treatment estimates"
+        return out
+    a = att[sel]
+    W = float(n * a @ np.linalg.solve(V, a))
+    out.update(stat=W, p_value=float(stats.chi2.sf(W, sel.sum())))
+    return out
