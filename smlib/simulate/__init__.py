@@ -1,0 +1,16 @@
+"""Ground-truth simulator: journeys, funnel, spend, a unit revenue panel, and the exact truth.
+
+``simulate(seed, **params) -> Simulation`` generates the five contract tables (data/README.md)
+from a stated causal process and returns the truth with them; ``simulate_panel`` is the fast
+panel-only generator for coverage studies. Module map: ``params`` (every default with its source),
+``panel`` (units, confounded staggered adoption), ``journeys`` (accounts, planned touches),
+``funnel`` (logistic stage model, integration mechanisms), ``core`` (tables, truth), ``truth``
+(Truth dataclass and its files).
+"""
+
+from smlib.simulate.core import Simulation, simulate
+from smlib.simulate.panel import simulate_panel
+from smlib.simulate.params import Params
+from smlib.simulate.truth import Truth, has_truth, load_truth
+
+__all__ = ["Params", "Simulation", "Truth", "has_truth", "load_truth", "simulate", "simulate_panel"]
