@@ -1,0 +1,271 @@
+"""Data overview: quality summary, funnel counts, spend and journey composition, with figures.
+
+Used by notebooks/00_data_overview.ipynb. Every function takes validated tables (``smlib.io``) and
+returns a tidy DataFrame; the ``plot_*`` functions draw one seaborn figure each and return the Axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from statsmodels.stats.proportion import proportion_confint
+
+from smlib import config
+from smlib.io import Dataset
+from smlib.journeys import JOURNEY_TYPES
+from smlib.schemas import spec
+
+__all__ = [
+    "FUNNEL_STAGES",
+    "column_summary",
+    "data_quality_summary",
+    "funnel_counts",
+    "monthly_spend",
+    "plot_funnel",
+    "plot_journey_lengths",
+    "plot_journey_mix",
+    "plot_monthly_spend",
+    "plot_spend",
+    "referential_checks",
+    "spend_by_channel",
+]
+
+#: Stage -> how a lead is known to have reached it (contract columns of ``opportunities``).
+FUNNEL_STAGES: dict[str, str] = {
+    "lead": "lead_at", "mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at",
+    "won": "outcome",
+}
+#: The event-time column that dates each table (periods for spend and units).
+TIME_COLUMN: dict[str, str | None] = {
+    "touchpoints": "timestamp", "opportunities": "lead_at", "spend": "period", "units": "period",
+    "accounts": None,
+}
+KEYS: dict[str, tuple[str, ...]] = {
+    "touchpoints": ("account_id", "timestamp", "channel", "touch_type"),
+    "opportunities": ("opportunity_id",),
+    "spend": ("period", "channel", "team", "unit_id"),
+    "units": ("unit_id", "period"),
+    "accounts": ("account_id",),
+}
+TEAM_COLORS: dict[str, str] = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
+TYPE_COLORS: dict[str, str] = {"marketing_only": "#1b9e77", "sales_only": "#d95f02",
+                               "mixed": "#7570b3"}
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; found {list(df.columns)}")
+
+
+def data_quality_summary(dataset: Dataset) -> pd.DataFrame:
+    """One row per table: rows, columns, extra columns, duplicate keys, date range, file, hash.
+
+    ``duplicate_keys`` counts rows whose contract key (e.g. touchpoints' account_id, timestamp,
+    channel, touch_type) repeats an earlier row — 0 for data that passed ``smlib.io`` validation,
+    shown so the reader sees it was checked. ``missing_cells`` = missing values over all columns;
+    ``first``/``last`` = range of the table's time column (timestamp, lead_at or period).
+    """
+    rows = []
+    for table in config.TABLES:
+        df = dataset.table(table)
+        contract = {c.name for c in spec(table).columns}
+        key = [k for k in KEYS[table] if k in df.columns]
+        tcol = TIME_COLUMN[table]
+        times = df[tcol] if tcol else pd.Series([], dtype="datetime64[us]")
+        file = dataset.files.get(table)
+        rows.append({
+            "table": table,
+            "rows": len(df),
+            "columns": df.shape[1],
+            "extra_columns": ", ".join(c for c in df.columns if c not in contract),
+            "missing_cells": int(df.isna().sum().sum()),
+            "duplicate_keys": int(df.duplicated(key).sum()) if key else 0,
+            "first": times.min() if len(times) else pd.NaT,
+            "last": times.max() if len(times) else pd.NaT,
+            "file": file.name if file is not None else "",
+            "sha256": dataset.hashes.get(table, "")[:12],
+        })
+    out = pd.DataFrame(rows)
+    # one display type for mixed UTC timestamps and naive periods
+    for col in ("first", "last"):
+        out[col] = [("" if pd.isna(v) else v.strftime("%Y-%m-%d")) for v in out[col]]
+    return out
+
+
+def column_summary(dataset: Dataset) -> pd.DataFrame:
+    """One row per (table, column): dtype, rows, missing, missing_share, distinct values, in_contract.
+
+    ``missing_share`` = missing / rows (NaN for an empty table).
+    """
+    rows = []
+    for table in config.TABLES:
+        df = dataset.table(table)
+        contract = {c.name for c in spec(table).columns}
+        for col in df.columns:
+            s = df[col]
+            n_missing = int(s.isna().sum())
+            rows.append({"table": table, "column": col, "dtype": str(s.dtype), "rows": len(s),
+                         "missing": n_missing,
+                         "missing_share": n_missing / len(s) if len(s) else np.nan,
+                         "distinct": int(s.nunique(dropna=True)), "in_contract": col in contract})
+    return pd.DataFrame(rows)
+
+
+def referential_checks(dataset: Dataset) -> pd.DataFrame:
+    """Do the tables point at each other? One row per check: rows checked, rows failing, share.
+
+    Checks: touchpoints and opportunities name accounts that exist in ``accounts``; accounts and
+    spend (where unit_id is set) name units that exist in ``units``; every touch channel appears in
+    ``spend`` (otherwise its cost is not in the budget). Failing rows are not errors of the
+    contract, but they leave revenue or cost unattributable.
+    """
+    accounts = set(dataset.accounts["account_id"])
+    units = set(dataset.units["unit_id"])
+    spend_channels = set(dataset.spend["channel"])
+    spend_units = dataset.spend["unit_id"].dropna() if "unit_id" in dataset.spend else pd.Series(
+        [], dtype="str")
+    checks = [
+        ("touchpoints.account_id in accounts", dataset.touchpoints["account_id"], accounts),
+        ("opportunities.account_id in accounts", dataset.opportunities["account_id"], accounts),
+        ("accounts.unit_id in units", dataset.accounts["unit_id"], units),
+        ("spend.unit_id in units", spend_units, units),
+        ("touchpoints.channel in spend", dataset.touchpoints["channel"], spend_channels),
+    ]
+    rows = []
+    for name, values, allowed in checks:
+        bad = ~values.isin(list(allowed))
+        rows.append({"check": name, "rows": len(values), "failing": int(bad.sum()),
+                     "failing_share": float(bad.mean()) if len(values) else np.nan,
+                     "examples": ", ".join(map(str, pd.unique(values[bad])[:3]))})
+    return pd.DataFrame(rows)
+
+
+def funnel_counts(opportunities: pd.DataFrame, by: str | None = None,
+                  level: float = 0.95) -> pd.DataFrame:
+    """How many leads reached each funnel stage, and what share of all leads that is.
+
+    A lead reached a stage when the stage's timestamp is set (``won``: ``outcome == "won"``);
+    stages follow the SiriusDecisions demand waterfall (inquiry -> MQL -> SQL -> opportunity ->
+    won; domain-notes section 2, https://www.mv3marketing.com/glossary/demand-waterfall/).
+    ``share_of_leads`` = reached / leads with a Wilson score interval (statsmodels
+    ``proportion_confint``) at ``level``. Sales-sourced leads skip MQL by the contract, so the MQL
+    share is below the SQL share when sales source many leads. ``by`` (e.g. ``"source_team"``)
+    splits every count by that column. Stage-to-stage rates: ``smlib.metrics.stage_conversion``.
+    """
+    _require(opportunities, [c for c in FUNNEL_STAGES.values()], "opportunities")
+    groups = [("all", opportunities)] if by is None else [
+        (str(k), g) for k, g in opportunities.groupby(by, dropna=False, sort=True)]
+    if by is not None:
+        _require(opportunities, [by], "opportunities")
+    rows = []
+    for key, g in groups:
+        n = len(g)
+        for stage, col in FUNNEL_STAGES.items():
+            k = int((g[col] == "won").sum()) if stage == "won" else int(g[col].notna().sum())
+            lo, hi = proportion_confint(k, n, alpha=1 - level, method="wilson") if n else (np.nan,
+                                                                                            np.nan)
+            rows.append({"group": key, "stage": stage, "reached": k,
+                         "share_of_leads": k / n if n else np.nan, "ci_low": lo, "ci_high": hi})
+    out = pd.DataFrame(rows)
+    return out.rename(columns={"group": by}) if by else out.drop(columns="group")
+
+
+def spend_by_channel(spend: pd.DataFrame) -> pd.DataFrame:
+    """Total cost per (team, channel) with its share of all cost, largest first within team.
+
+    Includes the non-touch channels ``sales_people`` and ``marketing_overhead`` (people and
+    overhead that no single touch carries).
+    """
+    _require(spend, ["team", "channel", "cost"], "spend")
+    out = spend.groupby(["team", "channel"], as_index=False, observed=True)["cost"].sum()
+    total = out["cost"].sum()
+    out["share"] = out["cost"] / total if total > 0 else np.nan
+    return out.sort_values(["team", "cost"], ascending=[True, False], ignore_index=True)
+
+
+def monthly_spend(spend: pd.DataFrame) -> pd.DataFrame:
+    """Cost per month (period) and team, every month of the range present (0 when nothing spent)."""
+    _require(spend, ["period", "team", "cost"], "spend")
+    out = spend.groupby(["period", "team"], observed=True)["cost"].sum()
+    if out.empty:
+        return out.reset_index()
+    months = pd.date_range(spend["period"].min(), spend["period"].max(), freq="MS")
+    full = pd.MultiIndex.from_product([months, sorted(spend["team"].unique())],
+                                      names=["period", "team"])
+    return out.reindex(full, fill_value=0.0).reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# Figures (seaborn); each returns its Axes with a title and units
+# --------------------------------------------------------------------------------------------
+def _axes(ax: Axes | None, size: tuple[float, float] = (8, 4)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def plot_funnel(funnel: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Bar chart of leads reaching each stage (from :func:`funnel_counts`, optionally by group)."""
+    ax = _axes(ax)
+    group = next((c for c in funnel.columns if c not in {
+        "stage", "reached", "share_of_leads", "ci_low", "ci_high"}), None)
+    sns.barplot(data=funnel, x="stage", y="reached", hue=group, ax=ax,
+                order=list(FUNNEL_STAGES), palette=TEAM_COLORS if group == "source_team" else None)
+    _ = ax.set_title("Leads reaching each funnel stage")
+    _ = ax.set(xlabel="Funnel stage", ylabel="Leads (count)")
+    return ax
+
+
+def plot_journey_mix(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Share of journeys per composition with conversion rate labels (from ``journey_mix``)."""
+    ax = _axes(ax, (7, 3.5))
+    sns.barplot(data=mix, x="journey_type", y="share", hue="journey_type", order=list(JOURNEY_TYPES),
+                palette=TYPE_COLORS, legend=False, ax=ax)
+    for i, row in mix.set_index("journey_type").reindex(list(JOURNEY_TYPES)).reset_index().iterrows():
+        if row["journeys"] > 0:
+            _ = ax.annotate(f"converts {row['conversion_rate']:.0%}", (i, row["share"]),
+                            ha="center", va="bottom", fontsize=9)
+    _ = ax.set_title("Who touched the customer: share of journeys by team mix")
+    _ = ax.set(xlabel="Journey composition", ylabel="Share of journeys")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    return ax
+
+
+def plot_journey_lengths(journeys: pd.DataFrame, ax: Axes | None = None,
+                         max_touches: int = 30) -> Axes:
+    """Histogram of touches per journey by composition, converted or not (from ``.journeys``)."""
+    _require(journeys, ["n_touches", "journey_type"], "journeys")
+    ax = _axes(ax)
+    data = journeys.assign(n_touches=journeys["n_touches"].clip(upper=max_touches))
+    sns.histplot(data=data, x="n_touches", hue="journey_type", hue_order=list(JOURNEY_TYPES),
+                 palette=TYPE_COLORS, multiple="stack", discrete=True, ax=ax)
+    _ = ax.set_title(f"Touches per journey (journeys with more than {max_touches} shown at {max_touches})")
+    _ = ax.set(xlabel="Touches in the journey (count)", ylabel="Journeys (count)")
+    return ax
+
+
+def plot_spend(by_channel: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of total cost per channel, coloured by team (from :func:`spend_by_channel`)."""
+    ax = _axes(ax, (8, 5))
+    data = by_channel.assign(cost_k=by_channel["cost"] / 1e3)
+    sns.barplot(data=data, y="channel", x="cost_k", hue="team", palette=TEAM_COLORS, dodge=False,
+                ax=ax)
+    _ = ax.set_title("Total spend by channel and team")
+    _ = ax.set(xlabel="Cost (thousand USD)", ylabel="Channel")
+    return ax
+
+
+def plot_monthly_spend(monthly: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Line chart of monthly cost per team (from :func:`monthly_spend`)."""
+    ax = _axes(ax)
+    data = monthly.assign(cost_k=monthly["cost"] / 1e3)
+    sns.lineplot(data=data, x="period", y="cost_k", hue="team", palette=TEAM_COLORS, ax=ax)
+    _ = ax.set_title("Monthly spend by team")
+    _ = ax.set(xlabel="Month", ylabel="Cost (thousand USD per month)")
+    return ax

@@ -1,0 +1,95 @@
+"""Data overview helpers (smlib.overview) on a hand-made dataset."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests only; notebooks keep the inline backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+
+from smlib import io, overview, schemas  # noqa: E402
+from smlib.journeys import build_journeys, journey_mix  # noqa: E402
+from test_io import tiny_tables  # noqa: E402  (tests/ is on sys.path under pytest)
+
+
+@pytest.fixture
+def dataset() -> io.Dataset:
+    return io.Dataset(**{n: schemas.validate(df, n) for n, df in tiny_tables().items()},
+                      hashes={"touchpoints": "ab" * 32})
+
+
+def test_data_quality_summary(dataset: io.Dataset) -> None:
+    q = overview.data_quality_summary(dataset).set_index("table")
+    assert q.loc["touchpoints", "rows"] == 4
+    assert q.loc["touchpoints", "extra_columns"] == "campaign"
+    assert q.loc["touchpoints", "missing_cells"] == 2
+    assert q.loc["touchpoints", "duplicate_keys"] == 0
+    assert (q.loc["touchpoints", "first"], q.loc["touchpoints", "last"]) == ("2024-03-04", "2024-03-06")
+    assert (q.loc["spend", "first"], q.loc["spend", "last"]) == ("2024-03-01", "2024-04-01")
+    assert q.loc["touchpoints", "sha256"] == "ab" * 6
+    assert q.loc["accounts", "first"] == ""
+    dup = io.Dataset(**{**{n: dataset.table(n) for n in ("touchpoints", "opportunities", "units",
+                                                          "accounts")},
+                        "spend": pd.concat([dataset.spend, dataset.spend.iloc[[0]]])})
+    assert overview.data_quality_summary(dup).set_index("table").loc["spend", "duplicate_keys"] == 1
+
+
+def test_column_summary(dataset: io.Dataset) -> None:
+    c = overview.column_summary(dataset).set_index(["table", "column"])
+    assert c.loc[("opportunities", "mql_at"), "missing"] == 1
+    assert c.loc[("opportunities", "mql_at"), "missing_share"] == 0.5
+    assert c.loc[("units", "unit_id"), "distinct"] == 2
+    assert not c.loc[("units", "market_size"), "in_contract"]
+
+
+def test_referential_checks(dataset: io.Dataset) -> None:
+    r = overview.referential_checks(dataset).set_index("check")
+    assert r["failing"].sum() == 3  # demo, email, sdr_call have no spend rows
+    assert r.loc["touchpoints.channel in spend", "examples"] == "demo, email, sdr_call"
+    orphan = io.Dataset(**{**{n: dataset.table(n) for n in ("opportunities", "spend", "units",
+                                                             "accounts")},
+                           "touchpoints": dataset.touchpoints.assign(account_id="ghost")})
+    r = overview.referential_checks(orphan).set_index("check")
+    assert r.loc["touchpoints.account_id in accounts", "failing_share"] == 1.0
+
+
+def test_funnel_counts(dataset: io.Dataset) -> None:
+    f = overview.funnel_counts(dataset.opportunities).set_index("stage")
+    assert f["reached"].tolist() == [2, 1, 1, 1, 1]
+    lo, hi = proportion_confint(1, 2, method="wilson")
+    assert (f.loc["won", "ci_low"], f.loc["won", "ci_high"]) == pytest.approx((lo, hi))
+    g = overview.funnel_counts(dataset.opportunities, by="source_team")
+    assert g.loc[(g["source_team"] == "sales") & (g["stage"] == "lead"), "reached"].item() == 1
+    assert g.loc[(g["source_team"] == "sales") & (g["stage"] == "won"), "reached"].item() == 0
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['lead_at'\]"):
+        overview.funnel_counts(dataset.opportunities.drop(columns="lead_at"))
+
+
+def test_spend_tables(dataset: io.Dataset) -> None:
+    s = overview.spend_by_channel(dataset.spend)
+    assert s.to_dict("list")["cost"] == [35250.0, 90000.0]
+    assert s["share"].sum() == pytest.approx(1.0)
+    m = overview.monthly_spend(dataset.spend)
+    assert len(m) == 4  # 2 months x 2 teams, sales' April filled with 0
+    assert m.loc[(m["team"] == "sales") & (m["period"] == pd.Timestamp("2024-04-01")), "cost"].item() == 0
+
+
+def test_figures_have_titles_and_units(dataset: io.Dataset) -> None:
+    j = build_journeys(dataset.touchpoints, dataset.opportunities, validate_input=False)
+    axes = [
+        overview.plot_funnel(overview.funnel_counts(dataset.opportunities, by="source_team")),
+        overview.plot_journey_mix(journey_mix(j)),
+        overview.plot_journey_lengths(j.journeys),
+        overview.plot_spend(overview.spend_by_channel(dataset.spend)),
+        overview.plot_monthly_spend(overview.monthly_spend(dataset.spend)),
+    ]
+    for ax in axes:
+        assert ax.get_title()
+        assert "(" in ax.get_ylabel() or "(" in ax.get_xlabel() or "Share" in ax.get_ylabel()
+    plt.close("all")
+    assert np.isclose(journey_mix(j)["share"].sum(), 1.0)
