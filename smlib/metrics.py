@@ -322,14 +322,17 @@ def stage_conversion(opportunities: pd.DataFrame, by: str | Sequence[str] | None
 
 def win_rate(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
              level: float = 0.95) -> pd.DataFrame:
-    """Win rate = closed-won / (closed-won + closed-lost), count-based, open deals excluded
-    (orm-tech and sightfull glossaries, domain-notes §2), with a Wilson interval.
+    """Win rate = closed-won / (closed-won + closed-lost) opportunities, count-based, open deals
+    excluded (orm-tech and sightfull glossaries, domain-notes §2), with a Wilson interval.
 
+    Only records that became opportunities count (``opportunity_at`` set, or won): a lead lost
+    before the opportunity stage is a funnel loss (see :func:`stage_conversion`), not a lost deal.
     Columns: ``*by, won, lost, open, win_rate, ci_low, ci_high, note``. A group with no closed deal
-    gives NaN with a note. (The value-based variant is not computed: the data contract books 0 revenue
-    on lost deals, so lost value is unknown.)
+    gives NaN with a note. (The value-based variant is not computed: the data contract books 0
+    revenue on lost deals, so lost value is unknown.)
     """
     opp = _check_opportunities(opportunities)
+    opp = opp.loc[opp["opportunity_at"].notna() | opp["outcome"].eq("won")]
     by_ = _as_list(by)
     work = opp[by_].copy() if by_ else pd.DataFrame(index=opp.index)
     for o in ("won", "lost", "open"):
@@ -909,3 +912,153 @@ def credit_by(journeys: Any, by: str | Sequence[str], models: Sequence[str] | No
     if not out:
         raise ValueError("journeys: no group has a conversion, so there is nothing to credit")
     return pd.concat(out, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# figures (readable in print: large fonts, colour-blind-safe palettes, titles with units)
+# --------------------------------------------------------------------------------------------
+
+_FIG_TEXT = {
+    "en": {"roi_title": "ROI by channel under each attribution model\n(% = (gross profit − cost) / cost; grey = cannot be judged)",
+           "model": "Attribution model", "channel": "Channel",
+           "team_title": "ROI of each team under each attribution model\n(% of the team's cost; bars = 95 % interval where available)",
+           "roi_axis": "ROI (%)", "team": "Team",
+           "funnel_title": "Funnel: share of each stage that reaches the next\n(%; bars = 95 % interval)",
+           "rate_axis": "Conversion rate (%)", "source": "Lead source",
+           "cac_title": "Cost to win a new customer, by quarter\n(blended CAC in $; band = 95 % interval)",
+           "cac_axis": "CAC ($ per new customer)", "quarter": "Quarter"},
+    "es": {"roi_title": "ROI por canal con cada modelo de atribución\n(% = (margen bruto − coste) / coste; gris = no se puede evaluar)",
+           "model": "Modelo de atribución", "channel": "Canal",
+           "team_title": "ROI de cada equipo con cada modelo de atribución\n(% del coste del equipo; barras = intervalo del 95 % si existe)",
+           "roi_axis": "ROI (%)", "team": "Equipo",
+           "funnel_title": "Embudo: parte de cada etapa que llega a la siguiente\n(%; barras = intervalo del 95 %)",
+           "rate_axis": "Tasa de conversión (%)", "source": "Origen del lead",
+           "cac_title": "Coste de ganar un cliente nuevo, por trimestre\n(CAC total en $; banda = intervalo del 95 %)",
+           "cac_axis": "CAC ($ por cliente nuevo)", "quarter": "Trimestre"},
+}
+
+
+def _fig_text(language: str) -> dict[str, str]:
+    if language not in _FIG_TEXT:
+        raise ValueError(f"language must be one of {sorted(_FIG_TEXT)}, got {language!r}")
+    return _FIG_TEXT[language]
+
+
+def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
+                          language: str = "en", ax: Any = None) -> Any:
+    """Heatmap of a channel metric (default ROI, shown in %) across attribution models, so the
+    reader sees how the budget story changes with the model. NaN cells (cannot be judged) are grey.
+    Returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from smlib.narrative import channel_label, model_label
+
+    txt = _fig_text(language)
+    wide = compare_models(channel_table, metric)
+    wide = wide.loc[~wide.isna().all(axis=1)]  # overhead rows: never judged by any model
+    scale = 100.0 if metric == "roi" else 1.0
+    data = wide * scale
+    data.index = [channel_label(c, language) for c in data.index]
+    data.columns = [model_label(m, language) for m in data.columns]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * len(data.columns) + 3, 0.45 * len(data) + 2))
+    lim = float(np.nanpercentile(np.abs(data.to_numpy(dtype=float)), 90)) if data.notna().any().any() else 1.0
+    sns.heatmap(data.astype(float), ax=ax, cmap="RdBu", center=0, vmin=-lim, vmax=lim,
+                annot=True, fmt=".0f", annot_kws={"fontsize": 9}, linewidths=0.5,
+                linecolor="white", cbar_kws={"label": txt["roi_axis"] if metric == "roi" else metric})
+    ax.set_facecolor("#d9d9d9")
+    _ = ax.set_title(txt["roi_title"] if metric == "roi" else metric, fontsize=12)
+    _ = ax.set_xlabel(txt["model"])
+    _ = ax.set_ylabel(txt["channel"])
+    ax.tick_params(axis="x", labelrotation=35)
+    return ax
+
+
+def plot_team_roi(team_table: pd.DataFrame, language: str = "en", ax: Any = None) -> Any:
+    """Grouped bars: ROI (%) of marketing and sales under each attribution model, with the
+    interval as error bars when the table has ``roi_ci_low``/``roi_ci_high``."""
+    import matplotlib.pyplot as plt
+
+    from smlib.narrative import _TEAMS, model_label
+
+    txt = _fig_text(language)
+    t = team_table.loc[team_table["team"].isin(["marketing", "sales"])]
+    models = list(dict.fromkeys(t["model"]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7.0, 0.9 * len(models) + 3), 4.5))
+    width = 0.38
+    x = np.arange(len(models))
+    for i, (team, colour) in enumerate((("marketing", "#1f77b4"), ("sales", "#ff7f0e"))):
+        g = t.loc[t["team"].eq(team)].set_index("model").reindex(models)
+        y = g["roi"].to_numpy(dtype=float) * 100
+        err = None
+        if {"roi_ci_low", "roi_ci_high"} <= set(g.columns):
+            lo = np.clip(y - g["roi_ci_low"].to_numpy(dtype=float) * 100, 0, None)
+            hi = np.clip(g["roi_ci_high"].to_numpy(dtype=float) * 100 - y, 0, None)
+            err = np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)])
+        ax.bar(x + (i - 0.5) * width, np.nan_to_num(y), width, yerr=err, capsize=3, color=colour,
+               label=_TEAMS[team][language])
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [model_label(m, language) for m in models], rotation=35, ha="right")
+    _ = ax.set_ylabel(txt["roi_axis"])
+    _ = ax.set_title(txt["team_title"], fontsize=12)
+    ax.legend(title=txt["team"])
+    return ax
+
+
+def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str = "en",
+                ax: Any = None) -> Any:
+    """Bars of stage conversion rates (%) with their Wilson intervals, from
+    :func:`stage_conversion`; one colour per value of ``by`` (e.g. ``source_team``) when given.
+    Undefined rates (a stage a group skips) are left empty."""
+    import matplotlib.pyplot as plt
+
+    txt = _fig_text(language)
+    t = stage_table.assign(stage=stage_table["from_stage"] + " → " + stage_table["to_stage"])
+    stages = list(dict.fromkeys(t["stage"]))
+    groups = list(t.groupby(by, sort=True)) if by else [(None, t)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / len(groups)
+    x = np.arange(len(stages))
+    colours = plt.get_cmap("tab10").colors
+    for i, (name, g) in enumerate(groups):
+        g = g.set_index("stage").reindex(stages)
+        y = g["rate"].to_numpy(dtype=float) * 100
+        err = np.vstack([np.nan_to_num(y - g["ci_low"].to_numpy(dtype=float) * 100),
+                         np.nan_to_num(g["ci_high"].to_numpy(dtype=float) * 100 - y)])
+        ax.bar(x + (i - (len(groups) - 1) / 2) * width, np.nan_to_num(y), width,
+               yerr=np.clip(err, 0, None), capsize=3, color=colours[i % len(colours)],
+               label=None if name is None else str(name))
+    ax.set_xticks(x, stages, rotation=20, ha="right")
+    _ = ax.set_ylabel(txt["rate_axis"])
+    _ = ax.set_title(txt["funnel_title"], fontsize=12)
+    if by is not None:
+        ax.legend(title=txt["source"])
+    return ax
+
+
+def plot_cac_by_period(cac_table: pd.DataFrame, period: str = "quarter", hue: str | None = None,
+                       language: str = "en", ax: Any = None) -> Any:
+    """Blended CAC ($ per new customer) by period with its interval as a band, from
+    :func:`blended_cac` grouped by ``period`` (and optionally ``hue``, e.g. ``regime``)."""
+    import matplotlib.pyplot as plt
+
+    txt = _fig_text(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    groups = cac_table.groupby(hue, sort=True) if hue else [(None, cac_table)]
+    for name, g in groups:
+        g = g.sort_values(period)
+        x = g[period].astype(str)
+        ax.plot(x, g["cac"], marker="o", label=name)
+        ax.fill_between(x, g["cac_ci_low"].astype(float), g["cac_ci_high"].astype(float), alpha=0.2)
+    _ = ax.set_ylabel(txt["cac_axis"])
+    _ = ax.set_xlabel(txt["quarter"] if period == "quarter" else period)
+    _ = ax.set_title(txt["cac_title"], fontsize=12)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.tick_params(axis="x", labelrotation=45)
+    if hue:
+        ax.legend()
+    return ax

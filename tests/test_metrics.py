@@ -108,10 +108,12 @@ def test_stage_conversion_by_source_explains_empty_stage(opps) -> None:
 
 def test_win_rate_and_cycle(opps) -> None:
     wr = metrics.win_rate(opps)
-    assert (wr["won"].item(), wr["lost"].item(), wr["open"].item()) == (3, 2, 2)
-    assert wr["win_rate"].item() == pytest.approx(0.6)
+    # opportunities only: O2 was lost as a lead, O7 is an open lead → won 3, lost 1 (O4), open 1
+    assert (wr["won"].item(), wr["lost"].item(), wr["open"].item()) == (3, 1, 1)
+    assert wr["win_rate"].item() == pytest.approx(0.75)
     by = metrics.win_rate(opps, by="source_team").set_index("source_team")
     assert by.loc["sales", "win_rate"] == pytest.approx(0.5)
+    assert by.loc["marketing", "win_rate"] == pytest.approx(1.0)
     cyc = metrics.sales_cycle(opps)
     # opp→close of won deals: 30, 60 (2024 is a leap year), 20 days
     assert cyc["mean_days"].item() == pytest.approx(110 / 3)
@@ -361,3 +363,50 @@ def test_empty_groups_do_not_crash(opps, spend) -> None:
     assert np.isnan(v["velocity"].item()) and "no won deal" in v["note"].item()
     b = metrics.blended_cac(lost_only, spend)
     assert np.isnan(b["cac"].item()) and b["roi"].item() == pytest.approx(-1.0)
+
+
+# ------------------------------------------------------------------------------ by period, figures
+
+def test_credit_by_quarter_feeds_channel_economics(opps, spend) -> None:
+    from smlib.journeys import build_journeys
+
+    tp = pd.DataFrame({
+        "account_id": ["A1", "A1", "A3", "A3", "A1"],
+        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-09", "2024-02-01",
+                                     "2024-03-01"], utc=True),
+        "channel": ["paid_search", "demo", "sdr_call", "demo", "email"],
+        "team": ["marketing", "sales", "sales", "sales", "marketing"],
+        "touch_type": ["click", "meeting", "call", "meeting", "open"], "cost": 0.0})
+    j = build_journeys(tp, opps)
+    cr = metrics.credit_by(j, by="period", models=["first_touch", "linear"])
+    # O1 won in Feb (paid_search > demo), O3 and O6 won in March
+    feb = cr.loc[cr["model"].eq("first_touch") & cr["period"].eq(T("2024-02-01"))].set_index("channel")
+    assert feb.loc["paid_search", "conversions"] == pytest.approx(1.0)
+    assert feb.loc["paid_search", "value"] == pytest.approx(10000.0)
+    out = metrics.channel_economics(cr, spend, opps, by="period")
+    for (model, period), g in out.groupby(["model", "period"]):
+        assert g["cost"].sum() == pytest.approx(spend.loc[spend["period"] == period, "cost"].sum())
+    mar = out.loc[out["model"].eq("linear") & out["period"].eq(T("2024-03-01"))]
+    assert mar["revenue"].sum() == pytest.approx(26000.0)
+    jan = out.loc[out["period"].eq(T("2024-01-01"))]  # no conversion in January: cost only
+    assert jan["conversions"].sum() == 0 and jan["cac"].isna().all()
+
+
+def test_figures_have_titles_and_skip_unjudged_rows(opps, spend, credit) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # tests only; notebooks keep the inline backend
+    import matplotlib.pyplot as plt
+
+    ch = metrics.channel_economics(credit, spend, opps)
+    ax = metrics.plot_model_comparison(ch, language="es")
+    assert "ROI por canal" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "personal de ventas" not in labels and "búsqueda de pago" in labels
+    ax = metrics.plot_team_roi(metrics.team_economics(credit, spend, opps))
+    assert len(ax.patches) == 4 and "ROI" in ax.get_title()
+    ax = metrics.plot_funnel(metrics.stage_conversion(opps, by="source_team"), by="source_team")
+    assert ax.get_title().startswith("Funnel")
+    ax = metrics.plot_cac_by_period(metrics.blended_cac(opps, spend, by="period"), period="period")
+    assert "CAC" in ax.get_ylabel()
+    plt.close("all")
