@@ -478,6 +478,13 @@ def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_r
 # main entry point
 # ---------------------------------------------------------------------------------------------
 
+def _label(p: Any) -> str:
+    """Readable period label: dates without a time of day print as YYYY-MM-DD."""
+    if isinstance(p, pd.Timestamp) and p == p.normalize():
+        return str(p.date())
+    return str(p)
+
+
 def _period_unit(periods: pd.Index) -> str:
     if pd.api.types.is_datetime64_any_dtype(periods):
         p = pd.DatetimeIndex(periods)
@@ -668,7 +675,7 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: str, a: in
     })
     pretrend = _wald_pretest(att, np.nan_to_num(psi), se, cell_g > cell_t)
 
-    sizes = {("never" if g == NEVER else str(panel.periods[g])): int((gcode == g).sum())
+    sizes = {("never" if g == NEVER else _label(panel.periods[g])): int((gcode == g).sum())
              for g in np.unique(gcode)}
     details = {
         "outcome": outcome, "control_group": control_group, "est_method": method,
