@@ -688,17 +688,23 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
                    gross_margin: float | None = None,
                    channel_teams: Mapping[str, str] | None = None,
                    by: str | Sequence[str] | None = None,
-                   units: pd.DataFrame | None = None) -> pd.DataFrame:
+                   units: pd.DataFrame | None = None,
+                   draws: Mapping[str, Any] | None = None,
+                   level: float = 0.95) -> pd.DataFrame:
     """CAC, ROI and ROAS per team (marketing, sales) under each attribution model.
 
     Team credit = sum of its channels' credit (channel → team from :func:`channel_team_map`); team
     cost = all of the team's ``spend``, people and overhead included (blended-CAC convention, mv3
     marketing; domain-notes §2). Formulas as in :func:`channel_economics`; credited revenue over the
-    teams adds up to the model's credited total. Intervals, when the credit has bootstrap bounds,
-    add the channels' bounds (conservative: credits of channels in one model are negatively
-    correlated, so the true team interval is narrower). Columns: ``model, *by, team, cost,
-    conversions, revenue, gross_profit, cac, roi, roas, [roi_ci_low, roi_ci_high, cac_ci_low,
-    cac_ci_high], note``.
+    teams adds up to the model's credited total.
+
+    Intervals: with ``draws`` = ``{model: smlib.attribution.uncertainty.BootstrapDraws}`` (from
+    ``bootstrap_draws``), each resample's team credit is the sum of its channels' credit, and the
+    interval is the percentile interval of those sums (exact for the bootstrap). Otherwise, when
+    the credit has bootstrap bounds per channel, the channels' bounds are added (conservative:
+    channel credits within a model are negatively correlated, so the true interval is narrower).
+    Columns: ``model, *by, team, cost, conversions, revenue, gross_profit, cac, roi, roas,
+    [roi_ci_low, roi_ci_high, cac_ci_low, cac_ci_high], note``.
     """
     ch = channel_economics(credit, spend, opportunities, gross_margin=gross_margin,
                            channel_teams=channel_teams, by=by, units=units)
@@ -706,6 +712,10 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     keys = ["model", *by_, "team"]
     sums = ["cost", "conversions", "revenue", "gross_profit"]
     extra = [c for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high") if c in ch.columns]
+    if draws:  # the percentile interval of summed draws replaces the added bounds below
+        extra = []
+        for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
+            ch[c] = np.nan
     ch[extra] = ch[extra].fillna(0.0)
     out = ch.groupby(keys, dropna=False, sort=False, observed=True)[sums + extra].sum().reset_index()
     gm = float(ch["gross_margin"].iloc[0]) if len(ch) else np.nan
@@ -715,6 +725,26 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     out["roi"] = np.where(ok, _safe_div(out["gross_profit"] - out["cost"], out["cost"]), np.nan)
     out["roas"] = np.where(ok, _safe_div(out["revenue"], out["cost"]), np.nan)
     if {"value_ci_low", "value_ci_high"} <= set(out.columns):
+        for end in ("low", "high"):
+            out[f"roi_ci_{end}"] = np.where(
+                ok, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
+    if draws:
+        if by_:
+            raise ValueError("team_economics: draws= works for an overall table only (no by=)")
+        teams = channel_team_map(spend=spend, extra=channel_teams)
+        q = [(1 - level) / 2, (1 + level) / 2]
+        for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
+            out[c] = np.nan
+        for model, d in draws.items():
+            team_of = np.array([teams.get(c, "") for c in d.channels])
+            for team in np.unique(team_of):
+                row = out["model"].eq(model) & out["team"].eq(team)
+                if not row.any():
+                    continue
+                conv = np.nanquantile(d.conversions[:, team_of == team].sum(axis=1), q)
+                val = np.nanquantile(d.value[:, team_of == team].sum(axis=1), q)
+                out.loc[row, ["ci_low", "ci_high"]] = conv
+                out.loc[row, ["value_ci_low", "value_ci_high"]] = val
         for end in ("low", "high"):
             out[f"roi_ci_{end}"] = np.where(
                 ok, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
@@ -912,6 +942,49 @@ def credit_by(journeys: Any, by: str | Sequence[str], models: Sequence[str] | No
     if not out:
         raise ValueError("journeys: no group has a conversion, so there is nothing to credit")
     return pd.concat(out, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# unit revenue before vs after integration (descriptive)
+# --------------------------------------------------------------------------------------------
+
+def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
+                      level: float = 0.95) -> pd.DataFrame:
+    """Mean unit-month ``outcome`` before (``separate``) and after (``integrated``) each unit's
+    ``adoption_period`` — descriptive, NOT the effect of integration: better units integrate first,
+    so this comparison is biased (domain-notes §1; the causal estimate is in report 02).
+
+    The ``integrated`` mean is the observed mean over treated post-adoption unit-periods, i.e. the
+    ``treated_mean`` that :func:`smlib.causal.verdict.uplift_percent` turns an ATT into a
+    percentage of counterfactual revenue with. Standard errors are clustered by unit (the
+    unit-periods of one unit are not independent): ``se² = G/(G−1) · Σ_u (Σ_t (y_ut − ȳ))² / N²``.
+    Columns: ``regime, n_units, n_unit_periods, mean, std_error, ci_low, ci_high, note``.
+    """
+    _require(units, ("unit_id", "period", "adoption_period", outcome), "units")
+    y = pd.to_numeric(units[outcome], errors="coerce")
+    bad = y.isna()
+    if bad.any():
+        raise ValueError(f"units: column {outcome!r}: expected numbers, " + _bad_rows(bad, units, outcome))
+    period = _month(units["period"])
+    regime = _regime(units["unit_id"], period, units)
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for name in ("separate", "integrated"):
+        m = regime.eq(name).to_numpy()
+        yy, uu = y.to_numpy(dtype=float)[m], units["unit_id"].to_numpy()[m]
+        n, g = len(yy), len(pd.unique(uu))
+        mean = float(yy.mean()) if n else np.nan
+        if g > 1:
+            dev = pd.Series(yy - mean).groupby(uu).sum().to_numpy()
+            se = float(np.sqrt(g / (g - 1) * np.sum(dev ** 2)) / n)
+        else:
+            se = np.nan
+        note = ("no unit-periods in this regime" if n == 0 else
+                "one unit only: no interval" if g == 1 else "")
+        rows.append({"regime": name, "n_units": g, "n_unit_periods": n, "mean": mean,
+                     "std_error": se, "ci_low": mean - z * se, "ci_high": mean + z * se,
+                     "note": note})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------

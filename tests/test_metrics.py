@@ -410,3 +410,39 @@ def test_figures_have_titles_and_skip_unjudged_rows(opps, spend, credit) -> None
     ax = metrics.plot_cac_by_period(metrics.blended_cac(opps, spend, by="period"), period="period")
     assert "CAC" in ax.get_ylabel()
     plt.close("all")
+
+
+def test_team_interval_from_bootstrap_draws(opps, spend, credit) -> None:
+    from types import SimpleNamespace
+
+    # 4 resamples of the linear model's credit; team sums per resample known by hand
+    d = SimpleNamespace(channels=("paid_search", "email", "sdr_call", "demo"),
+                        conversions=np.array([[1.0, 0.5, 0.5, 1.0], [2.0, 0.0, 0.5, 0.5],
+                                              [0.5, 0.5, 1.0, 1.0], [1.0, 1.0, 0.0, 1.0]]),
+                        value=np.array([[12e3, 6e3, 6e3, 12e3], [20e3, 0.0, 6e3, 10e3],
+                                        [6e3, 6e3, 12e3, 12e3], [12e3, 12e3, 0.0, 12e3]]))
+    out = metrics.team_economics(credit, spend, gross_margin=0.5, draws={"linear": d}, level=0.5)
+    mk = out.query("model == 'linear' and team == 'marketing'").iloc[0]
+    mk_values = np.array([18e3, 20e3, 12e3, 24e3])  # marketing value per resample
+    lo, hi = np.quantile(mk_values, [0.25, 0.75])
+    assert mk["value_ci_low"] == pytest.approx(lo) and mk["value_ci_high"] == pytest.approx(hi)
+    assert mk["roi_ci_low"] == pytest.approx((lo * 0.5 - 7500.0) / 7500.0)
+    assert np.isnan(out.query("model == 'first_touch'")["roi_ci_low"]).all()  # no draws given
+
+
+def test_revenue_by_regime_hand_case() -> None:
+    units = pd.DataFrame({
+        "unit_id": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+        "period": list(pd.date_range("2024-01-01", periods=3, freq="MS")) * 3,
+        "revenue": [10.0, 12.0, 14.0, 20.0, 22.0, 30.0, 5.0, 6.0, 7.0],
+        "adoption_period": [T("2024-02-01")] * 3 + [T("2024-03-01")] * 3 + [pd.NaT] * 3})
+    out = metrics.revenue_by_regime(units).set_index("regime")
+    # integrated cells: a Feb, a Mar, b Mar → (12 + 14 + 30) / 3
+    assert out.loc["integrated", "mean"] == pytest.approx(56 / 3)
+    assert out.loc["integrated", "n_units"] == 2 and out.loc["separate", "n_unit_periods"] == 6
+    m = 56 / 3  # clustered SE by hand: unit sums of deviations, G = 2
+    se = np.sqrt(2 / 1 * ((12 - m + 14 - m) ** 2 + (30 - m) ** 2)) / 3
+    assert out.loc["integrated", "std_error"] == pytest.approx(se)
+    assert out.loc["separate", "mean"] == pytest.approx((10 + 20 + 22 + 5 + 6 + 7) / 6)
+    with pytest.raises(ValueError, match="units: column 'revenue'"):
+        metrics.revenue_by_regime(units.assign(revenue="x"))
