@@ -1,0 +1,279 @@
+"""Uplift as a share of counterfactual revenue, and a plain-language verdict on a claimed uplift.
+
+The marketing literature repeats that integrating marketing and sales raises revenue "by up to 20 %"
+(Aberdeen Group 2010 survey, see /work/shared/domain-notes.md section 1: a cross-sectional
+best-in-class vs laggard contrast, not a causal estimate). This module turns a causal estimate of
+the ATT into a percentage of the counterfactual and phrases it against such a claim, in English or
+Spanish (the source article is Spanish).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from smlib.causal.results import EstimateResult
+
+
+@dataclass
+class UpliftResult(EstimateResult):
+    """An uplift in fraction of counterfactual outcome (0.08 = 8 %), with its interval.
+
+    Extra attributes:
+        att: the ATT in outcome units the uplift was derived from.
+        treated_mean: observed mean outcome of the treated in the post period.
+        counterfactual_mean: ``treated_mean - att``, the estimated mean without treatment.
+    """
+
+    att: float = float("nan")
+    treated_mean: float = float("nan")
+    counterfactual_mean: float = float("nan")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The base row plus att, treated_mean and counterfactual_mean."""
+        frame = super().to_frame()
+        frame["att"] = self.att
+        frame["treated_mean"] = self.treated_mean
+        frame["counterfactual_mean"] = self.counterfactual_mean
+        return frame
+
+    def summary(self) -> str:
+        """One line: the uplift in percent with its interval."""
+        pct = int(round(self.level * 100))
+        return (f"{self.method}: uplift = {self.estimate:.1%} of counterfactual "
+                f"(SE {self.std_error:.1%}; {pct}% CI {self.ci_low:.1%} to {self.ci_high:.1%}); "
+                f"ATT {self.att:,.4g} on a counterfactual mean of {self.counterfactual_mean:,.4g}")
+
+
+def _finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def uplift_percent(
+    att: float | EstimateResult,
+    treated_mean: float,
+    std_error: float | None = None,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+    level: float = 0.95,
+    method: str | None = None,
+) -> UpliftResult:
+    """Uplift = ATT / mean counterfactual outcome of the treated in the post period.
+
+    Definition: with ``m`` the observed mean outcome of the treated unit-periods after adoption and
+    ``a`` the ATT (same units), the counterfactual mean is ``m - a`` and the uplift is
+    ``u = a / (m - a)``. ``m`` is an observed sample mean of the very units the (sample) ATT refers
+    to, so it is treated as fixed; then ``u`` is an increasing function of ``a`` (for ``a < m``) and
+    the interval is the exact image of the ATT interval, ``[f(ci_low), f(ci_high)]``. The standard
+    error is the delta-method one, ``se(a) * m / (m - a)**2``.
+
+    Args:
+        att: the ATT in outcome units, or an :class:`EstimateResult` (its estimate, std_error and
+            interval are used and its method name is kept).
+        treated_mean: observed mean outcome of the treated in the post period (``m``), > 0.
+        std_error, ci_low, ci_high: the ATT's standard error and interval; if the interval is not
+            given it is the normal one ``a ± z * se``.
+        level: interval coverage.
+        method: label of the row (default: the result's method, else ``"uplift"``).
+
+    Raises:
+        ValueError: non-finite inputs, ``treated_mean <= 0``, a negative standard error, or an ATT
+            (or interval end) at or above ``treated_mean`` (a counterfactual mean ≤ 0 makes a
+            percentage meaningless).
+    """
+    if isinstance(att, EstimateResult):
+        result = att
+        att, std_error = result.estimate, result.std_error
+        ci_low, ci_high, level = result.ci_low, result.ci_high, result.level
+        method = method or result.method
+    a = _finite("att", att)
+    m = _finite("treated_mean", treated_mean)
+    if m <= 0:
+        raise ValueError(f"treated_mean must be > 0 to express an uplift in percent, got {m}")
+    if std_error is None:
+        raise ValueError("std_error of the ATT is required (never a bare point estimate)")
+    se = _finite("std_error", std_error)
+    if se < 0:
+        raise ValueError(f"std_error must be >= 0, got {se}")
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    lo = a - z * se if ci_low is None else _finite("ci_low", ci_low)
+    hi = a + z * se if ci_high is None else _finite("ci_high", ci_high)
+    if not lo <= a <= hi:
+        raise ValueError(f"the interval [{lo}, {hi}] does not contain the ATT {a}")
+    if hi >= m:
+        raise ValueError(
+            f"the ATT interval reaches {hi:,.4g}, at or above the treated mean {m:,.4g}: the "
+            "counterfactual mean would be <= 0 and a percentage uplift is undefined")
+
+    def f(x: float) -> float:
+        return x / (m - x)
+
+    return UpliftResult(
+        method=method or "uplift", estimand="uplift_pct", estimate=f(a),
+        std_error=se * m / (m - a) ** 2, ci_low=f(lo), ci_high=f(hi), level=level,
+        att=a, treated_mean=m, counterfactual_mean=m - a,
+    )
+
+
+# --- verdict ----------------------------------------------------------------------------------
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "supports": "Supports the claim: the uplift is {est} ({lvl} % interval {lo} to {hi}), clearly "
+                    "above zero and consistent with {claim}.",
+        "larger": "Contradicts the claim from above: the uplift is {est} (interval {lo} to {hi}), "
+                  "clearly larger than {claim}.",
+        "smaller": "Contradicts the claim: the effect is clearly smaller than {claim}. The uplift is "
+                   "{est} (interval {lo} to {hi}); integration added revenue, but less than claimed.",
+        "smaller_maybe_zero": "Contradicts the claim: the effect is clearly smaller than {claim}. The "
+                              "uplift is {est} (interval {lo} to {hi}); the data cannot even rule "
+                              "out no effect at all.",
+        "negative": "Contradicts the claim: integration lowered revenue. The uplift is {est} "
+                    "(interval {lo} to {hi}).",
+        "cannot_tell_span": "The data cannot tell: the uplift is {est}, but the interval ({lo} to "
+                            "{hi}) includes both no effect and {claim}.",
+        "cannot_tell_wide": "The data cannot tell: the uplift is {est}, but the interval ({lo} to "
+                            "{hi}) is wider than {width}, too wide to judge a claim of {claim}.",
+    },
+    "es": {
+        "supports": "Respalda la afirmación: el aumento es del {est} (intervalo del {lvl} % de {lo} "
+                    "a {hi}), claramente mayor que cero y compatible con un {claim}.",
+        "larger": "Contradice la afirmación por arriba: el aumento es del {est} (intervalo de {lo} a "
+                  "{hi}), claramente mayor que un {claim}.",
+        "smaller": "Contradice la afirmación: el efecto es claramente menor que un {claim}. El "
+                   "aumento es del {est} (intervalo de {lo} a {hi}); la integración sumó ingresos, "
+                   "pero menos de lo afirmado.",
+        "smaller_maybe_zero": "Contradice la afirmación: el efecto es claramente menor que un "
+                              "{claim}. El aumento es del {est} (intervalo de {lo} a {hi}); los "
+                              "datos ni siquiera descartan que no haya efecto.",
+        "negative": "Contradice la afirmación: la integración redujo los ingresos. El cambio es del "
+                    "{est} (intervalo de {lo} a {hi}).",
+        "cannot_tell_span": "Los datos no permiten saberlo: el aumento es del {est}, pero el "
+                            "intervalo ({lo} a {hi}) incluye tanto la ausencia de efecto como un "
+                            "{claim}.",
+        "cannot_tell_wide": "Los datos no permiten saberlo: el aumento es del {est}, pero el "
+                            "intervalo ({lo} a {hi}) es más ancho que {width}, demasiado para "
+                            "juzgar una afirmación de un {claim}.",
+    },
+}
+
+_CODES = {  # message key -> verdict code
+    "supports": "supports", "larger": "contradicts_larger", "smaller": "contradicts_smaller",
+    "smaller_maybe_zero": "contradicts_smaller", "negative": "contradicts_smaller",
+    "cannot_tell_span": "cannot_tell", "cannot_tell_wide": "cannot_tell",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict on a claimed uplift.
+
+    Attributes:
+        code: ``"supports"``, ``"contradicts_smaller"``, ``"contradicts_larger"`` or
+            ``"cannot_tell"``.
+        text: one or two plain sentences in the requested language.
+        estimate_pct, ci_low, ci_high, claim: the numbers judged (fractions, 0.2 = 20 %).
+        language: ``"en"`` or ``"es"``.
+    """
+
+    code: str
+    text: str
+    estimate_pct: float
+    ci_low: float
+    ci_high: float
+    claim: float
+    language: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as a plain dict (for a JSON headline)."""
+        return dict(code=self.code, text=self.text, estimate_pct=self.estimate_pct,
+                    ci_low=self.ci_low, ci_high=self.ci_high, claim=self.claim,
+                    language=self.language)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _pct(x: float, language: str) -> str:
+    s = f"{x * 100:.1f} %"
+    return s.replace(".", ",") if language == "es" else s
+
+
+def verdict(
+    estimate_pct: float,
+    ci_low: float,
+    ci_high: float,
+    claim: float = 0.20,
+    language: str = "en",
+    max_width: float | None = None,
+    level: float = 0.95,
+) -> Verdict:
+    """Phrase an uplift estimate against a claimed uplift in plain language.
+
+    Rules (all numbers are fractions, 0.2 = 20 %; the claim is "an uplift of up to ``claim``"):
+
+    1. *cannot tell* if the interval contains both 0 and the claim, or if it is wider than
+       ``max_width`` (default: the claim itself — an interval wider than the effect being
+       checked cannot judge it);
+    2. otherwise *contradicts (smaller)* if the whole interval lies below the claim (worded
+       separately when it also lies below 0, or still contains 0);
+    3. *contradicts (larger)* if the whole interval lies above the claim;
+    4. *supports* if the interval contains the claim and excludes 0.
+
+    Args:
+        estimate_pct: the point estimate of the uplift (fraction of counterfactual).
+        ci_low, ci_high: its interval.
+        claim: the claimed uplift, > 0 (default 0.20).
+        language: ``"en"`` or ``"es"``.
+        max_width: widest interval still judged; default ``claim``.
+        level: coverage of the interval, only used in the wording.
+
+    Raises:
+        ValueError: non-finite numbers, ``ci_low > estimate_pct`` or ``estimate_pct > ci_high``,
+            ``claim <= 0``, or an unknown language.
+    """
+    est, lo, hi = (_finite(n, v) for n, v in
+                   (("estimate_pct", estimate_pct), ("ci_low", ci_low), ("ci_high", ci_high)))
+    claim = _finite("claim", claim)
+    if claim <= 0:
+        raise ValueError(f"claim must be > 0 (a fraction, 0.2 = 20 %), got {claim}")
+    if not lo <= est <= hi:
+        raise ValueError(f"the interval [{lo}, {hi}] must contain the estimate {est}")
+    if language not in _TEXT:
+        raise ValueError(f"language must be one of {sorted(_TEXT)}, got {language!r}")
+    width_max = claim if max_width is None else _finite("max_width", max_width)
+
+    if (lo <= 0 <= hi and lo <= claim <= hi) or (hi - lo) > width_max:
+        key = "cannot_tell_span" if lo <= 0 <= hi and lo <= claim <= hi else "cannot_tell_wide"
+    elif hi < 0:
+        key = "negative"
+    elif hi < claim:
+        key = "smaller" if lo > 0 else "smaller_maybe_zero"
+    elif lo > claim:
+        key = "larger"
+    else:
+        key = "supports"
+    text = _TEXT[language][key].format(
+        est=_pct(est, language), lo=_pct(lo, language), hi=_pct(hi, language),
+        claim=_pct(claim, language), lvl=int(round(level * 100)),
+        width=_pct(width_max, language).replace(
+            " %", " percentage points" if language == "en" else " puntos porcentuales"))
+    return Verdict(code=_CODES[key], text=text, estimate_pct=est, ci_low=lo, ci_high=hi,
+                   claim=claim, language=language)
+
+
+def verdict_from_result(result: UpliftResult, claim: float = 0.20, language: str = "en",
+                        max_width: float | None = None) -> Verdict:
+    """:func:`verdict` on an :class:`UpliftResult` (estimate and interval taken from it)."""
+    if not np.isfinite([result.estimate, result.ci_low, result.ci_high]).all():
+        raise ValueError("the uplift result has a non-finite estimate or interval")
+    return verdict(result.estimate, result.ci_low, result.ci_high, claim=claim,
+                   language=language, max_width=max_width, level=result.level)
