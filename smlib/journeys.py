@@ -41,6 +41,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
@@ -178,8 +179,16 @@ def _create_inputs(con: duckdb.DuckDBPyConnection, tp_rel: str, opp_rel: str, na
 
 
 def _build(con: duckdb.DuckDBPyConnection, names: dict[str, str], lookback_us: int) -> dict[str, str]:
-    """The journey SQL. Reads the views names['tp'] and names['opp']; creates three temp tables."""
+    """The journey SQL. Reads the views names['tp'] and names['opp']; creates three temp tables.
+
+    Plan (one ASOF join, one window pass, one aggregate, one hash join over the touches):
+    conv = won deals per (account, instant); lead = the open lead of each non-converting tail;
+    kept = each touch + its next conversion (ASOF), cut to the lookback window; pos = position and
+    milestone counts per journey (window); journeys = one row per journey with its id; touches =
+    pos + journey id.
+    """
     tp, opp, conv, kept = names["tp"], names["opp"], names["conv"], names["kept"]
+    lead, pos = names["lead"], names["pos"]
     out = {k: names[k] for k in ("paths", "journeys", "touches")}
     con.execute(f"""
         CREATE TEMP TABLE {conv} AS
@@ -187,71 +196,77 @@ def _build(con: duckdb.DuckDBPyConnection, names: dict[str, str], lookback_us: i
                min(lead_at) AS lead_at, min(opportunity_at) AS opportunity_at,
                min(opportunity_id) AS opportunity_id
         FROM {opp} WHERE outcome = 'won' GROUP BY account_id, closed_at""")
-    # Each touch -> the first conversion at or after it (ASOF join); then the lookback cut.
-    # ckey = conversion time, or +infinity for the non-converting tail (a plain join key).
+    # The opportunity of a non-converting tail: earliest non-won lead after the last conversion.
+    con.execute(f"""
+        CREATE TEMP TABLE {lead} AS
+        WITH last_conv AS (SELECT account_id, max(conversion_at) AS last_conv FROM {conv} GROUP BY 1)
+        SELECT account_id, opportunity_id, lead_at, opportunity_at FROM (
+            SELECT o.*, row_number() OVER (PARTITION BY o.account_id
+                                           ORDER BY o.lead_at, o.opportunity_id) AS rn
+            FROM {opp} o LEFT JOIN last_conv l USING (account_id)
+            WHERE o.outcome <> 'won' AND (l.last_conv IS NULL OR o.lead_at > l.last_conv))
+        WHERE rn = 1""")
+    # Each touch -> the first conversion at or after it (ASOF join), then the lookback cut; a
+    # non-converting tail's window ends at the account's last touch. ckey = conversion time, or
+    # +infinity for the tail (a plain join key that also sorts the tail last).
     con.execute(f"""
         CREATE TEMP TABLE {kept} AS
         WITH assigned AS (
-            SELECT t.*, c.conversion_at,
-                   coalesce(c.conversion_at, 'infinity'::TIMESTAMP) AS ckey
+            SELECT t.account_id, t.ts, t.channel, t.team, t.touch_type, t.cost, c.conversion_at,
+                   c.conversion_value, c.lead_at, c.opportunity_at, c.opportunity_id
             FROM {tp} t ASOF LEFT JOIN {conv} c
               ON t.account_id = c.account_id AND c.conversion_at >= t.ts),
-        windowed AS (
-            SELECT *, max(ts) OVER (PARTITION BY account_id, ckey) AS seg_end FROM assigned)
-        SELECT account_id, ts, channel, team, touch_type, cost, conversion_at, ckey
-        FROM windowed
-        WHERE ts >= coalesce(conversion_at, seg_end) - to_microseconds({lookback_us})""")
+        account_end AS (SELECT account_id, max(ts) AS last_ts FROM {tp} GROUP BY account_id)
+        SELECT a.account_id, a.ts, a.channel, a.team, a.touch_type, a.cost, a.conversion_at,
+               coalesce(a.conversion_at, 'infinity'::TIMESTAMP) AS ckey,
+               a.conversion_at IS NOT NULL AS converted,
+               coalesce(a.conversion_value, 0.0) AS conversion_value,
+               CASE WHEN a.conversion_at IS NULL THEN l.lead_at ELSE a.lead_at END AS lead_at,
+               CASE WHEN a.conversion_at IS NULL THEN l.opportunity_at ELSE a.opportunity_at END
+                   AS opportunity_at,
+               CASE WHEN a.conversion_at IS NULL THEN l.opportunity_id ELSE a.opportunity_id END
+                   AS opportunity_id
+        FROM assigned a
+        JOIN account_end e ON a.account_id = e.account_id
+        LEFT JOIN {lead} l ON a.conversion_at IS NULL AND a.account_id = l.account_id
+        WHERE a.ts >= coalesce(a.conversion_at, e.last_ts) - to_microseconds({lookback_us})""")
+    # Touches are ordered by time first, so those at or before a stage time form a prefix of the
+    # journey: the milestone is touch (count - 1), or the first touch when the count is 0.
+    con.execute(f"""
+        CREATE TEMP TABLE {pos} AS
+        SELECT *, row_number() OVER w - 1 AS position, count(*) OVER p AS n_touches,
+               count(*) FILTER (WHERE ts <= lead_at) OVER p AS n_to_lead,
+               count(*) FILTER (WHERE ts <= opportunity_at) OVER p AS n_to_opp
+        FROM {kept}
+        WINDOW p AS (PARTITION BY account_id, ckey), w AS (p ORDER BY {_ORDER})""")
+    con.execute(f"DROP TABLE {kept}")
     con.execute(f"""
         CREATE TEMP TABLE {out['journeys']} AS
-        WITH g AS (
-            SELECT account_id, ckey, any_value(conversion_at) AS conversion_at,
+        SELECT row_number() OVER (ORDER BY account_id, ckey) - 1 AS journey_id, * FROM (
+            SELECT account_id,
+                   string_agg(channel, '{config.PATH_SEPARATOR}' ORDER BY position) AS path,
                    count(*) AS n_touches, min(ts) AS first_at, max(ts) AS last_at,
-                   string_agg(channel, '{config.PATH_SEPARATOR}' ORDER BY {_ORDER}) AS path,
-                   bool_and(team = 'marketing') AS all_marketing, bool_and(team = 'sales') AS all_sales
-            FROM {kept} GROUP BY account_id, ckey),
-        last_conv AS (SELECT account_id, max(conversion_at) AS last_conv FROM {conv} GROUP BY 1),
-        open_lead AS (
-            SELECT account_id, opportunity_id, lead_at, opportunity_at FROM (
-                SELECT o.*, row_number() OVER (PARTITION BY o.account_id
-                                               ORDER BY o.lead_at, o.opportunity_id) AS rn
-                FROM {opp} o LEFT JOIN last_conv l USING (account_id)
-                WHERE o.outcome <> 'won' AND (l.last_conv IS NULL OR o.lead_at > l.last_conv))
-            WHERE rn = 1)
-        SELECT row_number() OVER (ORDER BY g.account_id, g.ckey) - 1 AS journey_id,
-               g.account_id, g.path, g.n_touches, g.first_at, g.last_at,
-               g.conversion_at IS NOT NULL AS converted,
-               coalesce(c.conversion_value, 0.0) AS conversion_value,
-               g.conversion_at,
-               CASE WHEN g.all_marketing THEN 'marketing_only'
-                    WHEN g.all_sales THEN 'sales_only' ELSE 'mixed' END AS journey_type,
-               CASE WHEN g.conversion_at IS NULL THEN ol.opportunity_id ELSE c.opportunity_id END
-                   AS opportunity_id,
-               CASE WHEN g.conversion_at IS NULL THEN ol.lead_at ELSE c.lead_at END AS lead_at,
-               CASE WHEN g.conversion_at IS NULL THEN ol.opportunity_at ELSE c.opportunity_at END
-                   AS opportunity_at,
-               g.ckey
-        FROM g
-        LEFT JOIN {conv} c ON g.account_id = c.account_id AND g.conversion_at = c.conversion_at
-        LEFT JOIN open_lead ol ON g.conversion_at IS NULL AND g.account_id = ol.account_id""")
+                   any_value(converted) AS converted,
+                   any_value(conversion_value) AS conversion_value,
+                   any_value(conversion_at) AS conversion_at,
+                   CASE WHEN bool_and(team = 'marketing') THEN 'marketing_only'
+                        WHEN bool_and(team = 'sales') THEN 'sales_only' ELSE 'mixed' END
+                       AS journey_type,
+                   any_value(opportunity_id) AS opportunity_id, any_value(lead_at) AS lead_at,
+                   any_value(opportunity_at) AS opportunity_at, ckey
+            FROM {pos} GROUP BY account_id, ckey)""")
     con.execute(f"""
         CREATE TEMP TABLE {out['touches']} AS
-        WITH t AS (
-            SELECT j.journey_id, k.account_id,
-                   row_number() OVER (PARTITION BY j.journey_id ORDER BY {_ORDER}) - 1 AS position,
-                   k.ts, k.channel, k.team, k.touch_type, k.cost, j.converted, j.conversion_value,
-                   j.conversion_at, j.lead_at, j.opportunity_at, j.n_touches
-            FROM {kept} k JOIN {out['journeys']} j ON k.account_id = j.account_id AND k.ckey = j.ckey)
-        SELECT journey_id, account_id, position, ts AS timestamp, channel, team, touch_type, cost,
-               converted, conversion_value, conversion_at,
-               position = 0 AS is_first_touch,
-               coalesce(lead_at IS NOT NULL AND position = coalesce(
-                   max(CASE WHEN ts <= lead_at THEN position END) OVER w, 0), false)
+        SELECT j.journey_id, p.account_id, p.position, p.ts AS timestamp, p.channel, p.team,
+               p.touch_type, p.cost, p.converted, p.conversion_value, p.conversion_at,
+               p.position = 0 AS is_first_touch,
+               p.lead_at IS NOT NULL AND p.position = greatest(p.n_to_lead - 1, 0)
                    AS is_lead_creation,
-               coalesce(opportunity_at IS NOT NULL AND position = coalesce(
-                   max(CASE WHEN ts <= opportunity_at THEN position END) OVER w, 0), false)
+               p.opportunity_at IS NOT NULL AND p.position = greatest(p.n_to_opp - 1, 0)
                    AS is_opp_creation,
-               converted AND position = n_touches - 1 AS is_closed_won
-        FROM t WINDOW w AS (PARTITION BY journey_id)""")
+               p.converted AND p.position = p.n_touches - 1 AS is_closed_won
+        FROM {pos} p JOIN {out['journeys']} j ON p.account_id = j.account_id AND p.ckey = j.ckey""")
+    con.execute(f"DROP TABLE {pos}")
     con.execute(f"ALTER TABLE {out['journeys']} DROP COLUMN ckey")
     con.execute(f"""
         CREATE TEMP TABLE {out['paths']} AS
@@ -265,7 +280,7 @@ def _build(con: duckdb.DuckDBPyConnection, names: dict[str, str], lookback_us: i
 def _stats(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> dict[str, int]:
     row = con.execute(f"""
         SELECT (SELECT count(*) FROM {names['tp']}),
-               (SELECT count(*) FROM {names['kept']}),
+               (SELECT count(*) FROM {names['touches']}),
                (SELECT count(*) FROM {names['conv']}),
                (SELECT count(*) FROM {names['conv']} c WHERE NOT EXISTS (
                     SELECT 1 FROM {names['journeys']} j
@@ -283,14 +298,14 @@ def _stats(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> dict[str, i
 def _names(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, str]]:
     """Unique object names for one build; helper objects are dropped afterwards."""
     tag = f"_smj_{uuid.uuid4().hex[:10]}"
-    names = {k: f"{tag}_{k}" for k in ("tp", "opp", "conv", "kept", "paths", "journeys", "touches",
-                                       "tp_src", "opp_src", "db")}
+    names = {k: f"{tag}_{k}" for k in ("tp", "opp", "conv", "lead", "kept", "pos", "paths",
+                                       "journeys", "touches", "tp_src", "opp_src", "db")}
     try:
         yield names
     finally:
         for k in ("tp", "opp"):
             con.execute(f"DROP VIEW IF EXISTS {names[k]}")
-        for k in ("conv", "kept"):
+        for k in ("conv", "lead", "kept", "pos"):
             con.execute(f"DROP TABLE IF EXISTS {names[k]}")
         for k in ("tp_src", "opp_src"):
             try:
@@ -340,8 +355,10 @@ def build_journeys(touchpoints: pd.DataFrame, opportunities: pd.DataFrame,
     with _names(con) as names:
         tp_cols = [c for c in (*_TOUCH_COLS, "cost") if c in touchpoints.columns]
         opp_cols = [c for c in (*_OPP_COLS, "opportunity_at") if c in opportunities.columns]
-        con.register(names["tp_src"], touchpoints[tp_cols])
-        con.register(names["opp_src"], opportunities[opp_cols])
+        # Arrow tables: DuckDB scans them natively (faster than pandas' object/str columns).
+        con.register(names["tp_src"], pa.Table.from_pandas(touchpoints[tp_cols], preserve_index=False))
+        con.register(names["opp_src"], pa.Table.from_pandas(opportunities[opp_cols],
+                                                            preserve_index=False))
         _create_inputs(con, names["tp_src"], names["opp_src"], names,
                        ("touchpoints (DataFrame)", "opportunities (DataFrame)"))
         return _finish(con, names, lookback_days, lookback_us)
