@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smlib import config
 from smlib.simulate.funnel import Funnel, FunnelInputs, calibrate_strength, keep_all_but, regime_at, regime_funnel
@@ -93,18 +95,17 @@ def simulate(seed: int = config.DEFAULT_SEED, **params: object) -> Simulation:
     world = {name: _world(x, p, r, a, window_days) for name, r in regimes.items()}
     obs = _observed(world, a.integrated, x, p, regimes)
 
-    ids = np.array([f"A{i + 1:0{max(6, len(str(n)))}d}" for i in range(n)], dtype=object)
-    account_ids = pd.array(ids, dtype="str")
+    account_ids = _ids("A", n)
     u_ids = unit_ids(p.n_units)
 
-    touches, touch_unit, touch_month = _touch_table(plan, a, obs, p, start, window_days,
+    touches, touch_unit, touch_month, touch_channel = _touch_table(plan, a, obs, p, start, window_days,
                                                     month_offsets, account_ids, media_noise)
     opportunities = _opportunity_table(a, obs, start, window_days, account_ids)
-    spend = _spend_table(touches, touch_unit, touch_month, units_df, unit_draws, p, periods, u_ids)
+    spend = _spend_table(touches, touch_unit, touch_month, touch_channel, unit_draws, p, periods, u_ids)
     accounts = pd.DataFrame({
         "account_id": account_ids,
         "unit_id": pd.array(u_ids[a.unit], dtype="str"),
-        "segment": pd.array(np.array(SEGMENTS, dtype=object)[a.segment], dtype="str"),
+        "segment": _labels(SEGMENTS, a.segment),
         "size": a.size,
         "integrated": a.integrated,
         "market_size": unit_draws["market_size"][a.unit],
@@ -140,7 +141,7 @@ def _world(x: FunnelInputs, p: Params, r, a: Accounts, window_days: float) -> di
     close = opp + a.cycle_days
     closed = close <= window_days
     won = passed[2] & closed
-    return {"funnel": f, "worked": worked, "delay": delay, "probs": probs, "passed": passed,
+    return {"worked": worked, "delay": delay, "probs": probs, "passed": passed,
             "contact": contact, "sql": sql, "opp": opp, "close": close, "closed": closed,
             "won": won, "p_won": probs.prod(axis=0), "revenue": np.where(won, a.deal, 0.0)}
 
@@ -154,6 +155,17 @@ def _observed(world: dict, integrated: np.ndarray, x: FunnelInputs, p: Params, r
     use = np.where(integrated, regimes["integrated"].content_use, regimes["misaligned"].content_use)
     obs["funnel"] = Funnel(x, obs["worked"], obs["delay"], acc, use, p.delay_effect_scale)
     return obs
+
+
+def _ids(prefix: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``prefix`` + 1-based number zero-padded to at least six digits, as a ``str`` array."""
+    digits = pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), max(6, len(str(n))), "0")
+    return pd.array(pc.binary_join_element_wise(prefix, digits, ""), dtype="str")
+
+
+def _labels(names: list[str] | tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``names[codes]`` as a ``str`` array (an arrow take, no Python objects per row)."""
+    return pd.array(list(names), dtype="str").take(codes.astype(np.int64))
 
 
 def _seconds(days: np.ndarray) -> np.ndarray:
@@ -170,7 +182,7 @@ def _timestamps(start: pd.Timestamp, seconds: np.ndarray, mask: np.ndarray | Non
 
 def _touch_table(plan: Touches, a: Accounts, obs: dict, p: Params, start: pd.Timestamp,
                  window_days: float, month_offsets: np.ndarray, account_ids: pd.api.extensions.ExtensionArray,
-                 media_noise: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+                 media_noise: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Emitted touches: sales touches only where sales worked the lead, only before the data end."""
     is_sales = plan.channel >= N_MKT
     when = np.where(plan.contact_clock, obs["contact"][plan.acc] + plan.x, a.t0[plan.acc] + plan.x)
@@ -182,18 +194,18 @@ def _touch_table(plan: Touches, a: Accounts, obs: dict, p: Params, start: pd.Tim
     shifted = sec - np.arange(len(sec)) + acc * big
     sec = np.maximum.accumulate(shifted) - acc * big + np.arange(len(sec))
     cost = _touch_cost(ch, a.segment[acc], media_noise[keep], p)
-    types = np.array([TOUCH_TYPE[c] for c in CHANNELS] + ["form_fill"], dtype=object)
+    types = [TOUCH_TYPE[c] for c in CHANNELS] + ["form_fill"]
     type_idx = np.where(plan.form_fill[keep], len(CHANNELS), ch)
     df = pd.DataFrame({
         "account_id": account_ids.take(acc),
         "timestamp": _timestamps(start, sec),
-        "channel": pd.array(np.array(CHANNELS, dtype=object)[ch], dtype="str"),
-        "team": pd.array(np.array(TEAM_OF, dtype=object)[ch], dtype="str"),
-        "touch_type": pd.array(types[type_idx], dtype="str"),
+        "channel": _labels(CHANNELS, ch),
+        "team": _labels(TEAM_OF, ch),
+        "touch_type": _labels(types, type_idx),
         "cost": cost,
     })
     month = np.searchsorted(month_offsets * SECONDS_PER_DAY, sec, side="right") - 1
-    return df, a.unit[acc], month
+    return df, a.unit[acc], month, ch
 
 
 def _touch_cost(ch: np.ndarray, seg: np.ndarray, media_noise: np.ndarray, p: Params) -> np.ndarray:
@@ -223,35 +235,32 @@ def _opportunity_table(a: Accounts, obs: dict, start: pd.Timestamp, window_days:
     show_opp = passed[1] & (obs["opp"] <= window_days)
     closed = obs["closed"]
     won = obs["won"]
-    outcome = np.where(won, "won", np.where(closed, "lost", "open"))
+    outcome = np.where(won, 0, np.where(closed, 1, 2))
     revenue = np.where(won | (~closed & show_opp), a.deal, 0.0)
-    width = max(6, len(str(n)))
     return pd.DataFrame({
-        "opportunity_id": pd.array([f"O{i + 1:0{width}d}" for i in range(n)], dtype="str"),
+        "opportunity_id": _ids("O", n),
         "account_id": account_ids,
         "lead_at": _timestamps(start, _seconds(lead)),
         "mql_at": _timestamps(start, _seconds(mql), a.marketing_sourced),
         "sql_at": _timestamps(start, _seconds(obs["sql"]), show_sql),
         "opportunity_at": _timestamps(start, _seconds(obs["opp"]), show_opp),
         "closed_at": _timestamps(start, _seconds(obs["close"]), closed),
-        "outcome": pd.array(outcome.astype(object), dtype="str"),
+        "outcome": _labels(("won", "lost", "open"), outcome),
         "revenue": revenue,
         "gross_margin": a.gross_margin,
-        "source_team": pd.array(np.where(a.marketing_sourced, "marketing", "sales").astype(object),
-                                 dtype="str"),
+        "source_team": _labels(("marketing", "sales"), (~a.marketing_sourced).astype(np.int64)),
     })
 
 
 def _spend_table(touches: pd.DataFrame, touch_unit: np.ndarray, touch_month: np.ndarray,
-                 units_df: pd.DataFrame, unit_draws: dict, p: Params, periods: pd.DatetimeIndex,
+                 ch: np.ndarray, unit_draws: dict, p: Params, periods: pd.DatetimeIndex,
                  u_ids: np.ndarray) -> pd.DataFrame:
     """Touch costs summed by month x channel x unit, plus the two overhead lines per unit-month.
 
-    ``sales_people`` = unit headcount x ``sales_people_cost_per_head``; ``marketing_overhead`` =
+    ``sales_people`` = ``sales_people_per_unit`` x unit market size; ``marketing_overhead`` =
     ``marketing_overhead_per_unit`` x unit market size. Total spend = sum of touch costs + overheads.
     """
     nc, nu, T = len(CHANNELS), p.n_units, p.n_periods
-    ch = pd.Categorical(touches["channel"], categories=CHANNELS).codes.astype(np.int64)
     key = (touch_month * nu + touch_unit) * nc + ch
     total = np.bincount(key, weights=touches["cost"].to_numpy(), minlength=T * nu * nc)
     count = np.bincount(key, minlength=T * nu * nc)
@@ -262,12 +271,11 @@ def _spend_table(touches: pd.DataFrame, touch_unit: np.ndarray, touch_month: np.
                                "channel": np.array(CHANNELS, dtype=object)[c_idx],
                                "team": np.array(TEAM_OF, dtype=object)[c_idx],
                                "cost": np.round(total[hit], 2), "unit_id": u_ids[u_idx]})
-    head = units_df["headcount"].to_numpy().reshape(nu, T)
     ms = unit_draws["market_size"]
     grid_u, grid_t = np.repeat(np.arange(nu), T), np.tile(np.arange(T), nu)
     overhead = pd.concat([
         pd.DataFrame({"period": periods.to_numpy()[grid_t], "channel": "sales_people", "team": "sales",
-                      "cost": np.round(head.ravel() * p.sales_people_cost_per_head, 2),
+                      "cost": np.round(np.full(nu * T, p.sales_people_per_unit) * ms[grid_u], 2),
                       "unit_id": u_ids[grid_u]}),
         pd.DataFrame({"period": periods.to_numpy()[grid_t], "channel": "marketing_overhead",
                       "team": "marketing",

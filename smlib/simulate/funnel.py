@@ -39,12 +39,12 @@ from smlib.simulate.params import CH, CHANNELS, N_MKT, Params
 INTERCEPT: np.ndarray = np.array([
     [-1.5, -1.8, -2.1],   # qualification
     [-0.7, -0.9, -1.1],   # opportunity
-    [-2.4, -2.8, -3.2],   # win
+    [-2.7, -3.2, -3.7],   # win
 ])
 #: Log-odds per log(1 + touches) B_kc, columns in CHANNELS order (assumption).
 COEF: np.ndarray = np.array([
     # paid_search paid_social email webinar events content_seo direct | sdr_call sdr_email ae_meeting demo proposal
-    [0.35, 0.20, 0.15, 0.35, 0.35, 0.25, 0.30, 1.00, 0.35, 0.00, 0.00, 0.00],
+    [0.45, 0.30, 0.20, 0.45, 0.45, 0.35, 0.35, 1.00, 0.35, 0.00, 0.00, 0.00],
     [0.05, 0.05, 0.05, 0.20, 0.25, 0.10, 0.05, 0.20, 0.05, 1.00, 0.00, 0.00],
     [0.00, 0.00, 0.05, 0.15, 0.20, 0.15, 0.00, 0.05, 0.00, 0.45, 0.95, 1.25],
 ])
@@ -138,25 +138,29 @@ class Funnel:
             c = LOG1P[x.counts[k]] * COEF[k]
             c[:, SALES] *= self.worked[:, None]
             self.contrib.append(c)
-        self.present1 = (x.counts[0] > 0) & np.r_[np.zeros(N_MKT, bool), np.ones(len(SALES), bool)]
-        self.present1 &= self.worked[:, None]
+        # sales channels touched before sql_at (a first contact happened), 0 if sales never worked it
+        self.sales_before_sql = ((x.counts[0][:, SALES] > 0) & self.worked[:, None]).astype(float)
         self.has3 = x.counts[2] > 0
+        self.full = [c.sum(axis=1) for c in self.contrib]
         self.sales_term = (x.marketing_sourced
                            * (acceptance - delay_penalty(delay_h, delay_scale)))
         self.content_use = content_use
 
     def logits(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stage logits (z1, z2, z3) with only the channels where ``keep`` is True."""
-        kf = keep.astype(float)
-        contact = (self.present1 @ kf) > 0
-        z1 = self.base[0] + self.contrib[0] @ kf + contact * self.sales_term
-        z2 = self.base[1] + self.contrib[1] @ kf
+        removed = np.flatnonzero(~keep)
+        # sum of kept contributions = full sum minus the removed columns (cheap for few removals)
+        s1, s2, s3 = (self.full[k] - self.contrib[k][:, removed].sum(axis=1) if len(removed)
+                      else self.full[k] for k in range(3))
+        contact = (self.sales_before_sql @ keep[SALES].astype(float)) > 0
+        z1 = self.base[0] + s1 + contact * self.sales_term
+        z2 = self.base[1] + s2
         h = self.has3
         w = self.worked
         wd = self.x.webinar_before_demo & w & keep[CH["webinar"]] & keep[CH["demo"]]
         content = (h[:, CH["webinar"]] & keep[CH["webinar"]]) | (h[:, CH["content_seo"]] & keep[CH["content_seo"]])
         late = w & ((h[:, CH["demo"]] & keep[CH["demo"]]) | (h[:, CH["proposal"]] & keep[CH["proposal"]]))
-        z3 = (self.base[2] + self.contrib[2] @ kf + WEBINAR_BEFORE_DEMO * wd
+        z3 = (self.base[2] + s3 + WEBINAR_BEFORE_DEMO * wd
               + CONTENT_GAIN * self.content_use * (content & late))
         return z1, z2, z3
 

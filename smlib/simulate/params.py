@@ -110,10 +110,12 @@ class Params:
       $150-200k / $220-300k, prowi.io, x ~1.15 loaded); ``ae_meetings_per_year=600``; demos cost
       1.2 and proposals 1.5 meetings. Gives $260-570 per meeting, cf. $180-400 per sales call
       (thesaleswizard.ca, salesforcetraining.com).
-    - ``sales_people_cost_per_head=6_000`` USD per unit headcount and month (salary time no touch
-      carries: 78 % of a rep's week is not selling, Pace Productivity via red2blackgroup), assumption.
-    - ``marketing_overhead_per_unit=15_000`` USD per unit and month x market size (tools, salaries),
-      assumption.
+    - ``sales_people_per_unit=6_000`` USD per unit and month x market size: sales salary time no
+      touch carries (78 % of a rep's week is not selling, Pace Productivity via red2blackgroup),
+      management and tools, assumption.
+    - ``marketing_overhead_per_unit=4_000`` USD per unit and month x market size (marketing
+      salaries, tools), assumption. With these, blended CAC is roughly 1.2-1.5x first-year ACV,
+      i.e. a CAC payback of ~15-20 months at 75-80 % gross margin (Skok's target 5-12 months).
     """
 
     # panel
@@ -158,8 +160,8 @@ class Params:
         default_factory=lambda: {"sdr_call": 9_000.0, "sdr_email": 22_000.0})
     ae_loaded_cost: tuple[float, float, float] = (155_000.0, 230_000.0, 340_000.0)
     ae_meetings_per_year: float = 600.0
-    sales_people_cost_per_head: float = 6_000.0
-    marketing_overhead_per_unit: float = 15_000.0
+    sales_people_per_unit: float = 6_000.0
+    marketing_overhead_per_unit: float = 4_000.0
 
     def __post_init__(self) -> None:
         _check(self)
