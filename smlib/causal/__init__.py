@@ -14,6 +14,7 @@ _LAZY: dict[str, str] = {
     "twfe_did": "twfe",
     "staggered_did": "staggered",
     "event_study_plot": "staggered",
+    "integer_periods": "_panel",
     "synthetic_control": "synth",
     "doubly_robust": "dr",
     "dml_plr": "dr",
