@@ -430,6 +430,7 @@ def _execute(p: _Planned, out_nb: Path, timeout: int | None) -> dict[str, Any] |
                 str(out_nb),
                 parameters=p.parameters,
                 kernel_name=config.KERNEL_NAME,
+                language="python",  # the smarketing kernel; also for notebooks without metadata
                 cwd=str(p.spec.notebook.parent),  # like JupyterLab and nbval
                 progress_bar=False,
                 log_output=False,

@@ -1,0 +1,196 @@
+"""Publishing: a failing notebook never replaces `latest` or the index; every update is atomic."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from smlib.report import publish as pub
+
+
+# ------------------------------------------------------------------ failing batch (runs notebooks)
+
+@pytest.fixture(scope="module")
+def failed_batch(report_batch, tiny_dataset, tmp_path_factory):
+    """Copy the good batch's reports folder, then run a batch with a failing notebook into it."""
+    from conftest import run_report_cli, write_reports_config
+
+    assert report_batch.exit_code == 0, report_batch.stdout
+    base = tmp_path_factory.mktemp("failed_batch")
+    root = base / "reports"
+    shutil.copytree(report_batch.root, root, symlinks=True)
+    before = {
+        "latest": os.readlink(root / "latest"),
+        "index": (root / "index.html").read_bytes(),
+        "runs": sorted(p.name for p in root.iterdir() if pub.is_run_id(p.name)),
+    }
+    nohead = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_path = None")])
+    nohead.cells[0].metadata["tags"] = ["parameters"]
+    nohead.cells.append(nbformat.v4.new_code_cell("print('a report that forgot its headline')"))
+    nbformat.write(nohead, base / "nohead.ipynb")
+    cfg = write_reports_config(
+        base / "reports.toml",
+        tiny_dataset,
+        [
+            ("ok", "report_ok.ipynb", "Test report", {"region": "north"}),
+            ("fail", "report_fail.ipynb", "Failing report", {}),
+            ("nohead", str(base / "nohead.ipynb"), "No headline", {}),
+        ],
+    )
+    result = run_report_cli(["--config", str(cfg)], root)
+    new_runs = sorted(p.name for p in root.iterdir() if pub.is_run_id(p.name) and p.name not in before["runs"])
+    assert len(new_runs) == 1
+    return result, before, root / new_runs[0]
+
+
+@pytest.mark.slow
+def test_failing_batch_exits_nonzero_with_summary(failed_batch):
+    result, _, run_dir = failed_batch
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "FAILED  ValueError: deliberate failure for the publishing test" in out
+    assert "FAILED  NoHeadline" in out
+    assert "NOT published: 2 of 3 report(s) failed." in out
+    assert "latest still -> " in out and str(run_dir / "failed") in out
+
+
+@pytest.mark.slow
+def test_failing_batch_keeps_latest_and_index(failed_batch):
+    result, before, run_dir = failed_batch
+    root = result.root
+    assert os.readlink(root / "latest") == before["latest"]
+    assert (root / "index.html").read_bytes() == before["index"]
+    manifest = pub.read_manifest(run_dir)
+    assert manifest["status"] == "failed" and manifest["published"] is False
+    # a later index rebuild still ignores the failed batch
+    pub.rebuild_index(root)
+    assert run_dir.name not in (root / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_failed_notebook_kept_with_its_error(failed_batch):
+    _, _, run_dir = failed_batch
+    kept = run_dir / "failed" / "fail.ipynb"
+    nb = nbformat.read(kept, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"
+    rec = json.loads((run_dir / "failed" / "fail.provenance.json").read_text())
+    assert rec["status"] == "failed" and rec["error"]["ename"] == "ValueError"
+    assert not (run_dir / "fail.html").exists()
+    # the batch's successful report stays in its folder for inspection, unpublished
+    assert (run_dir / "ok.html").is_file()
+
+
+@pytest.mark.slow
+def test_same_inputs_same_numbers(report_batch, failed_batch):
+    """Repeatability: the ok report ran in two batches on the same inputs -> identical headlines."""
+    _, _, run_dir = failed_batch
+    first = json.loads((report_batch.root / "latest" / "ok.provenance.json").read_text())
+    second = json.loads((run_dir / "ok.provenance.json").read_text())
+    assert first["headlines"] == second["headlines"]
+    assert first["data"]["files"] == second["data"]["files"]
+    assert first["run_id"] != second["run_id"]
+    # the run-id suffix fingerprints the inputs of the whole batch; here the batches differ
+    assert first["run_id"].split("-")[1] != second["run_id"].split("-")[1]
+
+
+# ------------------------------------------------------------------------- unit tests (fast)
+
+def _fake_run(root: Path, run_id: str, status: str = "ok", title: str = "R") -> Path:
+    d = root / run_id
+    d.mkdir(parents=True)
+    (d / "r.html").write_text("<html></html>")
+    manifest = {
+        "run_id": run_id, "status": status, "published": False, "started_at": "2024-01-01T06:00:00+00:00",
+        "git": {"commit": "abc"},
+        "reports": [{"name": "r", "title": title, "status": status, "html": "r.html", "provenance": "r.provenance.json",
+                     "headlines": [{"title": "H", "note": None, "items": [{"label": "L", "text": "1", "value": 1, "href": None}]}]}],
+    }
+    (d / pub.MANIFEST).write_text(json.dumps(manifest))
+    return d
+
+
+def test_make_run_id_format_and_determinism():
+    t = datetime(2024, 5, 1, 6, 0, 3, tzinfo=timezone.utc)
+    rid = pub.make_run_id(t, "inputs")
+    assert rid.startswith("20240501T060003Z-") and pub.is_run_id(rid)
+    assert rid == pub.make_run_id(t, "inputs") != pub.make_run_id(t, "other inputs")
+    with pytest.raises(ValueError, match="timezone"):
+        pub.make_run_id(datetime(2024, 5, 1), "x")
+
+
+def test_create_run_dir_never_reuses_a_folder(tmp_path):
+    rid = "20240501T060003Z-0123abcd"
+    ids = [pub.create_run_dir(tmp_path, rid)[0] for _ in range(3)]
+    assert ids == [rid, f"{rid}-2", f"{rid}-3"]
+    assert all(pub.is_run_id(i) for i in ids)
+
+
+def test_publish_points_latest_and_lists_only_good_runs(tmp_path):
+    _fake_run(tmp_path, "20240101T060000Z-00000001", title="first <b>")
+    _fake_run(tmp_path, "20240102T060000Z-00000002", status="failed", title="broken")
+    _fake_run(tmp_path, "20240103T060000Z-00000003", title="third")
+    pub.publish(tmp_path, "20240101T060000Z-00000001")
+    pub.publish(tmp_path, "20240103T060000Z-00000003")
+    with pytest.raises(ValueError, match="did not succeed"):
+        pub.publish(tmp_path, "20240102T060000Z-00000002")
+    assert os.readlink(tmp_path / "latest") == "20240103T060000Z-00000003"
+    index = (tmp_path / "index.html").read_text()
+    assert "broken" not in index
+    assert index.index("third") < index.index("first &lt;b&gt;")  # newest first, escaped
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_point_latest_refuses_to_clobber_a_real_folder(tmp_path):
+    _fake_run(tmp_path, "20240101T060000Z-00000001")
+    (tmp_path / "latest").mkdir()
+    with pytest.raises(ValueError, match="not a symlink"):
+        pub.point_latest(tmp_path, "20240101T060000Z-00000001")
+    with pytest.raises(ValueError, match="does not exist"):
+        pub.point_latest(tmp_path, "20990101T000000Z-ffffffff")
+
+
+def test_interrupted_updates_leave_previous_state(tmp_path, monkeypatch):
+    """A crash at the rename step leaves the old index and latest in place, and no temp files."""
+    _fake_run(tmp_path, "20240101T060000Z-00000001")
+    _fake_run(tmp_path, "20240102T060000Z-00000002")
+    pub.publish(tmp_path, "20240101T060000Z-00000001")
+    index_before = (tmp_path / "index.html").read_bytes()
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pub.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        pub.point_latest(tmp_path, "20240102T060000Z-00000002")
+    with pytest.raises(OSError, match="disk full"):
+        pub.write_text_atomic(tmp_path / "index.html", "<html>half</html>")
+    assert os.readlink(tmp_path / "latest") == "20240101T060000Z-00000001"
+    assert (tmp_path / "index.html").read_bytes() == index_before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_concurrent_publishes_both_reach_the_index(tmp_path):
+    ids = [f"2024010{i}T060000Z-0000000{i}" for i in range(1, 7)]
+    for rid in ids:
+        _fake_run(tmp_path, rid)
+    threads = [threading.Thread(target=pub.publish, args=(tmp_path, rid)) for rid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    index = (tmp_path / "index.html").read_text()
+    assert all(f'id="run-{rid}"' in index for rid in ids)
+    assert os.readlink(tmp_path / "latest") in ids
+
+
+def test_index_of_empty_folder(tmp_path):
+    pub.rebuild_index(tmp_path)
+    assert "No report batch has been published yet" in (tmp_path / "index.html").read_text()
