@@ -32,6 +32,8 @@ package ChannelAttribution, Altomare & Loris):
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,8 @@ __all__ = ["MarkovModel", "markov", "MarkovChain"]
 
 #: Chains with at most this many transient states are solved densely.
 DENSE_MAX_STATES = 400
+#: Up to this many states the sparse LU keeps the natural order (dense worst case ≈ 72 MB).
+NATURAL_ORDER_MAX_STATES = 3000
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +110,7 @@ class MarkovChain:
         if collapse_repeats:
             same = np.r_[False, (code[1:] == code[:-1]) & (row[1:] == row[:-1])]
             row, code = row[~same], code[~same]
-        uniq, sid = np.unique(code, return_inverse=True)
+        uniq, sid = _compact(code)
         n_states = len(uniq)
         digits = (uniq[:, None] // base ** np.arange(order)[None, :]) % base  # 0 = padding
         members = np.zeros((n_states, n_ch), dtype=bool)
@@ -123,7 +127,7 @@ class MarkovChain:
         # internal transitions: start → first state, then consecutive states of the same row
         frm = np.where(first_of_row, n_states, np.r_[0, sid[:-1]])
         key = frm * n_states + sid
-        ukey, tid = np.unique(key, return_inverse=True)
+        ukey, tid = _compact(key)
         incidence = sp.csr_matrix((np.ones(len(row)), (row, tid)), shape=(parsed.n_rows, len(ukey)))
         incidence.sum_duplicates()
         last_state = np.empty(parsed.n_rows, dtype=np.int64)
@@ -194,7 +198,7 @@ class MarkovChain:
                      - sp.csr_matrix((q[b, inner], (rows, cols)), shape=(n, n))).T.tocsc()
                 for j, keep in enumerate(keeps):
                     if keep.any():
-                        x = spla.splu(m[keep][:, keep].tocsc()).solve(s0[b, keep])
+                        x = spla.splu(m[keep][:, keep].tocsc(), permc_spec=_permc(n)).solve(s0[b, keep])
                         res[b, j] = x @ rhs[b, keep]
         return res[:, 0, 0], res[:, 1:, 0], res[:, 0, 1], res[:, 1:, 1]
 
@@ -214,6 +218,24 @@ class MarkovChain:
         mat = sp.csr_matrix((vals, (rows, cols)), shape=(n + 3, n + 3))
         mat.eliminate_zeros()
         return mat
+
+
+def _permc(n: int) -> str:
+    """SuperLU column ordering: natural order (fastest here, states sorted by window code) while
+    even a fully dense factor stays small; fill-reducing COLAMD for bigger chains."""
+    return "NATURAL" if n <= NATURAL_ORDER_MAX_STATES else "COLAMD"
+
+
+def _compact(x: np.ndarray, bound: int = 1 << 22) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)`` for non-negative ints; a lookup table when small."""
+    top = int(x.max()) + 1 if len(x) else 0
+    if top > bound:
+        uniq, inverse = np.unique(x, return_inverse=True)
+        return uniq, inverse.ravel()
+    present = np.zeros(top, dtype=bool)
+    present[x] = True
+    ids = np.cumsum(present, dtype=np.int32) - 1
+    return np.flatnonzero(present).astype(x.dtype), ids[x].astype(np.int64)
 
 
 def _credit(total: float, removal: np.ndarray) -> np.ndarray:
@@ -291,3 +313,18 @@ def markov(paths: Any, order: int = 1, collapse_repeats: bool = True, sep: str |
     :class:`MarkovModel` for removal effects and the transition matrix.
     """
     return MarkovModel(order=order, collapse_repeats=collapse_repeats, sep=sep).fit(paths).credit_
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``from smlib.attribution import markov`` be called like the function.
+
+    The package maps the public name ``markov`` lazily, but once this submodule is imported Python
+    binds the package attribute ``markov`` to the module itself; calling the module forwards to
+    :func:`markov` so both spellings work.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return markov(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smlib import config
 
@@ -67,6 +69,11 @@ class ParsedPaths:
     layout: str = "paths"
     touch_data: dict[str, np.ndarray] = field(default_factory=dict)
     row_ids: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        # shared by every model of a compare() run: make accidental in-place edits fail loudly
+        for name in ("indptr", "indices", "conversions", "value", "nulls"):
+            getattr(self, name).setflags(write=False)
 
     @property
     def n_rows(self) -> int:
@@ -124,8 +131,8 @@ class ParsedPaths:
     def with_counts(self, conversions: np.ndarray, value: np.ndarray, nulls: np.ndarray) -> "ParsedPaths":
         """The same paths with other per-row counts (used by the bootstrap fallback)."""
         return ParsedPaths(self.channels, self.indptr, self.indices,
-                           np.asarray(conversions, float), np.asarray(value, float),
-                           np.asarray(nulls, float), self.paths, self.layout, self.touch_data,
+                           np.array(conversions, float), np.array(value, float),
+                           np.array(nulls, float), self.paths, self.layout, self.touch_data,
                            self.row_ids)
 
     def to_frame(self) -> pd.DataFrame:
@@ -163,18 +170,32 @@ def parse_paths(data: Any, sep: str | None = None) -> ParsedPaths:
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"expected a path table (pandas DataFrame with columns {PATH_COLUMNS}) "
                          f"or a touches table; got {type(data).__name__}")
-    table = validate_paths(data, sep=sep)
-    return _encode_path_table(table)
+    table, indptr, codes, channels = _prepare(data, sep)
+    return ParsedPaths(
+        channels=channels, indptr=indptr, indices=codes,
+        conversions=table["total_conversions"].to_numpy(float),
+        value=table["total_conversion_value"].to_numpy(float),
+        nulls=table["total_null"].to_numpy(float), paths=table["path"].to_numpy(dtype=object))
 
 
 def validate_paths(paths: pd.DataFrame, sep: str | None = None) -> pd.DataFrame:
     """Check a path table and return it aggregated: one row per distinct normalised path.
 
-    Normalisation: the path is split on ``sep`` (default ``" > "``), surrounding spaces of each
-    channel are stripped and the channels re-joined with ``" > "``. Rows with the same normalised
-    path are summed. The result is sorted by path and has exactly the columns
-    ``path, total_conversions, total_conversion_value, total_null`` (float64).
-    Missing ``total_conversion_value`` / ``total_null`` columns are taken as 0.
+    Normalisation: the path is split on ``sep`` (default ``" > "``), surrounding whitespace of
+    each channel is stripped and the channels re-joined with ``" > "``. Rows with the same
+    normalised path are summed. The result is sorted by path and has exactly the columns
+    ``path, total_conversions, total_conversion_value, total_null`` (float64). Missing
+    ``total_conversion_value`` / ``total_null`` columns are taken as 0.
+    """
+    return _prepare(paths, sep)[0]
+
+
+def _prepare(paths: pd.DataFrame, sep: str | None
+             ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Validate, normalise, aggregate and tokenise a path table (vectorised with pyarrow).
+
+    Returns the aggregated table sorted by path, and its CSR encoding (indptr, channel codes,
+    sorted channel names).
     """
     if not isinstance(paths, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame path table, got {type(paths).__name__}")
@@ -184,40 +205,114 @@ def validate_paths(paths: pd.DataFrame, sep: str | None = None) -> pd.DataFrame:
                              f"{', '.join(PATH_COLUMNS)} (got {', '.join(map(str, paths.columns))})")
     if len(paths) == 0:
         raise ValueError("path table is empty: no journeys to attribute")
-    path = paths["path"]
-    bad = path.isna().to_numpy() | ~path.map(lambda p: isinstance(p, str)).to_numpy(dtype=bool)
-    if bad.any():
-        raise ValueError(f"column 'path' must hold strings; missing or non-string at rows "
-                         f"{_first(paths.index[bad])}")
-    bad = path.str.strip().eq("").to_numpy(dtype=bool)
-    if bad.any():
-        raise ValueError(f"column 'path' has empty paths at rows {_first(paths.index[bad])}; "
-                         "every journey needs at least one touch (drop such rows)")
-    counts = {col: _counts(paths, col) for col in PATH_COLUMNS[1:]}
-    table = pd.DataFrame({"path": path.to_numpy(dtype=object), **counts})
-    table = table.groupby("path", sort=True, as_index=False).sum()
-
     used_sep = config.PATH_SEPARATOR if sep is None else sep
     if not isinstance(used_sep, str) or used_sep == "":
         raise ValueError(f"sep must be a non-empty string, got {sep!r}")
+    path = paths["path"]
+    missing = path.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"column 'path' is missing at rows {_first(paths.index[missing])}")
+    if not pd.api.types.is_string_dtype(path.dtype) or path.dtype == object:
+        kind = pd.api.types.infer_dtype(path, skipna=True)
+        if kind != "string":
+            bad = ~path.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            raise ValueError(f"column 'path' must hold strings; got {kind} values at rows "
+                             f"{_first(paths.index[bad])}")
+    counts = {col: _counts(paths, col) for col in PATH_COLUMNS[1:]}
+    arr = _arrow_strings(path)
+    empty = np.asarray(pc.equal(pc.utf8_trim_whitespace(arr), ""))
+    if empty.any():
+        raise ValueError(f"column 'path' has empty paths at rows {_first(paths.index[empty])}; "
+                         "every journey needs at least one touch (drop such rows)")
+
+    uniq, sums = _aggregate(arr, counts)
     if sep is None:
-        _detect_separator(table["path"].tolist())
-    tokens_per_row = [p.split(used_sep) for p in table["path"].tolist()]
-    normalised = []
-    for p, tokens in zip(table["path"].tolist(), tokens_per_row):
-        stripped = [t.strip() for t in tokens]
-        if any(t == "" for t in stripped):
-            raise ValueError(f"path {p!r} has an empty channel name (separator {used_sep!r} at "
-                             "the start or end, or twice in a row)")
-        if used_sep != config.PATH_SEPARATOR and any(config.PATH_SEPARATOR in t for t in stripped):
-            raise ValueError(f"path {p!r}: a channel name contains ' > ', the normalised path "
-                             "separator; channel names must not contain it")
-        normalised.append(config.PATH_SEPARATOR.join(stripped))
-    table["path"] = normalised
+        _detect_separator(uniq)
+    lists = pc.split_pattern(uniq, pattern=used_sep)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    raw_tokens = lists.flatten()
+    tokens = pc.utf8_trim_whitespace(raw_tokens)
+    empty_tok = np.asarray(pc.equal(tokens, ""))
+    if empty_tok.any():
+        rows = np.unique(np.searchsorted(offsets, np.flatnonzero(empty_tok), side="right") - 1)
+        raise ValueError(f"paths {uniq.take(rows[:3]).to_pylist()} have an empty channel name "
+                         f"(separator {used_sep!r} at the start or end, or twice in a row)")
+    if used_sep != config.PATH_SEPARATOR:
+        inner = np.asarray(pc.match_substring(tokens, config.PATH_SEPARATOR))
+        if inner.any():
+            raise ValueError(f"channel names {tokens.filter(pa.array(inner)).unique().to_pylist()[:3]} "
+                             "contain ' > ', the normalised path separator; channel names must not "
+                             "contain it")
+    if used_sep != config.PATH_SEPARATOR or not pc.all(pc.equal(tokens, raw_tokens)).as_py():
+        # rebuild clean " > " paths, merge rows that became equal, and tokenise again
+        normalised = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets), tokens),
+                                    pa.scalar(config.PATH_SEPARATOR, pa.large_string()))
+        uniq, sums = _aggregate(normalised, sums)
+        lists = pc.split_pattern(uniq, pattern=config.PATH_SEPARATOR)
+        offsets = np.asarray(lists.offsets, dtype=np.int64)
+        tokens = lists.flatten()
+    encoded = pc.dictionary_encode(tokens)
+    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    codes = rank[np.asarray(encoded.indices)]
+    channels = tuple(str(n) for n in names[order])
+    offsets = offsets - offsets[0]
     if sep is None:
-        _check_tokens(table["path"].tolist())
-    table = table.groupby("path", sort=True, as_index=False).sum()
-    return table.astype({"path": object})
+        _check_tokens(channels, uniq, offsets, codes)
+    # canonical row order (by channel sequence) so that results cannot depend on input row order
+    row_order = _sequence_order(offsets, codes, len(channels))
+    offsets, codes = _take_rows(offsets, codes, row_order)
+    paths_out = uniq.take(pa.array(row_order)).to_numpy(zero_copy_only=False)
+    table = pd.DataFrame({"path": np.asarray(paths_out, dtype=object),
+                          **{k: v[row_order] for k, v in sums.items()}})
+    return table, offsets, codes, channels
+
+
+def _arrow_strings(path: pd.Series) -> pa.Array:
+    """The path column as one pyarrow large_string array (zero-copy for arrow-backed str)."""
+    arr = pa.array(path.array) if pd.api.types.is_string_dtype(path.dtype) and path.dtype != object \
+        else pa.array(path.to_numpy(dtype=object), type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _aggregate(arr: pa.Array, counts: dict[str, np.ndarray]) -> tuple[pa.Array, dict[str, np.ndarray]]:
+    """Distinct strings of ``arr`` (first-appearance order), counts summed per distinct string."""
+    encoded = pc.dictionary_encode(arr)
+    idx = np.asarray(encoded.indices)
+    n = len(encoded.dictionary)
+    return encoded.dictionary, {k: np.bincount(idx, weights=v, minlength=n) for k, v in counts.items()}
+
+
+def _sequence_order(offsets: np.ndarray, codes: np.ndarray, n_channels: int) -> np.ndarray:
+    """Row permutation sorting rows lexicographically by their channel-code sequence.
+
+    Codes follow sorted channel names, so this is the order of the channel-name sequences; a
+    path sorts before its extensions. One int64 key per row when it fits, else ``np.lexsort``.
+    """
+    lengths = np.diff(offsets)
+    n_rows, max_len = len(lengths), int(lengths.max())
+    base = n_channels + 1
+    row = np.repeat(np.arange(n_rows), lengths)
+    pos = np.arange(len(codes)) - np.repeat(offsets[:-1], lengths)
+    if max_len * np.log2(base) < 62:
+        contrib = (codes.astype(np.int64) + 1) * base ** (max_len - 1 - pos).astype(np.int64)
+        return np.argsort(np.add.reduceat(contrib, offsets[:-1]), kind="stable")
+    padded = np.zeros((max_len, n_rows), dtype=np.int64)
+    padded[pos, row] = codes + 1
+    return np.lexsort(padded[::-1])
+
+
+def _take_rows(offsets: np.ndarray, codes: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays with rows permuted by ``order``."""
+    lengths = np.diff(offsets)[order]
+    new_offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    gather = np.repeat(offsets[:-1][order] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return new_offsets, codes[gather]
 
 
 def _counts(paths: pd.DataFrame, col: str) -> np.ndarray:
@@ -250,16 +345,16 @@ def _plausible_split(p: str, cand: str) -> bool:
     return len(parts) >= 2 and all(parts)
 
 
-def _detect_separator(paths: list[str]) -> None:
+def _detect_separator(paths: pa.Array) -> None:
     """Raise when no path uses " > " but some look joined by another separator.
 
     A candidate separator must split every path that contains it into non-empty names; this keeps
     names such as ``"Q&A <webinar>"`` (ending in ``>``) legal while catching ``"a>b"`` or ``"a,b"``.
     """
-    if any(config.PATH_SEPARATOR in p for p in paths):
+    if pc.any(pc.match_substring(paths, config.PATH_SEPARATOR)).as_py():
         return
     for cand in _CANDIDATE_SEPARATORS:
-        hits = [p for p in paths if cand in p]
+        hits = paths.filter(pc.match_substring(paths, cand)).to_pylist()
         if hits and all(_plausible_split(p, cand) for p in hits):
             raise ValueError(
                 f"no path contains the separator ' > ', but {len(hits)} path(s) look joined by "
@@ -267,37 +362,22 @@ def _detect_separator(paths: list[str]) -> None:
                 "names really contain that character")
 
 
-def _check_tokens(paths: list[str]) -> None:
+def _check_tokens(channels: tuple[str, ...], paths: pa.Array, offsets: np.ndarray,
+                  codes: np.ndarray) -> None:
     """Reject channel names that hide a '>'-joined path (the data contract forbids '>' in names)."""
-    for p in paths:
-        for t in p.split(config.PATH_SEPARATOR):
-            if ">" in t and _plausible_split(t, ">"):
-                raise ValueError(
-                    f"channel {t!r} in path {p!r} looks like several channels joined by '>'; "
-                    "channel names must not contain the path separator (data/README.md). Fix the "
-                    "path or pass sep explicitly")
+    for code, name in enumerate(channels):
+        if ">" in name and _plausible_split(name, ">"):
+            row = int(np.searchsorted(offsets, np.flatnonzero(codes == code)[0], side="right") - 1)
+            raise ValueError(
+                f"channel {name!r} in path {paths[row].as_py()!r} looks like several channels "
+                "joined by '>'; channel names must not contain the path separator "
+                "(data/README.md). Fix the path or pass sep explicitly")
 
 
 def _first(index: Any, k: int = 5) -> str:
     items = list(index[:k])
     more = f" (and {len(index) - k} more)" if len(index) > k else ""
     return ", ".join(map(repr, items)) + more
-
-
-def _encode_path_table(table: pd.DataFrame) -> ParsedPaths:
-    """CSR encoding of an aggregated, normalised path table (one big join/split, no Python loop)."""
-    sep = config.PATH_SEPARATOR
-    path_list = table["path"].tolist()
-    lengths = np.fromiter((p.count(sep) + 1 for p in path_list), dtype=np.int64, count=len(path_list))
-    tokens = sep.join(path_list).split(sep)
-    codes, uniques = pd.factorize(pd.Series(tokens, dtype=object), sort=True)
-    indptr = np.zeros(len(path_list) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    return ParsedPaths(
-        channels=tuple(str(u) for u in uniques), indptr=indptr, indices=codes.astype(np.int32),
-        conversions=table["total_conversions"].to_numpy(float),
-        value=table["total_conversion_value"].to_numpy(float),
-        nulls=table["total_null"].to_numpy(float), paths=np.asarray(path_list, dtype=object))
 
 
 def _parse_touches(touches: pd.DataFrame) -> ParsedPaths:

@@ -75,7 +75,9 @@ def credit_frame(channels: tuple[str, ...] | list[str], conversions: np.ndarray,
 
 def _weights_to_matrix(parsed: ParsedPaths, w: np.ndarray) -> sp.csr_matrix:
     """Row × channel matrix from per-touch weights (duplicate channels in a row are summed)."""
-    m = sp.csr_matrix((w, parsed.indices, parsed.indptr), shape=(parsed.n_rows, parsed.n_channels))
+    # copy=True: sum_duplicates() sorts indices in place and must not touch the shared encoding
+    m = sp.csr_matrix((w, parsed.indices, parsed.indptr), shape=(parsed.n_rows, parsed.n_channels),
+                      copy=True)
     m.sum_duplicates()
     return m
 

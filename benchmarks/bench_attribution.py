@@ -1,0 +1,167 @@
+"""Benchmark the attribution suite against ChannelAttribution (prints figures; not a test).
+
+Run:  .venv/bin/python benchmarks/bench_attribution.py [--journeys 1000000] [--skip-ca]
+
+Data: a vectorised generator of journeys over the 12 simulator channels (first-order Markov
+channel sequences, path length 1–16, conversion probability depending on channels and on a
+marketing × sales interaction), tuned to give about 190k distinct paths per 1M journeys. The
+same path table is given to our exact solver and to ChannelAttribution's simulation-based
+``markov_model`` (``pip install channelattribution``, a benchmark-only extra; it prints a banner at
+import). Figures: wall time (``time.perf_counter``), peak traced memory of our code
+(``tracemalloc``, a second run) and the process' peak RSS (``resource.getrusage``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import resource
+import time
+import tracemalloc
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from smlib import config
+from smlib.attribution import bootstrap
+from smlib.attribution.markov import MarkovModel
+from smlib.attribution.shapley import ShapleyModel
+
+CHANNELS = list(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
+
+
+def generate_paths(n_journeys: int, channels: list[str], seed: int = 0, mean_len: float = 3.15,
+                   max_len: int = 16) -> pd.DataFrame:
+    """Path table of ``n_journeys`` simulated journeys (vectorised; no Python loop over journeys)."""
+    rng = np.random.default_rng(seed)
+    n_ch = len(channels)
+    if (n_ch + 1) ** max_len >= 2 ** 63:
+        max_len = int(62 / np.log2(n_ch + 1))
+    length = np.minimum(1 + rng.geometric(1 / mean_len, n_journeys) - 1, max_len)
+    length = np.maximum(length, 1)
+    pop = rng.dirichlet(np.full(n_ch, 0.8))
+    trans = rng.dirichlet(np.full(n_ch, 0.5), size=n_ch) * 0.7 + 0.3 * pop  # sticky, uneven
+    cdf = np.cumsum(trans, axis=1)
+    seq = np.zeros((n_journeys, max_len), dtype=np.int64)
+    seq[:, 0] = np.searchsorted(np.cumsum(pop), rng.random(n_journeys) * np.cumsum(pop)[-1])
+    for j in range(1, max_len):
+        u = rng.random(n_journeys)[:, None]
+        seq[:, j] = (u > cdf[seq[:, j - 1]]).sum(axis=1)
+    seq = np.minimum(seq, n_ch - 1)
+    alive = np.arange(max_len)[None, :] < length[:, None]
+    effect = rng.normal(-0.2, 0.5, n_ch)
+    touched = np.zeros((n_journeys, n_ch), dtype=bool)
+    rows = np.repeat(np.arange(n_journeys), length)
+    touched[rows, seq[alive]] = True
+    n_mkt = min(7, n_ch)
+    both = touched[:, :n_mkt].any(axis=1) & touched[:, n_mkt:].any(axis=1)
+    logit = -3.0 + touched @ effect + 0.8 * both + 0.1 * length
+    converted = rng.random(n_journeys) < 1 / (1 + np.exp(-logit))
+    value = np.where(converted, rng.lognormal(np.log(20_000), 0.6, n_journeys), 0.0)
+    key = ((seq + 1) * alive * (n_ch + 1) ** np.arange(max_len)[None, :]).sum(axis=1)
+    frame = pd.DataFrame({"key": key, "conv": converted.astype(float), "null": (~converted).astype(float),
+                          "value": value})
+    agg = frame.groupby("key", sort=True).sum()
+    keys = agg.index.to_numpy()
+    digits = (keys[:, None] // (n_ch + 1) ** np.arange(max_len)[None, :]) % (n_ch + 1)
+    names = np.asarray(channels, dtype=object)
+    paths = [" > ".join(names[d[d > 0] - 1]) for d in digits]
+    return pd.DataFrame({"path": paths, "total_conversions": agg["conv"].to_numpy(),
+                         "total_conversion_value": agg["value"].to_numpy(),
+                         "total_null": agg["null"].to_numpy()})
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
+    """Result and best wall time (seconds) of ``repeat`` calls."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return out, best
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    """Peak memory (MB) traced by tracemalloc while running ``fn`` (numpy allocations included)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+def run_ca(paths: pd.DataFrame, order: int, **kw: Any) -> tuple[pd.DataFrame, float]:
+    """ChannelAttribution's markov_model; returns (channel table, seconds)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import ChannelAttribution as ca  # noqa: PLC0415 - benchmark-only extra
+    def call() -> dict:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return ca.markov_model(paths, "path", "total_conversions", var_value="total_conversion_value",
+                                   var_null="total_null", order=order, out_more=True, verbose=False,
+                                   flg_pro=False, **kw)
+    res, sec = timed(call)
+    table = res["result"].merge(res["removal_effects"], on="channel_name").rename(columns={
+        "channel_name": "channel", "total_conversions": "ca_conversions",
+        "removal_effects_conversion": "ca_removal_effect",
+        "total_conversion_value": "ca_value"})
+    return table[["channel", "ca_removal_effect", "ca_conversions", "ca_value"]], sec
+
+
+def compare_markov(paths: pd.DataFrame, order: int, skip_ca: bool) -> None:
+    model, ours = timed(lambda: MarkovModel(order=order).fit(paths))
+    mem = peak_mb(lambda: MarkovModel(order=order).fit(paths))
+    print(f"\n## markov order {order}: ours {ours:.2f} s (peak traced {mem:.0f} MB, "
+          f"{model.chain_.n_states} states)")
+    side = model.removal_effects_[["channel", "removal_effect"]].merge(model.credit_[["channel", "conversions"]])
+    if not skip_ca:
+        ca_tab, ca_sec = run_ca(paths, order)
+        print(f"ChannelAttribution markov_model order {order} (defaults: nsim_start=1e5, "
+              f"conv_par=0.05, max_step = longest path): {ca_sec:.2f} s -> ours is "
+              f"{ca_sec / ours:.1f}x faster")
+        side = side.merge(ca_tab, on="channel")
+        if order == 1:
+            ca_long, ca_long_sec = run_ca(paths, order, max_step=200)
+            side = side.merge(ca_long[["channel", "ca_removal_effect"]].rename(
+                columns={"ca_removal_effect": "ca_re_max_step_200"}), on="channel")
+            print(f"ChannelAttribution with max_step=200 (no truncation of simulated walks): {ca_long_sec:.2f} s")
+    print(side.round(4).to_string(index=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journeys", type=int, default=1_000_000)
+    parser.add_argument("--skip-ca", action="store_true", help="do not run ChannelAttribution")
+    args = parser.parse_args()
+
+    paths, gen_sec = timed(lambda: generate_paths(args.journeys, CHANNELS, seed=1))
+    n_j = paths[["total_conversions", "total_null"]].to_numpy().sum()
+    print(f"# data: {n_j:,.0f} journeys, {len(paths):,} distinct paths, {len(CHANNELS)} channels, "
+          f"{paths.total_conversions.sum():,.0f} conversions (generated in {gen_sec:.1f} s)")
+
+    for order in (1, 3):
+        compare_markov(paths, order, args.skip_ca)
+
+    paths20 = generate_paths(args.journeys, [f"ch{i:02d}" for i in range(20)], seed=2)
+    print(f"\n## shapley over 20 channels ({len(paths20):,} distinct paths, {args.journeys:,} journeys)")
+    for variant in ("count", "rate", "ordered"):
+        _, sec = timed(lambda: ShapleyModel(variant=variant).fit(paths20))
+        mem = peak_mb(lambda: ShapleyModel(variant=variant).fit(paths20))
+        print(f"shapley variant={variant}: {sec:.2f} s (peak traced {mem:.0f} MB)")
+
+    small = generate_paths(100_000, CHANNELS, seed=3)
+    print(f"\n## bootstrap, 200 resamples of 100,000 journeys ({len(small):,} distinct paths)")
+    for name, params in (("linear", {}), ("position_based", {}), ("markov", {}),
+                         ("markov", {"order": 2}), ("shapley", {}), ("shapley", {"variant": "rate"})):
+        _, sec = timed(lambda: bootstrap(small, name, n_boot=200, seed=0, **params))
+        mem = peak_mb(lambda: bootstrap(small, name, n_boot=200, seed=0, **params))
+        print(f"bootstrap {name} {params or ''}: {sec:.2f} s (peak traced {mem:.0f} MB)")
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nprocess peak RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
