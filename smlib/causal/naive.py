@@ -1,0 +1,203 @@
+"""The naive answers to "how much did integration add?", computed honestly and labelled as biased.
+
+Two comparisons a dashboard would show (the kind behind the "up to 20 %" survey figures, see
+/work/shared/domain-notes.md section 1):
+
+- **adopters vs never-adopters** after adoption: mean outcome of adopters' post-adoption
+  unit-periods minus the never-adopters' mean over the same calendar window;
+- **before vs after** for adopters: their post-adoption mean minus their pre-adoption mean.
+
+Both carry unit-clustered standard errors (the periods of one unit are not independent), so the
+interval is honest about noise — but not about bias: the first mixes the effect with pre-existing
+differences between units (better units integrate first), the second with whatever changed over
+time for everyone (growth, seasonality). Two diagnostics quantify those biases: the adopters'
+head start *before anyone adopted* and the never-adopters' own before/after change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from smlib.causal._panel import integer_periods, numeric_column, require_columns, require_frame
+from smlib.causal.results import EstimateResult
+
+
+def _clustered_diff(y: np.ndarray, d: np.ndarray, groups: np.ndarray, level: float,
+                    label: str) -> EstimateResult:
+    """OLS of y on [1, d] with CR1 cluster-robust SE (statsmodels): the difference in means."""
+    if d.min() == d.max():
+        raise ValueError(f"{label}: one of the two groups is empty")
+    if len(np.unique(groups)) < 2:
+        raise ValueError(f"{label}: needs at least two units for a clustered standard error")
+    X = sm.add_constant(d.astype(float))
+    fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]})
+    base = float(y[d == 0].mean())
+    res = EstimateResult.from_normal(label, "difference in means (biased)", float(fit.params[1]),
+                                     float(fit.bse[1]), level=level, n_obs=int(len(y)))
+    res.details.update(comparison_mean=base, n_units=int(len(np.unique(groups))))
+    return res
+
+
+@dataclass
+class NaiveResult:
+    """The naive comparisons with their diagnostics and a plain explanation of why they mislead.
+
+    Attributes:
+        comparisons: the two naive estimates (EstimateResult each; ``details["comparison_mean"]``
+            is the mean of the comparison group, used for the percentage).
+        diagnostics: the pre-adoption head start of adopters and the never-adopters' own change.
+        explanation: plain-language paragraph (``language``).
+    """
+
+    comparisons: list[EstimateResult]
+    diagnostics: list[EstimateResult]
+    explanation: str
+    outcome_label: str = "outcome"
+    language: str = "en"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per comparison and diagnostic with estimate, std_error, ci_low,
+        ci_high, p_value, pct (estimate / comparison mean), kind and biased flag."""
+        rows = []
+        for kind, items in (("naive estimate", self.comparisons), ("bias diagnostic", self.diagnostics)):
+            for r in items:
+                f = r.to_frame()
+                base = r.details.get("comparison_mean", np.nan)
+                f["pct"] = r.estimate / base if base else np.nan
+                f["pct_ci_low"] = r.ci_low / base if base else np.nan
+                f["pct_ci_high"] = r.ci_high / base if base else np.nan
+                f["kind"] = kind
+                f["biased"] = kind == "naive estimate"
+                rows.append(f)
+        return pd.concat(rows, ignore_index=True)
+
+    def summary(self) -> str:
+        """The table in text plus the explanation."""
+        t = self.to_frame()[["method", "estimate", "std_error", "ci_low", "ci_high", "pct", "kind"]]
+        return t.to_string(index=False, float_format=lambda v: f"{v:,.4g}") + "\n\n" + self.explanation
+
+    def plot(self, ax: Any = None) -> Any:
+        """Horizontal bars of the naive estimates and diagnostics with 95 % intervals."""
+        import matplotlib.pyplot as plt
+
+        t = self.to_frame()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3))
+        y = np.arange(len(t))[::-1]
+        colors = ["tab:red" if b else "tab:grey" for b in t["biased"]]
+        ax.barh(y, t["estimate"], color=colors, alpha=0.7)
+        ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                    fmt="none", color="black", capsize=3)
+        ax.set_yticks(y, [m.replace("_", " ") for m in t["method"]])
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlabel(f"difference in mean {self.outcome_label} per unit and period")
+        ax.set_title("Naive comparisons (red) and what biases them (grey)")
+        return ax
+
+
+_EXPLAIN = {
+    "en": ("These comparisons are biased and should not be read as the effect of integration. "
+           "Adopters vs never-adopters: before anyone adopted, the future adopters already earned "
+           "{head} more per period ({head_pct}) than the units that never adopted — better "
+           "units integrate first — and that head start is counted as if integration caused it. "
+           "Before vs after: over the same months the units that never adopted changed by "
+           "{trend} per period ({trend_pct}) on their own (growth, seasonality), and that "
+           "change is counted too. The causal estimators below compare changes, not levels, "
+           "against units that had not adopted, which removes both biases."),
+    "es": ("Estas comparaciones están sesgadas y no deben leerse como el efecto de la integración. "
+           "Adoptantes frente a no adoptantes: antes de que nadie adoptara, los futuros adoptantes ya "
+           "ingresaban {head} más por periodo ({head_pct}) que las unidades que nunca "
+           "adoptaron — las mejores unidades se integran antes — y esa ventaja se cuenta como si la "
+           "causara la integración. Antes frente a después: en los mismos meses las unidades que nunca "
+           "adoptaron cambiaron {trend} por periodo ({trend_pct}) por sí solas (crecimiento, "
+           "estacionalidad), y ese cambio también se cuenta. Los estimadores causales de más abajo "
+           "comparan cambios, no niveles, frente a unidades que aún no habían adoptado, lo que "
+           "elimina ambos sesgos."),
+}
+
+
+def _fmt(x: float, language: str, pct: bool = False) -> str:
+    """Number in the reader's convention: 1,234 / 5.1 % (en) or 1.234 / 5,1 % (es)."""
+    s = f"{x * 100:,.1f} %" if pct else f"{x:,.0f}"
+    return s.translate(str.maketrans(",.", ".,")) if language == "es" else s
+
+
+def naive_comparisons(
+    units: pd.DataFrame,
+    outcome: str = "revenue",
+    unit: str = "unit_id",
+    time: str = "period",
+    adoption: str = "adoption_period",
+    level: float = 0.95,
+    language: str = "en",
+) -> NaiveResult:
+    """Adopters-vs-never (post period) and before-vs-after (adopters), each with a clustered SE.
+
+    Definitions (``g_u`` = adoption period of unit u, missing = never adopted, ``t0`` = the first
+    adoption period of any unit):
+
+    - ``adopters_vs_never``: mean of ``outcome`` over adopters' cells with ``t >= g_u`` minus the
+      mean over never-adopters' cells with ``t >= t0``;
+    - ``before_vs_after``: adopters' mean over ``t >= g_u`` minus their mean over ``t < g_u``;
+    - diagnostic ``head_start_before_anyone_adopted``: adopters' minus never-adopters' mean over
+      ``t < t0`` (selection on levels);
+    - diagnostic ``never_adopters_change``: never-adopters' mean over ``t >= t0`` minus
+      ``t < t0`` (the common time trend a before/after comparison absorbs).
+
+    Standard errors: OLS of the outcome on a group dummy, clustered by unit (CR1, statsmodels).
+    Percentages divide by the comparison group's mean.
+
+    Raises:
+        ValueError: missing columns, non-numeric outcome, duplicate (unit, time), no adopters, no
+            never-adopters, an adoption period outside the observed periods, an unknown language.
+    """
+    require_frame(units, "units")
+    require_columns(units, outcome=outcome, unit=unit, time=time, adoption=adoption)
+    if language not in _EXPLAIN:
+        raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
+    y = numeric_column(units, outcome, "outcome")
+    dup = units.duplicated([unit, time], keep=False)
+    if dup.any():
+        raise ValueError(f"duplicate ({unit!r}, {time!r}) rows, e.g. rows {list(units.index[dup][:5])}")
+    ip = integer_periods(units, time=time, adoption=adoption, period_col="_t", cohort_col="_g")
+    t, g = ip["_t"].to_numpy(), ip["_g"].to_numpy()
+    u = units[unit].to_numpy()
+    adopter, never = g > 0, g == 0
+    if not adopter.any():
+        raise ValueError(f"no unit has an {adoption!r}: there is nothing to compare")
+    if not never.any():
+        raise ValueError(f"every unit adopted ({adoption!r} is never empty): the adopters-vs-never "
+                         "comparison needs units that never adopted")
+    first_adopters = g[adopter] == 1
+    if first_adopters.any():
+        raise ValueError(f"some units adopted at or before the first period ({adoption!r}); they "
+                         "have no before period — drop them first")
+    t0 = int(g[adopter].min())
+    post = adopter & (t >= g)
+
+    cmp1_mask = post | (never & (t >= t0))
+    cmp1 = _clustered_diff(y[cmp1_mask], post[cmp1_mask].astype(float), u[cmp1_mask], level,
+                           "adopters_vs_never")
+    cmp2 = _clustered_diff(y[adopter], post[adopter].astype(float), u[adopter], level,
+                           "before_vs_after")
+    pre_mask = t < t0
+    diag1 = _clustered_diff(y[pre_mask], adopter[pre_mask].astype(float), u[pre_mask], level,
+                            "head_start_before_anyone_adopted")
+    diag2 = _clustered_diff(y[never], (t[never] >= t0).astype(float), u[never], level,
+                            "never_adopters_change")
+    for r in (diag1, diag2):
+        r.estimand = "bias diagnostic"
+    head_pct = diag1.estimate / diag1.details["comparison_mean"]
+    trend_pct = diag2.estimate / diag2.details["comparison_mean"]
+    text = _EXPLAIN[language].format(
+        head=_fmt(diag1.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
+        trend=_fmt(diag2.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
+    return NaiveResult(comparisons=[cmp1, cmp2], diagnostics=[diag1, diag2], explanation=text,
+                       outcome_label=outcome, language=language,
+                       details=dict(first_adoption_index=t0))
