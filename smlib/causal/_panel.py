@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Iterable, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ ALWAYS = -2
 _MAX_LISTED = 5  # how many offending rows/units an error message lists
 
 
-def _first(values: object, k: int = _MAX_LISTED) -> str:
+def _first(values: Iterable[Any], k: int = _MAX_LISTED) -> str:
     items = list(values)
     shown = ", ".join(repr(v) for v in items[:k])
     return shown + (f", … ({len(items)} in all)" if len(items) > k else "")
@@ -128,7 +128,7 @@ class Panel:
     units: pd.Index
     periods: pd.Index
     y: np.ndarray
-    cohort: np.ndarray | None = None
+    cohort: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
     dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "reason"]))
 
@@ -145,7 +145,7 @@ class Panel:
         gone = pd.DataFrame({"unit": self.units[~mask], "reason": reason})
         return Panel(
             units=self.units[mask], periods=self.periods, y=self.y[mask],
-            cohort=None if self.cohort is None else self.cohort[mask],
+            cohort=self.cohort[mask] if len(self.cohort) else self.cohort,
             covariates={k: v[mask] for k, v in self.covariates.items()},
             dropped=pd.concat([self.dropped, gone], ignore_index=True) if len(gone) else self.dropped,
         )

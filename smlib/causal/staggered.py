@@ -245,11 +245,11 @@ class StaggeredResult(EstimateResult):
     att_gt: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     pretrend: dict[str, Any] = field(default_factory=dict)
     crit_value: float = float("nan")
-    _psi: np.ndarray = field(default=None, repr=False)  # (n_units, n_cells) influence functions
-    _gcode: np.ndarray = field(default=None, repr=False)  # cohort code per unit
-    _cell_g: np.ndarray = field(default=None, repr=False)
-    _cell_t: np.ndarray = field(default=None, repr=False)
-    _periods: pd.Index = field(default=None, repr=False)
+    _psi: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)  # (n_units, n_cells) influence functions
+    _gcode: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)  # cohort code per unit
+    _cell_g: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    _cell_t: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    _periods: pd.Index = field(default_factory=pd.Index, repr=False)
     _seed: int | None = field(default=None, repr=False)
     _n_boot: int = field(default=1000, repr=False)
 
@@ -413,9 +413,11 @@ def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_r
             table = pd.DataFrame({col: [c[0] for c in comps], "estimate": E, "std_error": S,
                                   "ci_low": E - z * S, "ci_high": E + z * S,
                                   "band_low": E - crit * S, "band_high": E + crit * S})
-        return AggregateResult.from_normal(
+        out = AggregateResult.from_normal(
             "staggered_did", label, est, se, level=res.level, n_obs=res.n_obs,
             details={**res.details, "aggregation": type}, aggregation=type, table=table, crit_value=crit)
+        assert isinstance(out, AggregateResult)
+        return out
 
     if type == "simple":
         keep = np.flatnonzero(post)
@@ -558,8 +560,8 @@ def staggered_did(
 
 def _prepare(panel: Panel, a: int, control_group: str, covariates: list[str]) -> Panel:
     """Drop units without a usable pre-period and check the comparison group and covariates."""
-    gcode = panel.cohort
-    early = (gcode == ALWAYS) | ((gcode >= 0) & (gcode - a <= 0))
+    gcode: np.ndarray = panel.cohort
+    early = np.asarray((gcode == ALWAYS) | ((gcode >= 0) & (gcode - a <= 0)), dtype=bool)
     if early.any():
         warnings.warn(
             f"{early.sum()} units were treated at or before the first period (+ {a} anticipation "
@@ -604,7 +606,7 @@ def _prepare(panel: Panel, a: int, control_group: str, covariates: list[str]) ->
     return panel
 
 
-def _estimate(panel: Panel, outcome: str, control_group: str, method: str, a: int, base_period: str,
+def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a: int, base_period: str,
               level: float, n_boot: int, seed: int | None, covariates: list[str]) -> StaggeredResult:
     Y, gcode, n, T = panel.y, panel.cohort, panel.n_units, panel.n_periods
     groups = np.unique(gcode[gcode >= 0])
