@@ -1,0 +1,184 @@
+"""reports.toml parsing, -p overrides, run selection and parameter checks (no kernel needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from smlib import config
+from smlib.report.runner import (
+    ReportConfigError,
+    load_config,
+    notebook_parameters,
+    parse_override,
+    plan_runs,
+    select_runs,
+)
+
+TEST_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def _cfg(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "reports.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _run(name="a", notebook="report_ok.ipynb", extra=""):
+    return f'[[run]]\nname = "{name}"\nnotebook = "{notebook}"\n{extra}\n'
+
+
+NB_DIR = f'[defaults]\nnotebooks_dir = "{TEST_NOTEBOOKS.as_posix()}"\n'
+
+
+def test_load_config_resolves_paths_and_parameters(tmp_path):
+    cfg = load_config(_cfg(tmp_path, NB_DIR + 'parameters = { data_path = "data/x" }\ntimeout_seconds = 60\n'
+                           + _run(extra='title = "A"\nparameters = { region = "north", start = 2024-01-01 }')))
+    (run,) = cfg.runs
+    assert run.notebook == TEST_NOTEBOOKS / "report_ok.ipynb"
+    assert run.title == "A"
+    assert run.parameters == {"region": "north", "start": "2024-01-01"}  # TOML date -> ISO text
+    assert cfg.parameters == {"data_path": str((tmp_path / "data/x").resolve())}  # relative to the file
+    assert cfg.timeout_seconds == 60 and cfg.require_headline is True
+
+
+def test_default_notebooks_dir_is_config_notebooks_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", TEST_NOTEBOOKS)
+    (run,) = load_config(_cfg(tmp_path, _run())).runs
+    assert run.notebook == TEST_NOTEBOOKS / "report_ok.ipynb" and run.title == "a"
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("not toml [", "not valid TOML"),
+        ("[defaults]\n", "no \\[\\[run\\]\\] entries"),
+        ("[extra]\n" + _run(), "unknown top-level key"),
+        (NB_DIR + "colour = 1\n" + _run(), "unknown key\\(s\\) \\['colour'\\] in \\[defaults\\]"),
+        (NB_DIR + "timeout_seconds = -1\n" + _run(), "timeout_seconds must be a positive integer"),
+        (NB_DIR + "require_headline = 1\n" + _run(), "require_headline must be true or false"),
+        (NB_DIR + _run(extra="colour = 1"), "\\[\\[run\\]\\] #1: unknown key"),
+        (NB_DIR + '[[run]]\nnotebook = "report_ok.ipynb"\n', "'name' is required"),
+        (NB_DIR + _run(name="a/b"), "name may use letters"),
+        (NB_DIR + _run() + _run(), "'a': duplicate run name"),
+        (NB_DIR + _run(notebook="missing.ipynb"), "missing.ipynb does not exist"),
+        (NB_DIR + _run(extra="parameters = 3"), "'parameters' must be a table"),
+        (NB_DIR + _run(extra='parameters = { "not-ident" = 1 }'), "not a Python identifier"),
+        (NB_DIR + _run(extra='title = ""'), "'title' must be a non-empty string"),
+    ],
+)
+def test_bad_config_raises_with_location(tmp_path, text, match):
+    with pytest.raises(ReportConfigError, match=match):
+        load_config(_cfg(tmp_path, text))
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ReportConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("n=3", ("n", 3)),
+        ("claim=0.2", ("claim", 0.2)),
+        ("flag=true", ("flag", True)),
+        ('name="a b"', ("name", "a b")),
+        ("region=north", ("region", "north")),
+        ("models=['markov', 'shapley']", ("models", ["markov", "shapley"])),
+        ('models=["markov"]', ("models", ["markov"])),
+        ("start=2024-01-01", ("start", "2024-01-01")),
+        ("data_path=none", ("data_path", None)),
+        ("data_path=null", ("data_path", None)),
+        ("x = 5 ", ("x", 5)),
+        ("path=/srv/data", ("path", "/srv/data")),
+        ("opts={\"a\": 1}", ("opts", {"a": 1})),
+    ],
+)
+def test_parse_override(text, expected):
+    assert parse_override(text) == expected
+
+
+@pytest.mark.parametrize("text", ["novalue", "=3", "1x=3", "a-b=1"])
+def test_parse_override_rejects_bad_keys(text):
+    with pytest.raises(ReportConfigError, match="expected key=value"):
+        parse_override(text)
+
+
+def test_select_runs(tmp_path):
+    cfg = load_config(_cfg(tmp_path, NB_DIR + _run("a") + _run("b", "report_xss.ipynb") + _run("c")))
+    assert [r.name for r in select_runs(cfg)] == ["a", "b", "c"]
+    assert [r.name for r in select_runs(cfg, ["c", "a"])] == ["a", "c"]  # config order
+    with pytest.raises(ReportConfigError, match="no such run.*known runs: a, b, c"):
+        select_runs(cfg, ["a", "zzz"])
+
+
+def test_notebook_parameters_reads_defaults(tmp_path):
+    assert notebook_parameters(TEST_NOTEBOOKS / "report_ok.ipynb") == {"data_path": None, "seed": 7, "region": "all"}
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("a = 1; b: int = 2  # comment; with semicolons\nc = config.DEFAULT_SEED\nimport os\nd, e = 1, 2"),
+        nbformat.v4.new_code_cell("z = 3"),
+    ])
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nb.cells[2].metadata["tags"] = ["parameters"]  # only the first tagged cell counts
+    nbformat.write(nb, tmp_path / "p.ipynb")
+    assert notebook_parameters(tmp_path / "p.ipynb") == {"a": 1, "b": 2, "c": "config.DEFAULT_SEED"}
+    nb.cells[1].source = "a = = 1"
+    nbformat.write(nb, tmp_path / "p.ipynb")
+    with pytest.raises(ReportConfigError, match="not valid Python"):
+        notebook_parameters(tmp_path / "p.ipynb")
+
+
+def test_plan_runs_precedence_and_typos(tmp_path, tiny_dataset):
+    cfg = load_config(_cfg(
+        tmp_path,
+        NB_DIR + f'parameters = {{ data_path = "{tiny_dataset.as_posix()}", seed = 1 }}\n'
+        + _run("a", extra='parameters = { region = "south" }') + _run("x", "report_xss.ipynb"),
+    ))
+    planned = plan_runs(cfg.runs, {"region": "west"}, cfg.parameters)
+    a, x = planned
+    # seed from [defaults] (declared by report_ok only), region: -p beats the run's own value
+    assert a.parameters == {"data_path": str(tiny_dataset), "seed": 1, "region": "west"}
+    assert a.effective == {"data_path": str(tiny_dataset), "seed": 1, "region": "west"}
+    assert x.parameters == {"data_path": str(tiny_dataset)}  # xss declares neither seed nor region
+    assert (a.seed, a.seed_source) == (1, "parameter") and x.seed is None
+    assert a.data is x.data  # each dataset is hashed once per batch
+    assert a.data["period"] == {"start": "2024-01-03", "end": "2024-03-01"}
+    with pytest.raises(ReportConfigError, match="-p regoin=...: no selected notebook"):
+        plan_runs(cfg.runs, {"regoin": "west"}, cfg.parameters)
+    bad = load_config(_cfg(tmp_path, NB_DIR + _run("a", extra="parameters = { regoin = 1 }")))
+    with pytest.raises(ReportConfigError, match="run 'a': parameter\\(s\\) \\['regoin'\\] are not in report_ok.ipynb"):
+        plan_runs(bad.runs, {})
+
+
+def test_plan_runs_rejects_invalid_dataset(tmp_path, tiny_dataset):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in tiny_dataset.iterdir():
+        (broken / f.name).write_text(f.read_text())
+    (broken / "opportunities.csv").write_text((tiny_dataset / "opportunities.csv").read_text().replace("won,12000", "won,-5"))
+    cfg = load_config(_cfg(tmp_path, NB_DIR + _run()))
+    with pytest.raises(ReportConfigError, match="cannot be used.*revenue"):
+        plan_runs(cfg.runs, {"data_path": str(broken)})
+
+
+def test_plain_converts_times():
+    from smlib.report.runner import _plain
+
+    assert _plain({"a": [dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 3, 4)], "t": dt.time(5, 6)}) == {
+        "a": ["2024-01-02", "2024-01-02T03:04:00"], "t": "05:06:00",
+    }
+
+
+def test_project_reports_toml_lists_every_notebook():
+    """reports.toml parses, every run's notebook exists, and every notebook in notebooks/ is scheduled."""
+    cfg = load_config(config.REPORTS_CONFIG)
+    scheduled = {r.notebook.name for r in cfg.runs}
+    present = {p.name for p in Path(config.NOTEBOOKS_DIR).glob("*.ipynb")}
+    assert present <= scheduled, f"notebooks not in reports.toml: {sorted(present - scheduled)}"
+    for run in cfg.runs:
+        assert set(run.parameters) <= set(notebook_parameters(run.notebook)), run.name
