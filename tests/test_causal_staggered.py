@@ -415,3 +415,29 @@ def test_missing_cohort_means_never_treated() -> None:
     a = staggered_did(df, "y", "unit", "t", "cohort", n_boot=0)
     b = staggered_did(nan_coded, "y", "unit", "t", "cohort", n_boot=0)
     np.testing.assert_allclose(a.att_gt["att"], b.att_gt["att"])
+
+
+def test_tiny_and_removed_cohorts() -> None:
+    df, truth = simulate(sigma=0.0, seed=13)
+    # a cohort reduced to one unit still gives exact estimates (with a small-cohort warning)
+    one = df[(df["cohort"] != 4) | (df["unit"] == df.loc[df["cohort"] == 4, "unit"].min())]
+    with pytest.warns(UserWarning, match="small cohorts"):
+        res = staggered_did(one, "y", "unit", "t", "cohort", n_boot=0)
+    np.testing.assert_allclose(_post(res)["att"], truth["att"], atol=1e-9)
+    assert res.details["cohort_sizes"]["4"] == 1
+    # removing a cohort entirely (as leave-one-cohort-out does) leaves the others unchanged
+    without = staggered_did(df[df["cohort"] != 4], "y", "unit", "t", "cohort", n_boot=0)
+    assert 4 not in set(without.att_gt["group"])
+    np.testing.assert_allclose(_post(without)["att"], truth[truth["group"] != 4]["att"], atol=1e-9)
+
+
+def test_max_e_limits_aggregations() -> None:
+    df, truth = simulate(sigma=0.0, seed=14)
+    res = staggered_did(df, "y", "unit", "t", "cohort", n_boot=0)
+    dyn = res.aggregate("dynamic", min_e=-1, max_e=1)
+    assert dyn.table["event_time"].tolist() == [-1, 0, 1]
+    simple = res.aggregate("simple", max_e=0)
+    sizes = df.drop_duplicates("unit").query("cohort > 0")["cohort"].value_counts()
+    on_impact = truth[truth["time"] == truth["group"]]
+    w = on_impact["group"].map(sizes)
+    assert simple.estimate == pytest.approx(float((on_impact["att"] * w).sum() / w.sum()), abs=1e-9)
