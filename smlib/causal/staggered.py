@@ -354,7 +354,7 @@ def event_study_plot(result: StaggeredResult, ax: Any = None, title: str | None 
     return _plot_components(
         agg, ax=ax,
         title=title or f"Event study: effect on {outcome} by {unit} since adoption",
-        xlabel=f"{unit.capitalize()} relative to adoption (0 = first {unit[:-1] if unit.endswith('s') else unit})",
+        xlabel=f"{unit.capitalize()} relative to adoption (0 = {unit[:-1] if unit.endswith('s') else unit} of adoption)",
         ylabel=f"Effect on {outcome} (units of {outcome})",
     )
 
