@@ -17,7 +17,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
 from smlib.io import Dataset
-from smlib.journeys import JOURNEY_TYPES
+from smlib.journeys import JOURNEY_TYPES, Journeys
+from smlib.narrative import format_interval, format_money, format_month, format_number, format_pct
 from smlib.schemas import spec
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "column_summary",
     "data_quality_summary",
     "funnel_counts",
+    "headline_items",
     "monthly_spend",
     "plot_funnel",
     "plot_journey_lengths",
@@ -199,6 +201,42 @@ def monthly_spend(spend: pd.DataFrame) -> pd.DataFrame:
     full = pd.MultiIndex.from_product([months, sorted(spend["team"].unique())],
                                       names=["period", "team"])
     return out.reindex(full, fill_value=0.0).reset_index()
+
+
+def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) -> list[tuple[str, str]]:
+    """The overview's headline as (label, text) pairs for ``smlib.report.show_headline``.
+
+    Items: period covered by the touches, accounts with activity (a touch or a lead), touches and
+    the marketing share of them, deals won and their revenue, the share of journeys that mix
+    marketing and sales touches with a Wilson interval at ``level``, and the cross-table checks of
+    :func:`referential_checks`. Raises ValueError when the dataset has no touches (e.g. a date range
+    outside the data).
+    """
+    tp, opp = dataset.touchpoints, dataset.opportunities
+    if tp.empty:
+        raise ValueError("the dataset has no touchpoints (check the start/end date range)")
+    jr = journeys.journeys
+    n_j = len(jr)
+    n_mixed = int((jr["journey_type"] == "mixed").sum())
+    lo, hi = proportion_confint(n_mixed, n_j, alpha=1 - level, method="wilson")
+    won = opp[opp["outcome"] == "won"]
+    active = pd.concat([tp["account_id"], opp["account_id"]]).nunique()
+    failing = int(referential_checks(dataset)["failing"].sum())
+    return [
+        ("Period covered", f"{format_month(tp['timestamp'].min())} to "
+                           f"{format_month(tp['timestamp'].max())}"),
+        ("Accounts with activity", format_number(active)),
+        ("Touches recorded", f"{format_number(len(tp))} "
+                             f"({format_pct((tp['team'] == 'marketing').mean())} by marketing)"),
+        ("Deals won", f"{format_number(len(won))} {'deal' if len(won) == 1 else 'deals'}, "
+                      f"{format_money(won['revenue'].sum())} revenue"),
+        ("Journeys mixing marketing and sales",
+         f"{format_pct(n_mixed / n_j)} of {format_number(n_j)} journeys "
+         f"({format_interval(lo, hi, format_pct, level=level)})"),
+        ("Data checks", "all contract checks passed; " + (
+            "every row points at a known account, unit and budgeted channel" if failing == 0
+            else f"{format_number(failing)} rows fail a cross-table check (see below)")),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

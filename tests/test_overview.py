@@ -93,3 +93,19 @@ def test_figures_have_titles_and_units(dataset: io.Dataset) -> None:
         assert "(" in ax.get_ylabel() or "(" in ax.get_xlabel() or "Share" in ax.get_ylabel()
     plt.close("all")
     assert np.isclose(journey_mix(j)["share"].sum(), 1.0)
+
+
+def test_headline_items(dataset: io.Dataset) -> None:
+    j = build_journeys(dataset.touchpoints, dataset.opportunities, validate_input=False)
+    items = dict(overview.headline_items(dataset, j))
+    assert items["Period covered"] == "Mar 2024 to Mar 2024"
+    assert items["Accounts with activity"] == "2"
+    assert items["Touches recorded"] == "4 (50 % by marketing)"
+    assert items["Deals won"] == "1 deal, $32k revenue"
+    lo, hi = proportion_confint(2, 2, method="wilson")
+    assert items["Journeys mixing marketing and sales"] == (
+        f"100 % of 2 journeys (95 % interval: {lo * 100:.0f} % to {hi * 100:.0f} %)")
+    assert items["Data checks"] == "all contract checks passed; 3 rows fail a cross-table check (see below)"
+    empty = dataset.between("2030-01-01", None)
+    with pytest.raises(ValueError, match="no touchpoints"):
+        overview.headline_items(empty, j)
