@@ -830,6 +830,28 @@ def unit_economics(cac: Any, arpa: float, gross_margin: float, churn_rate: float
     return out
 
 
+def customer_economics(opportunities: pd.DataFrame, spend: pd.DataFrame, churn_rate: float,
+                       contract_months: float = 12.0, level: float = 0.95) -> pd.DataFrame:
+    """Blended CAC with LTV, LTV:CAC and payback in one row, from the deals themselves: ARPA from
+    :func:`monthly_arpa`, gross margin = revenue-weighted margin of won deals, CAC and its interval
+    from :func:`blended_cac`, then :func:`unit_economics` (LTV = ARPA × margin / churn; payback =
+    CAC / (ARPA × margin); Skok's targets LTV:CAC ≥ 3, payback < 12 months). ``churn_rate`` is a
+    monthly assumption (e.g. 1–2 % for mid-market B2B SaaS, b2blead.io churn-rate page — a vendor
+    benchmark), not a measured figure. The payback interval maps the CAC interval.
+    Columns: ``cac, cac_ci_low, cac_ci_high, arpa, gross_margin, churn_rate, ltv, ltv_to_cac,
+    payback_months, payback_ci_low, payback_ci_high, note``."""
+    b = blended_cac(opportunities, spend, level=level).iloc[0]
+    arpa = monthly_arpa(opportunities, contract_months)
+    gm = _margin(opportunities, None)
+    ue = unit_economics([b["cac"], b["cac_ci_low"], b["cac_ci_high"]], arpa, gm, churn_rate)
+    return pd.DataFrame([{
+        "cac": b["cac"], "cac_ci_low": b["cac_ci_low"], "cac_ci_high": b["cac_ci_high"],
+        "arpa": arpa, "gross_margin": gm, "churn_rate": churn_rate, "ltv": ue.at[0, "ltv"],
+        "ltv_to_cac": ue.at[0, "ltv_to_cac"], "payback_months": ue.at[0, "payback_months"],
+        "payback_ci_low": ue.at[1, "payback_months"], "payback_ci_high": ue.at[2, "payback_months"],
+        "note": "; ".join(x for x in (b["note"], ue.at[0, "note"]) if x)}])
+
+
 # --------------------------------------------------------------------------------------------
 # across models: pivot and grow/cut recommendations
 # --------------------------------------------------------------------------------------------
@@ -897,6 +919,48 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None) ->
 # --------------------------------------------------------------------------------------------
 # attribution by group (period, quarter, unit, regime)
 # --------------------------------------------------------------------------------------------
+
+def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touches: Any = None,
+                          n_boot: int = 200, seed: int = 0,
+                          level: float = 0.95) -> tuple[pd.DataFrame, Any]:
+    """Add attribution-bootstrap intervals for ``model`` to a long credit table.
+
+    Runs :func:`smlib.attribution.uncertainty.bootstrap_draws` (journeys resampled, ``n_boot``
+    replicates, ``seed``) on ``paths`` — or on ``touches`` for the models that need them
+    (time decay, W-shaped, full path) — and merges the percentile bounds as ``ci_low, ci_high,
+    value_ci_low, value_ci_high`` on the rows of ``model`` (other models keep NaN). Returns
+    ``(credit_with_bounds, draws)``; pass ``draws`` to :func:`team_economics` for team intervals.
+    The regression models (``logistic``, ``incremental``) would be refitted on every resample
+    (``n_boot`` × their fit time), so they are skipped: the table is returned without bounds,
+    ``draws`` is None and ``result.attrs["note"]`` says why.
+    """
+    from smlib.attribution.api import JOURNEY_MODELS
+    from smlib.attribution.uncertainty import bootstrap_draws
+
+    cr = _credit_frame(credit)
+    if model not in set(cr["model"]):
+        raise ValueError(f"credit has no rows for model {model!r}; models: {list(cr['model'].unique())}")
+    for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
+        cr[c] = np.nan
+    if model in ("logistic", "incremental") or n_boot < 2:
+        cr.attrs["note"] = (f"no bootstrap interval for {model!r}: it would refit the model on "
+                            f"each of {n_boot} resamples" if n_boot >= 2 else "n_boot < 2")
+        return cr, None
+    data = touches if model in JOURNEY_MODELS else paths
+    if data is None:
+        raise ValueError(f"model {model!r} needs the journeys' touches table: pass touches=")
+    d = bootstrap_draws(data, model, n_boot=n_boot, seed=seed)
+    q = [(1 - level) / 2, (1 + level) / 2]
+    bounds = pd.DataFrame({"channel": list(d.channels)})
+    bounds[["ci_low", "ci_high"]] = np.nanquantile(d.conversions, q, axis=0).T
+    bounds[["value_ci_low", "value_ci_high"]] = np.nanquantile(d.value, q, axis=0).T
+    rows = cr["model"].eq(model)
+    merged = cr.loc[rows, ["channel"]].merge(bounds, on="channel", how="left")
+    cr.loc[rows, ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]] = merged[
+        ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]].to_numpy()
+    cr.attrs["note"] = f"{n_boot} bootstrap resamples of journeys, seed {seed}"
+    return cr, d
+
 
 def credit_by(journeys: Any, by: str | Sequence[str], models: Sequence[str] | None = None, *,
               accounts: pd.DataFrame | None = None, units: pd.DataFrame | None = None,
@@ -1011,6 +1075,13 @@ _FIG_TEXT = {
 }
 
 
+_STAGE_NAMES = {
+    "en": {"lead": "lead", "mql": "MQL", "sql": "SQL", "opportunity": "opportunity", "won": "won"},
+    "es": {"lead": "lead", "mql": "MQL", "sql": "SQL", "opportunity": "oportunidad",
+           "won": "ganada"},
+}
+
+
 def _fig_text(language: str) -> dict[str, str]:
     if language not in _FIG_TEXT:
         raise ValueError(f"language must be one of {sorted(_FIG_TEXT)}, got {language!r}")
@@ -1036,8 +1107,15 @@ def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
     data.columns = [model_label(m, language) for m in data.columns]
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * len(data.columns) + 3, 0.45 * len(data) + 2))
-    lim = float(np.nanpercentile(np.abs(data.to_numpy(dtype=float)), 90)) if data.notna().any().any() else 1.0
-    sns.heatmap(data.astype(float), ax=ax, cmap="RdBu", center=0, vmin=-lim, vmax=lim,
+    from matplotlib.colors import TwoSlopeNorm
+
+    vals = data.to_numpy(dtype=float)
+    vals = vals[np.isfinite(vals)]
+    # ROI cannot fall below -100 %; two slopes keep losses red even when a cheap channel earns
+    # thousands of percent (colours saturate at the 90th percentile of gains).
+    lo = min(-1.0, float(vals.min())) if vals.size else -1.0
+    hi = max(1.0, float(np.percentile(vals[vals > 0], 90))) if (vals > 0).any() else 1.0
+    sns.heatmap(data.astype(float), ax=ax, cmap="RdBu", norm=TwoSlopeNorm(0.0, lo, hi),
                 annot=True, fmt=".0f", annot_kws={"fontsize": 9}, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": txt["roi_axis"] if metric == "roi" else metric})
     ax.set_facecolor("#d9d9d9")
@@ -1087,8 +1165,12 @@ def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str 
     Undefined rates (a stage a group skips) are left empty."""
     import matplotlib.pyplot as plt
 
+    from smlib.narrative import _TEAMS
+
     txt = _fig_text(language)
-    t = stage_table.assign(stage=stage_table["from_stage"] + " → " + stage_table["to_stage"])
+    names = _STAGE_NAMES[language]
+    t = stage_table.assign(stage=stage_table["from_stage"].map(names) + " → "
+                           + stage_table["to_stage"].map(names))
     stages = list(dict.fromkeys(t["stage"]))
     groups = list(t.groupby(by, sort=True)) if by else [(None, t)]
     if ax is None:
@@ -1103,7 +1185,7 @@ def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str 
                          np.nan_to_num(g["ci_high"].to_numpy(dtype=float) * 100 - y)])
         ax.bar(x + (i - (len(groups) - 1) / 2) * width, np.nan_to_num(y), width,
                yerr=np.clip(err, 0, None), capsize=3, color=colours[i % len(colours)],
-               label=None if name is None else str(name))
+               label=None if name is None else _TEAMS.get(str(name), {}).get(language, str(name)))
     ax.set_xticks(x, stages, rotation=20, ha="right")
     _ = ax.set_ylabel(txt["rate_axis"])
     _ = ax.set_title(txt["funnel_title"], fontsize=12)

@@ -15,7 +15,7 @@ get one decimal below 10 % and none above; money two significant figures from a 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -279,6 +279,14 @@ def format_pct(x: float, language: str = "en", decimals: int | None = None) -> s
     return format_number(v, d, lang) + " %"
 
 
+def _pct_formatter(*values: Any) -> Any:
+    """A percentage formatter with one decimal count for an estimate and its bounds (decided by the
+    largest of them), so that ``5.5 % (-2.8 % to 13.0 %)`` never mixes precisions."""
+    finite = [abs(float(v)) for v in values if _known(v) and math.isfinite(float(v))]
+    d = _pct_decimals(max(finite)) if finite else 0
+    return lambda x, lang: format_pct(x, lang, decimals=d)
+
+
 def format_months(x: float, language: str = "en") -> str:
     """Months with one decimal: ``4.1 months`` / ``4,1 meses``."""
     lang = _lang(language)
@@ -356,7 +364,8 @@ def glossary(terms: Iterable[str] | None = None, language: str = "en") -> pd.Dat
 
 def headline_revenue(revenue: float, new_customers: int, won_deals: int | None = None,
                      start: Any = None, end: Any = None, language: str = "en") -> str:
-    """Won revenue, new customers and the period it covers.
+    """Won revenue, new customers and the period it covers (won deals are named only when some
+    came from existing customers).
 
     >>> headline_revenue(12_345_678, 430, 512, "2022-01-01", "2025-12-01")
     'Won revenue was $12M from 430 new customers (512 won deals) between Jan 2022 and Dec 2025.'
@@ -364,7 +373,7 @@ def headline_revenue(revenue: float, new_customers: int, won_deals: int | None =
     lang = _lang(language)
     rev = format_money(revenue, lang)
     n = format_number(new_customers, 0, lang)
-    deals = "" if won_deals is None else (
+    deals = "" if won_deals is None or won_deals == new_customers else (
         f" ({format_number(won_deals, 0, lang)} won deals)" if lang == "en"
         else f" ({format_number(won_deals, 0, lang)} operaciones ganadas)")
     when = ""
@@ -444,11 +453,12 @@ def _roi_phrase(row: pd.Series, language: str) -> str:
         return (f"{team} cannot be judged (the model credits it no sales or it has no cost)"
                 if language == "en" else
                 f"{team} no se puede evaluar (el modelo no le atribuye ventas o no tiene coste)")
-    roi = format_pct(row["roi"], language)
-    cost = format_money(row["cost"], language)
     lo, hi = row.get("roi_ci_low"), row.get("roi_ci_high")
-    ci = (f" ({format_interval(lo, hi, format_pct, language)})"
-          if _known(lo) and _known(hi) else "")
+    has_ci = _known(lo) and _known(hi)
+    fmt = _pct_formatter(row["roi"], *((lo, hi) if has_ci else ()))
+    roi = fmt(row["roi"], language)
+    cost = format_money(row["cost"], language)
+    ci = f" ({format_interval(lo, hi, fmt, language)})" if has_ci else ""
     if language == "en":
         return f"{team} earns an ROI of {roi}{ci} on {cost} of cost"
     return f"{team} obtiene un ROI del {roi}{ci} sobre {cost} de coste"
@@ -515,11 +525,11 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
     ``max_items`` channels per group, best ROI first; ``n_models`` is the number of attribution
     models compared (said in the sentence).
 
-    >>> r = pd.DataFrame({"channel": ["webinar", "demo", "events", "paid_social"],
-    ...                   "action": ["grow", "grow", "review", "cut"],
-    ...                   "confidence": ["high", "medium", "low", "medium"]})
+    >>> r = pd.DataFrame({"channel": ["webinar", "email", "demo", "events", "paid_social"],
+    ...                   "action": ["grow", "grow", "grow", "review", "cut"],
+    ...                   "confidence": ["high", "medium", "high", "low", "medium"]})
     >>> headline_channels(r, n_models=9)
-    'Judged by ROI under 9 attribution models: grow webinars (high confidence) and demos (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
+    'Judged by ROI under 9 attribution models: grow webinars and demos (high confidence) and email (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
     """
     lang = _lang(language)
     need = {"channel", "action", "confidence"} - set(recommendations.columns)
@@ -531,10 +541,15 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
         g = recommendations.loc[recommendations["action"].eq(action)].head(max_items)
         if g.empty:
             continue
-        items = [f"{channel_label(c, lang)} ({_CONFIDENCE[conf][lang]})"
-                 if conf in _CONFIDENCE else channel_label(c, lang)
-                 for c, conf in zip(g["channel"], g["confidence"])]
-        parts.append(f"{en if lang == 'en' else es} {_join(items, lang)}")
+        groups = []  # channels of one action grouped by confidence, most confident first
+        for conf in ("high", "medium", "low", None):
+            sub = g.loc[g["confidence"].eq(conf)] if conf else g.loc[~g["confidence"].isin(
+                ["high", "medium", "low"])]
+            if sub.empty:
+                continue
+            names = _join([channel_label(c, lang) for c in sub["channel"]], lang)
+            groups.append(f"{names} ({_CONFIDENCE[conf][lang]})" if conf else names)
+        parts.append(f"{en if lang == 'en' else es} {_join(groups, lang)}")
     if not parts:
         return ("No channel can be judged: none has both a cost and credited sales."
                 if lang == "en" else
@@ -556,9 +571,10 @@ def headline_funnel(win_rate: float, ci_low: float | None, ci_high: float | None
     if not _known(win_rate):
         return ("No deal has closed yet, so the win rate is unknown." if lang == "en" else
                 "Aún no se ha cerrado ninguna operación, así que la tasa de cierre es desconocida.")
-    ci = (f" ({format_interval(ci_low, ci_high, format_pct, lang)})"
-          if _known(ci_low) and _known(ci_high) else "")
-    wr = format_pct(win_rate, lang)
+    has_ci = _known(ci_low) and _known(ci_high)
+    fmt = _pct_formatter(win_rate, *((ci_low, ci_high) if has_ci else ()))
+    ci = f" ({format_interval(ci_low, ci_high, fmt, lang)})" if has_ci else ""
+    wr = fmt(win_rate, lang)
     if lang == "en":
         s = f"{wr} of closed deals are won{ci}"
         if _known(cycle_days):
@@ -570,3 +586,252 @@ def headline_funnel(win_rate: float, ci_low: float | None, ci_high: float | None
             s += (f"; una operación ganada tarda de media {format_days(cycle_days, lang)} desde la "
                   "oportunidad hasta la firma")
     return s + "."
+
+
+# --------------------------------------------------------------------------------------------
+# the executive summary: headline items, section texts, printable tables
+# --------------------------------------------------------------------------------------------
+
+#: Detailed reports of the same run folder that each headline points to (relative links).
+REPORT_LINKS: dict[str, str] = {
+    "overview": "00_data_overview.html",
+    "attribution": "01_attribution_comparison.html",
+    "uplift": "02_integration_uplift.html",
+}
+
+_LABELS = {
+    "title": ("Executive summary: what marketing and sales cost, earn, and gain by working as one "
+              "team", "Resumen ejecutivo: lo que cuestan y ganan marketing y ventas, y lo que "
+              "ganan trabajando como un solo equipo"),
+    "revenue": ("Revenue", "Ingresos"),
+    "cac": ("Cost of a new customer", "Coste de un cliente nuevo"),
+    "payback": ("Payback and lifetime value", "Recuperación y valor de vida"),
+    "roi": ("Return by team", "Retorno por equipo"),
+    "uplift": ("Effect of integrating the teams", "Efecto de integrar los equipos"),
+    "channels": ("Channels to grow or cut", "Canales a aumentar o recortar"),
+    "funnel": ("Closing deals", "Cierre de operaciones"),
+    "event_title": ("Effect of integration on a unit's monthly revenue, by months since it "
+                    "integrated\n($ per unit-month; bars = 95 % interval; before 0 should be ≈ 0)",
+                    "Efecto de la integración en los ingresos mensuales de una unidad, por meses "
+                    "desde que se integró\n($ por unidad y mes; barras = intervalo del 95 %; antes "
+                    "de 0 debería ser ≈ 0)"),
+    "event_x": ("Months since the unit integrated (0 = first integrated month)",
+                "Meses desde que la unidad se integró (0 = primer mes integrada)"),
+    "event_y": ("Extra revenue ($ per unit-month)", "Ingresos extra ($ por unidad y mes)"),
+}
+
+
+def label(key: str, language: str = "en") -> str:
+    """Short label of a headline item or the report title, in the language."""
+    lang = _lang(language)
+    if key not in _LABELS:
+        raise ValueError(f"unknown label {key!r}; known: {sorted(_LABELS)}")
+    return _LABELS[key][0 if lang == "en" else 1]
+
+
+def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.DataFrame,
+                    teams: pd.DataFrame, model: str, uplift: Any, recommendations: pd.DataFrame,
+                    n_models: int, win: pd.DataFrame, cycle: pd.DataFrame, start: Any, end: Any,
+                    claim: float = 0.20, language: str = "en") -> list[tuple[str, str, str]]:
+    """The seven headline items of the executive summary as ``(label, sentence, link)``, ready for
+    :func:`smlib.report.show_headline`. Inputs are the overall (one-row) outputs of
+    :func:`smlib.metrics.blended_cac`, :func:`~smlib.metrics.paid_cac` (all models; the row of
+    ``model`` is used), :func:`~smlib.metrics.unit_economics`, :func:`~smlib.metrics.team_economics`,
+    :func:`~smlib.metrics.recommend_channels`, :func:`~smlib.metrics.win_rate` and
+    :func:`~smlib.metrics.sales_cycle`, plus an uplift result with ``estimate, ci_low, ci_high``
+    (fractions; e.g. :func:`smlib.causal.verdict.uplift_percent`). Each item links to the report
+    with the details (:data:`REPORT_LINKS`)."""
+    lang = _lang(language)
+    b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
+    p = paid.loc[paid["model"].eq(model)]
+    paid_value = float(p["cac"].iloc[0]) if len(p) else None
+    return [
+        (label("revenue", lang), headline_revenue(b["revenue"], int(b["new_customers"]),
+                                                  int(b["won_deals"]), start, end, lang),
+         REPORT_LINKS["overview"]),
+        (label("cac", lang), headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"],
+                                          paid_cac=paid_value, language=lang),
+         REPORT_LINKS["attribution"]),
+        (label("payback", lang), headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
+         REPORT_LINKS["overview"]),
+        (label("roi", lang), headline_roi_by_team(teams, model, lang), REPORT_LINKS["attribution"]),
+        (label("uplift", lang), headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high,
+                                                claim=claim, language=lang),
+         REPORT_LINKS["uplift"]),
+        (label("channels", lang), headline_channels(recommendations, n_models=n_models,
+                                                    language=lang),
+         REPORT_LINKS["attribution"]),
+        (label("funnel", lang), headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"],
+                                                c["mean_days"], lang),
+         REPORT_LINKS["overview"]),
+    ]
+
+
+#: Section texts of the executive summary (Markdown), English and Spanish.
+REPORT_TEXT: dict[str, dict[str, str]] = {
+    "intro": {
+        "en": "This page is the first one to read. It answers four questions in plain words: how "
+              "much we sell, what it costs to win a customer, which team and channel earn their "
+              "cost back, and whether working as one marketing-and-sales team (*smarketing*) "
+              "raised revenue — and by how much compared with the often quoted “up to 20 %”. "
+              "Every figure comes with its 95 % interval where one exists, and each headline "
+              "links to the detailed report.",
+        "es": "Esta es la primera página que leer. Responde a cuatro preguntas con palabras "
+              "sencillas: cuánto vendemos, cuánto cuesta ganar un cliente, qué equipo y qué canal "
+              "recuperan su coste y si trabajar como un solo equipo de marketing y ventas "
+              "(*smarketing*) aumentó los ingresos, y cuánto en comparación con el tan citado "
+              "«hasta un 20 %». Cada cifra va con su intervalo del 95 % cuando lo hay, y cada "
+              "titular enlaza con el informe detallado."},
+    "glossary": {
+        "en": "### Words used on this page\nEach technical word, explained in one line.",
+        "es": "### Palabras usadas en esta página\nCada término técnico, explicado en una línea."},
+    "cost": {
+        "en": "### What a new customer costs, quarter by quarter\nAll marketing and sales costs "
+              "(media, tools, salaries, overhead) divided by the new customers won in the "
+              "quarter. Spending and winning do not happen in the same month, so single quarters "
+              "move around; look at the trend. The table compares business units before and "
+              "after they integrated — a plain comparison, **not** the effect of integrating "
+              "(better units integrated first; the fair estimate is further down).",
+        "es": "### Lo que cuesta un cliente nuevo, trimestre a trimestre\nTodos los costes de "
+              "marketing y ventas (medios, herramientas, salarios, gastos generales) divididos "
+              "entre los clientes nuevos ganados en el trimestre. Gastar y ganar no ocurren en el "
+              "mismo mes, así que los trimestres sueltos oscilan; fíjese en la tendencia. La tabla "
+              "compara las unidades de negocio antes y después de integrarse: una comparación "
+              "simple, **no** el efecto de integrarse (las mejores unidades se integraron "
+              "antes; la estimación justa está más abajo)."},
+    "teams": {
+        "en": "### Return of each team, under each way of sharing the credit\nA sale usually "
+              "follows contacts from both teams, so how much each team “earned” depends on the "
+              "attribution model used to split the credit. Bars show the ROI of marketing and of "
+              "sales under every model; when the bars disagree, the budget story depends on the "
+              "model, not on the data.",
+        "es": "### Retorno de cada equipo según cada forma de repartir el mérito\nUna venta suele "
+              "llegar tras contactos de ambos equipos, así que lo que «ganó» cada equipo depende "
+              "del modelo de atribución con que se reparte el mérito. Las barras muestran el ROI "
+              "de marketing y de ventas con cada modelo; cuando no coinciden, la conclusión sobre "
+              "el presupuesto depende del modelo, no de los datos."},
+    "channels": {
+        "en": "### Channels: grow, review or cut\nEach cell is a channel's ROI (in %) under one "
+              "attribution model. A channel is marked *grow* when every model finds it earns more "
+              "than it costs, *cut* when every model finds it loses money, and *review* when the "
+              "models disagree. Credit is not proof of cause: the accuracy of each model is "
+              "checked in the attribution report.",
+        "es": "### Canales: aumentar, revisar o recortar\nCada celda es el ROI (en %) de un canal "
+              "con un modelo de atribución. Un canal se marca *aumentar* cuando todos los modelos "
+              "indican que gana más de lo que cuesta, *recortar* cuando todos indican que pierde "
+              "dinero y *revisar* cuando los modelos no coinciden. El mérito no prueba la causa: "
+              "la precisión de cada modelo se comprueba en el informe de atribución."},
+    "uplift": {
+        "en": "### Did integrating marketing and sales raise revenue?\nUnits that integrated are "
+              "compared with units that had not, before and after (difference-in-differences), "
+              "so that differences that existed anyway do not count as an effect. Details, checks "
+              "and other methods are in the integration report.",
+        "es": "### ¿Aumentó los ingresos integrar marketing y ventas?\nSe comparan las unidades "
+              "que se integraron con las que no, antes y después (diferencias en diferencias), "
+              "para que las diferencias que ya existían no cuenten como efecto. Los detalles, las "
+              "comprobaciones y otros métodos están en el informe de integración."},
+    "funnel": {
+        "en": "### The funnel: how leads become customers\nThe share of each stage that reaches "
+              "the next, for leads brought by marketing and by sales (sales-sourced leads skip "
+              "the MQL stage).",
+        "es": "### El embudo: cómo los leads se convierten en clientes\nLa parte de cada etapa "
+              "que llega a la siguiente, para los leads que trae marketing y los que trae ventas "
+              "(los leads de ventas se saltan la etapa MQL)."},
+    "caveats": {
+        "en": "### How far to trust these numbers\n- Attribution splits credit by rules or "
+              "models; it shows association, not cause. Only the integration estimate is "
+              "designed as a causal comparison.\n- Lifetime value uses two assumptions set as "
+              "report parameters: monthly churn of {churn} and contracts of {months} months.\n- "
+              "Costs come from the spend table only, people and overhead included; revenue is "
+              "the booked value of won deals.",
+        "es": "### Hasta qué punto fiarse de estas cifras\n- La atribución reparte el mérito con "
+              "reglas o modelos; muestra asociación, no causa. Solo la estimación de la "
+              "integración está diseñada como comparación causal.\n- El valor de vida usa dos "
+              "supuestos fijados como parámetros del informe: una tasa de abandono mensual del "
+              "{churn} y contratos de {months} meses.\n- Los costes salen solo de la tabla de "
+              "gasto, personal y gastos generales incluidos; los ingresos son el valor contratado "
+              "de las operaciones ganadas."},
+}
+
+
+def report_text(key: str, language: str = "en", **values: Any) -> str:
+    """A section text of the executive summary (Markdown), with ``{placeholders}`` filled."""
+    lang = _lang(language)
+    if key not in REPORT_TEXT:
+        raise ValueError(f"unknown report text {key!r}; known: {sorted(REPORT_TEXT)}")
+    return REPORT_TEXT[key][lang].format(**values)
+
+
+_ACTIONS = {"grow": ("grow", "aumentar"), "review": ("review", "revisar"),
+            "cut": ("cut", "recortar"), "not_assessed": ("not judged", "sin evaluar")}
+
+
+def _fmt_cell(value: Any, kind: str, lang: str) -> str:
+    if not _known(value):
+        return "–"
+    if kind == "money":
+        return format_money(value, lang)
+    if kind == "pct":
+        return format_pct(value, lang)
+    if kind == "int":
+        return format_number(value, 0, lang)
+    if kind == "channel":
+        return channel_label(value, lang)
+    if kind == "model":
+        return model_label(value, lang)
+    if kind == "team":
+        return _TEAMS.get(value, {}).get(lang, str(value))
+    if kind == "action":
+        return _ACTIONS.get(value, (value, value))[0 if lang == "en" else 1]
+    if kind == "confidence":
+        return {"high": ("high", "alta"), "medium": ("medium", "media"), "low": ("low", "baja"),
+                "none": ("–", "–")}.get(value, (value, value))[0 if lang == "en" else 1]
+    if kind == "regime":
+        return {"integrated": ("integrated", "integrada"),
+                "separate": ("separate teams", "equipos separados")}.get(
+                    value, (value, value))[0 if lang == "en" else 1]
+    return str(value)
+
+
+def table_for_print(df: pd.DataFrame, columns: Sequence[tuple[str, str, str, str]],
+                    language: str = "en",
+                    intervals: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """A results table formatted for leadership: the chosen ``columns`` as
+    ``(column, kind, English header, Spanish header)`` with ``kind`` in money, pct, int, channel,
+    model, team, action, confidence, regime, text; ``intervals`` maps a column to its
+    ``(low, high)`` columns, shown as ``value (low to high)``. Missing values show as ``–``.
+    Returns text cells (pandas escapes them when rendered as HTML)."""
+    lang = _lang(language)
+    intervals = dict(intervals or {})
+    missing = [c for c, *_ in columns if c not in df.columns]
+    missing += [x for lo_hi in intervals.values() for x in lo_hi if x not in df.columns]
+    if missing:
+        raise ValueError(f"table_for_print: missing column(s) {missing}")
+    out = {}
+    for col, kind, en, es in columns:
+        cells = [_fmt_cell(v, kind, lang) for v in df[col]]
+        if col in intervals:
+            lo_c, hi_c = intervals[col]
+            word = "to" if lang == "en" else "a"
+            cells = [f"{cell} ({_fmt_cell(lo, kind, lang)} {word} {_fmt_cell(hi, kind, lang)})"
+                     if _known(lo) and _known(hi) else cell
+                     for cell, lo, hi in zip(cells, df[lo_c], df[hi_c])]
+        out[en if lang == "en" else es] = cells
+    return pd.DataFrame(out, index=range(len(df)))
+
+
+def headline_note(start: Any, end: Any, model: str, language: str = "en") -> str:
+    """Caption of the headline block: data period and the attribution model used for credit."""
+    lang = _lang(language)
+    a, b = format_month(start, lang), format_month(end, lang)
+    if lang == "en":
+        return (f"Data from {a} to {b}. Credit for each sale shared with the {model_label(model, lang)} "
+                "model. Intervals are 95 %.")
+    return (f"Datos de {a} a {b}. Mérito de cada venta repartido con el modelo "
+            f"{model_label(model, lang)}. Los intervalos son del 95 %.")
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A table as HTML for the report: no index, every cell escaped (a channel named
+    ``<script>`` shows as text)."""
+    return df.to_html(index=False, escape=True, border=0, classes="dataframe smarketing-table")

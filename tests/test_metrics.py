@@ -446,3 +446,38 @@ def test_revenue_by_regime_hand_case() -> None:
     assert out.loc["separate", "mean"] == pytest.approx((10 + 20 + 22 + 5 + 6 + 7) / 6)
     with pytest.raises(ValueError, match="units: column 'revenue'"):
         metrics.revenue_by_regime(units.assign(revenue="x"))
+
+
+def test_customer_economics_hand_case(opps, spend) -> None:
+    out = metrics.customer_economics(opps, spend, churn_rate=0.02).iloc[0]
+    gm = 25000.0 / 36000.0  # revenue-weighted margin of the won deals
+    assert out["cac"] == pytest.approx(11000.0) and out["arpa"] == pytest.approx(1250.0)
+    assert out["gross_margin"] == pytest.approx(gm)
+    assert out["ltv"] == pytest.approx(1250.0 * gm / 0.02)
+    assert out["payback_months"] == pytest.approx(11000.0 / (1250.0 * gm))
+    # the payback interval maps the CAC interval
+    assert out["payback_ci_low"] == pytest.approx(out["cac_ci_low"] / (1250.0 * gm))
+    assert out["payback_ci_low"] < out["payback_months"] < out["payback_ci_high"]
+
+
+def test_credit_with_intervals() -> None:
+    from smlib.attribution import compare
+
+    paths = pd.DataFrame({"path": ["a > b", "b", "a", "b > c", "c"],
+                          "total_conversions": [30.0, 10.0, 5.0, 20.0, 2.0],
+                          "total_conversion_value": [3000.0, 1000.0, 500.0, 2000.0, 200.0],
+                          "total_null": [70.0, 90.0, 95.0, 80.0, 98.0]})
+    credit = compare(paths, models=["first_touch", "markov"])
+    out, draws = metrics.credit_with_intervals(credit, paths, "markov", n_boot=100, seed=1)
+    mk = out.loc[out["model"] == "markov"]
+    assert (mk["ci_low"] <= mk["conversions"] + 1e-9).all()
+    assert (mk["conversions"] <= mk["ci_high"] + 1e-9).all()
+    assert (mk["ci_high"] > mk["ci_low"]).all()
+    assert out.loc[out["model"] == "first_touch", "ci_low"].isna().all()
+    assert draws.conversions.shape == (100, 3)
+    # regression models would refit per resample: skipped, with the reason
+    lg = pd.concat([credit, credit.loc[credit["model"] == "markov"].assign(model="incremental")])
+    out2, d2 = metrics.credit_with_intervals(lg, paths, "incremental")
+    assert d2 is None and "refit" in out2.attrs["note"] and out2["ci_low"].isna().all()
+    with pytest.raises(ValueError, match="no rows for model 'shapley'"):
+        metrics.credit_with_intervals(credit, paths, "shapley")

@@ -46,6 +46,7 @@ def test_headline_revenue() -> None:
     assert nv.headline_revenue(*args, language="es") == (
         "Los ingresos ganados fueron 12 M$ de 1430 clientes nuevos (1512 operaciones ganadas) "
         "entre ene 2022 y dic 2025.")
+    assert nv.headline_revenue(850_000, 12, 12) == "Won revenue was $850k from 12 new customers."
 
 
 def test_headline_cac() -> None:
@@ -93,6 +94,10 @@ def test_headline_roi_by_team(teams) -> None:
         "Con el mérito repartido por el modelo de Markov, marketing obtiene un ROI del 45 % "
         "(intervalo del 95 %: de 30 % a 60 %) sobre 2,1 M$ de coste y ventas obtiene un ROI del "
         "120 % (intervalo del 95 %: de 90 % a 150 %) sobre 3,4 M$ de coste.")
+    mixed = teams.assign(roi=[1.2, 0.055, 2.5, np.nan], roi_ci_low=[0.9, -0.028, np.nan, np.nan],
+                         roi_ci_high=[1.5, 0.13, np.nan, np.nan])
+    # one precision for the three numbers, set by the largest: no "5.5 % (-2.8 % to 13 %)"
+    assert "ROI of 6 % (95 % interval: -3 % to 13 %)" in nv.headline_roi_by_team(mixed, "markov")
     assert nv.headline_roi_by_team(teams, "first_touch") == (
         "With credit shared by the first-touch model, marketing earns an ROI of 250 % on $2.1M of "
         "cost and sales cannot be judged (the model credits it no sales or it has no cost).")
@@ -115,18 +120,21 @@ def test_headline_uplift_uses_the_causal_verdict() -> None:
 
 
 def test_headline_channels() -> None:
-    rec = pd.DataFrame({"channel": ["webinar", "demo", "events", "paid_social", "sales_people"],
-                        "action": ["grow", "grow", "review", "cut", "not_assessed"],
-                        "confidence": ["high", "medium", "low", "medium", "none"]})
+    rec = pd.DataFrame({
+        "channel": ["webinar", "sdr_call", "demo", "events", "paid_social", "sales_people"],
+        "action": ["grow", "grow", "grow", "review", "cut", "not_assessed"],
+        "confidence": ["high", "high", "medium", "low", "medium", "none"]})
     assert nv.headline_channels(rec, n_models=9) == (
-        "Judged by ROI under 9 attribution models: grow webinars (high confidence) and demos "
-        "(medium confidence); review events (low confidence: the attribution models disagree); "
-        "cut paid social (medium confidence).")
+        "Judged by ROI under 9 attribution models: grow webinars and SDR calls (high confidence) "
+        "and demos (medium confidence); review events (low confidence: the attribution models "
+        "disagree); cut paid social (medium confidence).")
     assert nv.headline_channels(rec, n_models=9, language="es") == (
-        "Según el ROI con 9 modelos de atribución: aumentar webinars (confianza alta) y demos "
-        "(confianza media); revisar eventos (confianza baja: los modelos de atribución no "
-        "coinciden); recortar redes sociales de pago (confianza media).")
-    assert nv.headline_channels(rec.iloc[4:]) == (
+        "Según el ROI con 9 modelos de atribución: aumentar webinars y llamadas SDR (confianza "
+        "alta) y demos (confianza media); revisar eventos (confianza baja: los modelos de "
+        "atribución no coinciden); recortar redes sociales de pago (confianza media).")
+    assert "grow webinars and SDR calls (high confidence); review" in nv.headline_channels(
+        rec, max_items=2)
+    assert nv.headline_channels(rec.iloc[5:]) == (
         "No channel can be judged: none has both a cost and credited sales.")
     # an unknown channel name is shown as is (escaping is the report's job)
     odd = pd.DataFrame({"channel": ["<b>x_y</b>"], "action": ["grow"], "confidence": ["high"]})
@@ -169,3 +177,62 @@ def test_labels() -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(nv, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0
+
+
+def test_table_for_print_and_html_escaping() -> None:
+    df = pd.DataFrame({"channel": ["paid_search", "<script>alert(1)</script>"],
+                       "action": ["grow", "cut"], "roi": [0.4512, np.nan],
+                       "roi_ci_low": [0.30, np.nan], "roi_ci_high": [0.61, np.nan],
+                       "cost": [12_500.0, 900.0]})
+    cols = [("channel", "channel", "Channel", "Canal"), ("action", "action", "Action", "Acción"),
+            ("roi", "pct", "ROI", "ROI"), ("cost", "money", "Cost", "Coste")]
+    en = nv.table_for_print(df, cols, intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+    assert en.to_dict("list") == {"Channel": ["paid search", "<script>alert(1)</script>"],
+                                  "Action": ["grow", "cut"], "ROI": ["45 % (30 % to 61 %)", "–"],
+                                  "Cost": ["$12k", "$900"]}
+    es = nv.table_for_print(df, cols, "es", intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+    assert es.to_dict("list") == {"Canal": ["búsqueda de pago", "<script>alert(1)</script>"],
+                                  "Acción": ["aumentar", "recortar"],
+                                  "ROI": ["45 % (30 % a 61 %)", "–"], "Coste": ["12 mil $", "900 $"]}
+    html = nv.html_table(en)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    with pytest.raises(ValueError, match="missing column"):
+        nv.table_for_print(df, [("nope", "text", "x", "x")])
+
+
+def test_executive_items_and_texts() -> None:
+    blended = pd.DataFrame({"revenue": [36000.0], "new_customers": [2], "won_deals": [3],
+                            "cac": [11000.0], "cac_ci_low": [9000.0], "cac_ci_high": [14000.0]})
+    paid = pd.DataFrame({"model": ["linear", "markov"], "cac": [6000.0, 3000.0]})
+    unit = pd.DataFrame({"payback_months": [12.67], "ltv_to_cac": [3.95]})
+    teams = pd.DataFrame({"model": "markov", "team": ["marketing", "sales"],
+                          "cost": [7500.0, 14500.0], "roi": [2.3, np.nan]})
+    up = type("U", (), {"estimate": 0.079, "ci_low": 0.051, "ci_high": 0.106})()
+    rec = pd.DataFrame({"channel": ["email"], "action": ["grow"], "confidence": ["medium"]})
+    win = pd.DataFrame({"win_rate": [0.75], "ci_low": [0.3], "ci_high": [0.95]})
+    cycle = pd.DataFrame({"mean_days": [36.7]})
+    for lang in ("en", "es"):
+        items = nv.executive_items(blended=blended, paid=paid, unit_econ=unit, teams=teams,
+                                   model="markov", uplift=up, recommendations=rec, n_models=2,
+                                   win=win, cycle=cycle, start="2024-01-01", end="2024-03-01",
+                                   language=lang)
+        assert len(items) == 7
+        assert [href for *_, href in items] == [
+            "00_data_overview.html", "01_attribution_comparison.html", "00_data_overview.html",
+            "01_attribution_comparison.html", "02_integration_uplift.html",
+            "01_attribution_comparison.html", "00_data_overview.html"]
+        assert items[1][1] == nv.headline_cac(11000.0, 9000.0, 14000.0, paid_cac=3000.0,
+                                              language=lang)
+        assert items[4][1] == nv.headline_uplift(0.079, 0.051, 0.106, language=lang)
+        assert items[0][0] == nv.label("revenue", lang)
+    assert items[0][1] == ("Los ingresos ganados fueron 36 mil $ de 2 clientes nuevos (3 "
+                           "operaciones ganadas) entre ene 2024 y mar 2024.")
+    assert nv.headline_note("2022-01-01", "2025-12-01", "markov") == (
+        "Data from Jan 2022 to Dec 2025. Credit for each sale shared with the Markov model. "
+        "Intervals are 95 %.")
+    assert "1,5 %" in nv.report_text("caveats", "es", churn=nv.format_pct(0.015, "es"), months=12)
+    for key in nv.REPORT_TEXT:
+        assert nv.report_text(key, "en", churn="1 %", months=12)
+        assert nv.report_text(key, "es", churn="1 %", months=12)
+    with pytest.raises(ValueError, match="unknown report text"):
+        nv.report_text("nope")
