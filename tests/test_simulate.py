@@ -12,14 +12,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import expit
 
 from smlib import config
-from smlib.simulate import Params, load_truth, simulate, simulate_panel
+from smlib.simulate import load_truth, simulate, simulate_panel
 from smlib.simulate import funnel as F
 from smlib.simulate.truth import has_truth
 
 SMALL = dict(n_accounts=400, n_units=10, n_periods=24)
+ALL_CHANNELS = frozenset(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +135,9 @@ def test_load_truth_without_truth_is_clear(tmp_path):
 # ---------------------------------------------------------------- realism against the cited ranges
 
 def test_journey_type_mix(default_sim):
-    teams = default_sim.touchpoints.groupby("account_id")["team"].agg(lambda t: frozenset(t))
-    mix = teams.map({frozenset({"marketing"}): "marketing_only", frozenset({"sales"}): "sales_only",
-                     frozenset({"marketing", "sales"}): "mixed"}).value_counts(normalize=True)
+    has = default_sim.touchpoints.groupby(["account_id", "team"]).size().unstack(fill_value=0) > 0
+    mix = pd.Series(np.select([has["marketing"] & has["sales"], has["marketing"]],
+                              ["mixed", "marketing_only"], "sales_only")).value_counts(normalize=True)
     # stated ranges (params docstring): ~10 % marketing-only, ~20 % sales-only, most mixed
     assert 0.05 <= mix["marketing_only"] <= 0.15
     assert 0.15 <= mix["sales_only"] <= 0.28
@@ -169,70 +169,81 @@ def test_follow_up_delay_matches_hbr(default_sim):
 
 # ---------------------------------------------------------------- the attribution truth, exactly
 
-def _reference_p_won(sim, keep: set[str]) -> pd.Series:
+def _journeys_as_lists(sim) -> list[dict]:
+    """Per account: its emitted touches as plain (time, channel, team) tuples and its attributes."""
+    acc = sim.truth.accounts
+    seg = sim.accounts["segment"].map({"smb": 0, "mid_market": 1, "enterprise": 2}).to_numpy()
+    us = lambda s: s.dt.tz_localize(None).astype("datetime64[us]").astype(np.int64).to_numpy()  # noqa: E731
+    tp = sim.touchpoints
+    by_acc: dict[str, list] = {}
+    for a_id, t, ch, team in zip(tp["account_id"], us(tp["timestamp"]), tp["channel"], tp["team"]):
+        by_acc.setdefault(a_id, []).append((t, ch, team))
+    milestones = np.stack([us(acc[c]) for c in ("planned_sql_at", "planned_opportunity_at", "planned_closed_at")], 1)
+    return [dict(touches=by_acc.get(a_id, []), seg=seg[i], milestones=milestones[i],
+                 integrated=bool(acc["integrated"].iat[i]), mkt=bool(acc["marketing_sourced"].iat[i]),
+                 delay=float(acc["delay_hours"].iat[i]))
+            for i, a_id in enumerate(acc["account_id"])]
+
+
+def _reference_p_won(sim, journeys: list[dict], keep: set[str]) -> np.ndarray:
     """P(won | journey restricted to ``keep``) per account, from emitted touch rows, in plain Python."""
     params = sim.truth.params
-    acc = sim.truth.accounts.set_index("account_id")
-    seg = sim.accounts.set_index("account_id")["segment"].map({"smb": 0, "mid_market": 1, "enterprise": 2})
-    regimes = params["regimes"]
     channels = list(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
-    out = {}
-    for account_id, rows in sim.touchpoints.groupby("account_id", sort=False):
-        a = acc.loc[account_id]
-        rows = rows[rows["channel"].isin(keep)]
-        milestones = [a["planned_sql_at"], a["planned_opportunity_at"], a["planned_closed_at"]]
+    out = []
+    for j in journeys:
+        rows = [r for r in j["touches"] if r[1] in keep]
         z = []
-        for k, until in enumerate(milestones):
-            before = rows[rows["timestamp"] < until]
-            zk = F.INTERCEPT[k, seg[account_id]]
-            for ch, n in before["channel"].value_counts().items():
-                zk += F.COEF[k, channels.index(ch)] * math.log1p(n)
-            z.append(zk)
-        reg = regimes["integrated" if a["integrated"] else "misaligned"]
-        before_sql = rows[rows["timestamp"] < milestones[0]]
-        if a["marketing_sourced"] and (before_sql["team"] == "sales").any():
-            hours = a["delay_hours"]
-            g = np.interp(math.log(max(hours, 1e-3)), np.log(F.DELAY_POINTS_H), F.DELAY_LOG_ODDS)
+        for k, until in enumerate(j["milestones"]):
+            counts: dict[str, int] = {}
+            for t, ch, _ in rows:
+                if t < until:
+                    counts[ch] = counts.get(ch, 0) + 1
+            z.append(F.INTERCEPT[k, j["seg"]]
+                     + sum(F.COEF[k, channels.index(ch)] * math.log1p(n) for ch, n in counts.items()))
+        reg = params["regimes"]["integrated" if j["integrated"] else "misaligned"]
+        if j["mkt"] and any(team == "sales" and t < j["milestones"][0] for t, _, team in rows):
+            g = np.interp(math.log(max(j["delay"], 1e-3)), np.log(F.DELAY_POINTS_H), F.DELAY_LOG_ODDS)
             z[0] += reg["acceptance_shift"] - params["delay_effect_scale"] * g
-        first = rows.groupby("channel")["timestamp"].min()
+        first: dict[str, int] = {}
+        for t, ch, _ in rows:
+            first[ch] = min(first.get(ch, t), t)
         if "webinar" in first and "demo" in first and first["webinar"] < first["demo"]:
             z[2] += F.WEBINAR_BEFORE_DEMO
-        if first.index.isin(["webinar", "content_seo"]).any() and first.index.isin(["demo", "proposal"]).any():
+        if ({"webinar", "content_seo"} & first.keys()) and ({"demo", "proposal"} & first.keys()):
             z[2] += F.CONTENT_GAIN * reg["content_use"]
-        out[account_id] = float(np.prod(expit(z)))
-    return pd.Series(out).reindex(acc.index).fillna(float(0))
+        out.append(float(np.prod(1 / (1 + np.exp(-np.array(z))))))
+    return np.array(out)
 
 
-def test_p_won_is_a_function_of_the_observed_journey(small_sim):
-    acc = small_sim.truth.accounts.set_index("account_id")
-    ref = _reference_p_won(small_sim, set(config.MARKETING_CHANNELS + config.SALES_CHANNELS))
-    closed = acc["closed"]
+@pytest.fixture(scope="module")
+def small_journeys(small_sim):
+    return _journeys_as_lists(small_sim)
+
+
+def test_p_won_is_a_function_of_the_observed_journey(small_sim, small_journeys):
+    acc = small_sim.truth.accounts
+    ref = _reference_p_won(small_sim, small_journeys, ALL_CHANNELS)
+    closed = acc["closed"].to_numpy()
     np.testing.assert_allclose(ref[closed], acc.loc[closed, "p_won"], rtol=1e-9)
 
 
-def test_channel_and_team_truth_match_brute_force(small_sim):
+def test_channel_and_team_truth_match_brute_force(small_sim, small_journeys):
     truth = small_sim.truth
-    closed = truth.accounts.set_index("account_id")["closed"]
-    deal = truth.accounts.set_index("account_id")["deal_size"][closed]
-    all_ch = set(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
-    full = _reference_p_won(small_sim, all_ch)[closed]
+    closed = truth.accounts["closed"].to_numpy()
+    deal = truth.accounts["deal_size"].to_numpy()[closed]
+    ref = lambda keep: _reference_p_won(small_sim, small_journeys, keep)[closed]  # noqa: E731
+    full = ref(ALL_CHANNELS)
     ce = truth.channel_effects.set_index("channel")
-    for ch in ("webinar", "demo", "sdr_call", "paid_search"):
-        d = full - _reference_p_won(small_sim, all_ch - {ch})[closed]
-        assert ce.loc[ch, "incremental_conversions"] == pytest.approx(d.sum(), rel=1e-9)
-        assert ce.loc[ch, "incremental_revenue"] == pytest.approx((d * deal).sum(), rel=1e-9)
-    p_m = _reference_p_won(small_sim, set(config.MARKETING_CHANNELS))[closed]
-    p_s = _reference_p_won(small_sim, set(config.SALES_CHANNELS))[closed]
-    p_0 = _reference_p_won(small_sim, set())[closed]
-    # an account with no touch at all keeps its intercept-only probability
-    seg = small_sim.accounts.set_index("account_id")["segment"].map({"smb": 0, "mid_market": 1, "enterprise": 2})
-    p_0 = pd.Series(np.prod(expit(F.INTERCEPT[:, seg[closed.index[closed]].to_numpy()]), axis=0),
-                    index=p_0.index)
-    te = truth.team_effects.set_index("team")
-    assert te.loc["marketing", "incremental_conversions"] == pytest.approx((p_m - p_0).sum(), rel=1e-9)
-    assert te.loc["sales", "incremental_conversions"] == pytest.approx((p_s - p_0).sum(), rel=1e-9)
-    assert te.loc["shared", "incremental_conversions"] == pytest.approx(
-        (full - p_m - p_s + p_0).sum(), rel=1e-9)
+    for ch in ALL_CHANNELS:
+        d = full - ref(ALL_CHANNELS - {ch})
+        assert ce.loc[ch, "incremental_conversions"] == pytest.approx(d.sum(), rel=1e-9), ch
+        assert ce.loc[ch, "incremental_revenue"] == pytest.approx(d @ deal, rel=1e-9), ch
+    p_m, p_s, p_0 = ref(set(config.MARKETING_CHANNELS)), ref(set(config.SALES_CHANNELS)), ref(set())
+    te = truth.team_effects.set_index("team")["incremental_conversions"]
+    assert te["marketing"] == pytest.approx((p_m - p_0).sum(), rel=1e-9)
+    assert te["sales"] == pytest.approx((p_s - p_0).sum(), rel=1e-9)
+    assert te["shared"] == pytest.approx((full - p_m - p_s + p_0).sum(), rel=1e-9)
+    assert te.sum() == pytest.approx((full - p_0).sum(), rel=1e-9)
 
 
 def test_truth_sanity(default_sim):

@@ -48,11 +48,14 @@ class Simulation:
         return folder
 
 
-def simulate(seed: int = config.DEFAULT_SEED, **params: object) -> Simulation:
+def simulate(seed: int = config.DEFAULT_SEED, *, n_accounts: int = 25_000, n_units: int = 60,
+             n_periods: int = 48, start: str = "2022-01-01", true_uplift: float = 0.08,
+             **params: object) -> Simulation:
     """Simulate journeys, funnel, spend and a unit panel from a stated causal process.
 
     Keyword arguments are the fields of :class:`smlib.simulate.params.Params` (every default with
-    its source there), e.g. ``n_accounts``, ``n_units``, ``n_periods``, ``start``, ``true_uplift``.
+    its source there); the common ones are named in the signature. ``true_uplift`` is the long-run
+    effect of integration as a fraction of counterfactual revenue (default 8 %).
     The defaults produce the shipped default dataset (``seed=config.DEFAULT_SEED``).
 
     Process: units and their revenue panel as in :mod:`smlib.simulate.panel`; accounts belong to
@@ -70,7 +73,8 @@ def simulate(seed: int = config.DEFAULT_SEED, **params: object) -> Simulation:
     Streams: the panel uses ``default_rng([seed, 1])`` exactly as :func:`simulate_panel`, accounts
     ``default_rng([seed, 2])``.
     """
-    p = Params.from_kwargs(**params)
+    p = Params.from_kwargs(n_accounts=n_accounts, n_units=n_units, n_periods=n_periods, start=start,
+                           true_uplift=true_uplift, **params)
     rng_panel = np.random.default_rng([int(seed), 1])
     unit_draws = draw_units(rng_panel, p)
     units_df, truth = build_panel(rng_panel, p, unit_draws)
