@@ -1,4 +1,4 @@
-"""Command line: ``smlib report run | list | index``.
+"""Command line: ``smlib report run | list | index | store-checked``.
 
 ``smlib report run [--config FILE] [--only NAME]... [-p key=value]... [--reports-dir DIR]`` executes
 the runs of ``reports.toml`` (see :mod:`smlib.report.runner`) and is what ``make report`` and the
@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 
     idx = rsub.add_parser("index", help="rebuild reports/index.html from the published run folders")
     idx.add_argument("--reports-dir", type=Path, default=None)
+
+    chk = rsub.add_parser(
+        "store-checked",
+        help="run notebooks and store outputs of their '# NBVAL_CHECK_OUTPUT' cells only (nbval references)",
+    )
+    chk.add_argument("notebooks", type=Path, nargs="+", metavar="NOTEBOOK")
     return parser
 
 
@@ -71,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in cfg.runs:
                 params = ", ".join(f"{k}={v!r}" for k, v in r.parameters.items()) or "notebook defaults"
                 print(f"{r.name:<32} {r.notebook.name:<36} {params}")
+            return 0
+        if args.action == "store-checked":
+            from smlib.report.nbcheck import store_checked_outputs
+
+            for nb in args.notebooks:
+                print(f"{nb}: stored outputs of {store_checked_outputs(nb)} checked cell(s)")
             return 0
         if args.action == "index":
             root = pub.reports_root(args.reports_dir)

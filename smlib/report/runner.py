@@ -418,20 +418,29 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _execute(p: _Planned, out_nb: Path, timeout: int | None) -> dict[str, Any] | None:
-    """Run one notebook with papermill into ``out_nb``. Returns None or an error dict."""
+def execute_notebook(
+    notebook: Path, output: Path, parameters: Mapping[str, Any] | None = None, timeout: int | None = None,
+) -> dict[str, Any] | None:
+    """Execute ``notebook`` with papermill into ``output`` the way scheduled runs do.
+
+    Kernel :data:`smlib.config.KERNEL_NAME`, working directory = the notebook's folder (as in
+    JupyterLab and nbval), ``PYTHONHASHSEED=0`` for the kernel (same set/dict order on every run),
+    ``timeout`` seconds per cell (None: no limit). Returns None on success, otherwise
+    ``{"ename", "evalue", "cell_execution_count"}``; papermill still writes the executed notebook
+    (with the error) to ``output`` when a cell fails.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
         with _kernel_env(), _quiet_papermill():
             papermill.execute_notebook(
-                str(p.spec.notebook),
-                str(out_nb),
-                parameters=p.parameters,
+                str(notebook),
+                str(output),
+                parameters=dict(parameters or {}),
                 kernel_name=config.KERNEL_NAME,
                 language="python",  # the smarketing kernel; also for notebooks without metadata
-                cwd=str(p.spec.notebook.parent),  # like JupyterLab and nbval
+                cwd=str(Path(notebook).parent),
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,
@@ -457,7 +466,7 @@ def _run_one(
     out_nb = run_dir / f"{name}.ipynb"
     started = _now()
     t0 = time.perf_counter()
-    error = _execute(p, out_nb, timeout)
+    error = execute_notebook(p.spec.notebook, out_nb, p.parameters, timeout)
     headlines: list[dict[str, Any]] = []
     html: str | None = None
     nb = None
