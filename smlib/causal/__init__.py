@@ -24,6 +24,10 @@ _LAZY: dict[str, str] = {
     "leave_one_cohort_out": "robustness",
     "uplift_percent": "verdict",
     "verdict": "verdict",
+    "treated_mean": "verdict",
+    "compare_estimates": "verdict",
+    "forest_plot": "verdict",
+    "account_outcomes": "dr",
 }
 
 __all__ = sorted(_LAZY)

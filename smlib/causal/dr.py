@@ -501,3 +501,34 @@ def normal_interval(estimate: float, std_error: float, level: float = 0.95) -> t
     """``estimate ± z·std_error`` (helper for callers that combine estimates)."""
     z = float(stats.norm.ppf(0.5 + level / 2))
     return estimate - z * std_error, estimate + z * std_error
+
+
+def account_outcomes(accounts: pd.DataFrame, opportunities: pd.DataFrame,
+                     start: str = "start_period") -> pd.DataFrame:
+    """Account-level frame for :func:`doubly_robust`: the accounts table plus ``revenue`` (sum of
+    the account's *won* opportunities' revenue, 0 if none) and, when the accounts table has a
+    ``start`` date column, ``start_month`` (months since the earliest start, a numeric confounder:
+    later journeys are likelier to run integrated and have less time to close).
+
+    Raises:
+        ValueError: missing ``account_id`` / ``outcome`` / ``revenue`` columns, or won opportunities
+            whose account is not in ``accounts``.
+    """
+    for name, frame, cols in (("accounts", accounts, ["account_id"]),
+                              ("opportunities", opportunities, ["account_id", "outcome", "revenue"])):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{name} lacks columns {missing}")
+    won = opportunities[opportunities["outcome"] == "won"]
+    unknown = ~won["account_id"].isin(accounts["account_id"])
+    if unknown.any():
+        raise ValueError(f"won opportunities of unknown accounts, e.g. "
+                         f"{won.loc[unknown, 'account_id'].unique()[:5].tolist()}")
+    rev = won.groupby("account_id")["revenue"].sum()
+    out = accounts.copy()
+    out["revenue"] = out["account_id"].map(rev).fillna(0.0).astype(float)
+    if start in out.columns:
+        s = pd.to_datetime(out[start])
+        months = s.dt.year * 12 + s.dt.month
+        out["start_month"] = (months - months.min()).astype(float)
+    return out

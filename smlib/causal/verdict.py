@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -277,3 +277,126 @@ def verdict_from_result(result: UpliftResult, claim: float = 0.20, language: str
         raise ValueError("the uplift result has a non-finite estimate or interval")
     return verdict(result.estimate, result.ci_low, result.ci_high, claim=claim,
                    language=language, max_width=max_width, level=result.level)
+
+
+# --- side-by-side table and forest plot --------------------------------------------------------
+
+def treated_mean(
+    df: pd.DataFrame, outcome: str = "revenue", unit: str = "unit_id", time: str = "period",
+    adoption: str = "adoption_period", units: Sequence[Any] | None = None,
+) -> float:
+    """Observed mean ``outcome`` over treated unit-periods (``time >= adoption``), optionally only
+    for ``units`` — the ``treated_mean`` of :func:`uplift_percent` for a panel ATT.
+
+    Raises:
+        ValueError: missing columns, non-numeric outcome, or no treated unit-period.
+    """
+    from smlib.causal._panel import integer_periods, numeric_column, require_columns
+
+    require_columns(df, outcome=outcome, unit=unit, time=time, adoption=adoption)
+    y = numeric_column(df, outcome, "outcome")
+    ip = integer_periods(df, time=time, adoption=adoption, period_col="_t", cohort_col="_g")
+    mask = (ip["_g"].to_numpy() > 0) & (ip["_t"].to_numpy() >= ip["_g"].to_numpy())
+    if units is not None:
+        mask &= df[unit].isin(list(units)).to_numpy()
+    if not mask.any():
+        raise ValueError("no treated unit-period: the treated mean is undefined")
+    return float(y[mask].mean())
+
+
+def compare_estimates(
+    results: Mapping[str, Any],
+    treated_means: Mapping[str, float] | None = None,
+    truths: Mapping[str, float] | None = None,
+    truths_pct: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """All estimates side by side, in outcome units and as uplift % of counterfactual.
+
+    Args:
+        results: label -> :class:`EstimateResult` (or a :class:`~smlib.causal.naive.NaiveResult`,
+            expanded into its two naive rows, flagged ``biased``).
+        treated_means: label -> observed mean outcome of that estimate's treated cells, used by
+            :func:`uplift_percent` for the percentage columns (a naive row uses its own groups:
+            treated mean = comparison mean + difference, so its % is difference / comparison mean).
+        truths, truths_pct: label -> true effect in outcome units / as a fraction (simulated data).
+
+    Returns:
+        One row per estimate: label, method, estimand, estimate, std_error, ci_low, ci_high,
+        p_value, pct, pct_ci_low, pct_ci_high, truth, truth_pct, covers_truth, biased.
+    """
+    from smlib.causal.naive import NaiveResult
+
+    treated_means, truths, truths_pct = dict(treated_means or {}), dict(truths or {}), dict(truths_pct or {})
+    rows = []
+    for label, res in results.items():
+        items: list[tuple[str, EstimateResult, float | None, bool]] = []
+        if isinstance(res, NaiveResult):
+            for r in res.comparisons:
+                m = r.details["comparison_mean"] + r.estimate
+                items.append((f"{label}: {r.method.replace('_', ' ')}", r, m, True))
+        elif isinstance(res, EstimateResult):
+            items.append((label, res, treated_means.get(label), False))
+        else:
+            raise ValueError(f"results[{label!r}] must be an EstimateResult or NaiveResult, "
+                             f"got {type(res).__name__}")
+        for lab, r, m, biased in items:
+            pct = (np.nan, np.nan, np.nan)
+            if m is not None and np.isfinite([r.estimate, r.ci_low, r.ci_high]).all():
+                try:
+                    u = uplift_percent(r, treated_mean=m)
+                    pct = (u.estimate, u.ci_low, u.ci_high)
+                except ValueError:
+                    pass  # e.g. an interval reaching the treated mean: no percentage
+            truth = truths.get(label, np.nan)
+            rows.append(dict(
+                label=lab, method=r.method, estimand=r.estimand, estimate=r.estimate,
+                std_error=r.std_error, ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value,
+                pct=pct[0], pct_ci_low=pct[1], pct_ci_high=pct[2], truth=truth,
+                truth_pct=truths_pct.get(label, np.nan),
+                covers_truth=bool(r.ci_low <= truth <= r.ci_high) if np.isfinite(truth) else None,
+                biased=biased))
+    return pd.DataFrame(rows)
+
+
+def forest_plot(
+    table: pd.DataFrame, column: str = "pct", claim: float | None = 0.20, ax: Any = None,
+    title: str | None = None, xlabel: str | None = None,
+) -> Any:
+    """Forest plot of :func:`compare_estimates` rows: point and interval per estimate, the true
+    value as a diamond where known, naive rows in red, and a dashed line at the claim.
+
+    Args:
+        table: output of :func:`compare_estimates`.
+        column: ``"pct"`` (uplift, x axis in %) or ``"estimate"`` (outcome units).
+        claim: claimed uplift drawn as a vertical line (only for ``column="pct"``); None hides it.
+    """
+    import matplotlib.pyplot as plt
+
+    if column not in ("pct", "estimate"):
+        raise ValueError(f"column must be 'pct' or 'estimate', got {column!r}")
+    lo, hi = ("pct_ci_low", "pct_ci_high") if column == "pct" else ("ci_low", "ci_high")
+    truth_col = "truth_pct" if column == "pct" else "truth"
+    scale = 100.0 if column == "pct" else 1.0
+    t = table.reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.5 * len(t) + 1.5))
+    y = np.arange(len(t))[::-1]
+    for yi, (_, r) in zip(y, t.iterrows()):
+        color = "tab:red" if r["biased"] else "tab:blue"
+        if np.isfinite(r[column]):
+            ax.plot([r[lo] * scale, r[hi] * scale], [yi, yi], color=color, lw=2)
+            ax.plot(r[column] * scale, yi, "o", color=color)
+        if np.isfinite(r.get(truth_col, np.nan)):
+            ax.plot(r[truth_col] * scale, yi, "D", color="black", ms=6, mfc="none")
+    ax.plot([], [], "D", color="black", mfc="none", label="true value (simulation)")
+    ax.plot([], [], "o-", color="tab:blue", label="causal estimate, 95 % interval")
+    ax.plot([], [], "o-", color="tab:red", label="naive comparison (biased)")
+    ax.axvline(0, color="grey", lw=0.8)
+    if claim is not None and column == "pct":
+        ax.axvline(claim * 100, color="tab:orange", ls="--", lw=1.2, label=f"claim ({claim:.0%})")
+    ax.set_yticks(y, t["label"])
+    ax.set_xlabel(xlabel or ("uplift, % of counterfactual revenue" if column == "pct"
+                             else "effect, outcome units"))
+    ax.set_title(title or "Estimates of the uplift from integration, side by side")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return ax
