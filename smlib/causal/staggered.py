@@ -536,7 +536,12 @@ def staggered_did(
         unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
 
     Returns a :class:`StaggeredResult`. Cells that cannot be estimated (no comparison units,
-    overlap failure) get NaN with a warning.
+    overlap failure, singular outcome regression) get NaN with a warning; aggregations then raise
+    unless ``na_rm=True``. A cohort only exists through its units: a cohort whose units are all
+    dropped (treated too early, or missing periods with ``unbalanced="drop"``) simply does not
+    appear; if no treated cohort is left a ``ValueError`` is raised. With ``anticipation > 0`` the
+    pre-trend test includes the anticipation-window cells (``g - anticipation <= t < g``), exactly
+    as ``did::att_gt`` does.
     """
     covariates = list(covariates or [])
     if control_group not in ("never_treated", "not_yet_treated"):
