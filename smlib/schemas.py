@@ -198,6 +198,11 @@ def _needs_rule(col: str, before: str) -> RowRule:
                    lambda d: d[col].isna() | d[before].notna(), needs=(col, before), show=(col, before))
 
 
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name``, or an all-missing column when the (optional) column is absent."""
+    return df[name] if name in df.columns else pd.Series(pd.NaT, index=df.index)
+
+
 def _adoption_constant(df: pd.DataFrame) -> pd.Series:
     # NaT counts as a value of its own: a unit is either never or always adopted at one period.
     filled = df["adoption_period"].fillna(pd.Timestamp("1677-09-22"))
@@ -238,13 +243,13 @@ TABLES: dict[str, TableSpec] = {
             *(_stage_rule(k) for k in range(1, len(STAGES))),
             _needs_rule("opportunity_at", "sql_at"),
             RowRule("closed_at", "closed_at to be set when outcome is 'won' or 'lost'",
-                    lambda d: ~d["outcome"].isin(["won", "lost"]) | d["closed_at"].notna(),
+                    lambda d: ~d["outcome"].isin(["won", "lost"]) | _col(d, "closed_at").notna(),
                     needs=("outcome",), show=("outcome", "closed_at")),
             RowRule("closed_at", "no closed_at when outcome is 'open'",
                     lambda d: (d["outcome"] != "open") | d["closed_at"].isna(),
                     needs=("outcome", "closed_at"), show=("outcome", "closed_at")),
             RowRule("opportunity_at", "opportunity_at to be set when outcome is 'won'",
-                    lambda d: (d["outcome"] != "won") | d["opportunity_at"].notna(),
+                    lambda d: (d["outcome"] != "won") | _col(d, "opportunity_at").notna(),
                     needs=("outcome",), show=("outcome", "opportunity_at")),
             RowRule("revenue", "revenue == 0 when outcome is 'lost'",
                     lambda d: (d["outcome"] != "lost") | (d["revenue"] == 0) | d["revenue"].isna(),
@@ -396,8 +401,16 @@ def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
                skip: dict[str, np.ndarray]) -> list[Problem]:
     """Group pandera's failure cases into one Problem per (column, check)."""
     fc = err.failure_cases
-    fc = fc[fc["index"].notna()]  # schema-level failures without rows cannot happen after parsing
     problems: list[Problem] = []
+    # A failure without a row (e.g. a check that raised) must still fail loudly, never pass.
+    for _, row in fc[fc["index"].isna()].iterrows():
+        rule = str(row["check"])
+        if rule.startswith("rule:"):
+            rule = ts.rules[int(rule.split(":")[1])].expected
+        problems.append(Problem(source, None if pd.isna(row["column"]) else str(row["column"]),
+                                (), 0, _BUILTIN_EXPECTED.get(rule, rule),
+                                (format_value(row["failure_case"]),)))
+    fc = fc[fc["index"].notna()]
     for check, group in fc.groupby("check", sort=False):
         if check == "multiple_fields_uniqueness":
             key = [k for k in next(u for u in ts.unique) if k in df.columns]

@@ -376,3 +376,26 @@ def test_lost_race_uses_the_winner(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(io, "_generate", racing)
     assert io.ensure_default_dataset(target) == target
     assert sorted(p.name for p in tmp_path.iterdir()) == ["default"]
+
+
+def test_absent_optional_stage_columns_are_treated_as_missing() -> None:
+    opp = tiny_tables()["opportunities"].drop(columns=["closed_at", "opportunity_at", "mql_at"])
+    msg = str(error_of(opp, "opportunities", "o.csv"))
+    assert "column 'closed_at', row 1: expected closed_at to be set when outcome is 'won'" in msg
+    assert "column 'opportunity_at', row 1: expected opportunity_at to be set when outcome is 'won'" in msg
+    ok = opp.assign(outcome="open", revenue=0.0)
+    assert list(schemas.validate(ok, "opportunities").columns) == list(ok.columns)
+
+
+def test_a_check_that_crashes_is_reported_not_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    ts = schemas.spec("units")
+
+    def boom(df: pd.DataFrame) -> pd.Series:
+        raise RuntimeError("bug in a rule")
+
+    broken = schemas.TableSpec(ts.name, ts.columns, ts.unique,
+                               (schemas.RowRule("revenue", "a rule that works", boom,
+                                                needs=("revenue",)),))
+    monkeypatch.setitem(schemas.TABLES, "units", broken)
+    with pytest.raises(DataValidationError, match="expected a rule that works"):
+        schemas.validate(tiny_tables()["units"], "units", "u.csv")
