@@ -60,7 +60,8 @@ def simulate(seed: int = config.DEFAULT_SEED, *, n_accounts: int = 25_000, n_uni
 
     Process: units and their revenue panel as in :mod:`smlib.simulate.panel`; accounts belong to
     units (more accounts in bigger markets, more enterprise accounts in better units); an account is
-    ``integrated`` when its unit adopted integration by the month of its first touch; journeys are
+    ``integrated`` when its unit adopted integration by the month of its first touch and the
+    integrated team covers it (``integration_coverage`` by segment); journeys are
     planned as in :mod:`smlib.simulate.journeys`; each funnel stage passes with the logistic
     probability of :mod:`smlib.simulate.funnel` under the account's regime. Integration acts only
     through the mechanisms (never-worked share, follow-up delay, MQL acceptance, content use); their

@@ -102,7 +102,8 @@ def draw_accounts(rng: np.random.Generator, p: Params, unit_draws: dict[str, np.
     t0 = rng.uniform(0.0, window_days - p.tail_days, n)
     start_month = np.searchsorted(month_offsets, t0, side="right") - 1
     g = unit_draws["adoption"][unit]
-    integrated = (g >= 0) & (g <= start_month)
+    covered = rng.random(n) < np.asarray(p.integration_coverage)[segment]
+    integrated = (g >= 0) & (g <= start_month) & covered
     median = np.asarray(p.deal_size_median)[segment]
     deal = np.round(median * (size / SIZE_MEDIAN[segment]) ** 0.25 * ms[unit] ** 0.3
                     * np.exp(0.45 * rng.standard_normal(n)), 2)

@@ -72,6 +72,12 @@ class Params:
     - ``sales_sourced_marketing_prob=0.7``: share of sales-sourced accounts that also meet
       marketing (nurture, events, content), assumption; together with the never-worked share it
       gives roughly 10 % marketing-only, 20 % sales-only and 70 % mixed journeys.
+    - ``integration_coverage=(0.6, 0.75, 0.9)``: share of smb / mid-market / enterprise accounts of
+      an adopted unit whose journeys the integrated team runs (roll-outs start with the larger
+      accounts' pods), assumption. ``accounts.integrated`` = unit adopted by the month of the
+      account's first touch AND covered, so integration depends on observed segment (and, through
+      the unit, on market size and time) and every treated account has untreated look-alikes in
+      its own unit and month (overlap for ATT estimators).
     - ``tail_days=45``: accounts start at least this long before the data end, so only a few
       journeys are still ``open``.
 
@@ -141,6 +147,7 @@ class Params:
     gross_margin_range: tuple[float, float] = (0.70, 0.85)
     marketing_sourced_share: float = 0.30
     sales_sourced_marketing_prob: float = 0.7
+    integration_coverage: tuple[float, float, float] = (0.6, 0.75, 0.9)
     tail_days: float = 45.0
     # mechanisms: (misaligned, best practice)
     never_worked: tuple[float, float] = (0.30, 0.10)
@@ -201,6 +208,8 @@ def _check(p: Params) -> None:
     need(min(p.delay_mean_h) > 0.5, "delay_mean_h", "two means > 0.5 hours")
     need(p.integration_strength is None or 0.0 <= p.integration_strength <= 1.0,
          "integration_strength", "None or a number in [0, 1]")
+    need(len(p.integration_coverage) == 3 and all(0 <= v <= 1 for v in p.integration_coverage),
+         "integration_coverage", "three fractions in [0, 1] (smb, mid_market, enterprise)")
     need(0 < p.tail_days < 28 * p.n_periods / 2, "tail_days", "a positive number of days")
     need(set(p.media_cost) == set(config.MARKETING_CHANNELS) and min(p.media_cost.values()) >= 0,
          "media_cost", f"a non-negative cost for each of {config.MARKETING_CHANNELS}")
