@@ -335,7 +335,11 @@ def _to_utc(s: pd.Series) -> pd.Series:
 def _parse(s: pd.Series, kind: Kind) -> pd.Series:
     """Convert one column to its contract type; values that cannot be read become missing."""
     if kind == "string":
-        return s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
+        if isinstance(s.dtype, pd.StringDtype):
+            return s
+        if pd.api.types.is_float_dtype(s.dtype) and (s.dropna() % 1 == 0).all():
+            s = s.astype("Int64")  # ids stored as floats (because of gaps): 7.0 -> "7", not "7.0"
+        return s.astype("str")
     if kind == "timestamp":
         return _to_utc(s)
     if kind == "period":

@@ -399,3 +399,12 @@ def test_a_check_that_crashes_is_reported_not_passed(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(schemas.TABLES, "units", broken)
     with pytest.raises(DataValidationError, match="expected a rule that works"):
         schemas.validate(tiny_tables()["units"], "units", "u.csv")
+
+
+def test_validation_is_idempotent_and_numeric_ids_become_text() -> None:
+    for name, df in tiny_tables().items():
+        once = schemas.validate(df, name)
+        pd.testing.assert_frame_equal(schemas.validate(once, name), once)
+    acc = tiny_tables()["accounts"].assign(account_id=[7.0, 12.0], unit_id=[1, 2])
+    out = schemas.validate(acc, "accounts")
+    assert out["account_id"].tolist() == ["7", "12"] and out["unit_id"].tolist() == ["1", "2"]
