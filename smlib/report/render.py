@@ -145,9 +145,9 @@ def remote_references(html: str) -> list[str]:
     return found
 
 
-def _fmt_value(value: Any) -> str:
+def _fmt_value(key: str, value: Any) -> str:
     if value is None:
-        return "None (the notebook's default)"
+        return "None (the default simulated dataset)" if key == "data_path" else "None (the notebook's default)"
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
@@ -185,7 +185,7 @@ def template_context(provenance: Mapping[str, Any], *, provenance_file: str, not
         "run_id": provenance.get("run_id", ""),
         "run_date": _run_date(str(provenance.get("started_at", ""))),
         "data_period": f"{period['start']} to {period['end']}" if period.get("start") else "not recorded",
-        "parameters": [(k, _fmt_value(v)) for k, v in (provenance.get("parameters") or {}).items()],
+        "parameters": [(k, _fmt_value(k, v)) for k, v in (provenance.get("parameters") or {}).items()],
         "provenance_rows": rows,
         "input_hashes": sorted((data.get("files") or {}).items()),
         "versions": sorted(versions.items()),
