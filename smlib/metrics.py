@@ -1122,7 +1122,7 @@ def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
     _ = ax.set_title(txt["roi_title"] if metric == "roi" else metric, fontsize=12)
     _ = ax.set_xlabel(txt["model"])
     _ = ax.set_ylabel(txt["channel"])
-    ax.tick_params(axis="x", labelrotation=35)
+    _ = ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
     return ax
 
 

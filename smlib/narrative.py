@@ -351,11 +351,13 @@ def explain(term: str, language: str = "en") -> str:
 
 
 def glossary(terms: Iterable[str] | None = None, language: str = "en") -> pd.DataFrame:
-    """The glossary as a table (``term``, ``explanation``) for the given terms (default: all)."""
+    """The glossary as a two-column table for the given terms (default: all); headers in the
+    language: ``Term, Meaning`` / ``Término, Significado``."""
     lang = _lang(language)
     keys = list(GLOSSARY) if terms is None else list(terms)
     rows = [GLOSSARY[k][lang] if k in GLOSSARY else explain(k, lang) for k in keys]
-    return pd.DataFrame(rows, columns=["term", "explanation"])
+    return pd.DataFrame(rows, columns=["Term", "Meaning"] if lang == "en"
+                        else ["Término", "Significado"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -787,7 +789,7 @@ def _fmt_cell(value: Any, kind: str, lang: str) -> str:
         return {"high": ("high", "alta"), "medium": ("medium", "media"), "low": ("low", "baja"),
                 "none": ("–", "–")}.get(value, (value, value))[0 if lang == "en" else 1]
     if kind == "regime":
-        return {"integrated": ("integrated", "integrada"),
+        return {"integrated": ("integrated teams", "equipos integrados"),
                 "separate": ("separate teams", "equipos separados")}.get(
                     value, (value, value))[0 if lang == "en" else 1]
     return str(value)
@@ -813,9 +815,15 @@ def table_for_print(df: pd.DataFrame, columns: Sequence[tuple[str, str, str, str
         if col in intervals:
             lo_c, hi_c = intervals[col]
             word = "to" if lang == "en" else "a"
-            cells = [f"{cell} ({_fmt_cell(lo, kind, lang)} {word} {_fmt_cell(hi, kind, lang)})"
-                     if _known(lo) and _known(hi) else cell
-                     for cell, lo, hi in zip(cells, df[lo_c], df[hi_c])]
+            for i, (v, lo, hi) in enumerate(zip(df[col], df[lo_c], df[hi_c])):
+                if not (_known(v) and _known(lo) and _known(hi)):
+                    continue
+                if kind == "pct":  # one precision for a value and its bounds
+                    f = _pct_formatter(v, lo, hi)
+                    cells[i] = f"{f(v, lang)} ({f(lo, lang)} {word} {f(hi, lang)})"
+                else:
+                    cells[i] = (f"{cells[i]} ({_fmt_cell(lo, kind, lang)} {word} "
+                                f"{_fmt_cell(hi, kind, lang)})")
         out[en if lang == "en" else es] = cells
     return pd.DataFrame(out, index=range(len(df)))
 
@@ -835,3 +843,41 @@ def html_table(df: pd.DataFrame) -> str:
     """A table as HTML for the report: no index, every cell escaped (a channel named
     ``<script>`` shows as text)."""
     return df.to_html(index=False, escape=True, border=0, classes="dataframe smarketing-table")
+
+
+def recommendation_reason(n_positive: int, n_negative: int, n_models: int,
+                          language: str = "en") -> str:
+    """Why a channel is marked grow / review / cut: ``"ROI above 0 under 10 of 12 models"``."""
+    lang = _lang(language)
+    if n_models == 0:
+        return ("no model can judge it (no cost, overhead or no credit)" if lang == "en" else
+                "ningún modelo puede evaluarlo (sin coste, gasto general o sin mérito)")
+    if lang == "en":
+        return (f"ROI above 0 under {n_positive} of {n_models} models, below 0 under "
+                f"{n_negative}")
+    return (f"ROI mayor que 0 con {n_positive} de {n_models} modelos, menor que 0 con "
+            f"{n_negative}")
+
+
+def recommendations_for_print(recommendations: pd.DataFrame, model: str,
+                              language: str = "en") -> pd.DataFrame:
+    """The output of :func:`smlib.metrics.recommend_channels` as a printable table in the
+    language: channel, team, action, confidence, ROI under ``model`` with its interval, cost and
+    the reason."""
+    lang = _lang(language)
+    need = {"n_positive", "n_negative", "n_models"} - set(recommendations.columns)
+    if need:
+        raise ValueError(f"recommendations: missing column(s) {sorted(need)}")
+    rec = recommendations.assign(why=[
+        recommendation_reason(p, n, m, lang) for p, n, m in zip(
+            recommendations["n_positive"], recommendations["n_negative"],
+            recommendations["n_models"])])
+    roi_en = f"ROI, {model_label(model, 'en')} model (95 % interval)"
+    roi_es = f"ROI, modelo {model_label(model, 'es')} (intervalo del 95 %)"
+    return table_for_print(
+        rec, [("channel", "channel", "Channel", "Canal"), ("team", "team", "Team", "Equipo"),
+              ("action", "action", "Action", "Acción"),
+              ("confidence", "confidence", "Confidence", "Confianza"),
+              ("roi", "pct", roi_en, roi_es), ("cost", "money", "Cost", "Coste"),
+              ("why", "text", "Why", "Motivo")],
+        lang, intervals={"roi": ("roi_ci_low", "roi_ci_high")})

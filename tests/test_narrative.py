@@ -163,7 +163,8 @@ def test_glossary_both_languages_one_line() -> None:
     assert nv.explain("cac", "es") == ("CAC (coste de adquisición de cliente): lo que cuesta "
                                        "ganar un cliente nuevo.")
     g = nv.glossary(["roi", "ltv"], language="es")
-    assert list(g["term"]) == ["ROI (retorno de la inversión)", "LTV (valor de vida del cliente)"]
+    assert list(g["Término"]) == ["ROI (retorno de la inversión)", "LTV (valor de vida del cliente)"]
+    assert list(nv.glossary(["cac"]).columns) == ["Term", "Meaning"]
     with pytest.raises(ValueError, match="unknown glossary term"):
         nv.explain("ebitda")
 
@@ -236,3 +237,18 @@ def test_executive_items_and_texts() -> None:
         assert nv.report_text(key, "es", churn="1 %", months=12)
     with pytest.raises(ValueError, match="unknown report text"):
         nv.report_text("nope")
+
+
+def test_recommendations_for_print() -> None:
+    rec = pd.DataFrame({"channel": ["email", "events"], "team": ["marketing", "marketing"],
+                        "action": ["grow", "review"], "confidence": ["high", "low"],
+                        "n_models": [12, 12], "n_positive": [12, 3], "n_negative": [0, 9],
+                        "roi": [1.0558, 0.03], "roi_ci_low": [0.9666, -0.06],
+                        "roi_ci_high": [1.1394, 0.10], "cost": [32026.9, 1.3e6]})
+    es = nv.recommendations_for_print(rec, "markov", "es")
+    assert es.iloc[1].tolist() == [
+        "eventos", "marketing", "revisar", "baja", "3 % (-6 % a 10 %)", "1,3 M$",
+        "ROI mayor que 0 con 3 de 12 modelos, menor que 0 con 9"]
+    en = nv.recommendations_for_print(rec, "markov")
+    assert list(en.columns)[4] == "ROI, Markov model (95 % interval)"
+    assert en.iloc[0, 6] == "ROI above 0 under 12 of 12 models, below 0 under 0"
