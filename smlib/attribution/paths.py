@@ -362,16 +362,25 @@ def _detect_separator(paths: pa.Array) -> None:
                 "names really contain that character")
 
 
+def _suspicious_name(name: str) -> bool:
+    """A channel name that is really a broken path: ``"b>c"``, ``"> b"`` (from ``"a > > b"``) or
+    ``"b >"``. Names like ``"<b>Webinar</b>"`` or ``"Q&A <webinar>"`` (HTML-ish) stay legal."""
+    if ">" not in name:
+        return False
+    return (_plausible_split(name, ">") or name.startswith(">")
+            or (name.endswith(">") and "<" not in name))
+
+
 def _check_tokens(channels: tuple[str, ...], paths: pa.Array, offsets: np.ndarray,
                   codes: np.ndarray) -> None:
     """Reject channel names that hide a '>'-joined path (the data contract forbids '>' in names)."""
     for code, name in enumerate(channels):
-        if ">" in name and _plausible_split(name, ">"):
+        if _suspicious_name(name):
             row = int(np.searchsorted(offsets, np.flatnonzero(codes == code)[0], side="right") - 1)
             raise ValueError(
                 f"channel {name!r} in path {paths[row].as_py()!r} looks like several channels "
-                "joined by '>'; channel names must not contain the path separator "
-                "(data/README.md). Fix the path or pass sep explicitly")
+                "joined by '>' or a doubled separator; channel names must not contain the path "
+                "separator (data/README.md). Fix the path or pass sep explicitly")
 
 
 def _first(index: Any, k: int = 5) -> str:
