@@ -636,7 +636,7 @@ def default_candidates(random_state: int = 0) -> dict[str, Any]:
     cands: dict[str, Any] = {f"logit_C={c:g}": LogisticRegression(C=c, max_iter=2000)
                              for c in (0.003, 0.01, 0.03, 0.1, 1.0)}
     cands["hist_gradient_boosting"] = HistGradientBoostingClassifier(
-        max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=2,
+        max_iter=100, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=2,
         l2_regularization=1.0, early_stopping=False, random_state=random_state)
     return cands
 

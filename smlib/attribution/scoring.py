@@ -1,0 +1,314 @@
+"""Score attribution models against a known truth (the simulator's counterfactual effects).
+
+On simulated data the true incremental conversions of every channel are known (removing the
+channel's touches inside the simulator, with the same random draws). A model's credit is judged by
+how far its *shares* are from the true shares:
+
+* total variation distance ``TVD(p, q) = ½ Σ_i |p_i − q_i|`` — the fraction of credit that would
+  have to move to make the two distributions equal (0 = identical, 1 = disjoint; Levin, Peres &
+  Wilmer, *Markov Chains and Mixing Times*, 2nd ed., 2017, §4.1);
+* mean absolute error of the shares, ``(1/K) Σ_i |p_i − q_i|`` over the K channels of either table.
+
+Channels missing from one side count with share 0 there. Shares are renormalised over channels
+(credited conversions / their sum; true incremental conversions / their sum), so a model that
+credits conversions and a truth measured in conversions are compared on the same scale; revenue
+shares are compared the same way with ``value`` vs ``incremental_revenue``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "RULE_MODELS",
+    "conclusion",
+    "plot_scores",
+    "plot_share_heatmap",
+    "score_against_truth",
+    "share_matrix",
+    "tvd",
+]
+
+#: Models whose credit follows fixed rules on each path (no fitted model), for the write-up.
+RULE_MODELS: tuple[str, ...] = ("first_touch", "last_touch", "last_non_direct", "linear",
+                                "time_decay", "position_based", "w_shaped", "full_path")
+
+
+def tvd(p: pd.Series, q: pd.Series) -> float:
+    """Total variation distance ``½ Σ |p_i − q_i|`` between two share vectors indexed by label.
+
+    Labels missing from one side count as 0 there. Neither side is renormalised here.
+    """
+    p, q = p.align(q, fill_value=0.0)
+    return float(0.5 * np.abs(p.to_numpy(float) - q.to_numpy(float)).sum())
+
+
+def _as_long(credit: pd.DataFrame, name: str = "credit") -> pd.DataFrame:
+    """Check a credit table; a single-model frame (no ``model`` column) becomes model 'model'."""
+    if not isinstance(credit, pd.DataFrame):
+        raise ValueError(f"{name}: expected a DataFrame, got {type(credit).__name__}")
+    missing = [c for c in ("channel", "conversions") if c not in credit.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; expected the output of "
+                         "attribute()/compare(): model, channel, conversions, value, share")
+    out = credit.copy()
+    if "model" not in out.columns:
+        out["model"] = "model"
+    if "value" not in out.columns:
+        out["value"] = np.nan
+    num = pd.to_numeric(out["conversions"], errors="coerce")
+    bad = ~np.isfinite(num.to_numpy(float))
+    if bad.any():
+        raise ValueError(f"{name}: column 'conversions', rows {list(np.flatnonzero(bad)[:5])}: "
+                         "expected a finite number")
+    dup = out.duplicated(["model", "channel"])
+    if dup.any():
+        raise ValueError(f"{name}: duplicate (model, channel) rows, e.g. "
+                         f"{out.loc[dup, ['model', 'channel']].iloc[0].tolist()}; expected one row "
+                         "per model and channel")
+    return out
+
+
+def _shares(values: pd.Series, what: str) -> pd.Series:
+    total = values.sum()
+    if not np.isfinite(total) or total == 0:
+        raise ValueError(f"{what}: the values sum to {total}; shares need a non-zero total")
+    return values / total
+
+
+def _truth_channels(truth: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(truth, pd.DataFrame):
+        raise ValueError(f"truth_channel_effects: expected a DataFrame, got {type(truth).__name__}")
+    missing = [c for c in ("channel", "incremental_conversions") if c not in truth.columns]
+    if missing:
+        raise ValueError(f"truth_channel_effects: missing column(s) {missing}; expected the "
+                         "simulator's truth.channel_effects [channel, team, "
+                         "incremental_conversions, incremental_revenue, share]")
+    if truth["channel"].duplicated().any():
+        raise ValueError("truth_channel_effects: duplicate channels "
+                         f"{truth.loc[truth['channel'].duplicated(), 'channel'].tolist()[:3]}")
+    return truth.set_index("channel")
+
+
+def score_against_truth(credit_long: pd.DataFrame, truth_channel_effects: pd.DataFrame,
+                        truth_team_effects: pd.DataFrame | None = None,
+                        team_credit: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per model: how far its credit is from the true incremental effects.
+
+    Args:
+        credit_long: output of ``compare()`` (model, channel, conversions[, value]) or one model's
+            ``attribute()`` frame.
+        truth_channel_effects: ``truth.channel_effects`` [channel, team, incremental_conversions,
+            incremental_revenue, share].
+        truth_team_effects: ``truth.team_effects`` [team, incremental_conversions, ...] with team in
+            marketing / sales / shared. Compared with ``team_credit`` on the teams both contain.
+        team_credit: counterfactual team split per model [model, team, conversions] on the
+            truth's definitions (marketing alone, sales alone, shared interaction), from
+            :func:`smlib.attribution.teams.counterfactual_team_credit`; scored against
+            ``truth_team_effects`` as ``tvd_team_split`` (NaN for models not in it).
+
+    Team comparison for every model (``tvd_team``): the sum of channel credit per team
+    (marketing vs sales) against the sum of the true channel effects per team, the channel → team
+    map taken from the truth.
+
+    Returns:
+        DataFrame sorted best first: ``model``, ``tvd_channel`` (TVD of conversion shares over
+        channels), ``mae_channel`` (mean absolute share error), ``tvd_value`` (TVD of revenue
+        shares, NaN without values), ``tvd_team``, ``tvd_team_split`` (only with
+        ``truth_team_effects`` and ``team_credit``), ``sales_share`` (model) and
+        ``sales_share_truth`` (share of credit on sales channels), ``worst_channel`` (largest
+        absolute share error) and ``rank`` (1 = closest, by ``tvd_channel`` then ``tvd_team``).
+    """
+    long = _as_long(credit_long, "credit_long")
+    truth = _truth_channels(truth_channel_effects)
+    true_share = _shares(truth["incremental_conversions"].astype(float), "truth incremental_conversions")
+    true_value = (_shares(truth["incremental_revenue"].astype(float), "truth incremental_revenue")
+                  if "incremental_revenue" in truth.columns else None)
+    team_of = truth["team"] if "team" in truth.columns else None
+
+    true_team = None
+    if truth_team_effects is not None:
+        tt = truth_team_effects.set_index("team")["incremental_conversions"].astype(float)
+        true_team = _shares(tt, "truth_team_effects incremental_conversions")
+    if team_credit is not None:
+        team_credit = team_credit.copy()
+        if "model" not in team_credit.columns:
+            team_credit["model"] = "model"
+
+    rows = []
+    for model, g in long.groupby("model", sort=False):
+        g = g.set_index("channel")
+        share = _shares(g["conversions"].astype(float), f"credit of model {model!r}")
+        err = (share.reindex(true_share.index.union(share.index), fill_value=0)
+               - true_share.reindex(true_share.index.union(share.index), fill_value=0))
+        row: dict[str, Any] = {"model": model, "tvd_channel": tvd(share, true_share),
+                               "mae_channel": float(err.abs().mean()),
+                               "worst_channel": str(err.abs().idxmax())}
+        value = g["value"].astype(float)
+        row["tvd_value"] = (tvd(_shares(value, f"value of model {model!r}"), true_value)
+                            if true_value is not None and value.notna().all() and value.sum() != 0
+                            else np.nan)
+        if team_of is not None:
+            by_team = share.groupby(team_of.reindex(share.index).fillna("unknown")).sum()
+            true_by_team = true_share.groupby(team_of).sum()
+            row["sales_share"] = float(by_team.get("sales", 0.0))
+            row["sales_share_truth"] = float(true_by_team.get("sales", 0.0))
+        row["tvd_team"] = (tvd(share.groupby(team_of.reindex(share.index).fillna("unknown")).sum(),
+                               true_share.groupby(team_of).sum()) if team_of is not None else np.nan)
+        if true_team is not None and team_credit is not None:
+            row["tvd_team_split"] = _team_split_tvd(model, true_team, team_credit)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["tvd_channel", "tvd_team", "model"], na_position="last",
+                          ignore_index=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    cols = ["model", "tvd_channel", "mae_channel", "tvd_value", "tvd_team", "tvd_team_split",
+            "sales_share",
+            "sales_share_truth", "worst_channel", "rank"]
+    return out[[c for c in cols if c in out.columns]]
+
+
+def _team_split_tvd(model: Any, true_team: pd.Series, team_credit: pd.DataFrame) -> float:
+    """TVD of the model's counterfactual team split vs the truth's, on the teams both contain."""
+    mine = team_credit.loc[team_credit["model"] == model].set_index("team")["conversions"]
+    if mine.empty:
+        return np.nan
+    common = mine.index.intersection(true_team.index)
+    return tvd(_shares(mine.reindex(common).astype(float), f"team credit of {model!r}"),
+               _shares(true_team.reindex(common), "truth team effects"))
+
+
+def share_matrix(credit_long: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Shares of credited conversions as a model × channel table (rows sum to 1).
+
+    With ``truth_channel_effects`` a last row ``truth`` holds the true incremental shares.
+    Channels are ordered by team when the truth is given (marketing first), else alphabetically.
+    """
+    long = _as_long(credit_long, "credit_long")
+    long["share_"] = long.groupby("model")["conversions"].transform(lambda s: s / s.sum())
+    mat = long.pivot_table(index="model", columns="channel", values="share_", sort=False,
+                           fill_value=0.0, aggfunc="sum")
+    mat.columns.name = "channel"
+    if truth_channel_effects is not None:
+        truth = _truth_channels(truth_channel_effects)
+        true_share = _shares(truth["incremental_conversions"].astype(float), "truth")
+        mat = mat.reindex(columns=mat.columns.union(true_share.index), fill_value=0.0)
+        mat.loc["truth"] = true_share.reindex(mat.columns, fill_value=0.0)
+        if "team" in truth.columns:
+            order = truth.reset_index().sort_values(["team", "channel"])["channel"].tolist()
+            mat = mat[[c for c in order if c in mat.columns]
+                      + sorted(c for c in mat.columns if c not in order)]
+    else:
+        mat = mat[sorted(mat.columns)]
+    return mat
+
+
+def plot_share_heatmap(credit_long: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None,
+                       ax: Any = None) -> Any:
+    """Heatmap of credit shares (%) by model × channel; where models disagree stands out per column.
+
+    Each cell is the model's share of credited conversions for the channel, in percent; a ``truth``
+    row is added when the simulator's truth is given. Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    mat = share_matrix(credit_long, truth_channel_effects) * 100
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 + 0.75 * mat.shape[1], 0.9 + 0.45 * mat.shape[0]))
+    sns.heatmap(mat, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "share of credit (%)"},
+                linewidths=0.5, ax=ax)
+    ax.set_title("Share of credited conversions by model and channel (%)")
+    ax.set_xlabel("channel")
+    ax.set_ylabel("model")
+    if "truth" in mat.index:  # frame the truth row
+        i = list(mat.index).index("truth")
+        ax.axhline(i, color="black", lw=2)
+        ax.axhline(i + 1, color="black", lw=2)
+    return ax
+
+
+def plot_scores(scores: pd.DataFrame, ax: Any = None) -> Any:
+    """Horizontal bars: each model's distance from the true channel shares (TVD, %), best on top.
+
+    Bars show ``tvd_channel`` × 100 — the percentage of credit placed on the wrong channels;
+    a marker shows the team-level TVD when available. Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if "tvd_channel" not in scores.columns or "model" not in scores.columns:
+        raise ValueError("scores: expected the output of score_against_truth (model, tvd_channel)")
+    s = scores.sort_values("tvd_channel", ascending=False)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.8 + 0.4 * len(s)))
+    ax.barh(s["model"].astype(str), s["tvd_channel"] * 100, color="#1f5c99",
+            label="channels: credit on the wrong channels")
+    if "tvd_team" in s.columns and s["tvd_team"].notna().any():
+        ax.scatter(s["tvd_team"] * 100, s["model"].astype(str), color="#d95f02", zorder=3,
+                   label="teams: credit on the wrong team")
+    ax.set_xlabel("distance from the true incremental shares (total variation distance, %)")
+    ax.set_title("How far each model's credit is from the simulator's truth (lower is better)")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
+               cv_results: pd.DataFrame | None = None) -> str:
+    """A plain-language recommendation, computed from the results (never a fixed sentence).
+
+    With ``scores`` (simulated data with a known truth): names the closest model, how much of the
+    credit it misplaces, how the rule-based and Markov models compare and what share they give to
+    sales versus the truth. Without a truth: says that accuracy cannot be measured, where the
+    models disagree most (the channel with the widest range of shares) and which model to prefer
+    and why (the incremental model is the only one that compares journeys with and without each
+    channel, using non-converting journeys too; ``cv_results`` adds its out-of-sample fit).
+    """
+    mat = share_matrix(credit_long)
+    spread = (mat.max(axis=0) - mat.min(axis=0)).sort_values(ascending=False)
+    disagree = (f"The models disagree most about {spread.index[0]} (its share ranges from "
+                f"{_pct(mat[spread.index[0]].min())} to {_pct(mat[spread.index[0]].max())}).")
+    if scores is None or scores.empty:
+        text = ("No ground truth is available for this data, so the accuracy of the models cannot "
+                f"be measured. {disagree} ")
+        if "incremental" in mat.index:
+            text += ("Prefer the incremental model: it is the only one that compares journeys with "
+                     "and without each channel (using the journeys that did not convert too), so "
+                     "its credit estimates what would be lost without the channel, while rule-based "
+                     "credit only reflects where touches sit in the journey.")
+            if cv_results is not None and not cv_results.empty:
+                best = cv_results.iloc[0]
+                text += (f" Its conversion model ({best['candidate']}) was chosen by "
+                         f"cross-validation (log loss {best['mean_log_loss']:.3f}).")
+        return text
+    s = scores.sort_values("rank")
+    best = s.iloc[0]
+    text = (f"On this simulated data the true effect of every channel is known. The "
+            f"{best['model']} model came closest: it puts {_pct(best['tvd_channel'])} of the "
+            f"credit on the wrong channels")
+    others = s.iloc[1:]
+    rules_markov = others[others["model"].astype(str).str.startswith(RULE_MODELS + ("markov",))]
+    if len(rules_markov):
+        text += (f", against {_pct(rules_markov['tvd_channel'].min())} to "
+                 f"{_pct(rules_markov['tvd_channel'].max())} for the rule-based and Markov models")
+    text += ". "
+    if "sales_share" in s.columns and len(rules_markov):
+        truth_sales = float(best["sales_share_truth"])
+        text += (f"In truth sales touches earn {_pct(truth_sales)} of the incremental conversions; "
+                 f"{best['model']} gives them {_pct(best['sales_share'])}, the rule-based and "
+                 f"Markov models {_pct(rules_markov['sales_share'].min())} to "
+                 f"{_pct(rules_markov['sales_share'].max())}. ")
+    reason = ("it is the closest to the known truth, and rule-based credit only reflects where "
+              "touches sit in a journey, not what they add"
+              if not str(best["model"]).startswith(RULE_MODELS) else
+              "it is the closest to the known truth here, but a rule fits only when the journeys "
+              "happen to match it; re-check on new data")
+    text += f"{disagree} Trust the {best['model']} model here: {reason}."
+    return text
