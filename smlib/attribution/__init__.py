@@ -28,6 +28,14 @@ _LAZY: dict[str, str] = {
     "bootstrap": "uncertainty",
     "team_rollup": "teams",
     "score_against_truth": "scoring",
+    "LogisticAttribution": "regression",
+    "IncrementalAttribution": "regression",
+    "channel_team_map": "teams",
+    "counterfactual_team_credit": "teams",
+    "share_matrix": "scoring",
+    "plot_scores": "scoring",
+    "plot_share_heatmap": "scoring",
+    "conclusion": "scoring",
 }
 
 __all__ = sorted(_LAZY)
