@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from smlib import config
-from smlib.simulate import load_truth, simulate, simulate_panel
+from smlib.simulate import load_truth, simulate, simulate_panel, simulator_version
 from smlib.simulate import funnel as F
 from smlib.simulate.truth import has_truth
 
@@ -124,6 +124,7 @@ def test_written_dataset_passes_io_validation(small_sim, tmp_path):
     pd.testing.assert_frame_equal(t.att_gt, small_sim.truth.att_gt)
     assert t.att == small_sim.truth.att and t.account_att == small_sim.truth.account_att
     assert t.params["integration_strength_solved"] == small_sim.truth.params["integration_strength_solved"]
+    assert t.params["simulator_version"] == simulator_version() and len(simulator_version()) == 12
 
 
 def test_load_truth_without_truth_is_clear(tmp_path):

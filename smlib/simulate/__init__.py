@@ -11,6 +11,7 @@ panel-only generator for coverage studies. Module map: ``params`` (every default
 from smlib.simulate.core import Simulation, simulate
 from smlib.simulate.panel import simulate_panel
 from smlib.simulate.params import Params
-from smlib.simulate.truth import Truth, has_truth, load_truth
+from smlib.simulate.truth import Truth, has_truth, load_truth, simulator_version
 
-__all__ = ["Params", "Simulation", "Truth", "has_truth", "load_truth", "simulate", "simulate_panel"]
+__all__ = ["Params", "Simulation", "Truth", "has_truth", "load_truth", "simulate", "simulate_panel",
+           "simulator_version"]

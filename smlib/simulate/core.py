@@ -16,7 +16,7 @@ from smlib.simulate.funnel import Funnel, FunnelInputs, calibrate_strength, keep
 from smlib.simulate.journeys import HOUR, Accounts, Touches, draw_accounts, plan_touches, stage_counts, webinar_before_demo
 from smlib.simulate.panel import build_panel, draw_units, month_starts, unit_ids
 from smlib.simulate.params import CHANNELS, N_MKT, SEGMENTS, TEAM_OF, TOUCH_TYPE, Params
-from smlib.simulate.truth import Truth
+from smlib.simulate.truth import Truth, simulator_version
 
 SECONDS_PER_DAY = 86_400
 #: Accounts used to solve the integration strength (the solution is an average; more adds nothing).
@@ -128,6 +128,7 @@ def simulate(seed: int = config.DEFAULT_SEED, *, n_accounts: int = 25_000, n_uni
     truth.params = {
         **{k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(p).items()},
         "seed": int(seed),
+        "simulator_version": simulator_version(),
         "integration_strength_solved": strength,
         "regimes": {k: dataclasses.asdict(r) for k, r in regimes.items()},
         "realised": _realised(a, obs, world, opportunities, truth),

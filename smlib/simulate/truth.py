@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -15,6 +16,19 @@ import pandas as pd
 TRUTH_TABLES: tuple[str, ...] = ("channel_effects", "team_effects", "att_gt", "potential_outcomes",
                                  "unit_quality", "accounts")
 TRUTH_JSON: str = "truth.json"
+
+
+def simulator_version() -> str:
+    """First 12 hex digits of the sha256 of this package's source files.
+
+    Stored as ``params["simulator_version"]`` in every truth, so a cached dataset (e.g.
+    ``data/default``) written by an older simulator can be recognised and regenerated.
+    """
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 @dataclass
