@@ -16,6 +16,7 @@ _LAZY: dict[str, str] = {
     "event_study_plot": "staggered",
     "integer_periods": "_panel",
     "synthetic_control": "synth",
+    "synthetic_control_panel": "synth",
     "doubly_robust": "dr",
     "dml_plr": "dr",
     "naive_comparisons": "naive",

@@ -267,36 +267,34 @@ def conformal_interval(
     return lo, hi, table
 
 
-def placebo_interval(estimate: float, post_gaps: np.ndarray, pre_mspe: float,
-                     placebo_ratios: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Confidence set for a constant effect by inverting the ADH placebo test.
+def placebo_interval(estimate: float, placebo_stats: np.ndarray, level: float = 0.95,
+                     scale: float = 1.0) -> tuple[float, float]:
+    """Confidence set for the average post-period effect by inverting a placebo-in-space test.
 
-    Firpo & Possebom (2018), "Synthetic control method: inference, sensitivity analysis and
-    confidence sets", *J. Causal Inference* 6(2): under ``H0: effect = theta`` in every post
-    period, the treated unit's post gaps become ``gap − theta`` while its weights (fitted on the
-    pre period) and the placebo units' ratios do not change. The treated ratio is
-    ``r(theta) = sqrt((v + (estimate − theta)²) / pre_mspe)`` with ``v`` the variance of the post
-    gaps, and ``p(theta) = (1 + #{placebos with ratio ≥ r(theta)}) / (J + 1)``. The set
-    ``{p > 1 − level}`` is the interval ``estimate ± sqrt(r_m² · pre_mspe − v)`` with ``r_m`` the
-    ``m``-th largest placebo ratio, ``m`` the smallest count with ``(1 + m)/(J + 1) > 1 − level``.
+    Following Firpo & Possebom (2018), "Synthetic control method: inference, sensitivity analysis
+    and confidence sets", *J. Causal Inference* 6(2), a null on the treated unit's effect is tested
+    by comparing its statistic with the placebo units' and inverted into a set. The statistic is
+    the mean post-period gap, ``s(theta) = |mean post gap − theta| / scale``. Under ``H0: mean
+    effect over the post periods = theta`` (any path over time — unlike the constant-effect null
+    of the RMSPE ratio, which a ramping effect rejects for every theta) the treated ``s`` is
+    distributed like the placebos' ``s_j = |mean post gap_j| / scale_j`` if treatment is as good
+    as randomly assigned across units. With ``p(theta) = (1 + #{j: s_j ≥ s(theta)}) / (J + 1)`` the
+    set ``{p > 1 − level}`` is ``estimate ± s_(m) · scale`` with ``s_(m)`` the ``m``-th largest
+    placebo statistic and ``m`` the smallest count with ``(1 + m) / (J + 1) > 1 − level``.
 
-    Returns ±inf when ``1/(J+1) > 1 − level`` cannot be reached with the available placebos and
-    NaN when even ``theta = estimate`` is rejected (no constant effect fits).
+    ``placebo_stats`` are the placebos' already scaled ``s_j``; ``scale`` is the treated unit's
+    (1 = unscaled gaps, the default of :func:`synthetic_control`: dividing by the pre-period RMSPE
+    breaks down when a unit is fitted almost exactly, as happens with more donors than pre periods).
+
+    Returns ±inf when ``1/(J+1) > 1 − level``: too few placebo units to reach the level.
     """
-    ratios = np.sort(np.asarray(placebo_ratios, dtype=float))[::-1]
-    J = len(ratios)
+    stats_sorted = np.sort(np.abs(np.asarray(placebo_stats, dtype=float)))[::-1]
+    J = len(stats_sorted)
     alpha = 1 - level
-    m = int(np.floor(alpha * (J + 1) - 1)) + 1  # smallest integer m with (1 + m) > alpha (J + 1)
-    m = max(m, 0)
-    if m == 0:
+    m = max(int(np.floor(alpha * (J + 1) - 1)) + 1, 0)  # smallest m with 1 + m > alpha (J + 1)
+    if m == 0 or m > J:
         return float("-inf"), float("inf")
-    if m > J:
-        return float("nan"), float("nan")
-    v = float(np.mean((post_gaps - post_gaps.mean()) ** 2))
-    half_sq = ratios[m - 1] ** 2 * pre_mspe - v
-    if half_sq < 0:
-        return float("nan"), float("nan")
-    half = float(np.sqrt(half_sq))
+    half = float(stats_sorted[m - 1] * scale)
     return estimate - half, estimate + half
 
 
@@ -306,8 +304,9 @@ def placebo_interval(estimate: float, post_gaps: np.ndarray, pre_mspe: float,
 class SyntheticControlResult(EstimateResult):
     """Synthetic control estimate (average gap over the post periods).
 
-    The interval is the one named in ``details["ci_method"]`` (placebo-test inversion, Firpo &
-    Possebom 2018, or CWZ 2021 conformal), both for an effect constant over the post periods;
+    The interval is the one named in ``details["ci_method"]``: placebo-test inversion (Firpo &
+    Possebom 2018) for the average post-period effect, or CWZ 2021 conformal for an effect
+    constant over the post periods;
     ``std_error`` is the width it implies, ``(ci_high − ci_low) / (2 z)``, for tables only.
     ``p_value`` is the ADH placebo-in-space p-value (rank of the treated unit's post/pre RMSPE
     ratio among all units divided by the number of units), not a normal-approximation one.
@@ -450,9 +449,11 @@ def synthetic_control(
             the level. Only with ``predictors=None``.
         placebo: run the placebo-in-space refits (each donor as treated, the other donors as pool)
             for the p-value, the gap plot and the placebo interval.
-        ci_method: ``"placebo"`` (Firpo–Possebom inversion of the placebo test,
-            :func:`placebo_interval`), ``"conformal"`` (CWZ 2021, :func:`conformal_interval`, with an
-            intercept when ``demean``) or ``"auto"``: placebo when placebos are run and
+        ci_method: ``"placebo"`` (Firpo–Possebom inversion of a placebo test on the average
+            post-period gap, :func:`placebo_interval`), ``"conformal"`` (CWZ 2021,
+            :func:`conformal_interval`, with an intercept when ``demean``; assumes an effect
+            constant over the post periods and has little power when the post window is long
+            relative to the pre window) or ``"auto"``: placebo when placebos are run and
             ``1/(J+1) < 1 − level`` (enough donors to reach the level), conformal otherwise.
         level: interval coverage.
         n_starts: local refinements of the V search (placebo refits use one).
@@ -529,6 +530,7 @@ def synthetic_control(
             rows.append(dict(unit=j, pre_mspe=float(np.mean(g[:n_pre] ** 2)),
                              post_mspe=float(np.mean(g[n_pre:] ** 2))))
         placebos = pd.DataFrame(rows)
+        placebos["mean_gap"] = [float(np.mean(gaps[u][n_pre:])) for u in placebos["unit"]]
         placebos["ratio"] = np.sqrt(placebos["post_mspe"] / placebos["pre_mspe"].clip(lower=1e-300))
         placebos["rank"] = placebos["ratio"].rank(ascending=False, method="max").astype(int)
         p_placebo = float(placebos["rank"].iloc[0] / len(placebos))
@@ -539,8 +541,7 @@ def synthetic_control(
         method = "placebo" if placebo and 1 / (len(donors) + 1) < 1 - level else "conformal"
     conf_table = None
     if method == "placebo":
-        lo, hi = placebo_interval(estimate, gap[n_pre:], pre_mspe,
-                                  placebos["ratio"].to_numpy()[1:], level)
+        lo, hi = placebo_interval(estimate, placebos["mean_gap"].to_numpy()[1:], level)
         ci_label = "placebo-test inversion (Firpo & Possebom 2018)"
     else:
         lo, hi, conf_table = conformal_interval(
@@ -576,3 +577,75 @@ def synthetic_control(
         placebo_gaps=placebo_gaps, placebo_p_value=p_placebo, outcome_label=outcome,
         conformal=conf_table,
     )
+
+
+def synthetic_control_panel(
+    units: pd.DataFrame,
+    outcome: str = "revenue",
+    unit: str = "unit_id",
+    time: str = "period",
+    adoption: str = "adoption_period",
+    treated: Any = "first_cohort",
+    demean: bool = True,
+    ci_method: str = "auto",
+    level: float = 0.95,
+    placebo: bool = True,
+) -> SyntheticControlResult:
+    """Synthetic control for one early adopter of a staggered-adoption panel.
+
+    Design choices (all reported in ``details``):
+
+    - treated: a unit id, or ``"first_cohort"`` = the mean outcome of the units that adopted first,
+      analysed as one series;
+    - post window: from the treated adoption period up to (not including) the next adoption date of
+      any other unit, so that every unit not yet adopted by then can serve as a donor;
+    - donors: units that never adopted or adopted at/after the end of the window (untreated
+      throughout the window);
+    - ``demean=True`` (SC with an intercept): early adopters are the better units, whose level lies
+      outside the donors' range, so plain convex weights cannot match it (see
+      :func:`synthetic_control`).
+
+    Raises:
+        ValueError: missing columns, an unknown or never-adopting treated unit, or no donors.
+    """
+    from smlib.causal._panel import integer_periods, require_columns
+
+    require_columns(units, outcome=outcome, unit=unit, time=time, adoption=adoption)
+    ip = integer_periods(units, time=time, adoption=adoption, period_col="_t", cohort_col="_g")
+    g_of = ip.groupby(unit)["_g"].first()
+    if treated == "first_cohort":
+        adopters = g_of[g_of > 1]
+        if adopters.empty:
+            raise ValueError(f"no unit adopted after the first period ({adoption!r})")
+        g = int(adopters.min())
+        members = adopters.index[adopters == g].tolist()
+        label = "first cohort (mean)"
+    else:
+        if treated not in g_of.index:
+            raise ValueError(f"treated unit {treated!r} not found in {unit!r}")
+        g = int(g_of.loc[treated])
+        if g <= 1:
+            raise ValueError(f"treated unit {treated!r} never adopted or adopted in the first "
+                             "period: nothing to compare before/after")
+        members, label = [treated], treated
+    later = sorted(int(x) for x in g_of[(g_of > g)].unique())
+    end = later[0] if later else int(ip["_t"].max()) + 1
+    donors = g_of.index[(g_of == 0) | (g_of >= end)].tolist()
+    donors = [d for d in donors if d not in members]
+    if len(donors) < 2:
+        raise ValueError(f"only {len(donors)} unit(s) stay untreated through the post window")
+    window = ip[ip["_t"] < end]
+    treat_series = (window[window[unit].isin(members)].groupby("_t", as_index=False)[outcome]
+                    .mean().assign(**{unit: label}))
+    data = pd.concat([window.loc[window[unit].isin(donors), [unit, "_t", outcome]], treat_series],
+                     ignore_index=True)
+    res = synthetic_control(data, outcome, unit, "_t", label, g, donors=donors, demean=demean,
+                            ci_method=ci_method, level=level, placebo=placebo)
+    periods = pd.Index(sorted(pd.unique(ip[time])))
+    res.path["time"] = periods[res.path["time"].to_numpy() - 1]
+    if res.placebo_gaps is not None:
+        res.placebo_gaps.index = periods[res.placebo_gaps.index.to_numpy() - 1]
+    res.treatment_time = periods[g - 1]
+    res.details.update(members=members, post_window=(periods[g - 1], periods[end - 2]),
+                       n_donors=len(donors))
+    return res
