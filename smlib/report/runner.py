@@ -575,9 +575,9 @@ def run_batch(
     planned = plan_runs(select_runs(cfg, only), overrides, cfg.parameters)
     git = prov.git_info()
     versions = prov.package_versions()
+    previous = pub.current_latest(root)  # before creating anything: refuses a 'latest' that is not a link
     started = _now()
     run_id, run_dir = pub.create_run_dir(root, pub.make_run_id(started, _fingerprint(planned, git)))
-    previous = pub.current_latest(root)
     print(f"smlib report: {len(planned)} report(s) from {cfg.source} -> {run_dir}", file=out, flush=True)
     results: list[ReportResult] = []
     status = "interrupted"
