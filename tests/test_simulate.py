@@ -429,3 +429,55 @@ def test_unreachable_uplift_is_an_error():
 def test_panel_rejects_too_many_cohorts():
     with pytest.raises(ValueError, match="n_cohorts"):
         simulate_panel(seed=1, n_units=10, n_periods=8, n_cohorts=8)
+
+
+# ---------------------------------------------------------------- building blocks, hand-computed
+
+def test_delay_curve_reproduces_hbr_points():
+    from smlib.simulate.params import Params as P
+    mis = F.regime_at(P(), 0.0)
+    u = (np.arange(200_000) + 0.5) / 200_000          # quantile grid = exact distribution
+    h = F.delay_hours(u, mis)
+    assert (h <= 1).mean() == pytest.approx(0.37, abs=1e-4)
+    assert np.all(np.diff(h) >= 0)                    # a quantile function (common random numbers)
+    assert h.max() <= F.DELAY_CAP_H
+    uncapped_mean = 0.37 * 0.5 + 0.63 * 66.4          # HBR: 42 h average among responders
+    assert uncapped_mean == pytest.approx(42.0, abs=0.1) and 35 < h.mean() < 42
+    assert F.delay_penalty(np.array([5 / 60, 1.0, 24.0, 100.0]), 1.0) == pytest.approx(
+        [0.0, math.log(7), math.log(60), math.log(60)])
+    best = F.regime_at(P(), 1.0)
+    assert best.never_worked == 0.10 and best.content_use == 1.0
+    assert best.acceptance_shift == pytest.approx(math.log(0.375 / 0.625) - math.log(0.13 / 0.87))
+
+
+def test_stage_counts_and_order_feature_by_hand():
+    from smlib.simulate.journeys import Touches, stage_counts, webinar_before_demo
+    from smlib.simulate.params import CH as C
+    # account 0: webinar (window 0), demo (window 2), webinar again (2); account 1: demo then webinar
+    t = Touches(acc=np.array([0, 0, 0, 1, 1]), x=np.array([1.0, 5.0, 6.0, 1.0, 2.0]),
+                contact_clock=np.ones(5, bool),
+                channel=np.array([C["webinar"], C["demo"], C["webinar"], C["demo"], C["webinar"]], np.int8),
+                window=np.array([0, 2, 2, 2, 2], np.int8), form_fill=np.zeros(5, bool))
+    counts = stage_counts(t, 2)
+    assert counts[:, 0, C["webinar"]].tolist() == [1, 1, 2]
+    assert counts[:, 0, C["demo"]].tolist() == [0, 0, 1]
+    assert counts[:, 1, C["webinar"]].tolist() == [0, 0, 1]
+    assert webinar_before_demo(t, 2).tolist() == [True, False]
+    # the win-stage logit of account 0 by hand: intercept + coefficients + webinar-before-demo
+    x = F.FunnelInputs(np.array([0, 0], np.int8), np.array([False, False]), counts,
+                       webinar_before_demo(t, 2))
+    f = F.Funnel(x, np.array([True, True]), np.zeros(2), 0.0, 0.5, 0.25)
+    z3 = (F.INTERCEPT[2, 0] + F.COEF[2, C["webinar"]] * math.log(3) + F.COEF[2, C["demo"]] * math.log(2)
+          + F.WEBINAR_BEFORE_DEMO + F.CONTENT_GAIN * 0.5)
+    assert f.logits(np.ones(12, bool))[2][0] == pytest.approx(z3, rel=1e-12)
+    no_webinar = f.logits(F.keep_all_but(["webinar"]))[2][0]
+    assert no_webinar == pytest.approx(F.INTERCEPT[2, 0] + F.COEF[2, C["demo"]] * math.log(2), rel=1e-12)
+
+
+def test_panel_helpers():
+    from smlib.simulate.panel import cohort_periods, month_starts, unit_ids
+    assert cohort_periods(48, 4).tolist() == [12, 21, 31, 40]
+    assert unit_ids(3).tolist() == ["U001", "U002", "U003"]
+    assert month_starts("2022-11-01", 3).strftime("%Y-%m-%d").tolist() == ["2022-11-01", "2022-12-01", "2023-01-01"]
+    with pytest.raises(ValueError, match="month-start"):
+        month_starts("2022-11-02", 3)
