@@ -36,6 +36,11 @@ _LAZY: dict[str, str] = {
     "plot_scores": "scoring",
     "plot_share_heatmap": "scoring",
     "conclusion": "scoring",
+    "MarkovModel": "markov",
+    "ShapleyModel": "shapley",
+    "bootstrap_draws": "uncertainty",
+    "parse_paths": "paths",
+    "validate_paths": "paths",
 }
 
 __all__ = sorted(_LAZY)
