@@ -2,8 +2,9 @@
 
 ``smlib report run [--config FILE] [--only NAME]... [-p key=value]... [--reports-dir DIR]`` executes
 the runs of ``reports.toml`` (see :mod:`smlib.report.runner`) and is what ``make report`` and the
-scheduled jobs call. Exit codes: 0 every report succeeded and the batch was published; 1 at least one
-report failed (nothing published); 2 bad config, parameters or input data (nothing executed).
+scheduled jobs call. Exit codes: 0 every report succeeded (a full batch is then published); 1 at
+least one report failed (nothing published); 2 bad config, parameters or input data (nothing
+executed).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                           "as TOML/JSON (3, 0.2, true, \"text\", [1, 2]), 'none' means None, else text. "
                           "A relative data_path is relative to the current directory.")
     run.add_argument("--reports-dir", type=Path, default=None, help="output folder (default: config.REPORTS_DIR)")
+    run.add_argument("--publish", action=argparse.BooleanOptionalAction, default=None,
+                     help="move reports/latest and the index to this batch if every report succeeds "
+                          "(default: yes, except for --only batches)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines or summary")
 
     lst = rsub.add_parser("list", help="list the runs in the config with their parameters")
@@ -69,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg = runner.load_config(args.config)
             result = runner.run_batch(
                 cfg, only=only, overrides=overrides, reports_dir=args.reports_dir,
-                progress=None if args.quiet else sys.stdout,
+                progress=None if args.quiet else sys.stdout, publish=args.publish,
             )
             return result.exit_code
         if args.action == "list":

@@ -133,3 +133,22 @@ def test_cli_list_and_usage_errors(tmp_path, tiny_dataset, capsys):
     assert main(["report", "run", "--config", str(cfg), "-p", "data_path=/no/such", "--reports-dir", str(tmp_path / "r")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+def test_partial_batch_is_not_published(report_batch, tmp_path):
+    """--only runs a subset: kept in its folder, exit 0, but latest/index stay on the full batch."""
+    import shutil
+
+    from conftest import run_report_cli
+
+    root = tmp_path / "reports"
+    shutil.copytree(report_batch.root, root, symlinks=True)
+    latest, index = os.readlink(root / "latest"), (root / "index.html").read_bytes()
+    cfg = next(report_batch.root.parent.glob("reports.toml"))
+    res = run_report_cli(["--config", str(cfg), "--only", "xss"], root)
+    assert res.exit_code == 0, res.stdout
+    assert "NOT published (a partial batch, --only)" in res.stdout
+    assert os.readlink(root / "latest") == latest and (root / "index.html").read_bytes() == index
+    new = [p for p in root.iterdir() if is_run_id(p.name) and p.name != latest]
+    assert len(new) == 1 and (new[0] / "xss.html").is_file() and not (new[0] / "ok.html").exists()
+    assert read_manifest(new[0])["status"] == "ok" and read_manifest(new[0])["published"] is False

@@ -134,6 +134,15 @@ def headline_payload(
     return {"version": PAYLOAD_VERSION, "title": title, "note": note, "items": out}
 
 
+#: Values longer than this (characters) are sentences, not figures: shown in a lighter style.
+PROSE_CHARS: int = 40
+
+
+def is_prose(payload: Mapping[str, Any]) -> bool:
+    """True if any value of the headline is a sentence (longer than :data:`PROSE_CHARS`)."""
+    return any(len(item["text"]) > PROSE_CHARS for item in payload["items"])
+
+
 def headline_html(payload: Mapping[str, Any], element_id: str = "headline") -> str:
     """Render a headline payload (from :func:`headline_payload`) as an escaped HTML section.
 
@@ -142,7 +151,8 @@ def headline_html(payload: Mapping[str, Any], element_id: str = "headline") -> s
     """
     esc = html.escape
     parts = [
-        f'<section id="{esc(element_id)}" class="headline" data-smarketing="headline" '
+        f'<section id="{esc(element_id)}" class="headline{" headline-prose" if is_prose(payload) else ""}" '
+        'data-smarketing="headline" '
         f'style="{_INLINE_STYLE}">',
         f'<h2 class="headline-title" style="margin-top:0">{esc(payload["title"])}</h2>',
     ]

@@ -156,6 +156,8 @@ def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
     import jinja2
     from markupsafe import Markup
 
+    from smlib.report.headline import is_prose
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR)),
         autoescape=True,
@@ -164,6 +166,7 @@ def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
     css = (Path(config.TEMPLATES_DIR) / "smarketing" / "static" / "report.css").read_text(encoding="utf-8")
     return env.get_template("reports_index.html.j2").render(
         runs=runs,
+        is_prose=is_prose,
         latest=latest,
         css=Markup(css),  # our own file, not user input
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

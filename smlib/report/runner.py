@@ -105,8 +105,8 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every report succeeded and the batch was published, 1 otherwise."""
-        return 0 if self.ok and self.published else 1
+        """0 when every report succeeded (published or, for a partial batch, deliberately not), else 1."""
+        return 0 if self.ok else 1
 
 
 # --------------------------------------------------------------------------------------- config
@@ -547,6 +547,7 @@ def run_batch(
     overrides: Mapping[str, Any] | None = None,
     reports_dir: Path | str | None = None,
     progress: TextIO | None = sys.stdout,
+    publish: bool | None = None,
 ) -> BatchResult:
     """Execute, render and (if all succeed) publish a batch of report runs. See the module docstring.
 
@@ -563,6 +564,10 @@ def run_batch(
         :data:`smlib.config.REPORTS_DIR`).
     progress
         Stream for the progress lines and the final summary (None: silent).
+    publish
+        Whether a fully successful batch moves ``latest`` and the index. Default: yes for a full
+        batch, no for a partial one (``only`` given), so ``latest`` always holds a complete set of
+        reports whose cross-links work. A batch with a failed report is never published.
 
     Raises
     ------
@@ -592,8 +597,10 @@ def run_batch(
     finally:
         manifest = _manifest(run_id, status, started, cfg, overrides, git, results, run_dir)
         pub.write_text_atomic(run_dir / pub.MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+    if publish is None:
+        publish = not only
     published = False
-    if status == "ok":
+    if status == "ok" and publish:
         pub.publish(root, run_id)
         published = True
     result = BatchResult(run_id, run_dir, results, published, pub.current_latest(root))
@@ -622,6 +629,10 @@ def print_summary(result: BatchResult, previous_latest: str | None, out: TextIO)
     if result.published:
         print(f"Published {len(result.reports)} report(s): {result.run_dir}", file=out)
         print(f"  latest -> {result.latest}; index: {result.run_dir.parent / pub.INDEX}", file=out)
+    elif result.ok:
+        print(f"All {len(result.reports)} report(s) succeeded: {result.run_dir}", file=out)
+        print("  NOT published (a partial batch, --only): pass --publish to publish it anyway.", file=out)
+        print(f"  latest still -> {previous_latest or '(none yet)'}; index.html unchanged.", file=out)
     else:
         print(f"NOT published: {n_failed} of {len(result.reports)} report(s) failed.", file=out)
         print(f"  Failed notebooks (with the error) are in {result.run_dir / pub.FAILED_DIR}", file=out)
