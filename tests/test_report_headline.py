@@ -94,3 +94,12 @@ def test_extract_headlines_reads_payloads_in_order():
     ]
     nbformat.validate(nb)
     assert extract_headlines(nb) == [p1, p2]
+
+
+def test_sentence_values_get_the_prose_style():
+    from smlib.report.headline import PROSE_CHARS, is_prose
+
+    figures = headline_payload("t", [("Revenue", "$53M"), ("CI", "95 % CI 4-12 %")])
+    sentence = headline_payload("t", [("Revenue", "x" * (PROSE_CHARS + 1))])
+    assert not is_prose(figures) and 'class="headline"' in headline_html(figures)
+    assert is_prose(sentence) and 'class="headline headline-prose"' in headline_html(sentence)
