@@ -118,3 +118,21 @@ def test_detector_catches_remote_requests_and_alerts(browser, tmp_path):
     assert any(p.startswith("dialog: 1") for p in problems), problems
     assert any("cdn.jsdelivr.net" in p for p in problems), problems
     page.close()
+
+
+def _published_reports() -> list[Path]:
+    from smlib import config
+
+    latest = Path(config.REPORTS_DIR) / "latest"
+    return sorted(latest.glob("*.html")) if latest.is_dir() else []
+
+
+@pytest.mark.skipif(not _published_reports(), reason="no reports/latest yet: run `make report` first")
+@pytest.mark.parametrize("path", _published_reports(), ids=lambda p: p.name)
+def test_published_project_reports_open_cleanly(browser, path):
+    """The project's own reports (reports/latest, from `make report`), when they exist."""
+    page, problems = _open(browser, path)
+    assert problems == [], f"{path.name}: {problems}"
+    assert page.locator("#headline").is_visible()
+    assert page.locator("script").count() == 0
+    page.close()
