@@ -15,6 +15,7 @@ expected. Nothing here writes into a folder it reads.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -185,10 +186,27 @@ def load_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
 def load_dataset(path: str | os.PathLike[str] | None = None) -> Dataset:
     """Load and validate all five tables from a folder or a DuckDB file into a :class:`Dataset`.
 
-    ``path=None`` loads the default simulated dataset (``ensure_default_dataset()``). Problems in
-    several tables are reported together in one :class:`DataValidationError`.
+    ``path=None`` loads the default simulated dataset (``ensure_default_dataset()``); if another
+    process regenerates it while this one reads, the read is repeated so that the five tables always
+    come from one generation. Problems in several tables are reported together in one
+    :class:`DataValidationError`.
     """
-    root = ensure_default_dataset() if path is None else Path(path)
+    if path is not None:
+        return _load_folder(Path(path))
+    for _ in range(3):
+        root = ensure_default_dataset()
+        before = _recorded(root)
+        try:
+            ds = _load_folder(root)
+        except FileNotFoundError:  # swapped out under us: read the new one
+            continue
+        if _recorded(root) == before:
+            return ds
+    raise RuntimeError(f"{config.DEFAULT_DATASET_DIR}: the default dataset kept changing while it "
+                       "was read (another process regenerating it?); try again")
+
+
+def _load_folder(root: Path) -> Dataset:
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
     problems: list[Problem] = []
@@ -213,6 +231,36 @@ def _complete(folder: Path) -> bool:
         any((folder / f"{t}{s}").is_file() for s in FILE_SUFFIXES) for t in config.TABLES)
 
 
+def _recorded(folder: Path) -> tuple[object, object] | None:
+    """(seed, simulator_version) recorded in the folder's truth.json; None without a truth."""
+    f = folder / "truth.json"
+    try:
+        params = json.loads(f.read_text()).get("params", {})
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError):
+        return (None, None)  # unreadable truth: treat as stale
+    return params.get("seed"), params.get("simulator_version")
+
+
+def _simulator_version() -> str | None:
+    """Version (source hash) of the installed simulator; None when it cannot be imported."""
+    try:
+        from smlib.simulate import simulator_version
+    except ImportError:
+        return None
+    return simulator_version()
+
+
+def _is_current(folder: Path, seed: int) -> bool:
+    """True unless the folder holds a simulator truth from another seed or simulator version.
+
+    A complete folder without truth.json is someone's own data and is used as it is.
+    """
+    recorded = _recorded(folder)
+    return recorded is None or recorded == (seed, _simulator_version())
+
+
 def _generate(folder: Path, seed: int) -> None:
     """Write the simulated dataset of ``seed`` into ``folder`` (a fresh, empty temp folder)."""
     from smlib.simulate import simulate  # imported late: the simulator is heavy and optional here
@@ -222,22 +270,28 @@ def _generate(folder: Path, seed: int) -> None:
 
 def ensure_default_dataset(path: str | os.PathLike[str] | None = None,
                            seed: int = config.DEFAULT_SEED) -> Path:
-    """Return the default dataset folder, generating it first if it is missing.
+    """Return the default dataset folder, generating it first if it is missing or stale.
 
     Generation runs ``smlib.simulate.simulate(seed=seed).write(...)`` into a temporary folder beside
     ``path`` (default ``config.DEFAULT_DATASET_DIR``) and then renames it into place, so a failed or
     concurrent run never leaves half a dataset: either the complete folder appears or nothing does.
     If another process wins the race, its (identical, deterministic) dataset is used.
+
+    *Stale* = the folder's truth.json records another seed or another simulator version
+    (``smlib.simulate.simulator_version``, a hash of the simulator's source): the data were made by
+    different code, so they are regenerated and swapped in (old folder renamed aside, new one
+    renamed in, old one deleted). A folder without truth.json is never replaced.
     """
     target = Path(path) if path is not None else config.DEFAULT_DATASET_DIR
-    if _complete(target):
+    if _complete(target) and _is_current(target, seed):
         return target
-    if target.exists() and any(target.iterdir()):
+    if target.exists() and not _complete(target) and any(target.iterdir()):
         raise FileExistsError(
             f"{target}: exists but does not hold all of {', '.join(config.TABLES)}; it was not "
             "written by ensure_default_dataset. Move or delete it to regenerate the default data.")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    stale = target.parent / f".{target.name}.stale-{tmp.name.rsplit('-', 1)[-1]}"
     try:
         _generate(tmp, seed)
         if not _complete(tmp):
@@ -245,11 +299,17 @@ def ensure_default_dataset(path: str | os.PathLike[str] | None = None,
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset is ordinary data
+        if _complete(target):  # stale: move it aside (readers retry, see load_dataset)
+            try:
+                os.rename(target, stale)
+            except FileNotFoundError:
+                pass  # another process moved it first
         try:
             os.rename(tmp, target)  # atomic; replaces only a missing or empty folder
         except OSError:
-            if not _complete(target):
+            if not (_complete(target) and _is_current(target, seed)):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
     return target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import duckdb
@@ -326,10 +327,17 @@ def test_between_filters_events_and_periods() -> None:
         ds.between("2024-04-01", "2024-03-01")
 
 
-def fake_generate(folder: Path, seed: int) -> None:
+def fake_generate(folder: Path, seed: int, version: str = "v1") -> None:
     for name, df in tiny_tables().items():
         schemas.validate(df, name).to_parquet(folder / f"{name}.parquet")
     (folder / "seed.txt").write_text(str(seed))
+    (folder / "truth.json").write_text(json.dumps(
+        {"params": {"seed": seed, "simulator_version": version}}))
+
+
+@pytest.fixture(autouse=True)
+def simulator_v1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(io, "_simulator_version", lambda: "v1")
 
 
 def test_default_dataset_generated_once_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -408,3 +416,45 @@ def test_validation_is_idempotent_and_numeric_ids_become_text() -> None:
     acc = tiny_tables()["accounts"].assign(account_id=[7.0, 12.0], unit_id=[1, 2])
     out = schemas.validate(acc, "accounts")
     assert out["account_id"].tolist() == ["7", "12"] and out["unit_id"].tolist() == ["1", "2"]
+
+
+def test_stale_default_dataset_is_regenerated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "default"
+    monkeypatch.setattr(io, "_generate", fake_generate)
+    io.ensure_default_dataset(target, seed=7)
+    # the simulator's code changed: its version differs from the one recorded in truth.json
+    monkeypatch.setattr(io, "_simulator_version", lambda: "v2")
+    monkeypatch.setattr(io, "_generate", lambda f, s: fake_generate(f, s, "v2"))
+    io.ensure_default_dataset(target, seed=7)
+    assert json.loads((target / "truth.json").read_text())["params"]["simulator_version"] == "v2"
+    io.ensure_default_dataset(target, seed=8)  # another seed is stale too
+    assert (target / "seed.txt").read_text() == "8"
+    assert [p.name for p in tmp_path.iterdir()] == ["default"]  # nothing left aside
+
+
+def test_own_data_in_the_default_folder_is_never_replaced(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "default"
+    write(target, tiny_tables(), "parquet")  # complete, but no truth.json
+    monkeypatch.setattr(io, "_generate", lambda f, s: pytest.fail("must not regenerate"))
+    assert io.ensure_default_dataset(target) == target
+
+
+def test_default_load_rereads_when_swapped_during_the_read(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "default"
+    monkeypatch.setattr(config, "DEFAULT_DATASET_DIR", target)
+    monkeypatch.setattr(io, "_generate", fake_generate)
+    io.ensure_default_dataset(target)
+    real = io._recorded
+    answers = iter([("x", "old"), ("x", "new")])  # first read: version changed under us
+
+    def recorded(folder: Path):
+        return next(answers, None) or real(folder)
+
+    loads = []
+    monkeypatch.setattr(io, "ensure_default_dataset", lambda: target)
+    monkeypatch.setattr(io, "_recorded", recorded)
+    monkeypatch.setattr(io, "_load_folder", lambda root: loads.append(root) or "dataset")
+    assert io.load_dataset() == "dataset"
+    assert loads == [target, target]
