@@ -631,42 +631,135 @@ def label(key: str, language: str = "en") -> str:
     return _LABELS[key][0 if lang == "en" else 1]
 
 
+def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.DataFrame,
+                  model: str, uplift: Any, recommendations: pd.DataFrame, win: pd.DataFrame,
+                  cycle: pd.DataFrame, claim: float, lang: str) -> list[str]:
+    """The seven headline numbers, short, in the order of :func:`executive_items`."""
+    from smlib.causal.verdict import verdict  # the causal team's rule decides the verdict
+
+    en = lang == "en"
+    to = "to" if en else "a"
+    b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
+    revenue = (f"{format_money(b['revenue'], lang)} "
+               f"{'from' if en else 'de'} {format_number(b['new_customers'], 0, lang)} "
+               f"{'new customers' if en else 'clientes nuevos'}")
+    cac = "–" if not _known(b["cac"]) else format_money(b["cac"], lang) + (
+        f" ({format_money(b['cac_ci_low'], lang)} {to} {format_money(b['cac_ci_high'], lang)})"
+        if _known(b["cac_ci_low"]) and _known(b["cac_ci_high"]) else "")
+    payback = "–" if not _known(u["payback_months"]) else (
+        f"{format_months(u['payback_months'], lang)} "
+        + ("to pay back (target < 12)" if en else "para recuperarlo (objetivo < 12)")
+        + (f"; LTV:CAC {format_number(u['ltv_to_cac'], 1, lang)} "
+           + ("(target ≥ 3)" if en else "(objetivo ≥ 3)") if _known(u["ltv_to_cac"]) else ""))
+    parts = []
+    t = teams.loc[teams["model"].eq(model)].sort_values(
+        "team", key=lambda x: x.map({"marketing": 0, "sales": 1}).fillna(9))
+    for _, r in t.iterrows():
+        name = _TEAMS.get(r["team"], {}).get(lang, r["team"])
+        lo, hi = r.get("roi_ci_low"), r.get("roi_ci_high")
+        if not _known(r["roi"]):
+            parts.append(f"{name} –")
+            continue
+        has = _known(lo) and _known(hi)
+        f = _pct_formatter(r["roi"], *((lo, hi) if has else ()))
+        parts.append(f"{name} {f(r['roi'], lang)}" + (f" ({f(lo, lang)} {to} {f(hi, lang)})"
+                                                      if has else ""))
+    roi = ", ".join(parts)
+    v = verdict(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim, language=lang)
+    claim_txt = format_pct(claim, lang)
+    judged = {
+        "supports": (f"consistent with the claimed {claim_txt}", f"compatible con el {claim_txt} afirmado"),
+        "contradicts_smaller": (f"clearly below the claimed {claim_txt}",
+                                f"claramente por debajo del {claim_txt} afirmado"),
+        "contradicts_larger": (f"clearly above the claimed {claim_txt}",
+                               f"claramente por encima del {claim_txt} afirmado"),
+        "cannot_tell": (f"too uncertain to judge the claimed {claim_txt}",
+                        f"demasiado incierto para juzgar el {claim_txt} afirmado"),
+    }[v.code][0 if en else 1]
+    # one decimal, as the causal verdict writes it (an uplift is a few percent)
+    f = lambda x, lg: format_pct(x, lg, decimals=1)  # noqa: E731
+    sign = "+" if uplift.estimate > 0 else ""
+    uplift_txt = (f"{sign}{f(uplift.estimate, lang)} ({f(uplift.ci_low, lang)} {to} "
+                  f"{f(uplift.ci_high, lang)}), {judged}")
+    groups = []
+    for action, (a_en, a_es) in (("grow", ("grow", "aumentar")), ("cut", ("cut", "recortar"))):
+        names = [channel_label(x, lang) for x in
+                 recommendations.loc[recommendations["action"].eq(action), "channel"]]
+        if names:
+            groups.append(f"{a_en if en else a_es}: {', '.join(names)}")
+    n_review = int(recommendations["action"].eq("review").sum())
+    if n_review:
+        groups.append(f"{n_review} " + ("unclear (models disagree)" if en
+                                        else "dudosos (los modelos no coinciden)"))
+    channels = " · ".join(groups) if groups else (
+        "no channel can be judged" if en else "ningún canal se puede evaluar")
+    if _known(w["win_rate"]):
+        has = _known(w["ci_low"]) and _known(w["ci_high"])
+        f = _pct_formatter(w["win_rate"], *((w["ci_low"], w["ci_high"]) if has else ()))
+        funnel = (f"{f(w['win_rate'], lang)} " + ("of deals won" if en else "de operaciones ganadas")
+                  + (f" ({f(w['ci_low'], lang)} {to} {f(w['ci_high'], lang)})" if has else ""))
+        if _known(c["mean_days"]):
+            funnel += (f"; {format_days(c['mean_days'], lang)} "
+                       + ("to close" if en else "hasta el cierre"))
+    else:
+        funnel = "–"
+    return [revenue, cac, payback, roi, uplift_txt, channels, funnel]
+
+
 def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.DataFrame,
                     teams: pd.DataFrame, model: str, uplift: Any, recommendations: pd.DataFrame,
                     n_models: int, win: pd.DataFrame, cycle: pd.DataFrame, start: Any, end: Any,
-                    claim: float = 0.20, language: str = "en") -> list[tuple[str, str, str]]:
-    """The seven headline items of the executive summary as ``(label, sentence, link)``, ready for
-    :func:`smlib.report.show_headline`. Inputs are the overall (one-row) outputs of
-    :func:`smlib.metrics.blended_cac`, :func:`~smlib.metrics.paid_cac` (all models; the row of
-    ``model`` is used), :func:`~smlib.metrics.unit_economics`, :func:`~smlib.metrics.team_economics`,
-    :func:`~smlib.metrics.recommend_channels`, :func:`~smlib.metrics.win_rate` and
-    :func:`~smlib.metrics.sales_cycle`, plus an uplift result with ``estimate, ci_low, ci_high``
-    (fractions; e.g. :func:`smlib.causal.verdict.uplift_percent`). Each item links to the report
-    with the details (:data:`REPORT_LINKS`)."""
+                    claim: float = 0.20, language: str = "en",
+                    short: bool = True) -> list[tuple[str, str, str]]:
+    """The seven headlines of the executive summary as ``(label, text, link)``.
+
+    ``short=True`` (for :func:`smlib.report.show_headline`): the number with its interval in a few
+    words (``"$41k ($39k to $43k)"``); ``short=False``: the full plain-language sentence of each
+    ``headline_*`` function (for :func:`sentences_html`). Inputs are the overall (one-row)
+    outputs of :func:`smlib.metrics.blended_cac`, :func:`~smlib.metrics.paid_cac` (the row of
+    ``model`` is used), :func:`~smlib.metrics.customer_economics`,
+    :func:`~smlib.metrics.team_economics`, :func:`~smlib.metrics.recommend_channels`,
+    :func:`~smlib.metrics.win_rate` and :func:`~smlib.metrics.sales_cycle`, plus an uplift
+    result with ``estimate, ci_low, ci_high`` (fractions; e.g.
+    :func:`smlib.causal.verdict.uplift_percent`). Each item links to the report with the details
+    (:data:`REPORT_LINKS`)."""
     lang = _lang(language)
+    keys = ["revenue", "cac", "payback", "roi", "uplift", "channels", "funnel"]
+    links = [REPORT_LINKS[k] for k in ("overview", "attribution", "overview", "attribution",
+                                       "uplift", "attribution", "overview")]
+    if short:
+        texts = _short_values(blended=blended, unit_econ=unit_econ, teams=teams, model=model,
+                              uplift=uplift, recommendations=recommendations, win=win,
+                              cycle=cycle, claim=claim, lang=lang)
+        return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
     b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
     p = paid.loc[paid["model"].eq(model)]
     paid_value = float(p["cac"].iloc[0]) if len(p) else None
-    return [
-        (label("revenue", lang), headline_revenue(b["revenue"], int(b["new_customers"]),
-                                                  int(b["won_deals"]), start, end, lang),
-         REPORT_LINKS["overview"]),
-        (label("cac", lang), headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"],
-                                          paid_cac=paid_value, language=lang),
-         REPORT_LINKS["attribution"]),
-        (label("payback", lang), headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
-         REPORT_LINKS["overview"]),
-        (label("roi", lang), headline_roi_by_team(teams, model, lang), REPORT_LINKS["attribution"]),
-        (label("uplift", lang), headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high,
-                                                claim=claim, language=lang),
-         REPORT_LINKS["uplift"]),
-        (label("channels", lang), headline_channels(recommendations, n_models=n_models,
-                                                    language=lang),
-         REPORT_LINKS["attribution"]),
-        (label("funnel", lang), headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"],
-                                                c["mean_days"], lang),
-         REPORT_LINKS["overview"]),
+    texts = [
+        headline_revenue(b["revenue"], int(b["new_customers"]), int(b["won_deals"]), start, end,
+                         lang),
+        headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"], paid_cac=paid_value,
+                     language=lang),
+        headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
+        headline_roi_by_team(teams, model, lang),
+        headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim,
+                        language=lang),
+        headline_channels(recommendations, n_models=n_models, language=lang),
+        headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"], c["mean_days"], lang),
     ]
+    return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
+
+
+def sentences_html(items: Sequence[tuple[str, str, str]], language: str = "en") -> str:
+    """The full headline sentences as an HTML list, each with a link to its detailed report;
+    every text escaped (channel names are user data)."""
+    import html
+
+    lang = _lang(language)
+    more = "details" if lang == "en" else "detalles"
+    rows = [f'<li><strong>{html.escape(lab)}.</strong> {html.escape(text)} '
+            f'<a href="{html.escape(href)}">({more} →)</a></li>' for lab, text, href in items]
+    return '<ul class="smarketing-sentences">' + "".join(rows) + "</ul>"
 
 
 #: Section texts of the executive summary (Markdown), English and Spanish.
@@ -684,6 +777,9 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
               "(*smarketing*) aumentó los ingresos, y cuánto en comparación con el tan citado "
               "«hasta un 20 %». Cada cifra va con su intervalo del 95 % cuando lo hay, y cada "
               "titular enlaza con el informe detallado."},
+    "sentences": {
+        "en": "### The same headlines, in words",
+        "es": "### Los mismos titulares, en palabras"},
     "glossary": {
         "en": "### Words used on this page\nEach technical word, explained in one line.",
         "es": "### Palabras usadas en esta página\nCada término técnico, explicado en una línea."},
@@ -842,7 +938,11 @@ def headline_note(start: Any, end: Any, model: str, language: str = "en") -> str
 def html_table(df: pd.DataFrame) -> str:
     """A table as HTML for the report: no index, every cell escaped (a channel named
     ``<script>`` shows as text)."""
-    return df.to_html(index=False, escape=True, border=0, classes="dataframe smarketing-table")
+    out = df.to_html(index=False, escape=True, border=0, justify="left",
+                     classes="dataframe smarketing-table")
+    # text reads left-aligned (the notebook CSS right-aligns table cells for numbers)
+    return (out.replace("<td>", '<td style="text-align: left;">')
+            .replace("<th>", '<th style="text-align: left;">'))
 
 
 def recommendation_reason(n_positive: int, n_negative: int, n_models: int,

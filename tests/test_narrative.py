@@ -206,28 +206,49 @@ def test_executive_items_and_texts() -> None:
                             "cac": [11000.0], "cac_ci_low": [9000.0], "cac_ci_high": [14000.0]})
     paid = pd.DataFrame({"model": ["linear", "markov"], "cac": [6000.0, 3000.0]})
     unit = pd.DataFrame({"payback_months": [12.67], "ltv_to_cac": [3.95]})
-    teams = pd.DataFrame({"model": "markov", "team": ["marketing", "sales"],
-                          "cost": [7500.0, 14500.0], "roi": [2.3, np.nan]})
+    teams = pd.DataFrame({"model": "markov", "team": ["sales", "marketing"],
+                          "cost": [14500.0, 7500.0], "roi": [np.nan, 2.3],
+                          "roi_ci_low": [np.nan, 1.9], "roi_ci_high": [np.nan, 2.71]})
     up = type("U", (), {"estimate": 0.079, "ci_low": 0.051, "ci_high": 0.106})()
-    rec = pd.DataFrame({"channel": ["email"], "action": ["grow"], "confidence": ["medium"]})
+    rec = pd.DataFrame({"channel": ["email", "events", "demo"], "action": ["grow", "review", "cut"],
+                        "confidence": ["medium", "low", "high"]})
     win = pd.DataFrame({"win_rate": [0.75], "ci_low": [0.3], "ci_high": [0.95]})
     cycle = pd.DataFrame({"mean_days": [36.7]})
+    kw = dict(blended=blended, paid=paid, unit_econ=unit, teams=teams, model="markov", uplift=up,
+              recommendations=rec, n_models=2, win=win, cycle=cycle, start="2024-01-01",
+              end="2024-03-01")
+    links = ["00_data_overview.html", "01_attribution_comparison.html", "00_data_overview.html",
+             "01_attribution_comparison.html", "02_integration_uplift.html",
+             "01_attribution_comparison.html", "00_data_overview.html"]
+    en = nv.executive_items(**kw)
+    assert en == list(zip(
+        ["Revenue", "Cost of a new customer", "Payback and lifetime value", "Return by team",
+         "Effect of integrating the teams", "Channels to grow or cut", "Closing deals"],
+        ["$36k from 2 new customers", "$11k ($9.0k to $14k)",
+         "12.7 months to pay back (target < 12); LTV:CAC 4.0 (target ≥ 3)",
+         "marketing 230 % (190 % to 271 %), sales –",
+         "+7.9 % (5.1 % to 10.6 %), clearly below the claimed 20 %",
+         "grow: email · cut: demos · 1 unclear (models disagree)",
+         "75 % of deals won (30 % to 95 %); 37 days to close"], links))
+    es = nv.executive_items(**kw, language="es")
+    assert [t for _, t, _ in es] == [
+        "36 mil $ de 2 clientes nuevos", "11 mil $ (9,0 mil $ a 14 mil $)",
+        "12,7 meses para recuperarlo (objetivo < 12); LTV:CAC 4,0 (objetivo ≥ 3)",
+        "marketing 230 % (190 % a 271 %), ventas –",
+        "+7,9 % (5,1 % a 10,6 %), claramente por debajo del 20 % afirmado",
+        "aumentar: email · recortar: demos · 1 dudosos (los modelos no coinciden)",
+        "75 % de operaciones ganadas (30 % a 95 %); 37 días hasta el cierre"]
     for lang in ("en", "es"):
-        items = nv.executive_items(blended=blended, paid=paid, unit_econ=unit, teams=teams,
-                                   model="markov", uplift=up, recommendations=rec, n_models=2,
-                                   win=win, cycle=cycle, start="2024-01-01", end="2024-03-01",
-                                   language=lang)
-        assert len(items) == 7
-        assert [href for *_, href in items] == [
-            "00_data_overview.html", "01_attribution_comparison.html", "00_data_overview.html",
-            "01_attribution_comparison.html", "02_integration_uplift.html",
-            "01_attribution_comparison.html", "00_data_overview.html"]
-        assert items[1][1] == nv.headline_cac(11000.0, 9000.0, 14000.0, paid_cac=3000.0,
-                                              language=lang)
-        assert items[4][1] == nv.headline_uplift(0.079, 0.051, 0.106, language=lang)
-        assert items[0][0] == nv.label("revenue", lang)
-    assert items[0][1] == ("Los ingresos ganados fueron 36 mil $ de 2 clientes nuevos (3 "
-                           "operaciones ganadas) entre ene 2024 y mar 2024.")
+        long = nv.executive_items(**kw, language=lang, short=False)
+        assert [h for *_, h in long] == links
+        assert long[1][1] == nv.headline_cac(11000.0, 9000.0, 14000.0, paid_cac=3000.0,
+                                             language=lang)
+        assert long[4][1] == nv.headline_uplift(0.079, 0.051, 0.106, language=lang)
+    assert long[0][1] == ("Los ingresos ganados fueron 36 mil $ de 2 clientes nuevos (3 "
+                          "operaciones ganadas) entre ene 2024 y mar 2024.")
+    html = nv.sentences_html([("A <b>", "x < y", "01_attribution_comparison.html")])
+    assert html == ('<ul class="smarketing-sentences"><li><strong>A &lt;b&gt;.</strong> x &lt; y '
+                    '<a href="01_attribution_comparison.html">(details →)</a></li></ul>')
     assert nv.headline_note("2022-01-01", "2025-12-01", "markov") == (
         "Data from Jan 2022 to Dec 2025. Credit for each sale shared with the Markov model. "
         "Intervals are 95 %.")
