@@ -481,3 +481,29 @@ def test_credit_with_intervals() -> None:
     assert d2 is None and "refit" in out2.attrs["note"] and out2["ci_low"].isna().all()
     with pytest.raises(ValueError, match="no rows for model 'shapley'"):
         metrics.credit_with_intervals(credit, paths, "shapley")
+
+
+def test_consistency_on_a_small_simulation() -> None:
+    """On simulated data: costs and credited revenue add up to the tables' totals under every
+    model, and the journey type of each won deal matches smlib.journeys."""
+    from smlib.attribution import compare
+    from smlib.journeys import build_journeys
+    from smlib.simulate import simulate
+
+    sim = simulate(seed=3, n_accounts=3000, n_units=12, n_periods=24)
+    opp, spend = sim.opportunities, sim.spend
+    j = build_journeys(sim.touchpoints, opp)
+    credit = compare(j.paths, models=["first_touch", "linear", "markov", "shapley"])
+    won_revenue = opp.loc[opp["outcome"].eq("won"), "revenue"].sum()
+    for table in (metrics.channel_economics(credit, spend, opp),
+                  metrics.team_economics(credit, spend, opp)):
+        sums = table.groupby("model")[["cost", "revenue"]].sum()
+        assert np.allclose(sums["cost"], spend["cost"].sum())
+        assert np.allclose(sums["revenue"], won_revenue)
+    assert metrics.blended_cac(opp, spend)["cost"].item() == pytest.approx(spend["cost"].sum())
+    src = metrics.classify_source(opp, sim.touchpoints)
+    won = opp["outcome"].eq("won")
+    conv = j.journeys.loc[j.journeys["converted"].astype(bool)].set_index("opportunity_id")
+    assert won.sum() > 50
+    assert (src[won].to_numpy() == conv.loc[opp.loc[won, "opportunity_id"], "journey_type"]
+            .to_numpy()).all()
