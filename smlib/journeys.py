@@ -308,10 +308,7 @@ def _names(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, str]]:
         for k in ("conv", "lead", "kept", "pos"):
             con.execute(f"DROP TABLE IF EXISTS {names[k]}")
         for k in ("tp_src", "opp_src"):
-            try:
-                con.unregister(names[k])
-            except Exception:  # noqa: BLE001 - not registered (files route)
-                pass
+            con.unregister(names[k])  # a no-op when it is a view (files route)
             con.execute(f"DROP VIEW IF EXISTS {names[k]}")
         attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
         if names["db"] in attached:
