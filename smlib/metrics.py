@@ -1177,7 +1177,7 @@ def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str 
         _, ax = plt.subplots(figsize=(9, 4.5))
     width = 0.8 / len(groups)
     x = np.arange(len(stages))
-    colours = plt.get_cmap("tab10").colors
+    colours = [plt.get_cmap("tab10")(i) for i in range(10)]
     for i, (name, g) in enumerate(groups):
         g = g.set_index("stage").reindex(stages)
         y = g["rate"].to_numpy(dtype=float) * 100
