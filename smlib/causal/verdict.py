@@ -10,6 +10,8 @@ Spanish (the source article is Spanish).
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -400,3 +402,16 @@ def forest_plot(
     ax.set_title(title or "Estimates of the uplift from integration, side by side")
     ax.legend(frameon=False, fontsize=8, loc="best")
     return ax
+
+
+class _CallableModule(types.ModuleType):
+    """Once this module is imported, the package attribute ``smlib.causal.verdict`` is the module
+    (the import system sets it), shadowing the lazily exported function of the same name. Making
+    the module callable keeps ``smlib.causal.verdict(estimate_pct, ci_low, ci_high, ...)`` working
+    either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Verdict:
+        return verdict(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

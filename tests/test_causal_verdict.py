@@ -1,0 +1,137 @@
+"""Uplift percentage, verdict wording and the side-by-side helpers (smlib.causal.verdict)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smlib.causal import compare_estimates, forest_plot, treated_mean, uplift_percent, verdict
+from smlib.causal.results import EstimateResult
+from smlib.causal.verdict import verdict_from_result
+
+matplotlib.use("Agg")
+
+
+def test_uplift_percent_hand_computed():
+    # ATT 800 on treated mean 10,800: counterfactual 10,000 -> 8 %.
+    r = uplift_percent(800.0, 10_800.0, std_error=200.0)
+    assert r.estimate == pytest.approx(0.08)
+    assert r.counterfactual_mean == pytest.approx(10_000.0)
+    # delta method: se * m / (m - a)^2 = 200 * 10800 / 1e8
+    assert r.std_error == pytest.approx(200 * 10_800 / 10_000 ** 2)
+    # interval = image of the ATT interval 800 ± 1.96*200 under a/(m-a)
+    z = 1.959963984540054
+    lo, hi = 800 - z * 200, 800 + z * 200
+    assert r.ci_low == pytest.approx(lo / (10_800 - lo))
+    assert r.ci_high == pytest.approx(hi / (10_800 - hi))
+    assert r.ci_low < r.estimate < r.ci_high
+
+
+def test_uplift_percent_from_result_keeps_interval_and_method():
+    res = EstimateResult(method="staggered_did", estimand="ATT", estimate=50.0, std_error=10.0,
+                         ci_low=30.0, ci_high=75.0)
+    u = uplift_percent(res, treated_mean=1050.0)
+    assert u.method == "staggered_did"
+    assert u.ci_low == pytest.approx(30 / 1020)
+    assert u.ci_high == pytest.approx(75 / 975)
+    frame = u.to_frame()
+    assert {"estimate", "std_error", "ci_low", "ci_high", "att", "counterfactual_mean"} <= set(frame)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(att=1.0, treated_mean=0.0, std_error=1.0), "treated_mean must be > 0"),
+    (dict(att=1.0, treated_mean=10.0), "std_error of the ATT is required"),
+    (dict(att=9.0, treated_mean=10.0, std_error=1.0), "counterfactual mean would be <= 0"),
+    (dict(att=float("nan"), treated_mean=10.0, std_error=1.0), "att must be a finite"),
+    (dict(att=1.0, treated_mean=10.0, std_error=-1.0), "std_error must be >= 0"),
+])
+def test_uplift_percent_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        uplift_percent(**kwargs)
+
+
+@pytest.mark.parametrize("est, lo, hi, code", [
+    (0.08, 0.05, 0.11, "contradicts_smaller"),     # clearly below 20 %, above 0
+    (0.08, -0.02, 0.15, "contradicts_smaller"),    # below 20 %, cannot exclude 0
+    (-0.10, -0.15, -0.05, "contradicts_smaller"),  # negative
+    (0.19, 0.12, 0.26, "supports"),                # contains 20 %, excludes 0
+    (0.30, 0.25, 0.35, "contradicts_larger"),
+    (0.10, -0.05, 0.30, "cannot_tell"),            # spans 0 and 20 %
+    (0.10, 0.01, 0.40, "cannot_tell"),             # wider than the claim
+])
+def test_verdict_codes(est, lo, hi, code):
+    v = verdict(est, lo, hi)
+    assert v.code == code
+    assert v.claim == 0.20
+
+
+def test_verdict_wording_en_es():
+    en = verdict(0.08, 0.05, 0.11)
+    assert "clearly smaller than 20.0 %" in en.text
+    assert "8.0 %" in en.text and "5.0 %" in en.text
+    es = verdict(0.08, 0.05, 0.11, language="es")
+    assert "claramente menor que un 20,0 %" in es.text
+    assert "8,0 %" in es.text
+    cannot = verdict(0.10, -0.05, 0.30, language="es")
+    assert cannot.text.startswith("Los datos no permiten saberlo")
+    assert verdict(0.10, -0.05, 0.30).text.startswith("The data cannot tell")
+    assert verdict(0.19, 0.12, 0.26, level=0.9).text.count("90 % interval") == 1
+
+
+def test_verdict_claim_and_width_are_parameters():
+    assert verdict(0.08, 0.05, 0.11, claim=0.10).code == "supports"
+    assert verdict(0.10, 0.01, 0.40, max_width=0.5).code == "supports"
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((0.1, 0.2, 0.3), {}, "must contain the estimate"),
+    ((0.1, 0.0, 0.2), dict(claim=0.0), "claim must be > 0"),
+    ((0.1, 0.0, 0.2), dict(language="fr"), "language must be one of"),
+    ((float("inf"), 0.0, 0.2), {}, "must be a finite"),
+])
+def test_verdict_bad_input(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        verdict(*args, **kwargs)
+
+
+def test_verdict_from_result():
+    u = uplift_percent(800.0, 10_800.0, std_error=200.0)
+    assert verdict_from_result(u).code == "contradicts_smaller"
+
+
+def _panel() -> pd.DataFrame:
+    rows = []
+    for u, g in (("a", 3), ("b", None)):
+        for t in range(1, 5):
+            rows.append(dict(unit_id=u, period=t, revenue=10.0 * t + (5 if u == "a" else 0),
+                             adoption_period=g))
+    return pd.DataFrame(rows)
+
+
+def test_treated_mean_hand():
+    # unit a treated at t=3,4: revenues 35, 45 -> 40
+    assert treated_mean(_panel()) == pytest.approx(40.0)
+    with pytest.raises(ValueError, match="no treated unit-period"):
+        treated_mean(_panel().assign(adoption_period=None))
+
+
+def test_compare_estimates_and_forest_plot():
+    a = EstimateResult.from_normal("cs", "ATT", 100.0, 20.0)
+    b = EstimateResult.from_normal("dr", "ATT", 50.0, 40.0)
+    t = compare_estimates({"panel": a, "accounts": b},
+                          treated_means={"panel": 1100.0, "accounts": 550.0},
+                          truths={"panel": 90.0, "accounts": 200.0},
+                          truths_pct={"panel": 0.09, "accounts": 0.5})
+    assert list(t["label"]) == ["panel", "accounts"]
+    assert t.loc[0, "pct"] == pytest.approx(0.1)
+    assert bool(t.loc[0, "covers_truth"]) and not bool(t.loc[1, "covers_truth"])
+    ax = forest_plot(t)
+    assert "uplift" in ax.get_xlabel() and ax.get_title()
+    with pytest.raises(ValueError, match="EstimateResult or NaiveResult"):
+        compare_estimates({"x": 3.0})
+    with pytest.raises(ValueError, match="column must be"):
+        forest_plot(t, column="foo")
+    assert np.isnan(compare_estimates({"panel": a})["pct"].iloc[0])  # no treated mean, no %
