@@ -143,3 +143,36 @@ def test_incremental_beats_every_rule_and_markov_model_on_the_default_simulation
     # and it does not understate sales: within 5 points of the true sales share
     assert abs(scores.loc["incremental", "sales_share"]
                - scores.loc["incremental", "sales_share_truth"]) < 0.05
+
+
+SMALL = pd.DataFrame([
+    ("email > demo", 20, 2000.0, 30), ("email", 5, 500.0, 60), ("demo", 10, 1000.0, 20),
+    ("webinar > email > demo", 30, 6000.0, 10), ("webinar", 2, 200.0, 40),
+], columns=["path", "total_conversions", "total_conversion_value", "total_null"])
+
+
+def test_run_comparison_credit_intervals_and_fitted_models() -> None:
+    from smlib.attribution import attribute
+    from smlib.attribution.scoring import plot_credit_intervals, run_comparison
+
+    res = run_comparison(SMALL, models=["linear", "time_decay", "markov", "logistic", "incremental"],
+                         n_boot=30, incremental_params={"candidates": ["logit_C=1"], "cv": 2})
+    assert res.skipped == {"time_decay": "needs the journey-level touches table (journeys=...)"}
+    assert res.credit["model"].unique().tolist() == ["linear", "markov", "logistic", "incremental"]
+    pd.testing.assert_frame_equal(
+        res.credit[res.credit["model"] == "linear"].drop(columns="model").reset_index(drop=True),
+        attribute(SMALL, "linear")[["channel", "conversions", "value", "share"]])
+    assert set(res.fitted) == {"logistic", "incremental"}
+    methods = res.intervals.groupby("model")["method"].first()
+    assert methods["linear"] == "linear" and methods["incremental"] == "one_step"
+    ok = (res.intervals["share_ci_low"] <= res.intervals["share"] + 1e-12) & \
+         (res.intervals["share"] <= res.intervals["share_ci_high"] + 1e-12)
+    assert ok.all()
+    assert res.rerun_params() == {"incremental": {"candidates": ["logit_C=1"], "cv": None}}
+    ax = plot_credit_intervals(res.intervals, ["linear", "incremental"])
+    assert len(ax.get_legend().get_texts()) == 2
+    assert run_comparison(SMALL, models=["linear"], n_boot=0).intervals.empty
+    with pytest.raises(ValueError, match="unknown model"):
+        run_comparison(SMALL, models=["linear", "magic"])
+    with pytest.raises(ValueError, match="n_boot"):
+        run_comparison(SMALL, models=["linear"], n_boot=1)

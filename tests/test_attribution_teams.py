@@ -160,3 +160,20 @@ def test_counterfactual_team_split_hand_computed() -> None:
         incr.team_effects({"a": "marketing"})
     with pytest.raises(ValueError, match="no team_effects"):
         counterfactual_team_credit({"linear": object()})
+
+
+def test_truth_team_credit_and_plot() -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    from smlib.attribution.teams import plot_team_credit, truth_team_credit
+
+    truth = pd.DataFrame({"channel": ["email", "demo", "webinar"], "team": ["marketing", "sales", "marketing"],
+                          "incremental_conversions": [1.0, 6.0, 3.0],
+                          "incremental_revenue": [10.0, 60.0, 30.0]})
+    t = truth_team_credit(truth).set_index("team")
+    assert t.loc["marketing", "conversions"] == 4 and t.loc["sales", "share"] == pytest.approx(0.6)
+    table = pd.concat([team_rollup(compare(PATHS, models=["linear"]), TEAMS), truth_team_credit(truth)])
+    ax = plot_team_credit(table)
+    assert ax.get_title() == "Credit by team, per model" and len(ax.patches) == 4
+    with pytest.raises(ValueError, match="missing column"):
+        truth_team_credit(truth.drop(columns="team"))

@@ -627,7 +627,9 @@ def default_candidates(random_state: int = 0) -> dict[str, Any]:
     L2-penalised logistic regressions at C = 0.003, 0.01, 0.03, 0.1, 1 (strong to weak shrinkage;
     scikit-learn's penalty is ``||β||² / (2C)`` against the journey-weighted log likelihood, so
     small C suits the ~10⁴ distinct, mostly single-journey paths of a typical dataset) and a
-    histogram gradient-boosting classifier (trees fit interactions of any order). Its
+    histogram gradient-boosting classifier (trees fit interactions of any order; 60 rounds at
+    learning rate 0.15 and 16 bins — the features are 0/1 or small log counts — matched the
+    cross-validated loss of 100 rounds at 0.1 on the default simulation in 60 % of the time). Its
     ``min_samples_leaf`` counts rows of the path table, not journeys, so it is small (2) and leaves
     backed by few journeys are shrunk by ``l2_regularization`` instead (the penalty is added to
     the leaf's journey-weighted hessian sum). No early stopping: its internal validation split
@@ -636,7 +638,7 @@ def default_candidates(random_state: int = 0) -> dict[str, Any]:
     cands: dict[str, Any] = {f"logit_C={c:g}": LogisticRegression(C=c, max_iter=2000)
                              for c in (0.003, 0.01, 0.03, 0.1, 1.0)}
     cands["hist_gradient_boosting"] = HistGradientBoostingClassifier(
-        max_iter=100, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=2,
+        max_iter=60, learning_rate=0.15, max_leaf_nodes=15, max_bins=16, min_samples_leaf=2,
         l2_regularization=1.0, early_stopping=False, random_state=random_state)
     return cands
 

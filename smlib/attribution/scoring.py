@@ -17,14 +17,19 @@ shares are compared the same way with ``value`` vs ``incremental_revenue``.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "Comparison",
+    "DEFAULT_MODELS",
     "RULE_MODELS",
     "conclusion",
+    "plot_credit_intervals",
+    "run_comparison",
     "plot_scores",
     "plot_share_heatmap",
     "score_against_truth",
@@ -35,6 +40,9 @@ __all__ = [
 #: Models whose credit follows fixed rules on each path (no fitted model), for the write-up.
 RULE_MODELS: tuple[str, ...] = ("first_touch", "last_touch", "last_non_direct", "linear",
                                 "time_decay", "position_based", "w_shaped", "full_path")
+#: Every model of the suite, in the order reports show them.
+DEFAULT_MODELS: tuple[str, ...] = RULE_MODELS + ("markov", "shapley", "logistic", "incremental")
+_FITTED = ("logistic", "incremental")
 
 
 def tvd(p: pd.Series, q: pd.Series) -> float:
@@ -312,3 +320,123 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
               "happen to match it; re-check on new data")
     text += f"{disagree} Trust the {best['model']} model here: {reason}."
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# One call for a report: every model's credit with bootstrap intervals
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Comparison:
+    """Credit of several models on the same journeys, with bootstrap intervals.
+
+    Attributes:
+        credit: long table ``model, channel, conversions, value, share``.
+        intervals: long table ``model, channel`` + the columns of
+            :func:`smlib.attribution.uncertainty.bootstrap` (``share_ci_low``, ``share_ci_high``,
+            ``ci_low``, ...) and ``method``; empty when ``n_boot == 0``.
+        fitted: the fitted data-driven models by name (``logistic``, ``incremental``).
+        skipped: models not run, with the reason.
+    """
+
+    credit: pd.DataFrame
+    intervals: pd.DataFrame
+    fitted: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def rerun_params(self) -> dict[str, dict[str, Any]]:
+        """Parameters that re-run each fitted model as selected (no new model selection)."""
+        out: dict[str, dict[str, Any]] = {}
+        if "incremental" in self.fitted:
+            out["incremental"] = {"candidates": [self.fitted["incremental"].best_candidate_],
+                                  "cv": None}
+        return out
+
+
+def run_comparison(paths: pd.DataFrame, journeys: Any = None,
+                   models: Iterable[str] | None = None, n_boot: int = 200, seed: int = 0,
+                   level: float = 0.95, incremental_params: dict[str, Any] | None = None
+                   ) -> Comparison:
+    """Run the attribution models on one dataset, each with bootstrap intervals.
+
+    ``paths``: the path table; ``journeys``: the touches table (or Journeys object) for
+    ``time_decay``, ``w_shaped`` and ``full_path`` (skipped without it). Rule, Markov and Shapley
+    models run through :func:`smlib.attribution.compare` and
+    :func:`smlib.attribution.bootstrap`; ``logistic`` and ``incremental`` are fitted once
+    (:class:`~smlib.attribution.regression.LogisticAttribution`,
+    :class:`~smlib.attribution.regression.IncrementalAttribution` with ``incremental_params``)
+    and bootstrapped with their own ``bootstrap`` method (resampling the same way).
+    ``n_boot=0`` skips the intervals.
+    """
+    from smlib.attribution import bootstrap, compare
+    from smlib.attribution.api import JOURNEY_MODELS, MODELS
+    from smlib.attribution.regression import IncrementalAttribution, LogisticAttribution
+
+    names = list(DEFAULT_MODELS if models is None else models)
+    unknown = [m for m in names if m not in MODELS]
+    if unknown or not names:
+        raise ValueError(f"run_comparison: unknown model(s) {unknown or '(none given)'}; choose "
+                         f"from {sorted(MODELS)}")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0 or n_boot == 1:
+        raise ValueError(f"run_comparison: n_boot must be 0 (no intervals) or an integer >= 2, "
+                         f"got {n_boot!r}")
+    skipped = {m: "needs the journey-level touches table (journeys=...)"
+               for m in names if m in JOURNEY_MODELS and journeys is None}
+    plain = [m for m in names if m not in _FITTED and m not in skipped]
+    frames = []
+    if plain:
+        frames.append(compare(paths, models=plain, journeys=journeys))
+    fitted: dict[str, Any] = {}
+    if "logistic" in names:
+        fitted["logistic"] = LogisticAttribution().fit(paths)
+    if "incremental" in names:
+        fitted["incremental"] = IncrementalAttribution(**(incremental_params or {})).fit(paths)
+    for name, model in fitted.items():
+        frames.append(model.credit_.assign(model=name))
+    credit = pd.concat(frames, ignore_index=True)[["model", "channel", "conversions", "value", "share"]]
+    order = {m: i for i, m in enumerate(names)}
+    credit = credit.sort_values("model", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+
+    parts = []
+    for name in (m for m in names if m not in skipped and n_boot):
+        if name in fitted:
+            ci = fitted[name].bootstrap(n_boot=n_boot, seed=seed, level=level)
+        else:
+            data = journeys if name in JOURNEY_MODELS else paths
+            ci = bootstrap(data, name, n_boot=n_boot, seed=seed, level=level)
+        parts.append(ci.assign(model=name, method=ci.attrs.get("method", "")))
+    intervals = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
+    if len(intervals):
+        intervals = intervals[["model", *[c for c in intervals.columns if c != "model"]]]
+    return Comparison(credit=credit, intervals=intervals, fitted=fitted, skipped=skipped)
+
+
+def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None = None,
+                          ax: Any = None) -> Any:
+    """Dot-and-whisker plot: each model's share of credit per channel with its bootstrap interval.
+
+    ``intervals``: :attr:`Comparison.intervals` (model, channel, share, share_ci_low,
+    share_ci_high). ``models`` limits and orders the models shown. Shares in percent.
+    """
+    import matplotlib.pyplot as plt
+
+    need = {"model", "channel", "share", "share_ci_low", "share_ci_high"}
+    if not need <= set(intervals.columns):
+        raise ValueError(f"intervals: missing column(s) {sorted(need - set(intervals.columns))}")
+    shown = list(models) if models is not None else list(dict.fromkeys(intervals["model"]))
+    data = intervals[intervals["model"].isin(shown)]
+    channels = sorted(data["channel"].unique())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.6 + 0.45 * len(channels) * max(1, len(shown)) ** 0.5))
+    step = 0.8 / max(1, len(shown))
+    for k, model in enumerate(shown):
+        d = data[data["model"] == model].set_index("channel").reindex(channels)
+        y = np.arange(len(channels)) + (k - (len(shown) - 1) / 2) * step
+        err = np.vstack([d["share"] - d["share_ci_low"], d["share_ci_high"] - d["share"]]) * 100
+        ax.errorbar(d["share"] * 100, y, xerr=np.clip(err, 0, None), fmt="o", ms=4, capsize=2,
+                    label=str(model))
+    ax.set_yticks(np.arange(len(channels)), channels)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of credited conversions (%), with its bootstrap interval")
+    ax.set_title("Credit per channel with its uncertainty")
+    ax.legend(fontsize="small", loc="lower right")
+    return ax

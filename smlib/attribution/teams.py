@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 
 from smlib import config
-from smlib.attribution.paths import is_touches_table, validate_paths
+from smlib.attribution.paths import is_touches_table, parse_paths, validate_paths
 
 __all__ = ["JOURNEY_TYPES", "channel_team_map", "counterfactual_team_credit", "journey_types",
-           "team_rollup"]
+           "plot_team_credit", "team_rollup", "truth_team_credit"]
 
 JOURNEY_TYPES: tuple[str, ...] = ("marketing_only", "sales_only", "mixed")
 _TEAM_OF_TYPE = {"marketing_only": "marketing", "sales_only": "sales", "mixed": "shared"}
@@ -108,21 +108,28 @@ def journey_types(paths: pd.Series | list[str], channel_teams: Mapping[str, str]
     return np.select([has_m & has_s, has_m], ["mixed", "marketing_only"], "sales_only").astype(object)
 
 
-def _subsets(data: Any, teams: Mapping[str, str]) -> dict[str, Any]:
-    """The input split by journey type (path table rows, or touches of whole journeys)."""
-    if is_touches_table(data):
-        touches = data.touches if hasattr(data, "touches") else data
-        team = _team_of(touches["channel"].astype(str).str.strip(), teams)
-        jid = touches["journey_id"]
-        has_m = pd.Series(team == "marketing").groupby(jid.to_numpy()).any()
-        has_s = pd.Series(team == "sales").groupby(jid.to_numpy()).any()
-        jtype = pd.Series(np.select([has_m & has_s, has_m], ["mixed", "marketing_only"],
-                                    "sales_only"), index=has_m.index)
-        per_touch = jid.map(jtype).to_numpy()
-        return {t: touches.loc[per_touch == t] for t in JOURNEY_TYPES}
-    table = validate_paths(data)
+def _subsets(data: Any, teams: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The input split by journey type: path-table subsets, and touches subsets if given touches.
+
+    Path-table models run on the (aggregated) path subsets even when touches are given, so the
+    touches are parsed once; the journey-level models need the touches subsets.
+    """
+    if not is_touches_table(data):
+        table = validate_paths(data)
+        types = journey_types(table["path"], dict(teams))
+        return {t: table.loc[types == t].reset_index(drop=True) for t in JOURNEY_TYPES}, None
+    touches = data.touches if hasattr(data, "touches") else data
+    team = _team_of(touches["channel"].astype(str).str.strip(), teams)
+    jid = touches["journey_id"]
+    has_m = pd.Series(team == "marketing").groupby(jid.to_numpy()).any()
+    has_s = pd.Series(team == "sales").groupby(jid.to_numpy()).any()
+    jtype = pd.Series(np.select([has_m & has_s, has_m], ["mixed", "marketing_only"],
+                                "sales_only"), index=has_m.index)
+    per_touch = jid.map(jtype).to_numpy()
+    by_touch = {t: touches.loc[per_touch == t] for t in JOURNEY_TYPES}
+    table = validate_paths(parse_paths(touches).to_frame())
     types = journey_types(table["path"], dict(teams))
-    return {t: table.loc[types == t].reset_index(drop=True) for t in JOURNEY_TYPES}
+    return {t: table.loc[types == t].reset_index(drop=True) for t in JOURNEY_TYPES}, by_touch
 
 
 def _has_conversions(subset: pd.DataFrame) -> bool:
@@ -153,7 +160,9 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
             rows ``marketing`` (credit earned on marketing-only journeys), ``sales`` (on
             sales-only journeys) and ``shared`` (on mixed journeys).
         runner: ``runner(model, subset) -> credit frame`` used for the per-journey-type runs;
-            default ``smlib.attribution.attribute(subset, model, **params[model])``.
+            default ``smlib.attribution.attribute(subset, model, **params[model])``. ``subset``
+            is a path table, except for the journey-level models (time_decay, w_shaped,
+            full_path) when ``data`` holds touches: they get the touches of those journeys.
         params: per-model keyword arguments for the default runner.
 
     Returns:
@@ -180,11 +189,17 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
                              "sales_channels": conv if team == "sales" else 0.0})
         return pd.DataFrame(rows)
 
-    subsets = _subsets(data, teams)
+    from smlib.attribution.api import JOURNEY_MODELS
+
+    path_subsets, touch_subsets = _subsets(data, teams)
     run = runner or _default_runner(params or {})
+    all_presence = _presence_fractions(pd.Index(sorted(long["channel"].astype(str).unique())),
+                                       path_subsets)
     for model, g in long.groupby("model", sort=False):
         g = g.set_index("channel")
-        presence = _presence_fractions(g.index, subsets)
+        subsets = (touch_subsets if touch_subsets is not None and model in JOURNEY_MODELS
+                   else path_subsets)
+        presence = {col: frac.reindex(g.index) for col, frac in all_presence.items()}
         fracs = _type_fractions(str(model), g.index, subsets, run)
         how = "per-type runs" if fracs is not None else "presence"
         if fracs is None:
@@ -235,24 +250,20 @@ def _normalise_rows(credit: pd.DataFrame) -> pd.DataFrame:
     return credit.div(total.where(total != 0), axis=0)
 
 
-def _presence_fractions(channels: pd.Index, subsets: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """Conversions (value) of the journeys of each type that contain the channel, as fractions."""
+def _presence_fractions(channels: pd.Index, subsets: Mapping[str, pd.DataFrame]
+                        ) -> dict[str, pd.DataFrame]:
+    """Conversions (value) of the journeys of each type that contain the channel, as fractions.
+
+    ``subsets``: path-table subsets (a channel counts once per path however often it appears).
+    """
     per_type: dict[str, dict[str, pd.Series]] = {"conversions": {}, "value": {}}
     for jt, subset in subsets.items():
-        if len(subset) == 0:
-            conv = val = pd.Series(0.0, index=channels)
-        elif "total_conversions" in subset.columns:
-            tokens = subset["path"].str.split(config.PATH_SEPARATOR, regex=False).map(set)
-            member = pd.DataFrame({c: tokens.map(lambda t, c=c: c in t) for c in channels},
-                                  dtype=float)
-            conv = member.T @ subset["total_conversions"].to_numpy(float)
-            val = member.T @ subset["total_conversion_value"].to_numpy(float)
-        else:  # touches: one conversion per converted journey containing the channel
-            j = subset.loc[subset["converted"].astype(bool)].drop_duplicates(["journey_id", "channel"])
-            conv = j["channel"].value_counts().reindex(channels, fill_value=0).astype(float)
-            val = (j.groupby("channel")["conversion_value"].sum()
-                   .reindex(channels, fill_value=0.0).astype(float))
-        per_type["conversions"][jt], per_type["value"][jt] = conv, val
+        tokens = (subset.assign(channel=subset["path"].str.split(config.PATH_SEPARATOR, regex=False))
+                  .explode("channel").drop_duplicates(["path", "channel"]))
+        sums = tokens.groupby("channel")[["total_conversions", "total_conversion_value"]].sum()
+        sums = sums.reindex(channels, fill_value=0.0).astype(float)
+        per_type["conversions"][jt] = sums["total_conversions"]
+        per_type["value"][jt] = sums["total_conversion_value"]
     return {col: _normalise_rows(pd.DataFrame(v)) for col, v in per_type.items()}
 
 
@@ -278,3 +289,53 @@ def counterfactual_team_credit(fitted: Mapping[str, Any],
                                     "conversions": te["incremental_conversions"],
                                     "value": te["incremental_revenue"], "share": te["share"]}))
     return pd.concat(frames, ignore_index=True)
+
+
+def truth_team_credit(truth_channel_effects: pd.DataFrame) -> pd.DataFrame:
+    """The truth on the team-credit definition: true channel effects summed per team.
+
+    Returns rows ``model="truth"``, team marketing / sales, ``conversions`` (Σ incremental
+    conversions of the team's channels), ``value`` (Σ incremental revenue) and ``share``.
+    """
+    need = {"channel", "team", "incremental_conversions"}
+    if not need <= set(truth_channel_effects.columns):
+        raise ValueError(f"truth_channel_effects: missing column(s) "
+                         f"{sorted(need - set(truth_channel_effects.columns))}")
+    t = truth_channel_effects
+    value = t["incremental_revenue"] if "incremental_revenue" in t.columns else np.nan
+    g = (t.assign(value=value).groupby("team")[["incremental_conversions", "value"]].sum()
+         .reindex(list(config.TEAMS), fill_value=0.0))
+    total = g["incremental_conversions"].sum()
+    return pd.DataFrame({"model": "truth", "team": g.index, "conversions": g["incremental_conversions"].to_numpy(),
+                         "value": g["value"].to_numpy(),
+                         "share": (g["incremental_conversions"] / total).to_numpy()})
+
+
+def plot_team_credit(team_credit: pd.DataFrame, ax: Any = None) -> Any:
+    """Stacked bars: each model's share of credit by team (%), e.g. marketing vs sales.
+
+    ``team_credit``: :func:`team_rollup` output (optionally with :func:`truth_team_credit` rows
+    appended). Teams are stacked in the order they appear. Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    need = {"model", "team", "share"}
+    if not need <= set(team_credit.columns):
+        raise ValueError(f"team_credit: missing column(s) {sorted(need - set(team_credit.columns))}")
+    mat = team_credit.pivot_table(index="model", columns="team", values="share", sort=False,
+                                  aggfunc="sum") * 100
+    mat = mat[list(dict.fromkeys(team_credit["team"]))]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.8 + 0.4 * len(mat)))
+    left = np.zeros(len(mat))
+    colours = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
+    for team in mat.columns:
+        ax.barh(mat.index.astype(str), mat[team], left=left, label=str(team),
+                color=colours.get(str(team)))
+        left += mat[team].fillna(0).to_numpy()
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of credited conversions (%)")
+    ax.set_title("Credit by team, per model")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
