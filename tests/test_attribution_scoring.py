@@ -176,3 +176,18 @@ def test_run_comparison_credit_intervals_and_fitted_models() -> None:
         run_comparison(SMALL, models=["linear", "magic"])
     with pytest.raises(ValueError, match="n_boot"):
         run_comparison(SMALL, models=["linear"], n_boot=1)
+
+
+def test_team_intervals_and_recommendation() -> None:
+    from smlib.attribution.scoring import recommend, run_comparison
+
+    teams = {"email": "marketing", "webinar": "marketing", "demo": "sales"}
+    res = run_comparison(SMALL, models=["linear", "logistic"], n_boot=50)
+    ti = res.team_intervals(teams).set_index(["model", "team"])
+    lin = res.credit[res.credit["model"] == "linear"].set_index("channel")["share"]
+    assert ti.loc[("linear", "sales"), "share"] == pytest.approx(lin["demo"])
+    assert (ti["ci_low"] <= ti["share"] + 1e-12).all() and (ti["share"] <= ti["ci_high"] + 1e-12).all()
+    assert ti.groupby(level="model")["share"].sum().to_numpy() == pytest.approx([1, 1])
+    assert recommend(res.credit) == "logistic"
+    assert recommend(CREDIT, score_against_truth(CREDIT, TRUTH)) == "perfect"
+    assert recommend(CREDIT) == "perfect"  # no data-driven model run: the first one

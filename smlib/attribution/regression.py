@@ -335,11 +335,22 @@ class _RemovalMixin:
         conversions, se, ci_low, ci_high, value, value_se, value_ci_low, value_ci_high, share,
         share_se, share_ci_low, share_ci_high``; ``attrs``: n_boot, level, method, n_journeys.
         """
+        if not 0 < level < 1:
+            raise ValueError(f"bootstrap: level must be in (0, 1), got {level!r}")
+        draws = self.bootstrap_draws(n_boot, seed, method)
+        return _interval_frame(self.credit_, self.channels_, draws.conversions, draws.value, level,
+                               n_boot=n_boot, method=draws.method, n_journeys=draws.n_journeys)
+
+    def bootstrap_draws(self, n_boot: int = 200, seed: int = 0, method: str = "auto") -> Any:
+        """The bootstrap replicates behind :meth:`bootstrap`, as a
+        :class:`smlib.attribution.uncertainty.BootstrapDraws` (conversions and value per resample
+        and channel), e.g. to build intervals for sums of channels such as a team's share.
+        """
+        from smlib.attribution.uncertainty import BootstrapDraws
+
         self._check_fitted()
         if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
             raise ValueError(f"bootstrap: n_boot must be an integer >= 2, got {n_boot!r}")
-        if not 0 < level < 1:
-            raise ValueError(f"bootstrap: level must be in (0, 1), got {level!r}")
         is_logit = isinstance(self.model_, LogisticRegression)
         if method == "auto":
             method = "one_step" if is_logit else "refit"
@@ -375,9 +386,8 @@ class _RemovalMixin:
                     lost, lost_v = np.clip(lost, 0, None), np.clip(lost_v, 0, None)
                 conv_parts.append(_scale_rows(lost, c.sum(axis=1)))
                 value_parts.append(_scale_rows(lost_v, (c * vbar).sum(axis=1)))
-        return _interval_frame(self.credit_, enc.channels, np.vstack(conv_parts),
-                               np.vstack(value_parts), level, n_boot=n_boot, method=method,
-                               n_journeys=n_journeys)
+        return BootstrapDraws(tuple(enc.channels), np.vstack(conv_parts), np.vstack(value_parts),
+                              self.credit_, method, n_journeys)
 
     def _one_step_losses(self, X: np.ndarray, c: np.ndarray, nl: np.ndarray, vbar: np.ndarray,
                          cache: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ __all__ = [
     "RULE_MODELS",
     "conclusion",
     "plot_credit_intervals",
+    "recommend",
     "run_comparison",
     "plot_scores",
     "plot_share_heatmap",
@@ -268,6 +269,19 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None) -> str:
+    """The model to trust: the closest to the truth when ``scores`` exist, else ``incremental``
+    if it was run (the only model that estimates what each channel adds), else ``markov`` /
+    ``shapley`` / the first model run, in that order."""
+    if scores is not None and len(scores):
+        return str(scores.sort_values("rank").iloc[0]["model"])
+    models = list(dict.fromkeys(_as_long(credit_long, "credit_long")["model"]))
+    for preferred in ("incremental", "logistic", "markov", "shapley"):
+        if preferred in models:
+            return preferred
+    return str(models[0])
+
+
 def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
                cv_results: pd.DataFrame | None = None) -> str:
     """A plain-language recommendation, computed from the results (never a fixed sentence).
@@ -342,6 +356,33 @@ class Comparison:
     intervals: pd.DataFrame
     fitted: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    draws: dict[str, Any] = field(default_factory=dict)
+    level: float = 0.95
+
+    def team_intervals(self, channel_teams: Any = None) -> pd.DataFrame:
+        """Each model's share of credit per team (marketing / sales) with a bootstrap interval.
+
+        Team share = Σ credit of the team's channels / Σ credit, computed on every bootstrap
+        replicate (percentile interval at ``level``). Columns: model, team, share, ci_low, ci_high.
+        """
+        from smlib.attribution.teams import channel_team_map
+
+        teams = channel_team_map(channel_teams)
+        lo, hi = (1 - self.level) / 2, (1 + self.level) / 2
+        rows = []
+        for model, g in self.credit.groupby("model", sort=False):
+            share = g.assign(team=g["channel"].map(teams)).groupby("team")["conversions"].sum()
+            share = share / share.sum()
+            d = self.draws.get(model)
+            for team in sorted(share.index):
+                row = {"model": model, "team": team, "share": float(share[team]),
+                       "ci_low": np.nan, "ci_high": np.nan}
+                if d is not None:
+                    cols = [i for i, c in enumerate(d.channels) if teams.get(c) == team]
+                    rep = d.conversions[:, cols].sum(axis=1) / d.conversions.sum(axis=1)
+                    row["ci_low"], row["ci_high"] = np.nanquantile(rep, [lo, hi])
+                rows.append(row)
+        return pd.DataFrame(rows)
 
     def rerun_params(self) -> dict[str, dict[str, Any]]:
         """Parameters that re-run each fitted model as selected (no new model selection)."""
@@ -367,7 +408,7 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     and bootstrapped with their own ``bootstrap`` method (resampling the same way).
     ``n_boot=0`` skips the intervals.
     """
-    from smlib.attribution import bootstrap, compare
+    from smlib.attribution import compare
     from smlib.attribution.api import JOURNEY_MODELS, MODELS
     from smlib.attribution.regression import IncrementalAttribution, LogisticAttribution
 
@@ -396,18 +437,24 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     order = {m: i for i, m in enumerate(names)}
     credit = credit.sort_values("model", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
-    parts = []
+    from smlib.attribution.regression import _interval_frame
+    from smlib.attribution.uncertainty import bootstrap_draws
+
+    parts, draws = [], {}
     for name in (m for m in names if m not in skipped and n_boot):
         if name in fitted:
-            ci = fitted[name].bootstrap(n_boot=n_boot, seed=seed, level=level)
+            d = fitted[name].bootstrap_draws(n_boot=n_boot, seed=seed)
         else:
-            data = journeys if name in JOURNEY_MODELS else paths
-            ci = bootstrap(data, name, n_boot=n_boot, seed=seed, level=level)
-        parts.append(ci.assign(model=name, method=ci.attrs.get("method", "")))
+            d = bootstrap_draws(journeys if name in JOURNEY_MODELS else paths, name,
+                                n_boot=n_boot, seed=seed)
+        draws[name] = d
+        ci = _interval_frame(d.estimate, list(d.channels), d.conversions, d.value, level)
+        parts.append(ci.assign(model=name, method=d.method))
     intervals = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
     if len(intervals):
         intervals = intervals[["model", *[c for c in intervals.columns if c != "model"]]]
-    return Comparison(credit=credit, intervals=intervals, fitted=fitted, skipped=skipped)
+    return Comparison(credit=credit, intervals=intervals, fitted=fitted, skipped=skipped,
+                      draws=draws, level=level)
 
 
 def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None = None,
