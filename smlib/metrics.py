@@ -716,8 +716,15 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
         extra = []
         for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
             ch[c] = np.nan
-    ch[extra] = ch[extra].fillna(0.0)
-    out = ch.groupby(keys, dropna=False, sort=False, observed=True)[sums + extra].sum().reset_index()
+    # a channel without credit has bounds 0 — but only in a model that has bounds at all
+    has_bounds = ch.groupby("model")[extra].transform(lambda c: c.notna().any()) if extra else None
+    for c in extra:
+        ch[c] = ch[c].where(ch[c].notna() | ~has_bounds[c].astype(bool), 0.0)
+    grouped = ch.groupby(keys, dropna=False, sort=False, observed=True)
+    out = grouped[sums].sum()
+    if extra:
+        out = out.join(grouped[extra].sum(min_count=1))
+    out = out.reset_index()
     gm = float(ch["gross_margin"].iloc[0]) if len(ch) else np.nan
     has_cost, has_credit = out["cost"] > 0, out["conversions"] > 0
     out["cac"] = np.where(has_credit, _safe_div(out["cost"], out["conversions"]), np.nan)

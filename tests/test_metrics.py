@@ -262,6 +262,13 @@ def test_channel_economics_propagates_bootstrap_bounds(opps, spend, credit) -> N
     cr = credit.assign(ci_low=credit["conversions"] * 0.5, ci_high=credit["conversions"] * 1.5,
                        value_ci_low=credit["value"] * 0.5, value_ci_high=credit["value"] * 1.5)
     out = metrics.channel_economics(cr, spend, gross_margin=0.5)
+    # a model without bootstrap bounds keeps NaN intervals for its teams (never a fake -100 %)
+    cr_lin = cr.copy()
+    cr_lin.loc[cr_lin["model"] == "linear", ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]] = np.nan
+    teams = metrics.team_economics(cr_lin, spend, gross_margin=0.5)
+    assert teams.loc[teams["model"] == "linear", ["roi_ci_low", "roi_ci_high"]].isna().all().all()
+    ft = teams.query("model == 'first_touch' and team == 'marketing'").iloc[0]
+    assert ft["value_ci_low"] == pytest.approx(18000.0)  # 10,000 + 8,000: half of each channel
     ps = out.query("model == 'first_touch' and channel == 'paid_search'").iloc[0]
     assert ps["cac_ci_low"] == pytest.approx(6000.0 / 3.0)
     assert ps["cac_ci_high"] == pytest.approx(6000.0 / 1.0)
