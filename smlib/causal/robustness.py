@@ -182,7 +182,12 @@ def leave_one_cohort_out(
         for c in cohorts:
             sub = data.loc[data["_g"] != c].reset_index(drop=True)
             lab = labels.loc[c]
-            lab = lab.date().isoformat() if isinstance(lab, pd.Timestamp) else str(lab)
+            if isinstance(lab, pd.Timestamp):
+                lab = lab.date().isoformat()
+            elif isinstance(lab, (float, np.floating)) and float(lab).is_integer():
+                lab = str(int(lab))  # an integer period stored as float (NaN = never)
+            else:
+                lab = str(lab)
             rows.append(dict(check="leave_one_cohort_out", label=f"without cohort {lab}",
                              dropped_cohort=lab,
                              **_run(sub, outcome, unit, estimator, "_g", None, None, level, kwargs),
