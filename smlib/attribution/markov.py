@@ -128,8 +128,8 @@ class MarkovChain:
         frm = np.where(first_of_row, n_states, np.r_[0, sid[:-1]])
         key = frm * n_states + sid
         ukey, tid = _compact(key)
+        # coo -> csr conversion sums repeated (row, transition) pairs
         incidence = sp.csr_matrix((np.ones(len(row)), (row, tid)), shape=(parsed.n_rows, len(ukey)))
-        incidence.sum_duplicates()
         last_state = np.empty(parsed.n_rows, dtype=np.int64)
         last_state[row[last]] = sid[last]
         return cls(order, collapse_repeats, parsed.channels, labels, members, incidence,
@@ -174,8 +174,10 @@ class MarkovChain:
         """Conversion probability and expected value per journey, full and with each channel removed.
 
         Accepts one count vector or a batch (B, n_rows); returns ``(P, P_removed, V, V_removed)``
-        shaped (B,), (B, n_channels), (B,), (B, n_channels). Small chains are solved densely and
-        batched (``numpy.linalg.solve``); larger ones with a sparse LU per count vector.
+        shaped (B,), (B, n_channels), (B,), (B, n_channels). Small chains (≤ DENSE_MAX_STATES)
+        are solved densely and batched: one fundamental matrix per count vector, removals by block
+        inversion (:func:`_removed_dense`); larger ones with a sparse LU per removal and count
+        vector.
         """
         q, s0, r, rv, _ = self.probabilities(conversions, nulls, value)
         n, n_ch, batch = self.n_states, len(self.channels), len(q)
@@ -187,11 +189,10 @@ class MarkovChain:
         if n <= DENSE_MAX_STATES:
             m = np.broadcast_to(np.eye(n), (batch, n, n)).copy()
             m[:, rows, cols] -= q[:, inner]  # (from, to) pairs are unique
-            for j, keep in enumerate(keeps):
-                if keep.any():
-                    mk = m[:, keep][:, :, keep]
-                    x = np.linalg.solve(np.swapaxes(mk, 1, 2), s0[:, keep][..., None])[..., 0]
-                    res[:, j] = np.einsum("bs,bsk->bk", x, rhs[:, keep])
+            fund = np.linalg.inv(m)  # fundamental matrix N = (I - Q)^-1, one per count vector
+            res[:, 0] = (s0[:, None, :] @ fund @ rhs)[:, 0]
+            for j, keep in enumerate(keeps[1:], start=1):
+                res[:, j] = _removed_dense(fund, s0, rhs, keep)
         else:
             for b in range(batch):
                 m = (sp.identity(n, format="csr")
@@ -218,6 +219,25 @@ class MarkovChain:
         mat = sp.csr_matrix((vals, (rows, cols)), shape=(n + 3, n + 3))
         mat.eliminate_zeros()
         return mat
+
+
+def _removed_dense(fund: np.ndarray, s0: np.ndarray, rhs: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``s0_Kᵀ (I − Q)_KK⁻¹ rhs_K`` for the kept states K, from the full fundamental matrix.
+
+    Block inversion: ``(M_KK)⁻¹ = N_KK − N_KD (N_DD)⁻¹ N_DK`` with ``N = M⁻¹`` and D the removed
+    states, so each removal costs a solve of size |D| instead of a new factorisation.
+    """
+    if not keep.any():
+        return np.zeros((len(s0), rhs.shape[-1]))
+    drop = ~keep
+    s0k, rhsk = s0 * keep, rhs * keep[:, None]
+    left = s0k[:, None, :] @ fund                                   # s0_Kᵀ N (B, 1, n)
+    base = (left @ rhsk)[:, 0]
+    if not drop.any():
+        return base
+    w = fund[:, drop, :] @ rhsk                                     # N_DK rhs_K
+    corr = np.linalg.solve(fund[:, drop][:, :, drop], w)            # N_DD⁻¹ N_DK rhs_K
+    return base - (left[:, :, drop] @ corr)[:, 0]
 
 
 def _permc(n: int) -> str:

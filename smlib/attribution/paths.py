@@ -15,7 +15,9 @@ Two input layouts are accepted and turned into the same :class:`ParsedPaths` enc
 
 The encoding is CSR-like: ``indptr`` (row starts), ``indices`` (integer channel codes per touch,
 in path order) and per-row ``conversions``, ``value``, ``nulls``. Channel codes follow the sorted
-channel names, so results never depend on row order.
+channel names and rows a canonical order, so results never depend on the input row order.
+Parsing is vectorised with pyarrow compute kernels (split, trim, dictionary encoding): about 1 s
+for 190k distinct paths.
 """
 
 from __future__ import annotations
@@ -170,12 +172,10 @@ def parse_paths(data: Any, sep: str | None = None) -> ParsedPaths:
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"expected a path table (pandas DataFrame with columns {PATH_COLUMNS}) "
                          f"or a touches table; got {type(data).__name__}")
-    table, indptr, codes, channels = _prepare(data, sep)
+    path_strings, sums, indptr, codes, channels = _prepare(data, sep)
     return ParsedPaths(
-        channels=channels, indptr=indptr, indices=codes,
-        conversions=table["total_conversions"].to_numpy(float),
-        value=table["total_conversion_value"].to_numpy(float),
-        nulls=table["total_null"].to_numpy(float), paths=table["path"].to_numpy(dtype=object))
+        channels=channels, indptr=indptr, indices=codes, conversions=sums["total_conversions"],
+        value=sums["total_conversion_value"], nulls=sums["total_null"], paths=path_strings)
 
 
 def validate_paths(paths: pd.DataFrame, sep: str | None = None) -> pd.DataFrame:
@@ -183,18 +183,22 @@ def validate_paths(paths: pd.DataFrame, sep: str | None = None) -> pd.DataFrame:
 
     Normalisation: the path is split on ``sep`` (default ``" > "``), surrounding whitespace of
     each channel is stripped and the channels re-joined with ``" > "``. Rows with the same
-    normalised path are summed. The result is sorted by path and has exactly the columns
+    normalised path are summed. Rows come in a canonical order — lexicographic by the sequence of
+    channel names, a path before its extensions — so nothing depends on the input row order. The
+    result has exactly the columns
     ``path, total_conversions, total_conversion_value, total_null`` (float64). Missing
     ``total_conversion_value`` / ``total_null`` columns are taken as 0.
     """
-    return _prepare(paths, sep)[0]
+    path_strings, sums, _, _, _ = _prepare(paths, sep)
+    return pd.DataFrame({"path": path_strings, **sums})
 
 
 def _prepare(paths: pd.DataFrame, sep: str | None
-             ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, tuple[str, ...]]:
+             ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray, tuple[str, ...]]:
     """Validate, normalise, aggregate and tokenise a path table (vectorised with pyarrow).
 
-    Returns the aggregated table sorted by path, and its CSR encoding (indptr, channel codes,
+    Returns, in canonical row order (see :func:`validate_paths`), the distinct path strings
+    (object array), the summed counts per column, and the CSR encoding (indptr, channel codes,
     sorted channel names).
     """
     if not isinstance(paths, pd.DataFrame):
@@ -264,10 +268,8 @@ def _prepare(paths: pd.DataFrame, sep: str | None
     # canonical row order (by channel sequence) so that results cannot depend on input row order
     row_order = _sequence_order(offsets, codes, len(channels))
     offsets, codes = _take_rows(offsets, codes, row_order)
-    paths_out = uniq.take(pa.array(row_order)).to_numpy(zero_copy_only=False)
-    table = pd.DataFrame({"path": np.asarray(paths_out, dtype=object),
-                          **{k: v[row_order] for k, v in sums.items()}})
-    return table, offsets, codes, channels
+    paths_out = np.asarray(uniq.take(pa.array(row_order)).to_numpy(zero_copy_only=False), dtype=object)
+    return paths_out, {k: v[row_order] for k, v in sums.items()}, offsets, codes, channels
 
 
 def _arrow_strings(path: pd.Series) -> pa.Array:
