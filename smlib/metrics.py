@@ -937,9 +937,11 @@ def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touch
     (time decay, W-shaped, full path) — and merges the percentile bounds as ``ci_low, ci_high,
     value_ci_low, value_ci_high`` on the rows of ``model`` (other models keep NaN). Returns
     ``(credit_with_bounds, draws)``; pass ``draws`` to :func:`team_economics` for team intervals.
-    The regression models (``logistic``, ``incremental``) would be refitted on every resample
-    (``n_boot`` × their fit time), so they are skipped: the table is returned without bounds,
-    ``draws`` is None and ``result.attrs["note"]`` says why.
+    The regression models (``logistic``, ``incremental``) are refitted once here and use their
+    own fast one-step (linearised) bootstrap (``LogisticAttribution`` / ``IncrementalAttribution``
+    ``.bootstrap_draws``); when cross-validation selected a non-logistic learner, which would be
+    refitted on every resample (``n_boot`` × its fit time), no interval is computed: the table is
+    returned without bounds, ``draws`` is None and ``result.attrs["note"]`` says why.
     """
     from smlib.attribution.api import JOURNEY_MODELS
     from smlib.attribution.uncertainty import bootstrap_draws
@@ -949,14 +951,26 @@ def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touch
         raise ValueError(f"credit has no rows for model {model!r}; models: {list(cr['model'].unique())}")
     for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
         cr[c] = np.nan
-    if model in ("logistic", "incremental") or n_boot < 2:
-        cr.attrs["note"] = (f"no bootstrap interval for {model!r}: it would refit the model on "
-                            f"each of {n_boot} resamples" if n_boot >= 2 else "n_boot < 2")
+    if n_boot < 2:
+        cr.attrs["note"] = "n_boot < 2: no bootstrap interval"
         return cr, None
-    data = touches if model in JOURNEY_MODELS else paths
-    if data is None:
-        raise ValueError(f"model {model!r} needs the journeys' touches table: pass touches=")
-    d = bootstrap_draws(data, model, n_boot=n_boot, seed=seed)
+    if model in ("logistic", "incremental"):
+        from sklearn.linear_model import LogisticRegression
+
+        from smlib.attribution.regression import IncrementalAttribution, LogisticAttribution
+
+        est = (LogisticAttribution() if model == "logistic" else IncrementalAttribution()).fit(paths)
+        if not isinstance(est.model_, LogisticRegression):
+            cr.attrs["note"] = (f"no bootstrap interval for {model!r}: its selected learner "
+                                f"({type(est.model_).__name__}) would be refitted on each of "
+                                f"{n_boot} resamples")
+            return cr, None
+        d = est.bootstrap_draws(n_boot, seed, method="one_step")
+    else:
+        data = touches if model in JOURNEY_MODELS else paths
+        if data is None:
+            raise ValueError(f"model {model!r} needs the journeys' touches table: pass touches=")
+        d = bootstrap_draws(data, model, n_boot=n_boot, seed=seed)
     q = [(1 - level) / 2, (1 + level) / 2]
     bounds = pd.DataFrame({"channel": list(d.channels)})
     bounds[["ci_low", "ci_high"]] = np.nanquantile(d.conversions, q, axis=0).T
@@ -965,7 +979,7 @@ def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touch
     merged = cr.loc[rows, ["channel"]].merge(bounds, on="channel", how="left")
     cr.loc[rows, ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]] = merged[
         ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]].to_numpy()
-    cr.attrs["note"] = f"{n_boot} bootstrap resamples of journeys, seed {seed}"
+    cr.attrs["note"] = f"{n_boot} bootstrap resamples of journeys ({d.method}), seed {seed}"
     return cr, d
 
 

@@ -482,10 +482,13 @@ def test_credit_with_intervals() -> None:
     assert (mk["ci_high"] > mk["ci_low"]).all()
     assert out.loc[out["model"] == "first_touch", "ci_low"].isna().all()
     assert draws.conversions.shape == (100, 3)
-    # regression models would refit per resample: skipped, with the reason
-    lg = pd.concat([credit, credit.loc[credit["model"] == "markov"].assign(model="incremental")])
-    out2, d2 = metrics.credit_with_intervals(lg, paths, "incremental")
-    assert d2 is None and "refit" in out2.attrs["note"] and out2["ci_low"].isna().all()
+    # the logistic model: its own one-step bootstrap
+    lg = compare(paths, models=["logistic"])
+    out2, d2 = metrics.credit_with_intervals(lg, paths, "logistic", n_boot=50)
+    assert d2.method == "one_step" and (out2["ci_high"] >= out2["ci_low"]).all()
+    assert "one_step" in out2.attrs["note"]
+    out3, d3 = metrics.credit_with_intervals(credit, paths, "markov", n_boot=1)
+    assert d3 is None and out3["ci_low"].isna().all() and "n_boot" in out3.attrs["note"]
     with pytest.raises(ValueError, match="no rows for model 'shapley'"):
         metrics.credit_with_intervals(credit, paths, "shapley")
 
