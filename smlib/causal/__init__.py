@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "treated_mean": "verdict",
     "compare_estimates": "verdict",
     "forest_plot": "verdict",
+    "uplift_analysis": "verdict",
     "account_outcomes": "dr",
 }
 

@@ -415,3 +415,162 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+
+
+# --- the whole analysis of report 02 -------------------------------------------------------------
+
+@dataclass
+class UpliftAnalysis:
+    """Everything notebook 02 shows: naive comparisons, the estimators, robustness and the verdict.
+
+    ``table`` is :func:`compare_estimates` over all estimators (with the simulator's truth where
+    known); ``uplift`` the headline estimate (Callaway & Sant'Anna with the chosen method and
+    comparison group) as % of counterfactual; ``verdicts`` maps language -> :class:`Verdict`.
+    """
+
+    naive: Any
+    staggered: Any
+    twfe: Any
+    synth: Any
+    doubly_robust: Any
+    dml: Any
+    table: pd.DataFrame
+    uplift: UpliftResult
+    verdicts: dict[str, Verdict]
+    robustness: dict[str, pd.DataFrame]
+    claim: float
+    truth_pct: float | None = None
+    details: dict[str, Any] | None = None
+
+    def headline_items(self, language: str = "en") -> list[tuple[str, str]]:
+        """Key figures for :func:`smlib.report.show_headline`, already formatted."""
+        u, v = self.uplift, self.verdicts[language]
+        lvl = int(round(u.level * 100))
+        if language == "es":
+            rng = f"{_pct(u.estimate, 'es')} (IC del {lvl} %: {_pct(u.ci_low, 'es')} a {_pct(u.ci_high, 'es')})"
+            items = [("Aumento de ingresos estimado por la integración", rng),
+                     (f"Veredicto sobre la afirmación del {_pct(self.claim, 'es')}", v.text)]
+            if self.truth_pct is not None:
+                items.append(("Aumento real en la simulación", _pct(self.truth_pct, "es")))
+            return items
+        rng = f"{_pct(u.estimate, 'en')} ({lvl} % CI {_pct(u.ci_low, 'en')} to {_pct(u.ci_high, 'en')})"
+        items = [("Estimated revenue uplift from integration", rng),
+                 (f"Verdict on the {_pct(self.claim, 'en')} claim", v.text)]
+        if self.truth_pct is not None:
+            items.append(("True uplift in the simulation", _pct(self.truth_pct, "en")))
+        return items
+
+
+def _largest_early_adopter(units: pd.DataFrame, outcome: str) -> Any:
+    per = units.groupby("unit_id").agg(g=("adoption_period", "first"), y=(outcome, "mean"))
+    early = per[per["g"].notna() & (per["g"] == per["g"].min())]
+    return early["y"].idxmax()
+
+
+def uplift_analysis(
+    dataset: Any,
+    outcome: str = "revenue",
+    control_group: str = "never_treated",
+    method: str = "dr",
+    claim: float = 0.20,
+    truth: Any = None,
+    level: float = 0.95,
+    robustness: bool = True,
+) -> UpliftAnalysis:
+    """Run report 02's analysis on a dataset (:class:`smlib.io.Dataset` or anything with
+    ``units``, ``accounts`` and ``opportunities`` tables as in data/README.md).
+
+    - naive comparisons (:func:`smlib.causal.naive_comparisons`);
+    - headline: Callaway & Sant'Anna (:func:`smlib.causal.staggered_did`) with ``method`` and
+      ``control_group``, as uplift % of counterfactual (:func:`uplift_percent`) and
+      :func:`verdict` against ``claim`` in English and Spanish;
+    - also: the same with the other comparison group, TWFE (:func:`smlib.causal.twfe_did`),
+      synthetic control for the largest first adopter (:func:`smlib.causal.synthetic_control_panel`),
+      and on accounts (:func:`smlib.causal.account_outcomes`, won revenue) AIPW ATT
+      (:func:`smlib.causal.doubly_robust`, linear learners) and DML-PLR with covariates segment,
+      log size and, when present, log market size and start month;
+    - robustness (placebo dates 1–3, placebo outcome ``headcount`` when present, leave one cohort out).
+
+    ``truth`` (a :class:`smlib.simulate.Truth`) adds the true values beside the estimates, only for
+    ``outcome="revenue"`` (the simulated effect is on revenue).
+    """
+    from smlib.causal import (account_outcomes, dml_plr, doubly_robust, leave_one_cohort_out,
+                              naive_comparisons, placebo_dates, placebo_outcome, staggered_did,
+                              synthetic_control_panel, twfe_did)
+    from smlib.causal._panel import integer_periods
+
+    units = dataset.units
+    cols = dict(unit="unit_id", time="period", cohort="adoption_period")
+    naive = naive_comparisons(units, outcome)
+    cs = staggered_did(units, outcome, control_group=control_group, method=method, level=level, **cols)
+    other = "not_yet_treated" if control_group == "never_treated" else "never_treated"
+    cs_other = staggered_did(units, outcome, control_group=other, method=method, level=level,
+                             n_boot=0, **cols)
+    ip = integer_periods(units, adoption="adoption_period", period_col="_t", cohort_col="_g")
+    ip["_d"] = ((ip["_g"] > 0) & (ip["_t"] >= ip["_g"])).astype(float)
+    tw = twfe_did(ip, outcome, "unit_id", "_t", "_d", level=level)
+    sc_unit = _largest_early_adopter(units, outcome)
+    sc = synthetic_control_panel(units, outcome, treated=sc_unit, level=level)
+
+    acc = account_outcomes(dataset.accounts, dataset.opportunities)
+    acc["log_size"] = np.log(acc["size"].astype(float))
+    covs = ["segment", "log_size"]
+    if "market_size" in acc and (acc["market_size"] > 0).all():
+        acc["log_market_size"] = np.log(acc["market_size"].astype(float))
+        covs.append("log_market_size")
+    if "start_month" in acc:
+        covs.append("start_month")
+    acc["integrated"] = acc["integrated"].astype(float)
+    dr = doubly_robust(acc, "revenue", "integrated", covs, level=level)
+    dml = dml_plr(acc, "revenue", "integrated", covs, level=level)
+
+    m_panel = treated_mean(units, outcome)
+    post = sc.path[sc.path["time"] >= sc.treatment_time]
+    labels = {
+        "naive": naive,
+        f"Callaway & Sant'Anna ({method}, {control_group.replace('_', ' ')})": cs,
+        f"Callaway & Sant'Anna ({method}, {other.replace('_', ' ')})": cs_other,
+        "two-way fixed effects": tw,
+        f"synthetic control: {sc_unit}": sc,
+        "doubly robust (accounts)": dr,
+        "double ML, partially linear (accounts)": dml,
+    }
+    keys = list(labels)
+    means = {keys[1]: m_panel, keys[2]: m_panel, keys[3]: m_panel,
+             keys[4]: float(post["treated"].mean()),
+             keys[5]: float(acc.loc[acc["integrated"] == 1, "revenue"].mean()),
+             keys[6]: float(acc.loc[acc["integrated"] == 1, "revenue"].mean())}
+    truths, truths_pct, truth_pct = {}, {}, None
+    if truth is not None and outcome == "revenue":
+        truth_pct = float(truth.att_pct)
+        for k in keys[1:4]:
+            truths[k], truths_pct[k] = truth.att, truth.att_pct
+        po = truth.potential_outcomes
+        if po is not None:
+            w0, w1 = sc.details["post_window"]
+            cells = po[(po["unit_id"] == sc_unit) & po["period"].between(w0, w1)]
+            truths[keys[4]] = float((cells["y1"] - cells["y0"]).mean())
+            truths_pct[keys[4]] = float((cells["y1"] - cells["y0"]).sum() / cells["y0"].sum())
+        for k in keys[5:]:
+            truths[k], truths_pct[k] = truth.account_att, truth.account_att_pct
+    table = compare_estimates(labels, means, truths, truths_pct)
+    for r in naive.comparisons:
+        lab = f"naive: {r.method.replace('_', ' ')}"
+        if truth is not None and outcome == "revenue":
+            table.loc[table["label"] == lab, ["truth", "truth_pct"]] = [truth.att, truth.att_pct]
+            table.loc[table["label"] == lab, "covers_truth"] = bool(r.ci_low <= truth.att <= r.ci_high)
+
+    uplift = uplift_percent(cs, treated_mean=m_panel)
+    verdicts = {lang: verdict_from_result(uplift, claim=claim, language=lang) for lang in ("en", "es")}
+    checks: dict[str, pd.DataFrame] = {}
+    if robustness:
+        kw = dict(control_group=control_group, method=method)
+        checks["placebo_dates"] = placebo_dates(units, outcome, shifts=(1, 2, 3), **kw)
+        if "headcount" in units and outcome != "headcount" and units.groupby("unit_id")["headcount"].nunique().max() > 1:
+            checks["placebo_outcome"] = placebo_outcome(units, "headcount", **kw)
+        checks["leave_one_cohort_out"] = leave_one_cohort_out(units, outcome, **kw)
+    return UpliftAnalysis(naive=naive, staggered=cs, twfe=tw, synth=sc, doubly_robust=dr, dml=dml,
+                          table=table, uplift=uplift, verdicts=verdicts, robustness=checks,
+                          claim=claim, truth_pct=truth_pct,
+                          details=dict(outcome=outcome, control_group=control_group, method=method,
+                                       account_covariates=covs, synth_unit=sc_unit))
