@@ -177,3 +177,18 @@ def test_truth_team_credit_and_plot() -> None:
     assert ax.get_title() == "Credit by team, per model" and len(ax.patches) == 4
     with pytest.raises(ValueError, match="missing column"):
         truth_team_credit(truth.drop(columns="team"))
+
+
+def test_fitted_models_are_split_by_their_per_journey_credit() -> None:
+    # saturated logistic: D[a] = .25 on "a", .90 − .50 on "a > b"; D[b] = .5 on "b", .65 on "a > b"
+    teams = {"a": "marketing", "b": "sales"}
+    logit = LogisticAttribution(C=1e9).fit(SATURATED)
+    credit = logit.credit_.assign(model="logistic")
+    out = team_rollup(credit, teams, data=SATURATED, fitted={"logistic": logit}).set_index("team")
+    assert (out["allocation"] == "per-journey credit").all()
+    a, b = credit.set_index("channel")["conversions"]
+    np.testing.assert_allclose(out.loc["marketing", "conversions"], a * 10 / 26, rtol=1e-5)
+    np.testing.assert_allclose(out.loc["sales", "conversions"], b * 20 / 46, rtol=1e-5)
+    np.testing.assert_allclose(out.loc["shared", "marketing_channels"], a * 16 / 26, rtol=1e-5)
+    np.testing.assert_allclose(out.loc["shared", "sales_channels"], b * 26 / 46, rtol=1e-5)
+    assert out["conversions"].sum() == pytest.approx(66)

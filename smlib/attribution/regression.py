@@ -478,6 +478,37 @@ class _RemovalMixin:
         out["share"] = out["incremental_conversions"] / out["incremental_conversions"].sum()
         return out
 
+    def journey_type_fractions(self, channel_teams: Mapping[str, str] | pd.DataFrame | None = None
+                               ) -> dict[str, pd.DataFrame]:
+        """Fraction of each channel's credit earned on marketing-only, sales-only, mixed journeys.
+
+        The credit is ``Σ_paths n_path · D[path, c]`` (``D`` the per-path credit of the fitted
+        model, see ``_path_effects``), so the fraction on type J is ``Σ_{paths in J} n D[·, c] /
+        Σ_paths n D[·, c]`` (``value``: weighted by the path's mean value too). Channels whose
+        total is not positive get NaN. Returns {"conversions": frame, "value": frame}, channels ×
+        journey types.
+        """
+        from smlib.attribution.teams import JOURNEY_TYPES, channel_team_map
+
+        self._check_fitted()
+        teams = channel_team_map(channel_teams)
+        unknown = sorted(set(self._enc.channels) - set(teams))
+        if unknown:
+            raise ValueError(f"channel_teams: no team for channel(s) {unknown}")
+        enc = self._enc
+        is_mkt = np.array([teams[c] == "marketing" for c in enc.channels])
+        exposed = enc.counts > 0
+        has_m, has_s = exposed[:, is_mkt].any(axis=1), exposed[:, ~is_mkt].any(axis=1)
+        jtype = np.select([has_m & has_s, has_m], ["mixed", "marketing_only"], "sales_only")
+        D = self._credit_matrix(self.model_, {})
+        out = {}
+        for col, w in (("conversions", enc.journeys), ("value", enc.journeys * _mean_values(enc))):
+            per = pd.DataFrame({jt: (w * (jtype == jt)) @ D for jt in JOURNEY_TYPES},
+                               index=pd.Index(enc.channels, name="channel"))
+            total = per.sum(axis=1)
+            out[col] = per.div(total.where(total > 0), axis=0)
+        return out
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit(paths) first")

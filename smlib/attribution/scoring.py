@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "RULE_MODELS",
     "conclusion",
+    "headline_items",
     "plot_credit_intervals",
     "recommend",
     "run_comparison",
@@ -487,3 +488,41 @@ def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None 
     ax.set_title("Credit per channel with its uncertainty")
     ax.legend(fontsize="small", loc="lower right")
     return ax
+
+
+def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataFrame | None = None,
+                   channel_teams: Any = None) -> list[tuple[str, str]]:
+    """The report's headline, computed from the results: (label, formatted text) pairs.
+
+    Model to trust (:func:`recommend`), the share of credit it gives sales touches with its
+    bootstrap interval, the accuracy against the truth when ``scores`` exist, and the data size.
+    """
+    rec = recommend(comparison.credit, scores)
+    items = [("Model to trust here", rec)]
+    teams = comparison.team_intervals(channel_teams)
+    sales = teams[(teams["model"] == rec) & (teams["team"] == "sales")]
+    if len(sales):
+        r = sales.iloc[0]
+        ci = ("" if np.isnan(r["ci_low"]) else
+              f" ({100 * comparison.level:.0f}% interval {_pct(r['ci_low'])} to {_pct(r['ci_high'])})")
+        items.append(("Share of the credit earned by sales touches", f"{_pct(r['share'])}{ci}"))
+    if scores is not None and len(scores):
+        s = scores.set_index("model")
+        text = f"{rec} puts {_pct(s.loc[rec, 'tvd_channel'])} of the credit on the wrong channels"
+        others = s.drop(rec)
+        rm = others[others.index.astype(str).str.startswith(RULE_MODELS + ("markov",))]
+        if len(rm):
+            text += (f"; rule-based and Markov models {_pct(rm['tvd_channel'].min())} to "
+                     f"{_pct(rm['tvd_channel'].max())}")
+        items.append(("Accuracy against the simulator's known truth", text))
+    totals = _path_totals(paths)
+    items.append(("Journeys analysed", f"{totals[0]:,.0f} journeys, {totals[1]:,.0f} purchases"))
+    return items
+
+
+def _path_totals(paths: pd.DataFrame) -> tuple[float, float]:
+    """(journeys, conversions) of a path table, validated by the shared parser."""
+    from smlib.attribution.paths import parse_paths
+
+    parsed = parse_paths(paths)
+    return float(parsed.conversions.sum() + parsed.nulls.sum()), float(parsed.conversions.sum())

@@ -13,13 +13,16 @@ Two questions, two tables, both for every model:
    further into the part credited to marketing channels and to sales channels
    (``marketing_channels`` / ``sales_channels`` columns).
 
-   A model's credit on journey type J is found by running the model on the journeys of type J
-   alone; each channel's overall credit is then divided over the journey types in proportion to
-   those per-type credits. For models whose credit is a sum over journeys (every rule-based model,
-   Shapley with the subset value function) this is exact: the per-type runs add up to the overall
-   credit. For models fitted on all journeys at once (Markov, logistic, incremental) it is an
-   allocation: the channel's overall credit, spread over journey types the way the model spreads
-   it when it sees one journey type at a time. If a per-type run fails (e.g. no non-converting
+   For a fitted data-driven model (``fitted=``: logistic, incremental) the credit is a sum over
+   journeys — ``Σ_paths n_path · D[path, c]`` with ``D`` the per-path removal (or Shapley) effect,
+   then scaled — so each channel's credit is split by the journey types of the paths it is earned
+   on, exactly ("per-journey credit"). For any other model, its credit on journey type J is found
+   by running the model on the journeys of type J alone; each channel's overall credit is then
+   divided over the journey types in proportion to those per-type credits. For models whose
+   credit is a sum over journeys (every rule-based model, Shapley with the subset value function)
+   this is exact: the per-type runs add up to the overall credit. For Markov (fitted on all
+   journeys at once) it is an allocation: the channel's overall credit, spread over journey types
+   the way the model spreads it when it sees one journey type at a time. If a per-type run fails (e.g. no non-converting
    journeys of that type for a data-driven model), or gives a channel no credit anywhere, that
    channel's credit is spread in proportion to the conversions of the journeys of each type that
    contain it ("presence", stated in the ``allocation`` column).
@@ -149,7 +152,8 @@ def _default_runner(params: Mapping[str, Mapping[str, Any]]) -> Callable[[str, A
 
 def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.DataFrame | None = None,
                 data: Any = None, runner: Callable[[str, Any], pd.DataFrame] | None = None,
-                params: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
+                params: Mapping[str, Mapping[str, Any]] | None = None,
+                fitted: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Credit per team for every model (see the module docstring for the exact definitions).
 
     Args:
@@ -164,12 +168,14 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
             is a path table, except for the journey-level models (time_decay, w_shaped,
             full_path) when ``data`` holds touches: they get the touches of those journeys.
         params: per-model keyword arguments for the default runner.
+        fitted: label → fitted ``LogisticAttribution`` / ``IncrementalAttribution`` whose credit
+            is split exactly by its per-journey credit instead of per-type runs.
 
     Returns:
         Long table ``model, team, conversions, value, share, marketing_channels, sales_channels``
         (``share`` of the model's total conversions; the last two split each row's conversions by
         the team of the credited channels), and with ``data`` an ``allocation`` column
-        ("per-type runs" or "linear fallback").
+        ("per-journey credit", "per-type runs", "per-type runs + presence" or "presence").
     """
     from smlib.attribution.scoring import _as_long
 
@@ -200,8 +206,12 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
         subsets = (touch_subsets if touch_subsets is not None and model in JOURNEY_MODELS
                    else path_subsets)
         presence = {col: frac.reindex(g.index) for col, frac in all_presence.items()}
-        fracs = _type_fractions(str(model), g.index, subsets, run)
-        how = "per-type runs" if fracs is not None else "presence"
+        if fitted and model in fitted:
+            fracs, how = fitted[model].journey_type_fractions(teams), "per-journey credit"
+            fracs = {col: f.reindex(g.index) for col, f in fracs.items()}
+        else:
+            fracs = _type_fractions(str(model), g.index, subsets, run)
+            how = "per-type runs" if fracs is not None else "presence"
         if fracs is None:
             fracs = presence
         else:
@@ -210,7 +220,7 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
                 needs |= fracs[col].isna().any(axis=1) & (g[col] != 0)
             fracs = {col: fracs[col].fillna(presence[col]) for col in fracs}
             if needs.any():
-                how = "per-type runs + presence"
+                how += " + presence"
         total = g["conversions"].sum()
         for jt in JOURNEY_TYPES:
             conv = g["conversions"] * fracs["conversions"][jt].fillna(0.0)
@@ -311,14 +321,19 @@ def truth_team_credit(truth_channel_effects: pd.DataFrame) -> pd.DataFrame:
                          "share": (g["incremental_conversions"] / total).to_numpy()})
 
 
-def plot_team_credit(team_credit: pd.DataFrame, ax: Any = None) -> Any:
+def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None,
+                     ax: Any = None) -> Any:
     """Stacked bars: each model's share of credit by team (%), e.g. marketing vs sales.
 
-    ``team_credit``: :func:`team_rollup` output (optionally with :func:`truth_team_credit` rows
-    appended). Teams are stacked in the order they appear. Returns the matplotlib Axes.
+    ``team_credit``: :func:`team_rollup` output; with ``truth_channel_effects`` a ``truth`` bar
+    (:func:`truth_team_credit`) is added. Teams are stacked in the order they appear. Returns the
+    matplotlib Axes.
     """
     import matplotlib.pyplot as plt
 
+    if truth_channel_effects is not None:
+        team_credit = pd.concat([team_credit, truth_team_credit(truth_channel_effects)],
+                                ignore_index=True)
     need = {"model", "team", "share"}
     if not need <= set(team_credit.columns):
         raise ValueError(f"team_credit: missing column(s) {sorted(need - set(team_credit.columns))}")
