@@ -349,8 +349,10 @@ class SyntheticControlResult(EstimateResult):
         """Estimate, fit quality, placebo p-value and the non-zero donor weights."""
         pct = int(round(self.level * 100))
         w = self.weights[self.weights > 0.001].sort_values(ascending=False)
+        start = self.treatment_time
+        start = start.date().isoformat() if isinstance(start, pd.Timestamp) else start
         return "\n".join([
-            f"synthetic_control for {self.treated_unit} from {self.treatment_time}: average gap "
+            f"synthetic_control for {self.treated_unit} from {start}: average gap "
             f"= {self.estimate:,.4g} ({pct}% interval {self.ci_low:,.4g} to {self.ci_high:,.4g}, "
             f"{self.details.get('ci_method', '')}); pre-period RMSPE {self.pre_rmspe:,.4g}, "
             f"post {self.post_rmspe:,.4g}; placebo p = {self.placebo_p_value:.3g}",
@@ -387,6 +389,8 @@ class SyntheticControlResult(EstimateResult):
             raise ValueError(f"kind must be 'gap' or 'paths', got {kind!r}")
         ax.axvline(self.treatment_time, color="tab:blue", ls=":", lw=1.2, label="treatment start")
         ax.set_xlabel("period")
+        if pd.api.types.is_datetime64_any_dtype(p["time"]):
+            ax.tick_params(axis="x", labelrotation=30)
         ax.legend(frameon=False, fontsize=8)
         return ax
 

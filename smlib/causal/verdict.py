@@ -382,14 +382,34 @@ def forest_plot(
     t = table.reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.5 * len(t) + 1.5))
+    # zoom on the unbiased rows (and the claim); naive rows beyond the edge become labelled arrows
+    keep = t.loc[~t["biased"].astype(bool)]
+    span = np.r_[keep[lo], keep[hi], keep.get(truth_col, pd.Series(dtype=float)), 0.0,
+                 [claim] if claim is not None and column == "pct" else []] * scale
+    span = span[np.isfinite(span)]
+    left, right = (span.min(), span.max()) if len(span) else (None, None)
+    if left is not None:
+        pad = 0.08 * (right - left if right > left else 1.0)
+        left, right = left - pad, right + pad
     y = np.arange(len(t))[::-1]
     for yi, (_, r) in zip(y, t.iterrows()):
         color = "tab:red" if r["biased"] else "tab:blue"
         if np.isfinite(r[column]):
-            ax.plot([r[lo] * scale, r[hi] * scale], [yi, yi], color=color, lw=2)
-            ax.plot(r[column] * scale, yi, "o", color=color)
+            a, b, c = r[lo] * scale, r[hi] * scale, r[column] * scale
+            if left is not None and (c > right or c < left):
+                edge = right if c > right else left
+                ax.annotate(f"{c:,.0f}{' %' if column == 'pct' else ''} (off scale)",
+                            xy=(edge, yi), xytext=(edge - 0.3 * (right - left) * np.sign(c - edge), yi),
+                            color=color, va="center", fontsize=8,
+                            arrowprops=dict(arrowstyle="->", color=color))
+            else:
+                ax.plot([max(a, left) if left is not None else a,
+                         min(b, right) if right is not None else b], [yi, yi], color=color, lw=2)
+                ax.plot(c, yi, "o", color=color)
         if np.isfinite(r.get(truth_col, np.nan)):
             ax.plot(r[truth_col] * scale, yi, "D", color="black", ms=6, mfc="none")
+    if left is not None:
+        ax.set_xlim(left, right)
     ax.plot([], [], "D", color="black", mfc="none", label="true value (simulation)")
     ax.plot([], [], "o-", color="tab:blue", label="causal estimate, 95 % interval")
     ax.plot([], [], "o-", color="tab:red", label="naive comparison (biased)")
