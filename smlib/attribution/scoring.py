@@ -262,7 +262,8 @@ def plot_scores(scores: pd.DataFrame, ax: Any = None) -> Any:
                    label="teams: credit on the wrong team")
     ax.set_xlabel("distance from the true incremental shares (total variation distance, %)")
     ax.set_title("How far each model's credit is from the simulator's truth (lower is better)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small",
+              frameon=False)
     return ax
 
 
@@ -486,7 +487,7 @@ def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None 
     ax.invert_yaxis()
     ax.set_xlabel("share of credited conversions (%), with its bootstrap interval")
     ax.set_title("Credit per channel with its uncertainty")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax
 
 

@@ -352,5 +352,6 @@ def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFr
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of credited conversions (%)")
     ax.set_title("Credit by team, per model")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small",
+              frameon=False)
     return ax
