@@ -98,3 +98,19 @@ def test_leave_one_cohort_out_date_labels():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call(_panel())
+
+
+@pytest.mark.slow  # 8 seeds of the coverage study in benchmarks/coverage_causal.py (~30 s)
+def test_coverage_study_small():
+    import importlib.util
+
+    from smlib import config
+
+    spec = importlib.util.spec_from_file_location(
+        "coverage_causal", config.PROJECT_ROOT / "benchmarks" / "coverage_causal.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    s = mod.summarise(mod.run(seeds=8, accounts=False))["coverage"]
+    for est in ("cs_nocov", "cs_reg_cov", "sc_first_cohort", "sc_largest_early_adopter"):
+        assert s[est] >= 6 / 8, est
+    assert s["naive_adopters_vs_never"] <= 1 / 8 and s["naive_before_vs_after"] <= 1 / 8

@@ -135,3 +135,23 @@ def test_compare_estimates_and_forest_plot():
     with pytest.raises(ValueError, match="column must be"):
         forest_plot(t, column="foo")
     assert np.isnan(compare_estimates({"panel": a})["pct"].iloc[0])  # no treated mean, no %
+
+
+@pytest.mark.slow  # simulates a small dataset and runs every estimator (~10 s)
+def test_uplift_analysis_end_to_end():
+    from smlib.causal import uplift_analysis
+    from smlib.simulate import simulate
+
+    sim = simulate(seed=5, n_accounts=3000)
+    a = uplift_analysis(sim, truth=sim.truth)
+    t = a.table
+    assert t["label"].str.startswith("naive").sum() == 2
+    assert t.loc[t["biased"], "covers_truth"].eq(False).all()  # naive rows miss the truth
+    cs = t[t["label"].str.startswith("Callaway")].iloc[0]
+    assert cs["ci_low"] <= sim.truth.att <= cs["ci_high"]
+    assert a.uplift.estimate == pytest.approx(cs["pct"])
+    assert a.verdicts["en"].code == verdict(cs["pct"], cs["pct_ci_low"], cs["pct_ci_high"]).code
+    items = dict(a.headline_items("en"))
+    assert "True uplift in the simulation" in items
+    assert set(a.robustness) == {"placebo_dates", "placebo_outcome", "leave_one_cohort_out"}
+    assert dict(a.headline_items("es"))["Aumento real en la simulación"].endswith("%")
