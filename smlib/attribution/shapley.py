@@ -77,7 +77,8 @@ def shapley_from_game(v: np.ndarray) -> np.ndarray:
     if 2 ** n != v.shape[-1]:
         raise ValueError(f"the game must have 2^n entries, got {v.shape[-1]}")
     d = mobius_transform(v)
-    size = np.bitwise_count(np.arange(2 ** n, dtype=np.uint64)).astype(float)
+    masks = np.arange(2 ** n, dtype=np.int64)
+    size = sum(((masks >> i) & 1) for i in range(n)).astype(float) if n else np.zeros(1)  # |T|
     d[..., 0] = 0.0
     size[0] = 1.0
     w = d / size
@@ -196,11 +197,15 @@ def _by_position(parsed: ParsedPaths) -> pd.DataFrame:
     """Ordered Shapley: credit R(T)/|T| per (channel, position of first appearance)."""
     r, c, rank = _first_occurrence(parsed)
     size = np.bincount(r, minlength=parsed.n_rows)[r]
-    frame = pd.DataFrame({"channel": np.asarray(parsed.channels, dtype=object)[c], "position": rank,
-                          "conversions": parsed.conversions[r] / size, "value": parsed.value[r] / size})
-    out = frame.groupby(["channel", "position"], as_index=False, sort=True).sum()
-    out["share"] = out["conversions"] / parsed.total_conversions
-    return out
+    width = int(rank.max()) + 1
+    key = c.astype(np.int64) * width + rank
+    cells, inverse = np.unique(key, return_inverse=True)
+    conv = np.bincount(inverse, weights=parsed.conversions[r] / size, minlength=len(cells))
+    value = np.bincount(inverse, weights=parsed.value[r] / size, minlength=len(cells))
+    return pd.DataFrame({
+        "channel": np.asarray(parsed.channels, dtype=object)[cells // width],
+        "position": (cells % width).astype(np.int64), "conversions": conv, "value": value,
+        "share": conv / parsed.total_conversions})
 
 
 def shapley(paths: Any, variant: str = "count", sep: str | None = None) -> pd.DataFrame:
