@@ -314,3 +314,16 @@ def test_bootstrap_bad_parameters() -> None:
     assert model.bootstrap(n_boot=3).attrs["method"] == "refit"
     with pytest.raises(ValueError, match="exactly one"):
         IncrementalAttribution(cv=None).fit(SATURATED)
+
+
+def test_sklearn_conventions() -> None:
+    from sklearn.base import clone
+
+    model = IncrementalAttribution(cv=2, features=["exposure", "counts"])
+    assert clone(model).get_params() == model.get_params()
+    model.fit(SATURATED)
+    assert model.features == ["exposure", "counts"]  # fit does not rewrite parameters
+    assert model.blocks_ == ("exposure", "counts")
+    assert model.feature_names_ == ["exposed[a]", "exposed[b]", "log1p_count[a]", "log1p_count[b]"]
+    assert LogisticAttribution().fit(SATURATED).coef_table_["term"].tolist() == [
+        "intercept", "exposed[a]", "exposed[b]"]

@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 from scipy import special
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
@@ -249,12 +249,12 @@ class _RemovalMixin:
 
     _enc: _Encoded
     model_: Any
-    features: tuple[str, ...]
+    blocks_: tuple[str, ...]  # feature blocks of the design (FEATURE_BLOCKS)
     empty_path_rate: float
 
     def _p(self, removed: np.ndarray | None = None, rows: np.ndarray | None = None,
            model: Any = None) -> np.ndarray:
-        X, empty = _design(self._enc, self.features, removed, rows)
+        X, empty = _design(self._enc, self.blocks_, removed, rows)
         return _predict(self.model_ if model is None else model, X, empty, self.empty_path_rate)
 
     def _removal_designs(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -264,7 +264,7 @@ class _RemovalMixin:
             on = np.flatnonzero(self._enc.counts[:, j] > 0)  # other paths do not change
             mask = np.zeros(len(self._enc.channels), bool)
             mask[j] = True
-            out.append((on, *_design(self._enc, self.features, mask, on)))
+            out.append((on, *_design(self._enc, self.blocks_, mask, on)))
         return out
 
     def _path_effects(self, model: Any, full: tuple[np.ndarray, np.ndarray] | None = None,
@@ -275,7 +275,7 @@ class _RemovalMixin:
         Credit of the channel = ``Σ_i n_i D[i, c]`` before scaling. Designs may be passed in
         (cached by the bootstrap).
         """
-        X, empty = full if full is not None else _design(self._enc, self.features)
+        X, empty = full if full is not None else _design(self._enc, self.blocks_)
         p_full = _predict(model, X, empty, self.empty_path_rate)
         D = np.zeros(self._enc.counts.shape)
         for j, (on, Xc, ec) in enumerate(removal if removal is not None else self._removal_designs()):
@@ -298,7 +298,7 @@ class _RemovalMixin:
     def _credit_matrix(self, model: Any, cache: dict[str, Any]) -> np.ndarray:
         """The per-path credit matrix this estimator's credit method uses (see subclasses)."""
         if "full" not in cache:
-            cache["full"] = _design(self._enc, self.features)
+            cache["full"] = _design(self._enc, self.blocks_)
             cache["removal"] = self._removal_designs()
         return self._path_effects(model, cache["full"], cache["removal"])[0]
 
@@ -363,7 +363,7 @@ class _RemovalMixin:
         n_journeys = int(round(cells.sum()))
         n_rows = len(enc.conversions)
         vbar = _mean_values(enc)
-        X = _design(enc, self.features)[0]
+        X = _design(enc, self.blocks_)[0]
         cache: dict[str, Any] = {}
         chunk = max(1, 2_000_000 // len(cells))
         conv_parts, value_parts = [], []
@@ -412,7 +412,7 @@ class _RemovalMixin:
     def _credit_tensor(self, betas: np.ndarray, cache: dict[str, Any]) -> np.ndarray:
         """Per-path removal credit for a batch of logistic coefficient vectors (B, paths, channels)."""
         if "full" not in cache:
-            cache["full"] = _design(self._enc, self.features)
+            cache["full"] = _design(self._enc, self.blocks_)
             cache["removal"] = self._removal_designs()
         X, empty = cache["full"]
         rate = self.empty_path_rate
@@ -517,7 +517,7 @@ class _RemovalMixin:
 # --------------------------------------------------------------------------------------------
 # Main-effect logistic model
 # --------------------------------------------------------------------------------------------
-class LogisticAttribution(_RemovalMixin):
+class LogisticAttribution(_RemovalMixin, BaseEstimator):
     """Logistic regression of conversion on channel exposure, credit read off the fitted model.
 
     Model: ``logit P(convert | path) = β0 + Σ_c β_c · 1[c on path]``, fitted by L2-penalised
@@ -544,7 +544,8 @@ class LogisticAttribution(_RemovalMixin):
     ``credit_`` (the standard output frame).
     """
 
-    features: tuple[str, ...] = ("exposure",)
+    #: the main-effect model uses channel exposure only
+    blocks_: tuple[str, ...] = ("exposure",)
 
     def __init__(self, C: float = 1.0, credit: str = "removal", empty_path_rate: float = 0.0,
                  negative: str = "clip", max_iter: int = 1000, tol: float = 1e-8,
@@ -566,7 +567,7 @@ class LogisticAttribution(_RemovalMixin):
         enc = _encode(paths, self.sep)
         _check_fittable(enc, "logistic")
         self._enc, self.channels_ = enc, list(enc.channels)
-        X, _ = _design(enc, self.features)
+        X, _ = _design(enc, self.blocks_)
         Xw, y, w = _training_rows(X, enc.conversions, enc.nulls)
         with threadpool_limits(limits=1):
             self.model_ = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol).fit(
@@ -591,7 +592,7 @@ class LogisticAttribution(_RemovalMixin):
         H[1:, 1:] += np.eye(Z.shape[1] - 1) / self.C
         cov = np.linalg.pinv(H)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        return pd.DataFrame({"term": ["intercept"] + _feature_names(self.channels_, self.features),
+        return pd.DataFrame({"term": ["intercept"] + _feature_names(self.channels_, self.blocks_),
                              "coef": beta, "std_error": se, "ci_low": beta - 1.959964 * se,
                              "ci_high": beta + 1.959964 * se})
 
@@ -697,7 +698,7 @@ def _journey_folds(counts: np.ndarray, k: int, rng: np.random.Generator) -> np.n
     return out
 
 
-class IncrementalAttribution(_RemovalMixin):
+class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     """Credit = expected conversions lost when a channel is removed from every journey.
 
     1. Features per path (``features``, default all of :data:`FEATURE_BLOCKS`): channel exposure,
@@ -734,7 +735,7 @@ class IncrementalAttribution(_RemovalMixin):
                  sep: str | None = None) -> None:
         self.candidates = candidates
         self.cv = cv
-        self.features = features  # type: ignore[assignment]
+        self.features = features
         self.empty_path_rate = empty_path_rate
         self.negative = negative
         self.random_state = random_state
@@ -760,7 +761,7 @@ class IncrementalAttribution(_RemovalMixin):
 
     def fit(self, paths: pd.DataFrame) -> "IncrementalAttribution":
         """Select the conversion model by cross-validation, refit it and compute the credit."""
-        self.features = _check_blocks(self.features, "incremental")
+        self.blocks_ = _check_blocks(self.features, "incremental")
         if self.cv is not None and not (isinstance(self.cv, (int, np.integer)) and self.cv >= 2):
             raise ValueError(f"incremental: cv must be an integer >= 2 (or None with a single "
                              f"candidate), got {self.cv!r}")
@@ -771,8 +772,8 @@ class IncrementalAttribution(_RemovalMixin):
         enc = _encode(paths, self.sep)
         _check_fittable(enc, "incremental")
         self._enc, self.channels_ = enc, list(enc.channels)
-        self.feature_names_ = _feature_names(enc.channels, self.features)
-        X, _ = _design(enc, self.features)
+        self.feature_names_ = _feature_names(enc.channels, self.blocks_)
+        X, _ = _design(enc, self.blocks_)
         with threadpool_limits(limits=self.n_threads):
             if self.cv is None:
                 self.cv_results_ = pd.DataFrame({"candidate": list(cands), "mean_log_loss": np.nan,
