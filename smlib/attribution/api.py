@@ -103,7 +103,7 @@ def attribute(paths: Any, model: str | Callable[..., pd.DataFrame], **params: An
 
 def _normalise_models(models: Iterable[Any] | None) -> list[tuple[str, str | Callable, dict]]:
     """``[(label, model, params)]`` from names, ``(label, model)`` or ``(label, model, params)``."""
-    out = []
+    out: list[tuple[str, str | Callable, dict]] = []
     for item in (DEFAULT_MODELS if models is None else models):
         if isinstance(item, str):
             out.append((item, item, {}))

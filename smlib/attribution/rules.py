@@ -126,7 +126,7 @@ def _touch_weights(parsed: ParsedPaths, model: str, **params: Any) -> np.ndarray
         bad = converted & ~np.isfinite(conv_at)
         if bad.any():
             raise ValueError(f"time_decay: converted journeys without conversion_at: "
-                             f"{list(parsed.row_ids[bad][:5])}")
+                             f"{_ids(parsed, bad)}")
         # reference time: the conversion, or the last touch for non-converting journeys
         last_ts = np.maximum.reduceat(ts, parsed.indptr[:-1])
         ref = np.where(converted, conv_at, last_ts)
@@ -134,7 +134,7 @@ def _touch_weights(parsed: ParsedPaths, model: str, **params: Any) -> np.ndarray
         if (age < -1e-9).any():
             bad_rows = np.unique(row[age < -1e-9])
             raise ValueError(f"time_decay: touches after the conversion in journeys "
-                             f"{list(parsed.row_ids[bad_rows][:5])}")
+                             f"{_ids(parsed, bad_rows)}")
         # subtract each row's smallest age before exponentiating, for numerical range
         min_age = np.minimum.reduceat(age, parsed.indptr[:-1])
         w = np.exp2(-(age - min_age[row]) / half_life)
@@ -147,6 +147,12 @@ def _touch_weights(parsed: ParsedPaths, model: str, **params: Any) -> np.ndarray
         parsed.require_touch_data(model, tuple(weights))
         return _milestone_weights(parsed, weights, rest, model)
     raise ValueError(f"unknown rule model {model!r}")
+
+
+def _ids(parsed: ParsedPaths, rows: np.ndarray) -> list:
+    """First few journey ids (touches layout) or row numbers named in an error message."""
+    ids = parsed.row_ids if parsed.row_ids is not None else np.arange(parsed.n_rows)
+    return list(ids[rows][:5])
 
 
 def _check_weights(model: str, weights: dict[str, float]) -> None:
@@ -174,7 +180,7 @@ def _milestone_weights(parsed: ParsedPaths, weights: dict[str, float], rest: flo
     total = np.add.reduceat(w, starts)
     bad = (total <= 0) & (parsed.conversions > 0)
     if bad.any():
-        raise ValueError(f"{model}: converted journeys {list(parsed.row_ids[bad][:5])} get no "
+        raise ValueError(f"{model}: converted journeys {_ids(parsed, bad)} get no "
                          "weight (no milestone flagged and rest = 0)")
     total = np.where(total > 0, total, 1.0)
     w = w / total[row]

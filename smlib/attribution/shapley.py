@@ -38,7 +38,8 @@ from smlib.attribution.paths import ParsedPaths, parse_paths
 from smlib.attribution.rules import credit_frame
 
 __all__ = ["shapley", "ShapleyModel", "shapley_from_game", "zeta_transform", "mobius_transform",
-           "channel_masks", "MAX_LATTICE_CHANNELS", "VARIANTS"]
+           "channel_masks", "count_weights", "rate_games", "scale_to_total", "MAX_LATTICE_CHANNELS",
+           "VARIANTS"]
 
 #: Largest number of channels for the exact lattice computation (2^20 coalitions ≈ 8 MB per array).
 MAX_LATTICE_CHANNELS = 20
@@ -78,7 +79,9 @@ def shapley_from_game(v: np.ndarray) -> np.ndarray:
         raise ValueError(f"the game must have 2^n entries, got {v.shape[-1]}")
     d = mobius_transform(v)
     masks = np.arange(2 ** n, dtype=np.int64)
-    size = sum(((masks >> i) & 1) for i in range(n)).astype(float) if n else np.zeros(1)  # |T|
+    size = np.zeros(2 ** n)  # |T| by popcount (np.bitwise_count needs numpy 2)
+    for i in range(n):
+        size += (masks >> i) & 1
     d[..., 0] = 0.0
     size[0] = 1.0
     w = d / size
@@ -145,8 +148,11 @@ def rate_games(parsed: ParsedPaths, conversions: np.ndarray, nulls: np.ndarray,
     return rate, vrate
 
 
-def _scale(phi: np.ndarray, total: np.ndarray | float) -> np.ndarray:
-    """Scale Shapley values to sum to ``total`` (0 when they sum to 0)."""
+def scale_to_total(phi: np.ndarray, total: np.ndarray | float) -> np.ndarray:
+    """Scale values (last axis) to sum to ``total`` per row: ``x / Σx · total`` (0 when Σx = 0).
+
+    Used to turn Shapley values or removal effects into credited conversions / value.
+    """
     s = phi.sum(axis=-1, keepdims=True)
     tot = np.asarray(total, dtype=float).reshape(*np.shape(s))
     return np.where(s != 0, phi / np.where(s != 0, s, 1.0) * tot, 0.0)
@@ -179,8 +185,8 @@ class ShapleyModel:
         if self.variant == "rate":
             rate, vrate = rate_games(parsed, parsed.conversions, parsed.nulls, parsed.value)
             phi, phi_v = shapley_from_game(rate), shapley_from_game(vrate)
-            conv = _scale(phi, parsed.total_conversions)
-            val = _scale(phi_v, parsed.total_value)
+            conv = scale_to_total(phi, parsed.total_conversions)
+            val = scale_to_total(phi_v, parsed.total_value)
         else:
             W = count_weights(parsed)
             phi, phi_v = W.T @ parsed.conversions, W.T @ parsed.value

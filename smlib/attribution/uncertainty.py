@@ -36,7 +36,7 @@ import pandas as pd
 from smlib.attribution import markov as _markov
 from smlib.attribution import rules as _rules
 from smlib.attribution import shapley as _shapley
-from smlib.attribution.paths import ParsedPaths, parse_paths
+from smlib.attribution.paths import parse_paths
 
 __all__ = ["bootstrap", "bootstrap_draws", "BootstrapDraws"]
 
@@ -128,7 +128,7 @@ def bootstrap_draws(paths: Any, model: str | Callable[..., pd.DataFrame], n_boot
             p, p_rm, ev, ev_rm = chain.solve(c, nl, v)
             re = _removal_batch(p, p_rm)
             re_v = _removal_batch(ev, ev_rm)
-            return _shapley._scale(re, c.sum(axis=1)), _shapley._scale(re_v, v.sum(axis=1))
+            return _shapley.scale_to_total(re, c.sum(axis=1)), _shapley.scale_to_total(re_v, v.sum(axis=1))
         per_cell = 2 * n_rows + chain.incidence.shape[1]
     elif name == "shapley":
         method = "shapley_rate"
@@ -137,7 +137,7 @@ def bootstrap_draws(paths: Any, model: str | Callable[..., pd.DataFrame], n_boot
             rate, vrate = _shapley.rate_games(parsed, c, nl, v)
             phi = _shapley.shapley_from_game(rate)
             phi_v = _shapley.shapley_from_game(vrate)
-            return _shapley._scale(phi, c.sum(axis=1)), _shapley._scale(phi_v, v.sum(axis=1))
+            return _shapley.scale_to_total(phi, c.sum(axis=1)), _shapley.scale_to_total(phi_v, v.sum(axis=1))
         per_cell = 2 * n_rows + 4 * 2 ** parsed.n_channels
     else:
         method = "refit"
