@@ -26,8 +26,8 @@ import pandas as pd
 
 from smlib import config
 from smlib.attribution import bootstrap
-from smlib.attribution.markov import MarkovModel
-from smlib.attribution.shapley import ShapleyModel
+from smlib.attribution.markov_chain import MarkovModel
+from smlib.attribution.shapley_values import ShapleyModel
 
 CHANNELS = list(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
 

@@ -1040,7 +1040,7 @@ def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
     so this comparison is biased (domain-notes §1; the causal estimate is in report 02).
 
     The ``integrated`` mean is the observed mean over post-adoption unit-periods (the same number
-    as :func:`smlib.causal.verdict.treated_mean`, here with its interval). Standard errors are
+    as :func:`smlib.causal.claims.treated_mean`, here with its interval). Standard errors are
     clustered by unit (the
     unit-periods of one unit are not independent): ``se² = G/(G−1) · Σ_u (Σ_t (y_ut − ȳ))² / N²``.
     Columns: ``regime, n_units, n_unit_periods, mean, std_error, ci_low, ci_high, note``.

@@ -8,7 +8,7 @@ technical word in one line, in both languages.
 
 Conventions: English uses ``$1.2M`` and ``23 %``; Spanish uses a decimal comma, ``1,2 M$``,
 ``8,4 mil $`` and ``23 %`` (a space before the percent sign, as the RAE recommends and as
-:func:`smlib.causal.verdict` writes it in both languages). Percentages
+:func:`smlib.causal.claims` writes it in both languages). Percentages
 get one decimal below 10 % and none above; money two significant figures from a thousand up.
 """
 
@@ -272,7 +272,7 @@ def _pct_decimals(x: float) -> int:
 def format_pct(x: float, language: str = "en", decimals: int | None = None) -> str:
     """A fraction as a percentage: ``0.234`` → ``23 %`` (en) / ``23 %`` (es, ``7,9 %``); one
     decimal below 10 % (``7.9 %``), none above, unless ``decimals`` is given. A space before the
-    sign in both languages, as in the verdicts of :mod:`smlib.causal.verdict`."""
+    sign in both languages, as in the verdicts of :mod:`smlib.causal.claims`."""
     lang = _lang(language)
     v = _finite(x, "fraction") * 100
     d = _pct_decimals(v / 100) if decimals is None else decimals
@@ -496,7 +496,7 @@ def headline_uplift(estimate_pct: float, ci_low: float, ci_high: float, claim: f
                     level: float = 0.95, language: str = "en") -> str:
     """The estimated revenue uplift from integrating the teams with its interval, judged against
     the claim (default "up to 20 %"): a sentence stating the claim, then the verdict of
-    :func:`smlib.causal.verdict` (which gives the estimate and interval; its wording is not
+    :func:`smlib.causal.claims` (which gives the estimate and interval; its wording is not
     duplicated here). ``estimate_pct``, ``ci_low``, ``ci_high`` and ``claim`` are fractions of
     counterfactual revenue.
 
@@ -507,8 +507,8 @@ def headline_uplift(estimate_pct: float, ci_low: float, ci_high: float, claim: f
     """
     lang = _lang(language)
     # the causal team owns the verdict wording; import from the module itself, because once
-    # smlib.causal.verdict is imported the package attribute `verdict` is that module
-    from smlib.causal.verdict import verdict
+    # smlib.causal.claims is imported the package attribute `verdict` is that module
+    from smlib.causal.claims import verdict
 
     v = verdict(estimate_pct, ci_low, ci_high, claim=claim, language=lang, level=level)
     c = format_pct(_finite(claim, "claim"), lang)
@@ -635,7 +635,7 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
                   model: str, uplift: Any, recommendations: pd.DataFrame, win: pd.DataFrame,
                   cycle: pd.DataFrame, claim: float, lang: str) -> list[str]:
     """The seven headline numbers, short, in the order of :func:`executive_items`."""
-    from smlib.causal.verdict import verdict  # the causal team's rule decides the verdict
+    from smlib.causal.claims import verdict  # the causal team's rule decides the verdict
 
     en = lang == "en"
     to = "to" if en else "a"
@@ -721,7 +721,7 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
     :func:`~smlib.metrics.team_economics`, :func:`~smlib.metrics.recommend_channels`,
     :func:`~smlib.metrics.win_rate` and :func:`~smlib.metrics.sales_cycle`, plus an uplift
     result with ``estimate, ci_low, ci_high`` (fractions; e.g.
-    :func:`smlib.causal.verdict.uplift_percent`). Each item links to the report with the details
+    :func:`smlib.causal.claims.uplift_percent`). Each item links to the report with the details
     (:data:`REPORT_LINKS`)."""
     lang = _lang(language)
     keys = ["revenue", "cac", "payback", "roi", "uplift", "channels", "funnel"]

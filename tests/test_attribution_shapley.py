@@ -11,7 +11,7 @@ import pytest
 
 from smlib.attribution import shapley as shapley_fn
 from smlib.attribution.paths import parse_paths
-from smlib.attribution.shapley import (ShapleyModel, mobius_transform, shapley, shapley_from_game,
+from smlib.attribution.shapley_values import (ShapleyModel, mobius_transform, shapley, shapley_from_game,
                                        zeta_transform)
 
 
@@ -89,7 +89,7 @@ def test_rate_variant_hand_computed() -> None:
 def test_closed_form_equals_lattice_computation() -> None:
     p = _random_paths(200, "abcdef", 4)
     parsed = parse_paths(p)
-    from smlib.attribution.shapley import channel_masks
+    from smlib.attribution.shapley_values import channel_masks
 
     c = np.bincount(channel_masks(parsed), weights=parsed.conversions, minlength=2 ** 6)
     phi = shapley_from_game(zeta_transform(c))
@@ -147,4 +147,4 @@ def test_invariances_edge_cases_and_bad_input() -> None:
         shapley(p, variant="banzhaf")
     with pytest.raises(ValueError, match="no conversion"):
         shapley(p.assign(total_conversions=0.0))
-    pd.testing.assert_frame_equal(shapley_fn(p), shapley(p))  # module callable like the function
+    pd.testing.assert_frame_equal(shapley_fn(p), shapley(p))  # the package name is the function

@@ -1,4 +1,4 @@
-"""Uplift percentage, verdict wording and the side-by-side helpers (smlib.causal.verdict)."""
+"""Uplift percentage, verdict wording and the side-by-side helpers (smlib.causal.claims)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from smlib.causal import compare_estimates, forest_plot, treated_mean, uplift_percent, verdict
 from smlib.causal.results import EstimateResult
-from smlib.causal.verdict import verdict_from_result
+from smlib.causal.claims import verdict_from_result
 
 matplotlib.use("Agg")
 

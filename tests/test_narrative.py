@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from smlib import narrative as nv
-from smlib.causal.verdict import verdict
+from smlib.causal.claims import verdict
 
 
 @pytest.mark.parametrize("x, en, es", [

@@ -16,9 +16,9 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from smlib.attribution import markov as _markov
+from smlib.attribution import markov_chain as _markov
 from smlib.attribution import rules as _rules
-from smlib.attribution import shapley as _shapley
+from smlib.attribution import shapley_values as _shapley
 from smlib.attribution.paths import ParsedPaths, is_touches_table, parse_paths
 
 __all__ = ["MODELS", "JOURNEY_MODELS", "attribute", "compare"]

@@ -33,9 +33,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from smlib.attribution import markov as _markov
+from smlib.attribution import markov_chain as _markov
 from smlib.attribution import rules as _rules
-from smlib.attribution import shapley as _shapley
+from smlib.attribution import shapley_values as _shapley
 from smlib.attribution.paths import parse_paths
 
 __all__ = ["bootstrap", "bootstrap_draws", "BootstrapDraws"]

@@ -23,12 +23,12 @@ _LAZY: dict[str, str] = {
     "placebo_dates": "robustness",
     "placebo_outcome": "robustness",
     "leave_one_cohort_out": "robustness",
-    "uplift_percent": "verdict",
-    "verdict": "verdict",
-    "treated_mean": "verdict",
-    "compare_estimates": "verdict",
-    "forest_plot": "verdict",
-    "uplift_analysis": "verdict",
+    "uplift_percent": "claims",
+    "verdict": "claims",
+    "treated_mean": "claims",
+    "compare_estimates": "claims",
+    "forest_plot": "claims",
+    "uplift_analysis": "claims",
     "account_outcomes": "dr",
 }
 

@@ -32,8 +32,6 @@ package ChannelAttribution, Altomare & Loris):
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -334,17 +332,3 @@ def markov(paths: Any, order: int = 1, collapse_repeats: bool = True, sep: str |
     """
     return MarkovModel(order=order, collapse_repeats=collapse_repeats, sep=sep).fit(paths).credit_
 
-
-class _CallableModule(types.ModuleType):
-    """Lets ``from smlib.attribution import markov`` be called like the function.
-
-    The package maps the public name ``markov`` lazily, but once this submodule is imported Python
-    binds the package attribute ``markov`` to the module itself; calling the module forwards to
-    :func:`markov` so both spellings work.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return markov(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -10,8 +10,6 @@ Spanish (the source article is Spanish).
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -423,18 +421,6 @@ def forest_plot(
     ax.legend(frameon=False, fontsize=8, loc="best")
     return ax
 
-
-class _CallableModule(types.ModuleType):
-    """Once this module is imported, the package attribute ``smlib.causal.verdict`` is the module
-    (the import system sets it), shadowing the lazily exported function of the same name. Making
-    the module callable keeps ``smlib.causal.verdict(estimate_pct, ci_low, ci_high, ...)`` working
-    either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Verdict:
-        return verdict(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 
 # --- the whole analysis of report 02 -------------------------------------------------------------

@@ -26,8 +26,6 @@ Provost 2012, "Causally motivated attribution for online advertising", ADKDD '12
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -224,17 +222,3 @@ def shapley(paths: Any, variant: str = "count", sep: str | None = None) -> pd.Da
     """
     return ShapleyModel(variant=variant, sep=sep).fit(paths).credit_
 
-
-class _CallableModule(types.ModuleType):
-    """Lets ``from smlib.attribution import shapley`` be called like the function.
-
-    The package maps the public name ``shapley`` lazily, but once this submodule is imported Python
-    binds the package attribute ``shapley`` to the module itself; calling the module forwards to
-    :func:`shapley` so both spellings work.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return shapley(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
