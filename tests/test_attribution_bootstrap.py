@@ -132,3 +132,15 @@ def test_bad_arguments() -> None:
         bootstrap(p, "magic")
     with pytest.raises(ValueError, match="no conversion"):
         bootstrap(p.assign(total_conversions=0.0), "markov")
+
+
+def test_regression_models_use_their_one_step_bootstrap() -> None:
+    # the generic entry point delegates to the fitted model's linearised bootstrap (no refits)
+    p = _paths()
+    d = bootstrap_draws(p, "logistic", n_boot=50, seed=3)
+    assert d.method == "one_step"
+    assert d.conversions.shape == (50, len(d.channels))
+    totals = d.conversions.sum(axis=1)
+    assert np.all(totals > 0)
+    # every resample's credit is scaled to that resample's total conversions (not the original)
+    assert np.std(totals) > 0

@@ -118,6 +118,15 @@ def bootstrap_draws(paths: Any, model: str | Callable[..., pd.DataFrame], n_boot
         return BootstrapDraws(parsed.channels, np.vstack(out_c), np.vstack(out_v), estimate,
                               method, n_journeys)
 
+    if name in ("logistic", "incremental"):
+        # fitted regression models resample with their own linearised (one-step) bootstrap,
+        # which is first-order equivalent to refitting and needs no refit per resample
+        from smlib.attribution import regression as _regression
+
+        cls = {"logistic": _regression.LogisticAttribution,
+               "incremental": _regression.IncrementalAttribution}[name]
+        return cls(**params).fit(parsed).bootstrap_draws(n_boot=n_boot, seed=seed)
+
     cells = np.r_[conv, nulls]
     if name == "markov":
         method = "markov"
