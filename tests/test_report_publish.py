@@ -194,3 +194,14 @@ def test_concurrent_publishes_both_reach_the_index(tmp_path):
 def test_index_of_empty_folder(tmp_path):
     pub.rebuild_index(tmp_path)
     assert "No report batch has been published yet" in (tmp_path / "index.html").read_text()
+
+
+def test_cli_index_rebuilds_from_run_folders(tmp_path, capsys):
+    from smlib.cli import main
+
+    _fake_run(tmp_path, "20240101T060000Z-00000001", title="kept")
+    pub.publish(tmp_path, "20240101T060000Z-00000001")
+    (tmp_path / "index.html").unlink()
+    assert main(["report", "index", "--reports-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "index.html")
+    assert "kept" in (tmp_path / "index.html").read_text()
