@@ -33,7 +33,7 @@ browser:
 
 ## The whole suite: unit tests, end-to-end report tests, browser test, nbval over every notebook
 test: setup browser data
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --ignore=tests/notebooks -p no:cacheprovider
 
 ## JupyterLab on the project's kernel, for analysts
