@@ -138,3 +138,15 @@ def test_batch_reports_and_index_reference_nothing_remote(report_batch):
         html = page.read_text(encoding="utf-8")
         assert remote_references(html) == [], page
         assert audit_html(html) == [], page
+
+
+def test_cells_tagged_report_hide_are_left_out():
+    from smlib.report.render import HIDE_TAG
+
+    nb = _nb(new_output("stream", name="stdout", text="shown to readers\n"))
+    hidden = new_code_cell("print('key numbers')", metadata={"tags": [HIDE_TAG]})
+    hidden.outputs = [new_output("stream", name="stdout", text="nbval-only copy\n")]
+    nb.cells.append(hidden)
+    html = _render(nb)
+    assert "shown to readers" in html
+    assert "nbval-only copy" not in html

@@ -20,6 +20,8 @@ from typing import Any
 
 from smlib import config
 
+#: Cells with this tag run (and nbval checks them) but are left out of the HTML report.
+HIDE_TAG = "report-hide"
 TEMPLATE_NAME = "smarketing"
 
 # Attributes through which a browser loads something without a click.
@@ -224,6 +226,7 @@ def render_html(
         active content in the result (e.g. a notebook output that contains a ``<script>``).
     """
     from nbconvert import HTMLExporter  # heavy: import on use
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -237,6 +240,9 @@ def render_html(
         "metadata": {"name": str(provenance.get("title") or provenance.get("report") or "Report")},
         "smarketing": template_context(provenance, provenance_file=provenance_file, notebook_file=notebook_file),
     }
+    # cells tagged HIDE_TAG (e.g. nbval's plain-text copy of the key numbers) stay out of the report
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True)
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     if strict:
         problems = audit_html(html)
