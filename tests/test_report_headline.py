@@ -103,3 +103,16 @@ def test_sentence_values_get_the_prose_style():
     sentence = headline_payload("t", [("Revenue", "x" * (PROSE_CHARS + 1))])
     assert not is_prose(figures) and 'class="headline"' in headline_html(figures)
     assert is_prose(sentence) and 'class="headline headline-prose"' in headline_html(sentence)
+
+
+def test_key_numbers_text_lists_every_shown_headline(monkeypatch):
+    from smlib.report import headline as hl
+
+    monkeypatch.setattr(hl, "_payloads", [])
+    monkeypatch.setattr(hl, "_shown", 0)
+    with pytest.raises(ValueError, match="no headline"):
+        hl.key_numbers_text()
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    show_headline("Uplift", [("Estimate", "8.8 % (6.7 % to 11.0 %)")])
+    show_headline("Costs", {"CAC": "$42k"})
+    assert hl.key_numbers_text() == "Uplift\n- Estimate: 8.8 % (6.7 % to 11.0 %)\n\nCosts\n- CAC: $42k"

@@ -15,6 +15,7 @@ _LAZY: dict[str, str] = {
     "show_headline": "headline",
     "headline_payload": "headline",
     "extract_headlines": "headline",
+    "key_numbers_text": "headline",
     "HEADLINE_MIMETYPE": "headline",
 }
 

@@ -30,6 +30,7 @@ PAYLOAD_VERSION: int = 1
 _SAFE_HREF = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!/)[^\s\"'<>`]+$")
 
 _shown = 0  # how many headlines this kernel displayed: the first gets id="headline"
+_payloads: list[dict[str, Any]] = []  # the payloads shown in this kernel, in order
 
 _INLINE_STYLE = (
     "border-left:4px solid #1f5c99;padding:0.6em 1em;margin:0.5em 0 1em 0;background:#f3f7fb"
@@ -207,6 +208,7 @@ def show_headline(
     payload = headline_payload(title, items, note)
     element_id = "headline" if _shown == 0 else f"headline-{_shown + 1}"
     _shown += 1
+    _payloads.append(payload)
     display(
         {
             "text/plain": headline_text(payload),
@@ -215,6 +217,19 @@ def show_headline(
         },
         raw=True,
     )
+
+
+def key_numbers_text() -> str:
+    """Every headline shown so far in this kernel, as plain text (one block per headline).
+
+    Notebooks print it in a cell marked ``# NBVAL_CHECK_OUTPUT`` and tagged ``report-hide``: the
+    report leaves the cell out, and ``make test`` (nbval) compares the key numbers with the copy
+    stored by ``smlib report store-checked``, so a changed headline number fails the suite until
+    it is reviewed and stored again.
+    """
+    if not _payloads:
+        raise ValueError("key_numbers_text: no headline was shown yet; call show_headline(...) first")
+    return "\n\n".join(headline_text(p) for p in _payloads)
 
 
 def extract_headlines(nb: Any) -> list[dict[str, Any]]:
