@@ -7,8 +7,10 @@ it is built on (``.to_html()`` gives the HTML string).
 
 Formats are chosen per column, first match wins:
 
-1. ``formats={column: kind}`` given by the caller (``kind`` in :data:`KINDS` or a callable
-   ``value -> str``);
+1. ``formats={column: kind}`` given by the caller (``kind`` in :data:`KINDS`, ``floatN`` for N
+   fixed decimals, or a callable ``value -> str``); ``formats=kind`` applies one kind to every
+   numeric column (e.g. a matrix of shares); the bounds of a merged interval take the format of
+   the value they bound;
 2. dates/timestamps → ``date``; booleans → ``bool``; text → ``text``;
 3. numeric columns by name, split on ``_``: a ratio (``ltv_to_cac``, a ``to`` word) → ``float``;
    ``share``, ``pct``, ``percent``, ``rate``, ``roi`` → ``pct``; ``p_value`` → ``float``;
@@ -45,14 +47,15 @@ __all__ = ["KINDS", "NA_TEXT", "column_label", "format_table", "format_value", "
 
 #: Named formats accepted in ``formats``.
 KINDS: tuple[str, ...] = ("pct", "money", "money_exact", "int", "float", "float1", "float2",
-                          "date", "datetime", "bool", "text", "channel", "model", "team")
+                          "float3", "float4", "date", "datetime", "bool", "text", "words",
+                          "channel", "model", "team")
 #: How a missing value reads in a table.
 NA_TEXT: str = "–"
 
 _PCT_WORDS = {"share", "pct", "percent", "rate", "roi"}
 _MONEY_WORDS = {"revenue", "cost", "value", "cac", "spend", "profit", "amount", "price", "arpa"}
 _BOUND_NAMES = {"ci_low", "ci_high", "lower", "upper", "low", "high", "ci_lower", "ci_upper"}
-_NUMERIC_KINDS = {"pct", "money", "money_exact", "int", "float", "float1", "float2"}
+_FIXED = re.compile(r"float(\d)$")  # floatN: N fixed decimals (0-9)
 #: Words written in capitals in automatic headers.
 _ACRONYMS = {"id": "ID", "ci": "CI", "cac": "CAC", "roi": "ROI", "roas": "ROAS", "ltv": "LTV",
              "mql": "MQL", "sql": "SQL", "sdr": "SDR", "ae": "AE", "att": "ATT", "utc": "UTC",
@@ -63,6 +66,15 @@ _TO = {"en": "to", "es": "a"}
 _INTERVAL = {"en": "{level} interval", "es": "intervalo del {level}"}
 
 Formatter = Callable[[Any], str]
+
+
+def _known_kind(kind: Any) -> bool:
+    return callable(kind) or kind in KINDS or bool(_FIXED.match(str(kind)))
+
+
+def _is_numeric_kind(kind: Any) -> bool:
+    return kind in {"pct", "money", "money_exact", "int", "float"} or bool(
+        isinstance(kind, str) and _FIXED.match(kind))
 
 
 def _words(name: Any) -> list[str]:
@@ -130,15 +142,16 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
     ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``); ``money``: two
     significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
     ``money_exact``: whole dollars (``$215,609``); ``int``: thousands separators; ``float``: 3
-    significant digits; ``float1``/``float2``: fixed decimals; ``date``: ``YYYY-MM-DD``;
+    significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
     ``datetime``: ``YYYY-MM-DD HH:MM``; ``bool``: yes/no; ``channel``/``model``/``team``: the
-    display names of :mod:`smlib.narrative`; ``text``: ``str(x)``. Missing → :data:`NA_TEXT`.
+    display names of :mod:`smlib.narrative`; ``words``: ``_`` read as spaces (``marketing_only``
+    → ``marketing only``); ``text``: ``str(x)``. Missing → :data:`NA_TEXT`.
     """
     if _is_missing(x):
         return NA_TEXT
     if callable(kind):
         return str(kind(x))
-    if kind in _NUMERIC_KINDS:
+    if _is_numeric_kind(kind):
         try:
             v = float(x)
         except (TypeError, ValueError) as exc:
@@ -157,8 +170,8 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
         return narrative.format_number(v, 0, language)
     if kind == "float":
         return _float_sig(v, language)
-    if kind in ("float1", "float2"):
-        return narrative.format_number(v, int(kind[-1]), language)
+    if isinstance(kind, str) and (fixed := _FIXED.match(kind)):
+        return narrative.format_number(v, int(fixed.group(1)), language)
     if kind in ("date", "datetime"):
         return _date(x, kind == "datetime")
     if kind == "bool":
@@ -171,6 +184,8 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
         return narrative._fmt_cell(x, "team", language)
     if kind == "text":
         return str(x)
+    if kind == "words":
+        return str(x).replace("_", " ")
     raise ValueError(f"unknown format {kind!r}; expected one of {KINDS} or a callable")
 
 
@@ -186,7 +201,7 @@ def column_label(name: Any) -> str:
     return " ".join(out)
 
 
-def _check(df: pd.DataFrame, formats: Mapping[Any, Any], labels: Any,
+def _check(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter, labels: Any,
            intervals: Mapping[Any, tuple[Any, Any]], language: str, max_rows: int | None) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"show_table expects a pandas DataFrame, got {type(df).__name__}")
@@ -194,10 +209,15 @@ def _check(df: pd.DataFrame, formats: Mapping[Any, Any], labels: Any,
     if not df.columns.is_unique:
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise ValueError(f"table has duplicate column names {dup}; rename them first")
+    if not isinstance(formats, Mapping):
+        if not _known_kind(formats):
+            raise ValueError(f"formats: unknown format {formats!r}; expected one of {KINDS}, "
+                             "floatN, a callable or a mapping column -> format")
+        formats = {}
     for col, kind in formats.items():
         if col not in df.columns:
             raise ValueError(f"formats: column {col!r} is not in the table {list(df.columns)}")
-        if not callable(kind) and kind not in KINDS:
+        if not _known_kind(kind):
             raise ValueError(f"formats: column {col!r} has unknown format {kind!r}; expected one "
                              f"of {KINDS} or a callable")
     if isinstance(labels, Mapping):
@@ -213,7 +233,12 @@ def _check(df: pd.DataFrame, formats: Mapping[Any, Any], labels: Any,
         raise ValueError(f"max_rows must be a positive integer or None, got {max_rows!r}")
 
 
-def _kinds(df: pd.DataFrame, formats: Mapping[Any, Any]) -> dict[Any, Any]:
+def _kinds(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter,
+           intervals: Mapping[Any, tuple[Any, Any]]) -> dict[Any, Any]:
+    if not isinstance(formats, Mapping):  # one kind for every numeric column
+        numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+                   and not pd.api.types.is_bool_dtype(df[c])]
+        formats = dict.fromkeys(numeric, formats)
     kinds: dict[Any, Any] = {}
     previous = None
     for col in df.columns:
@@ -225,25 +250,31 @@ def _kinds(df: pd.DataFrame, formats: Mapping[Any, Any]) -> dict[Any, Any]:
         kinds[col] = kind
         if "_".join(_words(col)) not in _BOUND_NAMES:
             previous = kind if isinstance(kind, str) else None
+    for col, bounds in intervals.items():  # a bound reads like its value
+        for b in bounds:
+            if b not in formats:
+                kinds[b] = kinds[col]
     return kinds
 
 
-def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
+def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | None = None, *,
                labels: Mapping[Any, str] | bool | None = None,
                intervals: Mapping[Any, tuple[Any, Any]] | None = None,
                index: bool = False, max_rows: int | None = None, language: str = "en",
                level: float = 0.95) -> tuple[pd.DataFrame, list[bool]]:
     """The table as formatted, unescaped text cells with display headers, and per column whether it
     holds numbers (right-aligned). Arguments as in :func:`format_table`."""
-    formats, intervals = dict(formats or {}), dict(intervals or {})
+    formats = {} if formats is None else formats
+    formats = dict(formats) if isinstance(formats, Mapping) else formats
+    intervals = dict(intervals or {})
     _check(df, formats, labels, intervals, language, max_rows)
     if index:
         df = df.reset_index()
     if max_rows is not None:
         df = df.head(max_rows)
-    kinds = _kinds(df, formats)
+    kinds = _kinds(df, formats, intervals)
     cells = {col: [format_value(v, kinds[col], language) for v in df[col]] for col in df.columns}
-    numeric = {col: kinds[col] in _NUMERIC_KINDS for col in df.columns}
+    numeric = {col: _is_numeric_kind(kinds[col]) for col in df.columns}
     dropped = set()
     lv = narrative.format_pct(level, language, decimals=0)
     for col, (lo, hi) in intervals.items():
@@ -270,7 +301,7 @@ def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
     return out, [numeric[c] for c in keep]
 
 
-def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
+def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | None = None, *,
                  caption: str | None = None, labels: Mapping[Any, str] | bool | None = None,
                  intervals: Mapping[Any, tuple[Any, Any]] | None = None, index: bool = False,
                  max_rows: int | None = None, language: str = "en",
@@ -278,7 +309,8 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
     """A pandas ``Styler`` of ``df`` formatted for leadership (``.to_html()`` for the HTML).
 
     ``formats`` maps a column to a kind of :data:`KINDS` (``"pct"``, ``"money"``, ``"int"``,
-    ``"float1"``…) or a callable ``value -> str``; other columns are inferred (module docstring).
+    ``"float1"``…) or a callable ``value -> str``; other columns are inferred (module docstring);
+    a single kind (``formats="pct"``) applies to every numeric column.
     ``labels`` maps columns to headers (the rest are made from the name, ``share_of_leads`` →
     ``Share of leads``); ``labels=False`` keeps the names. ``intervals`` maps a column to its
     ``(low, high)`` columns, merged into one cell ``value (low to high)`` whose header says the
@@ -321,7 +353,7 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
     return styler.set_table_styles(styles)
 
 
-def show_table(df: pd.DataFrame, formats: Mapping[Any, Any] | None = None, *,
+def show_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | None = None, *,
                caption: str | None = None, labels: Mapping[Any, str] | bool | None = None,
                intervals: Mapping[Any, tuple[Any, Any]] | None = None, index: bool = False,
                max_rows: int | None = None, language: str = "en", level: float = 0.95) -> None:

@@ -72,7 +72,9 @@ def test_bare_interval_bounds_take_the_format_of_the_value_they_bound():
     (pd.Timestamp("2024-03-04 10:15", tz="UTC"), "date", "2024-03-04"),
     (pd.Timestamp("2024-03-04 10:15"), "datetime", "2024-03-04 10:15"),
     (True, "bool", "yes"), (np.False_, "bool", "no"),
-    ("sdr_call", "channel", "SDR calls"), ("markov", "model", "Markov"), ("shared", "team", "shared"),
+    ("sdr_call", "channel", "SDR calls"), ("markov", "model", "Markov"),
+    ("shared", "team", "shared"), ("marketing_only", "words", "marketing only"),
+    (3.14159, "float4", "3.1416"), (2.6, "float0", "3"),
     ("x", "text", "x"), (7, lambda v: f"<{v}>", "<7>"),
 ])
 def test_format_value_hand_cases(x, kind, expected):
@@ -104,7 +106,8 @@ def test_format_value_rejects_text_in_a_number_format_and_unknown_kinds():
 def test_timestamp_column_shows_time_only_when_some_value_has_one():
     days = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True)})
     assert list(cells(days)["T"]) == ["2024-01-01", "2024-02-01"]
-    times = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-02-01 09:30"], format="ISO8601")})
+    stamps = ["2024-01-01", "2024-02-01 09:30"]
+    times = pd.DataFrame({"t": pd.to_datetime(stamps, format="ISO8601")})
     assert list(cells(times)["T"]) == ["2024-01-01 00:00", "2024-02-01 09:30"]
 
 
@@ -114,11 +117,34 @@ def test_formats_override_the_inferred_ones():
     assert list(out.loc[0]) == ["0.250", "$1,234", "3"]
 
 
+def test_one_format_for_every_numeric_column():
+    shares = pd.DataFrame({"paid_search": [0.123, 0.5], "demo": [0.877, 0.5]},
+                          index=pd.Index(["linear", "truth"], name="model"))
+    out = cells(shares, formats="pct", index=True)
+    assert out.to_dict("list") == {"Model": ["linear", "truth"],
+                                   "Paid search": ["12.3 %", "50.0 %"],
+                                   "Demo": ["87.7 %", "50.0 %"]}
+    with pytest.raises(ValueError, match="formats: unknown format 'percent'"):
+        cells(shares, formats="percent")
+
+
+def test_interval_bounds_take_the_format_of_their_value():
+    # se sits between the value and its bounds: the bounds still read like the value
+    df = pd.DataFrame({"conversions": [386.276], "se": [30.18], "ci_low": [331.2],
+                       "ci_high": [443.0], "value": [1.14e7], "value_ci_low": [9.7e6],
+                       "value_ci_high": [1.31e7]})
+    out = cells(df, formats={"conversions": "float1"},
+                intervals={"conversions": ("ci_low", "ci_high"),
+                           "value": ("value_ci_low", "value_ci_high")})
+    assert list(out.loc[0]) == ["386.3 (331.2 to 443.0)", "30.2", "$11M ($9.7M to $13M)"]
+
+
 # --------------------------------------------------------------------------------------------
 # headers
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name, label", [
-    ("share_of_leads", "Share of leads"), ("cac_ci_low", "CAC CI low"), ("account_id", "Account ID"),
+    ("share_of_leads", "Share of leads"), ("cac_ci_low", "CAC CI low"),
+    ("account_id", "Account ID"),
     ("sha256", "SHA-256"), ("mql_at", "MQL at"), ("roi", "ROI"), ("extra__col", "Extra col"),
     ("Already Nice", "Already Nice"), (3, "3"),
 ])
