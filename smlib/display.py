@@ -29,6 +29,7 @@ outputs, nbconvert HTML and print.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import html
 import math
@@ -201,6 +202,19 @@ def column_label(name: Any) -> str:
     return " ".join(out)
 
 
+def _expand(formats: Mapping[Any, Any], columns: pd.Index) -> dict[Any, Any]:
+    """Glob keys (``"fold_*"``) name every matching column that has no exact key of its own."""
+    out: dict[Any, Any] = {}
+    for key, kind in formats.items():
+        if isinstance(key, str) and key not in columns and any(ch in key for ch in "*?["):
+            for col in columns:
+                if isinstance(col, str) and fnmatch.fnmatchcase(col, key):
+                    out.setdefault(col, kind)
+        else:
+            out[key] = kind  # exact keys win over globs
+    return out
+
+
 def _check(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter, labels: Any,
            intervals: Mapping[Any, tuple[Any, Any]], language: str, max_rows: int | None) -> None:
     if not isinstance(df, pd.DataFrame):
@@ -264,12 +278,14 @@ def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | 
                level: float = 0.95) -> tuple[pd.DataFrame, list[bool]]:
     """The table as formatted, unescaped text cells with display headers, and per column whether it
     holds numbers (right-aligned). Arguments as in :func:`format_table`."""
-    formats = {} if formats is None else formats
-    formats = dict(formats) if isinstance(formats, Mapping) else formats
-    intervals = dict(intervals or {})
-    _check(df, formats, labels, intervals, language, max_rows)
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"show_table expects a pandas DataFrame, got {type(df).__name__}")
     if index:
         df = df.reset_index()
+    formats = {} if formats is None else formats
+    formats = _expand(formats, df.columns) if isinstance(formats, Mapping) else formats
+    intervals = dict(intervals or {})
+    _check(df, formats, labels, intervals, language, max_rows)
     if max_rows is not None:
         df = df.head(max_rows)
     kinds = _kinds(df, formats, intervals)
@@ -310,7 +326,8 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
 
     ``formats`` maps a column to a kind of :data:`KINDS` (``"pct"``, ``"money"``, ``"int"``,
     ``"float1"``…) or a callable ``value -> str``; other columns are inferred (module docstring);
-    a single kind (``formats="pct"``) applies to every numeric column.
+    a key may be a glob (``{"fold_*": "float4"}``); a single kind (``formats="pct"``) applies to
+    every numeric column.
     ``labels`` maps columns to headers (the rest are made from the name, ``share_of_leads`` →
     ``Share of leads``); ``labels=False`` keeps the names. ``intervals`` maps a column to its
     ``(low, high)`` columns, merged into one cell ``value (low to high)`` whose header says the

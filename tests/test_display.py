@@ -128,6 +128,14 @@ def test_one_format_for_every_numeric_column():
         cells(shares, formats="percent")
 
 
+def test_glob_keys_in_formats_and_exact_keys_win():
+    df = pd.DataFrame({"fold_0": [0.24181], "fold_1": [0.24205], "fold_10": [0.5], "rank": [1]})
+    out = cells(df, formats={"fold_*": "float4", "fold_10": "pct"})
+    assert list(out.loc[0]) == ["0.2418", "0.2420", "50.0 %", "1"]
+    # a glob that matches nothing is not an error (e.g. no folds); a missing exact name is
+    assert list(cells(df, formats={"x_*": "pct"}).loc[0]) == ["0.242", "0.242", "0.500", "1"]
+
+
 def test_interval_bounds_take_the_format_of_their_value():
     # se sits between the value and its bounds: the bounds still read like the value
     df = pd.DataFrame({"conversions": [386.276], "se": [30.18], "ci_low": [331.2],
