@@ -140,7 +140,8 @@ def _date(x: Any, with_time: bool) -> str:
 def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
     """One cell as text (not yet escaped): ``kind`` is one of :data:`KINDS` or a callable.
 
-    ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``); ``money``: two
+    ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``; a non-zero value
+    that would round to zero reads ``<0.1 %``); ``money``: two
     significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
     ``money_exact``: whole dollars (``$215,609``); ``int``: thousands separators; ``float``: 3
     significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
@@ -160,6 +161,9 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
         if math.isinf(v):
             return "∞" if v > 0 else "-∞"
     if kind == "pct":
+        if 0 < abs(v) < 0.0005:  # would read 0.0 %: say it is not zero
+            tiny = narrative.format_pct(0.001, language, decimals=1)
+            return f"<{tiny}" if v > 0 else f">-{tiny}"
         return narrative.format_pct(v, language, decimals=1)
     if kind == "money":
         return narrative.format_money(v, language)
@@ -363,10 +367,15 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
                                     "font-variant-numeric: tabular-nums;"},
         {"selector": "tr", "props": "break-inside: avoid;"},
     ]
-    text_cols = [i for i, is_num in enumerate(numeric) if not is_num]
-    if text_cols:
-        selector = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in text_cols)
-        styles.append({"selector": selector, "props": "text-align: left; white-space: normal;"})
+    # text reads from the left; short labels (dates, names) stay on one line, long text wraps
+    longest = [max((len(v) for v in text.iloc[:, i]), default=0) for i in range(text.shape[1])]
+    for props, cols in [
+            ("text-align: left;", [i for i, n in enumerate(numeric) if not n and longest[i] <= 24]),
+            ("text-align: left; white-space: normal; min-width: 12rem;",
+             [i for i, n in enumerate(numeric) if not n and longest[i] > 24])]:
+        if cols:
+            selector = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in cols)
+            styles.append({"selector": selector, "props": props})
     return styler.set_table_styles(styles)
 
 

@@ -60,7 +60,8 @@ def test_bare_interval_bounds_take_the_format_of_the_value_they_bound():
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("x, kind, expected", [
     (0.69856, "pct", "69.9 %"), (0.05, "pct", "5.0 %"), (-0.031, "pct", "-3.1 %"),
-    (1.0, "pct", "100.0 %"),
+    (1.0, "pct", "100.0 %"), (0.00022, "pct", "<0.1 %"), (-0.0004, "pct", ">-0.1 %"),
+    (0.0005, "pct", "0.1 %"), (0.0, "pct", "0.0 %"),
     (215609, "int", "215,609"), (215609.6, "int", "215,610"), (0, "int", "0"),
     (1_234_567.0, "money", "$1.2M"), (850.0, "money", "$850"), (8400, "money", "$8.4k"),
     (215609.4, "money_exact", "$215,609"), (-1234.0, "money_exact", "-$1,234"),
@@ -233,13 +234,16 @@ def test_max_rows_truncates_and_says_so():
     assert "first" not in format_table(df.head(2), max_rows=3).to_html()
 
 
-def test_numbers_right_aligned_text_left():
-    html = format_table(pd.DataFrame({"name": ["a"], "n": [1], "note": ["b"]})).to_html()
+def test_numbers_right_aligned_text_left_long_text_wraps():
+    long = "a reason long enough to need wrapping"
+    html = format_table(pd.DataFrame({"name": ["a"], "n": [1], "note": [long]})).to_html()
     # the CSS rules that switch a column to the left: the two text columns, never the count
     left = re.findall(r"(\S+)\s*\{\s*text-align: left", html)
     assert sorted(set(left)) == ["td.col0", "td.col2", "th.col_heading.col0",
                                  "th.col_heading.col2"]
-    assert re.search(r"td \{[^}]*text-align: right", html)
+    assert re.search(r"td \{[^}]*text-align: right[^}]*white-space: nowrap", html)
+    wraps = re.findall(r"(\S+)\s*\{[^}]*white-space: normal", html)
+    assert sorted(set(wraps)) == ["td.col2", "th.col_heading.col2"]
 
 
 def test_same_table_gives_the_same_html():

@@ -40,9 +40,10 @@ start = None  # first day to include, e.g. "2023-01-01"; None = from the beginni
 end = None  # last day to include (the whole day), e.g. "2023-12-31"; None = to the end of the data
 lookback_days = 90  # touches more than this many days before a purchase are not part of its journey""",
      ["parameters"]),
-    ("code", """from IPython.display import display
+    ("code", """import pandas as pd
 
 from smlib import io, overview
+from smlib.display import show_table
 from smlib.journeys import build_journeys, journey_mix
 from smlib.report import show_headline
 
@@ -57,41 +58,65 @@ journeys = build_journeys(dataset.touchpoints, dataset.opportunities, lookback_d
 One row per table. *Rows* is the number of records; *extra columns* are columns beyond the data
 contract (kept, e.g. as background variables); *missing cells* counts empty values (many are
 expected, e.g. a lead that never became an opportunity has no opportunity date); *duplicate keys*
-counts records that repeat another record's identity (must be 0); *first*/*last* is the date range;
-*sha256* is a fingerprint of the input file, so a report can be traced to the exact data."""),
-    ("code", "display(overview.data_quality_summary(dataset))"),
+counts records that repeat another record's identity (must be 0); *first date*/*last date* is the
+date range (accounts carry no date); the *fingerprint* (SHA-256) identifies the exact input file, so
+a report can be traced to the data it was made from."""),
+    ("code", """show_table(overview.data_quality_summary(dataset), caption="The five input tables",
+           labels={"first": "First date", "last": "Last date",
+                   "sha256": "Fingerprint (SHA-256)"})"""),
     ("md", """Do the tables point at each other? A *failing* row names an account, business unit or
 channel that another table does not know, so its revenue or cost cannot be attributed."""),
-    ("code", "display(overview.referential_checks(dataset))"),
-    ("md", """Column by column: the data type, how many values are missing, and how many distinct
-values there are."""),
-    ("code", "display(overview.column_summary(dataset))"),
+    ("code", """show_table(overview.referential_checks(dataset), caption="Cross-table checks",
+           labels={"rows": "Rows checked", "failing": "Rows failing",
+                   "failing_share": "Share failing", "examples": "Examples of unknown names"})"""),
+    ("md", """Column by column: the data type (*str* is text, *float64* a number, *int64* a whole
+number, *datetime64* a date and time, *bool* yes/no), how many values are missing, how many
+distinct values there are, and whether the column is part of the data contract."""),
+    ("code", """show_table(overview.column_summary(dataset), caption="Columns of every table",
+           labels={"dtype": "Data type", "distinct": "Distinct values",
+                   "in_contract": "In the data contract"})"""),
     ("md", """## Funnel
 
 How many leads reached each stage, split by the team that generated the lead (*source team*).
-*Share of leads* is the fraction of that team's leads that reached the stage; *ci_low*/*ci_high*
-bound it with 95 % confidence (a Wilson interval: the range the true share very likely lies in,
+*Share of leads* is the fraction of that team's leads that reached the stage; the range in
+brackets is its 95 % interval (a Wilson interval: the range the true share very likely lies in,
 given how many leads there are). Leads found by sales skip the MQL stage by definition."""),
     ("code", """funnel = overview.funnel_counts(dataset.opportunities, by="source_team")
-display(funnel)
+show_table(funnel, caption="Leads reaching each funnel stage, by the team that found them",
+           formats={"stage": "words"}, labels={"reached": "Leads reaching it"},
+           intervals={"share_of_leads": ("ci_low", "ci_high")})
 _ = overview.plot_funnel(funnel)"""),
     ("md", """## Journeys
 
 Who touched the customer before the purchase? A journey is *marketing only*, *sales only* or
 *mixed* (both teams). *Conversion rate* is the share of journeys that ended in a won deal, with its
-95 % interval (*ci_low*, *ci_high*); *mean touches* is the average number of touches per
-journey."""),
+95 % interval in brackets; *won revenue* is the value of those deals; *mean touches* is the average
+number of touches per journey."""),
     ("code", """mix = journey_mix(journeys)
-display(mix)
+show_table(mix, caption="Journeys by which teams touched the customer",
+           formats={"journey_type": "words"},
+           labels={"journey_type": "Journey", "share": "Share of journeys",
+                   "conversions": "Won deals", "revenue": "Won revenue"},
+           intervals={"conversion_rate": ("ci_low", "ci_high")})
 _ = overview.plot_journey_mix(mix)"""),
-    ("code", """print(f"Journeys built with a {lookback_days}-day lookback window: {journeys.stats}")
+    ("md", """How the journeys were built: touches read and kept, won deals found (and how many had no
+touch before them), and touches dropped because they came more than the lookback window before a
+purchase."""),
+    ("code", """show_table(pd.DataFrame([journeys.stats]),
+           caption=f"Journeys built with a {lookback_days}-day lookback window",
+           labels={"touches_in": "Touches read", "conversions": "Won deals",
+                   "conversions_without_touches": "Won deals without a touch",
+                   "converting_journeys": "Journeys ending in a win",
+                   "touches_outside_lookback": "Touches outside the window"})
 _ = overview.plot_journey_lengths(journeys.journeys)"""),
     ("md", """## Spend
 
 Total cost per channel, coloured by team. *sales_people* and *marketing_overhead* are costs that no
-single touch carries (salaries, tools). *Share* is the channel's part of all spend."""),
+single touch carries (salaries, tools). *Share* is the channel's part of all spend. Amounts are
+rounded: $1.2M is 1.2 million US dollars, $850k is 850 thousand."""),
     ("code", """by_channel = overview.spend_by_channel(dataset.spend)
-display(by_channel)
+show_table(by_channel, caption="Total spend by team and channel (USD)",
+           labels={"cost": "Total cost", "share": "Share of all spend"})
 _ = overview.plot_spend(by_channel)"""),
     ("code", "_ = overview.plot_monthly_spend(overview.monthly_spend(dataset.spend))"),
     ("md", """## What next
