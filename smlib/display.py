@@ -47,9 +47,9 @@ __all__ = ["KINDS", "NA_TEXT", "column_label", "format_table", "format_value", "
            "show_table", "table_text"]
 
 #: Named formats accepted in ``formats``.
-KINDS: tuple[str, ...] = ("pct", "money", "money_exact", "int", "float", "float1", "float2",
-                          "float3", "float4", "date", "datetime", "bool", "text", "words",
-                          "channel", "model", "team")
+KINDS: tuple[str, ...] = ("pct", "pct_plain", "money", "money_exact", "int", "float", "float1",
+                          "float2", "float3", "float4", "date", "datetime", "bool", "text",
+                          "words", "channel", "model", "team")
 #: How a missing value reads in a table.
 NA_TEXT: str = "–"
 
@@ -74,7 +74,7 @@ def _known_kind(kind: Any) -> bool:
 
 
 def _is_numeric_kind(kind: Any) -> bool:
-    return kind in {"pct", "money", "money_exact", "int", "float"} or bool(
+    return kind in {"pct", "pct_plain", "money", "money_exact", "int", "float"} or bool(
         isinstance(kind, str) and _FIXED.match(kind))
 
 
@@ -141,7 +141,8 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
     """One cell as text (not yet escaped): ``kind`` is one of :data:`KINDS` or a callable.
 
     ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``; a non-zero value
-    that would round to zero reads ``<0.1 %``); ``money``: two
+    that would round to zero reads ``<0.1 %``); ``pct_plain``: the same number without the sign
+    (``69.9``, for dense matrices whose caption says %); ``money``: two
     significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
     ``money_exact``: whole dollars (``$215,609``); ``int``: thousands separators; ``float``: 3
     significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
@@ -165,6 +166,8 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
             tiny = narrative.format_pct(0.001, language, decimals=1)
             return f"<{tiny}" if v > 0 else f">-{tiny}"
         return narrative.format_pct(v, language, decimals=1)
+    if kind == "pct_plain":  # dense matrices: the caption says "%"
+        return narrative.format_number(v * 100, 1, language)
     if kind == "money":
         return narrative.format_money(v, language)
     if kind == "money_exact":
@@ -355,24 +358,29 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
     if caption:
         styler = styler.set_caption(html.escape(str(caption)))
     styles: list[dict[str, Any]] = [
+        # wide tables get smaller type so that they fit a laptop screen and an A4 page
         {"selector": "", "props": "border-collapse: collapse; margin: 0.4rem 0 1rem 0; "
-                                   "font-size: 0.9rem; width: auto;"},
+                                  f"font-size: {0.9 if text.shape[1] < 10 else 0.8}rem; "
+                                  "width: auto;"},
         {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; "
                                          "padding: 0 0 0.3rem 0; color: inherit;"},
         # numbers right-aligned in even-width digits; text columns are switched to the left below
-        {"selector": "th", "props": "font-weight: 600; padding: 0.25rem 0.7rem; text-align: right; "
+        {"selector": "th", "props": "font-weight: 600; padding: 0.25rem 0.5rem; text-align: right; "
                                     "border-bottom: 1px solid #8a94a3; vertical-align: bottom;"},
-        {"selector": "td", "props": "padding: 0.2rem 0.7rem; border-bottom: 1px solid #e3e7ed; "
+        {"selector": "td", "props": "padding: 0.2rem 0.5rem; border-bottom: 1px solid #e3e7ed; "
                                     "vertical-align: top; text-align: right; white-space: nowrap; "
                                     "font-variant-numeric: tabular-nums;"},
         {"selector": "tr", "props": "break-inside: avoid;"},
     ]
-    # text reads from the left; short labels (dates, names) stay on one line, long text wraps
+    # text reads from the left; short labels (dates, names) never break, longer text may wrap at
+    # spaces when the table is too wide, and sentences keep a readable width
     longest = [max((len(v) for v in text.iloc[:, i]), default=0) for i in range(text.shape[1])]
-    for props, cols in [
-            ("text-align: left;", [i for i, n in enumerate(numeric) if not n and longest[i] <= 24]),
-            ("text-align: left; white-space: normal; min-width: 12rem;",
-             [i for i, n in enumerate(numeric) if not n and longest[i] > 24])]:
+    groups = {"text-align: left;": [], "text-align: left; white-space: normal;": [],
+              "text-align: left; white-space: normal; min-width: 12rem;": []}
+    for i, (is_num, n) in enumerate(zip(numeric, longest)):
+        if not is_num:
+            groups[list(groups)[(n > 16) + (n > 40)]].append(i)
+    for props, cols in groups.items():
         if cols:
             selector = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in cols)
             styles.append({"selector": selector, "props": props})

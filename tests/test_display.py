@@ -62,6 +62,7 @@ def test_bare_interval_bounds_take_the_format_of_the_value_they_bound():
     (0.69856, "pct", "69.9 %"), (0.05, "pct", "5.0 %"), (-0.031, "pct", "-3.1 %"),
     (1.0, "pct", "100.0 %"), (0.00022, "pct", "<0.1 %"), (-0.0004, "pct", ">-0.1 %"),
     (0.0005, "pct", "0.1 %"), (0.0, "pct", "0.0 %"),
+    (0.69856, "pct_plain", "69.9"), (0.00022, "pct_plain", "0.0"),
     (215609, "int", "215,609"), (215609.6, "int", "215,610"), (0, "int", "0"),
     (1_234_567.0, "money", "$1.2M"), (850.0, "money", "$850"), (8400, "money", "$8.4k"),
     (215609.4, "money_exact", "$215,609"), (-1234.0, "money_exact", "-$1,234"),
@@ -85,7 +86,7 @@ def test_format_value_hand_cases(x, kind, expected):
 @pytest.mark.parametrize("x, kind, expected", [
     (0.69856, "pct", "69,9 %"), (215609, "int", "215.609"), (1234, "int", "1234"),
     (1_234_567.0, "money", "1,2 M$"), (4.5213, "float", "4,52"), (True, "bool", "sí"),
-    (215609.4, "money_exact", "215.609 $"),
+    (215609.4, "money_exact", "215.609 $"), (0.69856, "pct_plain", "69,9"),
 ])
 def test_format_value_spanish(x, kind, expected):
     assert format_value(x, kind, "es") == expected
@@ -244,6 +245,14 @@ def test_numbers_right_aligned_text_left_long_text_wraps():
     assert re.search(r"td \{[^}]*text-align: right[^}]*white-space: nowrap", html)
     wraps = re.findall(r"(\S+)\s*\{[^}]*white-space: normal", html)
     assert sorted(set(wraps)) == ["td.col2", "th.col_heading.col2"]
+
+
+def test_wide_tables_get_smaller_type():
+    def size(n_columns: int) -> str:
+        html = format_table(pd.DataFrame({f"c{i}": [i] for i in range(n_columns)})).to_html()
+        return re.search(r"font-size: ([\d.]+rem)", html).group(1)
+
+    assert (size(9), size(10)) == ("0.9rem", "0.8rem")
 
 
 def test_same_table_gives_the_same_html():
