@@ -441,3 +441,116 @@ def test_max_e_limits_aggregations() -> None:
     on_impact = truth[truth["time"] == truth["group"]]
     w = on_impact["group"].map(sizes)
     assert simple.estimate == pytest.approx(float((on_impact["att"] * w).sum() / w.sum()), abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------------
+# propensity trimming and overlap (csdid reference on a panel built to trigger both)
+# ------------------------------------------------------------------------------------------------
+
+def _trim_panel() -> tuple[pd.DataFrame, dict]:
+    ref = json.loads((DATA / "drdid_trim_csdid.json").read_text())["results"]
+    return pd.read_csv(DATA / "drdid_trim_panel.csv"), ref
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_drdid_trimming_and_did_overlap_guard_match_csdid(method: str) -> None:
+    # cohort 3: one comparison unit has a propensity score of 0.9963, which DRDID drops
+    # (trim.level 0.995) -- before that rule was implemented, dr/ipw were off by up to 11 here;
+    # cohort 4 lies beyond every comparison unit (score >= 0.999): did leaves its cells NA
+    df, ref = _trim_panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = staggered_did(df, "y", "id", "t", "g", covariates=["x"], method=method, n_boot=0)
+    r = ref[method]
+    assert list(res.att_gt["group"]) == r["group"] and list(res.att_gt["time"]) == r["time"]
+    att, se = _arr(r["att"]), _arr(r["se"])
+    np.testing.assert_array_equal(res.att_gt["att"].isna(), np.isnan(att))
+    ok = np.isfinite(att)
+    np.testing.assert_allclose(res.att_gt["att"][ok], att[ok], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(res.att_gt["std_error"][ok], se[ok], rtol=1e-4)
+    assert res.estimate == pytest.approx(r["simple_na_rm"]["overall_att"], abs=1e-6)
+    assert res.std_error == pytest.approx(r["simple_na_rm"]["overall_se"], rel=1e-4)
+
+
+def test_overlap_diagnostics_warnings_and_headline_estimand() -> None:
+    df, _ = _trim_panel()
+    with pytest.warns(UserWarning) as caught:
+        res = staggered_did(df, "y", "id", "t", "g", covariates=["x"], method="dr", n_boot=0)
+    text = [str(w.message) for w in caught]
+    assert any(t.startswith("cohort 4 (8 units): ATT(g,t) could not be estimated for 3 of its 3 cells")
+               and "overlap violated" in t for t in text)
+    assert any(t.startswith("weak overlap for cohort 3 (30 units)") and "0.9963" in t
+               and "1 dropped at 0.995" in t for t in text)
+    assert any("leaves out 1 post-treatment ATT(g,t) cell of cohort 4" in t for t in text)
+    ov = res.overlap.set_index(["group", "time"])
+    c3 = ov.loc[3]
+    assert (c3["n_trimmed"] == 1).all() and (c3["n_comparison"] == 50).all()
+    assert ((c3["max_ps_comparison"] >= 0.995) & (c3["max_ps_comparison"] < 0.999)).all()
+    assert (c3["ess_comparison"] < 50).all() and (c3["problem"] == "").all()
+    assert (ov.loc[4, "max_ps_treated"] >= 0.999).all() and ov.loc[4, "problem"].str.startswith("overlap").all()
+    # the headline is the ATT of cohort 3 only, and says so
+    assert res.estimand.endswith("without 1 post-treatment ATT(g,t) cell of cohort 4 (not estimable)")
+    assert set(res.details["excluded_cells"]["group"]) == {4}
+    assert res.estimate == pytest.approx(res.aggregate("simple", na_rm=True).estimate)
+    with pytest.raises(ValueError, match="na_rm=True"):
+        res.aggregate("simple")
+    # method="reg" needs no propensity score: every cell is estimated, no warning about overlap
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = staggered_did(df, "y", "id", "t", "g", covariates=["x"], method="reg", n_boot=0)
+    assert reg.att_gt["att"].notna().all() and reg.estimand.startswith("ATT (simple")
+    assert reg.overlap["max_ps_treated"].isna().all()
+
+
+# ------------------------------------------------------------------------------------------------
+# event-study pre-trend test (usable when R did's all-cells test is singular)
+# ------------------------------------------------------------------------------------------------
+
+def test_pretrend_test_is_the_wald_test_of_the_dynamic_pre_effects(mpdta: pd.DataFrame) -> None:
+    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", method="reg", n_boot=0)
+    pt = res.pretrend_test(window=3)
+    dyn = res.aggregate("dynamic").table.set_index("event_time")
+    assert pt.event_times == (-3, -2, -1) and pt.df == 3 and pt.df_denom == 500 - 3
+    np.testing.assert_allclose(pt.estimates, [README_DYNAMIC[e] for e in (-3, -2, -1)], atol=5e-5 + 1e-12)
+    np.testing.assert_allclose(pt.std_errors, dyn.loc[[-3, -2, -1], "std_error"], rtol=1e-12)
+    # one event time: W is the squared t-statistic of theta(-1)
+    one = res.pretrend_test(window=1)
+    t = dyn.loc[-1, "estimate"] / dyn.loc[-1, "std_error"]
+    assert one.stat == pytest.approx(t ** 2, rel=1e-10)
+    from scipy import stats as st
+    assert one.p_value_chi2 == pytest.approx(2 * st.norm.sf(abs(t)), rel=1e-10)
+    assert one.p_value == pytest.approx(st.f.sf(t ** 2 * 499 / 500, 1, 499), rel=1e-10)
+    # asking for more pre-periods than exist tests those that exist, and says so
+    many = res.pretrend_test(window=12)
+    assert many.event_times == (-3, -2, -1) and "only 3" in many.note
+    assert many.stat == pytest.approx(pt.stat)
+    assert "p =" in many.summary() and "p = " in many.plain()
+    assert list(many.to_frame()["event_time"]) == [-3, -2, -1]
+    with pytest.raises(ValueError, match="window"):
+        res.pretrend_test(window=0)
+
+
+def test_pretrend_test_works_where_the_all_cells_test_is_singular() -> None:
+    # 24 units, 12 periods, cohorts 8/9/10: 3 x 8 = 24 pre-treatment cells for 24 units
+    df, _ = simulate(n_per_cohort=6, n_never=6, T=12, cohorts=(8, 9, 10), seed=31)
+    res = staggered_did(df, "y", "unit", "t", "cohort", n_boot=0)
+    assert np.isnan(res.pretrend["p_value"]) and "singular" in res.pretrend["note"]
+    pt = res.pretrend_test(window=6)
+    assert pt.event_times == (-6, -5, -4, -3, -2, -1) and 0 <= pt.p_value <= 1
+    universal = staggered_did(df, "y", "unit", "t", "cohort", base_period="universal", n_boot=0)
+    u = universal.pretrend_test(window=6)
+    assert -1 not in u.event_times and np.isfinite(u.p_value)  # the reference cell is skipped
+
+
+def test_pretrend_test_size_and_power() -> None:
+    # parallel trends hold: a 5 % test should reject rarely; the first cohort drifting by 1 per
+    # period (noise s.d. 1) violates them: it should reject almost always (40 small panels, ~2 s)
+    null, alt = [], []
+    for seed in range(40):
+        df, _ = simulate(n_per_cohort=30, n_never=30, T=9, cohorts=(6, 7, 8), sigma=1.0, seed=500 + seed)
+        null.append(staggered_did(df, "y", "unit", "t", "cohort", n_boot=0).pretrend_test(5).p_value)
+        bad, _ = simulate(n_per_cohort=30, n_never=30, T=9, cohorts=(6, 7, 8), sigma=1.0,
+                          pre_trend=1.0, seed=500 + seed)
+        alt.append(staggered_did(bad, "y", "unit", "t", "cohort", n_boot=0).pretrend_test(5).p_value)
+    assert np.mean(np.array(null) < 0.05) <= 0.125  # 5 % nominal; P(>= 6 of 40 | 5 %) < 0.05
+    assert np.mean(np.array(alt) < 0.05) >= 0.9
