@@ -190,3 +190,32 @@ def test_bad_input() -> None:
     with pytest.warns(UserWarning, match="1 rows with a missing 'y' are dropped"):
         res = twfe_did(df.assign(y=df["y"].where(df.index != 3)), "y", "u", "t", "D")
     assert res.n_obs == len(df) - 1
+
+
+def test_twfe_on_the_simulator_constant_effect_vs_ramping_cohort_effects() -> None:
+    # Same simulated panels (60 units x 48 months, 4 cohorts) and the same Y0, two effects:
+    # a constant 32,000 per treated unit-month (TWFE unbiased) and the simulator's own effect that
+    # ramps up over 3 months and differs by cohort (x1.25 .. x0.75): static TWFE then compares
+    # late adopters with early adopters whose effect is still growing and understates the ATT
+    # (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). benchmarks/coverage_causal.py
+    # runs this over 50 seeds: coverage 0.96 vs 0.04.
+    from smlib.causal._panel import integer_periods
+    from smlib.simulate import simulate_panel
+
+    const = 32_000.0
+    hom, het = [], []
+    for seed in range(6):
+        units, truth = simulate_panel(seed=seed, n_units=60, n_periods=48)
+        ip = integer_periods(units, adoption="adoption_period", period_col="t", cohort_col="g")
+        d = ((ip["g"] > 0) & (ip["t"] >= ip["g"])).to_numpy(dtype=float)
+        po = truth.potential_outcomes.set_index(["unit_id", "period"])
+        y0 = po["y0"].reindex(pd.MultiIndex.from_frame(units[["unit_id", "period"]])).to_numpy()
+        ip = ip.assign(D=d, y_const=y0 + const * d)
+        a = twfe_did(ip, "y_const", "unit_id", "t", "D")
+        b = twfe_did(ip, "revenue", "unit_id", "t", "D")
+        hom.append((a.estimate - const, a.std_error, a.ci_low <= const <= a.ci_high))
+        het.append((b.estimate - truth.att, b.std_error, b.ci_low <= truth.att <= b.ci_high))
+    hom_err, hom_se, hom_cov = map(np.array, zip(*hom))
+    het_err, het_se, het_cov = map(np.array, zip(*het))
+    assert hom_cov.sum() >= 5 and abs(hom_err.mean()) < hom_se.mean()
+    assert het_cov.sum() <= 1 and het_err.mean() < -2 * het_se.mean()

@@ -24,8 +24,11 @@ only the slopes. Intervals and p-values use Student's t with ``G - 1`` degrees o
 
 Warning: with staggered adoption and effects that change over time, the TWFE coefficient is a
 weighted average of 2x2 comparisons some of which use already-treated units as controls, and it can
-be biased, even of the wrong sign (Goodman-Bacon 2021, J. Econometrics 225(2)); prefer
-:func:`smlib.causal.staggered_did`.
+be biased, even of the wrong sign (Goodman-Bacon 2021, J. Econometrics 225(2); de Chaisemartin &
+D'Haultfoeuille 2020, AER 110(9)); prefer :func:`smlib.causal.staggered_did`. On the simulator
+(``benchmarks/coverage_causal.py``, 50 seeds of 60 units x 48 months, 4 cohorts) the 95 % interval
+covers the true ATT in 4 % of seeds when effects ramp up over 3 months and differ by cohort (mean
+bias -11,900 on 62,000), and in 96 % when the same panels get a constant effect.
 """
 
 from __future__ import annotations
