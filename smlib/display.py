@@ -357,19 +357,20 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
     styler = styler.set_table_attributes('class="dataframe smarketing-table"')
     if caption:
         styler = styler.set_caption(html.escape(str(caption)))
+    # sizes in em of the surrounding table font, so that the report's screen and print styles
+    # (which set that font) still apply; wide tables get slightly smaller type to fit
+    cell_font = "" if text.shape[1] < 10 else " font-size: 0.9em;"
     styles: list[dict[str, Any]] = [
-        # wide tables get smaller type so that they fit a laptop screen and an A4 page
-        {"selector": "", "props": "border-collapse: collapse; margin: 0.4rem 0 1rem 0; "
-                                  f"font-size: {0.9 if text.shape[1] < 10 else 0.8}rem; "
-                                  "width: auto;"},
+        {"selector": "", "props": "border-collapse: collapse; margin: 0.3em 0 1em 0; width: auto;"},
         {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; "
-                                         "padding: 0 0 0.3rem 0; color: inherit;"},
+                                         "padding: 0 0 0.3em 0; color: inherit;"},
         # numbers right-aligned in even-width digits; text columns are switched to the left below
-        {"selector": "th", "props": "font-weight: 600; padding: 0.25rem 0.5rem; text-align: right; "
-                                    "border-bottom: 1px solid #8a94a3; vertical-align: bottom;"},
-        {"selector": "td", "props": "padding: 0.2rem 0.5rem; border-bottom: 1px solid #e3e7ed; "
+        {"selector": "th", "props": "font-weight: 600; padding: 0.25em 0.45em; text-align: right; "
+                                    "border-bottom: 1px solid #8a94a3; vertical-align: bottom;"
+                                    + cell_font},
+        {"selector": "td", "props": "padding: 0.2em 0.45em; border-bottom: 1px solid #e3e7ed; "
                                     "vertical-align: top; text-align: right; white-space: nowrap; "
-                                    "font-variant-numeric: tabular-nums;"},
+                                    "font-variant-numeric: tabular-nums;" + cell_font},
         {"selector": "tr", "props": "break-inside: avoid;"},
     ]
     # text reads from the left; short labels (dates, names) never break, longer text may wrap at
@@ -379,7 +380,7 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
               "text-align: left; white-space: normal; min-width: 12rem;": []}
     for i, (is_num, n) in enumerate(zip(numeric, longest)):
         if not is_num:
-            groups[list(groups)[(n > 16) + (n > 40)]].append(i)
+            groups[list(groups)[(n > 20) + (n > 40)]].append(i)
     for props, cols in groups.items():
         if cols:
             selector = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in cols)
