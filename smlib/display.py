@@ -99,7 +99,7 @@ def infer_format(name: Any, series: pd.Series, previous: str | None = None) -> s
         return "text"
     words = _words(name)
     key = "_".join(words)
-    if key in _BOUND_NAMES and previous is not None:
+    if key in _BOUND_NAMES and previous is not None and _is_numeric_kind(previous):
         return previous
     if "to" in words or key in {"p_value", "pvalue", "p"}:
         return "float"
@@ -133,7 +133,10 @@ def _float_sig(x: float, language: str, digits: int = 3) -> str:
 
 
 def _date(x: Any, with_time: bool) -> str:
-    t = pd.Timestamp(x)
+    try:
+        t = pd.Timestamp(x)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"format 'date' expects a date or timestamp, got {x!r}") from exc
     return t.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
@@ -183,7 +186,11 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
     if kind in ("date", "datetime"):
         return _date(x, kind == "datetime")
     if kind == "bool":
-        return _BOOL[language][0 if bool(x) else 1]
+        if isinstance(x, str):  # the text "False" is not true
+            truthy = x.strip().lower() in {"true", "t", "yes", "y", "1"}
+        else:
+            truthy = bool(x)
+        return _BOOL[language][0 if truthy else 1]
     if kind == "channel":
         return narrative.channel_label(str(x), language)
     if kind == "model":

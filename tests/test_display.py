@@ -53,6 +53,9 @@ def test_bare_interval_bounds_take_the_format_of_the_value_they_bound():
     # a bound right after a money column reads as money
     df2 = pd.DataFrame({"cac": [8400.0], "ci_low": [7900.0], "ci_high": [9000.0]})
     assert list(cells(df2).loc[0]) == ["$8.4k", "$7.9k", "$9.0k"]
+    # after a text column a bound is just a number, never text
+    df3 = pd.DataFrame({"channel": ["email"], "ci_low": [0.123456]})
+    assert list(cells(df3).loc[0]) == ["email", "0.123"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,7 +76,8 @@ def test_bare_interval_bounds_take_the_format_of_the_value_they_bound():
     (np.inf, "float", "∞"), (-np.inf, "pct", "-∞"),
     (pd.Timestamp("2024-03-04 10:15", tz="UTC"), "date", "2024-03-04"),
     (pd.Timestamp("2024-03-04 10:15"), "datetime", "2024-03-04 10:15"),
-    (True, "bool", "yes"), (np.False_, "bool", "no"),
+    (True, "bool", "yes"), (np.False_, "bool", "no"), ("False", "bool", "no"),
+    ("yes", "bool", "yes"),
     ("sdr_call", "channel", "SDR calls"), ("markov", "model", "Markov"),
     ("shared", "team", "shared"), ("marketing_only", "words", "marketing only"),
     (3.14159, "float4", "3.1416"), (2.6, "float0", "3"),
@@ -103,6 +107,8 @@ def test_format_value_rejects_text_in_a_number_format_and_unknown_kinds():
         format_value("abc", "pct")
     with pytest.raises(ValueError, match="unknown format 'percent'"):
         format_value(0.1, "percent")
+    with pytest.raises(ValueError, match="format 'date' expects a date or timestamp, got 'soon'"):
+        format_value("soon", "date")
 
 
 def test_timestamp_column_shows_time_only_when_some_value_has_one():
