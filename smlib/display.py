@@ -383,15 +383,16 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
     # text reads from the left; short labels (dates, names) never break, longer text may wrap at
     # spaces when the table is too wide, and sentences keep a readable width
     longest = [max((len(v) for v in text.iloc[:, i]), default=0) for i in range(text.shape[1])]
-    groups = {"text-align: left;": [], "text-align: left; white-space: normal;": [],
-              "text-align: left; white-space: normal; min-width: 12rem;": []}
+    props = ["text-align: left;", "text-align: left; white-space: normal;",
+             "text-align: left; white-space: normal; min-width: 12rem;"]
+    groups: list[list[int]] = [[], [], []]
     for i, (is_num, n) in enumerate(zip(numeric, longest)):
         if not is_num:
-            groups[list(groups)[(n > 20) + (n > 40)]].append(i)
-    for props, cols in groups.items():
+            groups[(n > 20) + (n > 40)].append(i)
+    for prop, cols in zip(props, groups):
         if cols:
             selector = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in cols)
-            styles.append({"selector": selector, "props": props})
+            styles.append({"selector": selector, "props": prop})
     return styler.set_table_styles(styles)
 
 
