@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smlib.causal import compare_estimates, forest_plot, treated_mean, uplift_percent, verdict
+from smlib.causal import (compare_estimates, dr_tables, estimates_table, forest_plot,
+                          naive_table, robustness_table, synth_table, treated_mean, uplift_percent,
+                          verdict)
 from smlib.causal.results import EstimateResult
 from smlib.causal.claims import verdict_from_result
 
@@ -155,3 +157,114 @@ def test_uplift_analysis_end_to_end():
     assert "True uplift in the simulation" in items
     assert set(a.robustness) == {"placebo_dates", "placebo_outcome", "leave_one_cohort_out"}
     assert dict(a.headline_items("es"))["Aumento real en la simulación"].endswith("%")
+    # report tables: every table reads without an index, with money, % and plain headers
+    est = estimates_table(a.table, a.results).to_text()
+    assert list(est.columns[:3]) == ["Method", "Effect per", "Effect (95 % interval)"]
+    assert est["Effect (95 % interval)"].str.match(r"^-?\$[\d.,]+k? \(").all()
+    assert est["Interval contains the truth"].isin(["yes", "no"]).all()
+    for name, frame in a.robustness.items():
+        assert robustness_table(name, frame).to_text().shape[0] == len(frame)
+    dr_key, dr_overlap = dr_tables(a.doubly_robust)
+    assert dr_overlap.to_text()["Accounts"].tolist() == ["integrated", "not integrated"]
+    assert synth_table(a.synth).to_text().shape == (6, 2)
+    assert a.effect_sentence().startswith("In revenue: integration added about $")
+    assert a.effect_sentence("es").startswith("En ingresos: la integración añadió unos ")
+
+
+# --- readable report tables ---------------------------------------------------------------------
+
+def _small_units() -> pd.DataFrame:
+    from smlib.simulate import simulate_panel
+
+    return simulate_panel(seed=3, n_units=30, n_periods=24)[0]
+
+
+def test_naive_percentages_agree_between_tables():
+    from smlib.causal import naive_comparisons
+
+    naive = naive_comparisons(_small_units())
+    own = naive.to_frame().set_index("method")
+    t = compare_estimates({"naive": naive}).set_index("label")
+    for method in ("adopters_vs_never", "before_vs_after"):
+        row = t.loc[f"naive: {method.replace('_', ' ')}"]
+        np.testing.assert_allclose(row[["pct", "pct_ci_low", "pct_ci_high"]].to_numpy(float),
+                                   own.loc[method, ["pct", "pct_ci_low", "pct_ci_high"]].to_numpy(float))
+    text = naive_table(naive).to_text()
+    assert text.shape == (4, 4)  # comparison, kind, difference (interval), % (interval)
+    assert text.iloc[0, 0].startswith("Integrated units vs units that never integrated")
+    assert text.iloc[:, 2].str.contains(r"^\$[\d.]+k \(\$[\d.]+k to \$[\d.]+k\)$").iloc[:2].all()
+    assert text.iloc[:, 3].str.endswith("%)").all()
+
+
+def test_estimates_table_formats_and_truth_columns():
+    a = EstimateResult.from_normal("staggered_did", "ATT", 61_947.7, 7_121.7)
+    b = EstimateResult.from_normal("doubly_robust", "ATT", 570.0, 276.0)
+    t = compare_estimates({"CS": a, "DR (accounts)": b}, treated_means={"CS": 766_233.0, "DR (accounts)": 2_721.0},
+                          truths={"CS": 61_439.8, "DR (accounts)": 1_500.0},
+                          truths_pct={"CS": 0.087, "DR (accounts)": 0.103})
+    rt = estimates_table(t)
+    text = rt.to_text()
+    assert list(text["Method"]) == ["CS", "DR (accounts)"]
+    assert list(text["Effect per"]) == ["unit and month", "account"]
+    assert text.loc[0, "Effect (95 % interval)"] == "$62k ($48k to $76k)"
+    assert text.loc[1, "Effect (95 % interval)"] == "$570 ($29 to $1.1k)"
+    assert text.loc[0, "Uplift, % of revenue without integration (95 % interval)"] == "8.8 % (6.7 % to 11.0 %)"
+    assert list(text["Interval contains the truth"]) == ["yes", "no"]
+    assert text.loc[0, "True uplift (simulation)"] == "8.7 %"
+    # real data: no truth columns at all; another level is named in the headers
+    bare = estimates_table(compare_estimates({"CS": a}, treated_means={"CS": 766_233.0}), level=0.9).to_text()
+    assert not any("truth" in c.lower() or "simulation" in c for c in bare.columns)
+    assert "Effect (90 % interval)" in bare.columns
+
+
+def test_robustness_synth_and_dr_tables():
+    from smlib.causal.dr import DoublyRobustResult, overlap_table
+    from smlib.causal.synth import SyntheticControlResult
+
+    frame = pd.DataFrame({"check": "placebo_dates", "label": ["adoption moved 1 period(s) earlier"] * 2,
+                          "shift": [1, 2], "estimate": [10_056.6, -591.8], "std_error": [5_601.4, 4_656.1],
+                          "ci_low": [-922.0, -9_717.7], "ci_high": [21_035.2, 8_534.0],
+                          "p_value": [0.0733, 0.00001], "n_units": [60, 60], "note": ["", ""]})
+    text = robustness_table("placebo_dates", frame).to_text()
+    assert list(text.columns) == ["Pretended start", "Estimated effect (95 % interval)",
+                                  "p-value (no effect)", "Units"]
+    assert list(text["Pretended start"]) == ["1 month early", "2 months early"]
+    assert list(text["p-value (no effect)"]) == ["0.073", "<0.001"]
+    assert text.iloc[0, 1] == "$10k (-$922 to $21k)"
+    with pytest.raises(ValueError, match="name must be one of"):
+        robustness_table("placebo_units", frame)
+
+    sc = SyntheticControlResult(
+        method="synthetic_control", estimand="ATT", estimate=124_776.0, std_error=9_573.0,
+        ci_low=106_009.4, ci_high=143_542.7, treated_unit="U042",
+        treatment_time=pd.Timestamp("2023-01-01"), weights=pd.Series({"U046": 0.6, "U017": 0.4, "U003": 0.0}),
+        pre_rmspe=4_100.0, placebo_p_value=0.02)
+    st = synth_table(sc).to_text().set_index("Figure")["Value"]
+    assert st["Integrated from"] == "2023-01-01"
+    assert st["Average monthly effect (gap to its synthetic look-alike)"] == "$125k (95 % interval $106k to $144k)"
+    assert st["Look-alike built from (weight)"] == "U046 60 %, U017 40 %"  # zero weights left out
+    assert st["Placebo p-value (share of units with a gap this large by chance)"] == "0.020"
+
+    e = np.array([0.2, 0.5, 0.8, 0.03, 0.1, 0.6])
+    d = np.array([1, 1, 1, 0, 0, 0])
+    dr = DoublyRobustResult.from_normal("doubly_robust", "ATT", 570.0, 276.0, n_obs=6,
+                                        overlap=overlap_table(e, d))
+    key, ov = dr_tables(dr)
+    kt = key.to_text().set_index("Figure")["Value"]
+    assert kt["Effect on won revenue per integrated account"] == "$570 (95 % interval $29 to $1.1k)"
+    assert kt["p-value (no effect)"] == "0.039"
+    ot = ov.to_text()
+    assert list(ot["Accounts"]) == ["integrated", "not integrated"]
+    assert list(ot["Share below 0.05"]) == ["0.0 %", "33.3 %"]
+    assert ot.loc[0, "Median"] == "0.50"
+
+
+def test_report_table_show_displays_html_without_index(capsys):
+    from smlib.causal import ReportTable, p_value_text
+
+    rt = ReportTable(pd.DataFrame({"what": ["a"], "revenue": [433_683.135], "share": [1.304]}),
+                     caption="Demo", labels={"what": "What", "nope": "ignored: not a column"})
+    rt.show()
+    out = capsys.readouterr().out
+    assert "Demo" in out and "$434k" in out and "130.4 %" in out and "433683" not in out
+    assert p_value_text(float("nan")) == "–" and p_value_text(0.0004) == "<0.001"

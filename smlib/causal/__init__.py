@@ -30,6 +30,14 @@ _LAZY: dict[str, str] = {
     "forest_plot": "claims",
     "uplift_analysis": "claims",
     "account_outcomes": "dr",
+    "ReportTable": "claims",
+    "naive_table": "claims",
+    "estimates_table": "claims",
+    "robustness_table": "claims",
+    "synth_table": "claims",
+    "dr_tables": "claims",
+    "p_value_text": "claims",
+    "PretrendTest": "staggered",
 }
 
 __all__ = sorted(_LAZY)

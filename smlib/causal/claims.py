@@ -10,7 +10,7 @@ Spanish (the source article is Spanish).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -45,9 +45,12 @@ class UpliftResult(EstimateResult):
     def summary(self) -> str:
         """One line: the uplift in percent with its interval."""
         pct = int(round(self.level * 100))
+        def num(x: float) -> str:  # whole numbers with separators for money-sized values
+            return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
         return (f"{self.method}: uplift = {self.estimate:.1%} of counterfactual "
                 f"(SE {self.std_error:.1%}; {pct}% CI {self.ci_low:.1%} to {self.ci_high:.1%}); "
-                f"ATT {self.att:,.4g} on a counterfactual mean of {self.counterfactual_mean:,.4g}")
+                f"ATT {num(self.att)} on a counterfactual mean of {num(self.counterfactual_mean)}")
 
 
 def _finite(name: str, value: float) -> float:
@@ -316,8 +319,9 @@ def compare_estimates(
         results: label -> :class:`EstimateResult` (or a :class:`~smlib.causal.naive.NaiveResult`,
             expanded into its two naive rows, flagged ``biased``).
         treated_means: label -> observed mean outcome of that estimate's treated cells, used by
-            :func:`uplift_percent` for the percentage columns (a naive row uses its own groups:
-            treated mean = comparison mean + difference, so its % is difference / comparison mean).
+            :func:`uplift_percent` for the percentage columns. A naive row uses its own groups:
+            its % is difference / comparison-group mean, interval bounds divided by the same mean
+            (as :meth:`smlib.causal.naive.NaiveResult.to_frame`).
         truths, truths_pct: label -> true effect in outcome units / as a fraction (simulated data).
 
     Returns:
@@ -332,8 +336,7 @@ def compare_estimates(
         items: list[tuple[str, EstimateResult, float | None, bool]] = []
         if isinstance(res, NaiveResult):
             for r in res.comparisons:
-                m = r.details["comparison_mean"] + r.estimate
-                items.append((f"{label}: {r.method.replace('_', ' ')}", r, m, True))
+                items.append((f"{label}: {r.method.replace('_', ' ')}", r, None, True))
         elif isinstance(res, EstimateResult):
             items.append((label, res, treated_means.get(label), False))
         else:
@@ -341,7 +344,10 @@ def compare_estimates(
                              f"got {type(res).__name__}")
         for lab, r, m, biased in items:
             pct = (np.nan, np.nan, np.nan)
-            if m is not None and np.isfinite([r.estimate, r.ci_low, r.ci_high]).all():
+            base = r.details.get("comparison_mean") if biased else None
+            if base:  # naive: a difference of two group means, as % of the comparison mean
+                pct = (r.estimate / base, r.ci_low / base, r.ci_high / base)
+            elif m is not None and np.isfinite([r.estimate, r.ci_low, r.ci_high]).all():
                 try:
                     u = uplift_percent(r, treated_mean=m)
                     pct = (u.estimate, u.ci_low, u.ci_high)
@@ -447,6 +453,26 @@ class UpliftAnalysis:
     claim: float
     truth_pct: float | None = None
     details: dict[str, Any] | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def effect_sentence(self, language: str = "en") -> str:
+        """The headline ATT in outcome units, in one plain sentence (money for revenue)."""
+        from smlib import narrative
+
+        u = self.uplift
+        outcome = (self.details or {}).get("outcome", "revenue")
+        f = narrative.format_money if outcome == "revenue" else (
+            lambda x, lang="en": narrative.format_number(x, 0 if abs(x) >= 100 else 2, lang))
+        lo, hi = self.staggered.ci_low, self.staggered.ci_high  # the ATT behind the uplift
+        lvl = int(round(u.level * 100))
+        if language == "es":
+            name = {"revenue": "ingresos"}.get(outcome, outcome)
+            return (f"En {name}: la integración añadió unos {f(u.att, 'es')} por unidad y mes "
+                    f"(intervalo del {lvl} %: {f(lo, 'es')} a {f(hi, 'es')}), sobre unos "
+                    f"{f(u.counterfactual_mean, 'es')} que esas unidades habrían obtenido sin ella.")
+        return (f"In {outcome}: integration added about {f(u.att)} per unit and month ({lvl} % "
+                f"interval {f(lo)} to {f(hi)}), on top of about {f(u.counterfactual_mean)} the "
+                f"same units would have made without it.")
 
     def headline_items(self, language: str = "en") -> list[tuple[str, str]]:
         """Key figures for :func:`smlib.report.show_headline`, already formatted."""
@@ -577,6 +603,239 @@ def uplift_analysis(
         checks["leave_one_cohort_out"] = leave_one_cohort_out(units, outcome, **kw)
     return UpliftAnalysis(naive=naive, staggered=cs, twfe=tw, synth=sc, doubly_robust=dr, dml=dml,
                           table=table, uplift=uplift, verdicts=verdicts, robustness=checks,
-                          claim=claim, truth_pct=truth_pct,
+                          claim=claim, truth_pct=truth_pct, results=labels,
                           details=dict(outcome=outcome, control_group=control_group, method=method,
                                        account_covariates=covs, synth_unit=sc_unit))
+
+
+# --- readable tables for report 02 -----------------------------------------------------------------
+
+@dataclass
+class ReportTable:
+    """A table for leadership: the data and how to show it with :func:`smlib.display.show_table`.
+
+    ``frame`` holds the raw values (numbers stay numbers, so the table can be tested and reused);
+    ``formats``, ``labels`` and ``intervals`` are passed to ``show_table``, which writes money
+    rounded (``$62k``), percentages with ``%``, thousands separators, plain headers and no index.
+    """
+
+    frame: pd.DataFrame
+    caption: str = ""
+    formats: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    intervals: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def _labels(self) -> dict[str, str]:
+        return {k: v for k, v in self.labels.items() if k in self.frame.columns}
+
+    def show(self, language: str = "en") -> None:
+        """Display the table (HTML in notebooks, aligned text elsewhere); returns None."""
+        from smlib.display import show_table
+
+        show_table(self.frame, self.formats, caption=self.caption or None, labels=self._labels(),
+                   intervals=self.intervals, language=language)
+
+    def to_text(self, language: str = "en") -> pd.DataFrame:
+        """The formatted cells as shown, with the display headers (strings only)."""
+        from smlib.display import table_text
+
+        return table_text(self.frame, self.formats, labels=self._labels(),
+                          intervals=self.intervals, language=language)[0]
+
+
+def p_value_text(p: float) -> str:
+    """A p-value for readers: three decimals, ``<0.001`` below that, ``–`` when missing."""
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "<0.001" if p < 0.0005 else f"{p:.3f}"
+
+
+_NAIVE_LABELS = {
+    "adopters_vs_never": ("Integrated units vs units that never integrated (after integration)",
+                          "naive estimate"),
+    "before_vs_after": ("Integrated units, after vs before integrating", "naive estimate"),
+    "head_start_before_anyone_adopted": ("Head start of the future integrators before anyone "
+                                         "integrated", "bias it contains"),
+    "never_adopters_change": ("Change of never-integrated units over the same months",
+                              "bias it contains"),
+}
+
+
+def _interval(level: float) -> str:
+    return f"{level * 100:g} % interval"
+
+
+def naive_table(naive: Any, level: float = 0.95) -> ReportTable:
+    """The naive comparisons and the two biases behind them, one row each (from
+    :meth:`smlib.causal.naive.NaiveResult.to_frame`): what is compared, whether it is a naive
+    estimate or a bias, the difference in revenue per unit and month with its interval, and the
+    difference as % of the comparison group's mean with its interval. ``level`` names the
+    intervals' coverage in the headers (the one the comparisons were computed with)."""
+    t = naive.to_frame()
+    known = t["method"].map(lambda m: _NAIVE_LABELS.get(m, (str(m).replace("_", " "), "")))
+    frame = pd.DataFrame({
+        "comparison": [k[0] for k in known],
+        "kind": [k[1] or kind for k, kind in zip(known, t["kind"])],
+        "difference": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
+        "pct": t["pct"], "pct_ci_low": t["pct_ci_low"], "pct_ci_high": t["pct_ci_high"],
+    })
+    return ReportTable(
+        frame, caption="Naive comparisons (biased) and the biases they contain",
+        formats={"difference": "money", "pct": "pct"},
+        labels={"comparison": "Comparison", "kind": "What it is",
+                "difference": f"Difference in {naive.outcome_label} per unit and month "
+                              f"({_interval(level)})",
+                "pct": f"As % of the comparison group ({_interval(level)})"},
+        intervals={"difference": ("ci_low", "ci_high"), "pct": ("pct_ci_low", "pct_ci_high")})
+
+
+_PER = {"staggered_did": "unit and month", "twfe_did": "unit and month",
+        "synthetic_control": "month (one unit)", "doubly_robust": "account",
+        "dml_plr": "account"}
+
+
+def estimates_table(table: pd.DataFrame, results: Mapping[str, Any] | None = None,
+                    level: float = 0.95) -> ReportTable:
+    """All estimates side by side (rows of :func:`compare_estimates`): the effect in money with
+    its 95 % interval and what it is per (unit and month, or account), the uplift in % of the
+    revenue without integration with its interval, and on simulated data the true values and
+    whether the interval contains the truth. ``results`` (label -> result) adds a note when an
+    estimate leaves cells out (:func:`smlib.causal.staggered_did` with non-estimable cells)."""
+    t = table.reset_index(drop=True)
+    frame = pd.DataFrame({
+        "method": t["label"],
+        "per": [("unit and month" if b else _PER.get(m, "")) for m, b in zip(t["method"], t["biased"])],
+        "effect": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
+        "uplift": t["pct"], "uplift_ci_low": t["pct_ci_low"], "uplift_ci_high": t["pct_ci_high"],
+    })
+    formats: dict[str, Any] = {"effect": "money", "uplift": "pct"}
+    labels = {"method": "Method", "per": "Effect per", "effect": f"Effect ({_interval(level)})",
+              "uplift": f"Uplift, % of revenue without integration ({_interval(level)})"}
+    if t["truth"].notna().any():
+        frame["truth"] = t["truth"]
+        frame["truth_pct"] = t["truth_pct"]
+        frame["covers_truth"] = t["covers_truth"].map(
+            lambda v: "–" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+            else ("yes" if v else "no"))
+        formats.update(truth="money", truth_pct="pct")
+        labels.update(truth="True effect (simulation)", truth_pct="True uplift (simulation)",
+                      covers_truth="Interval contains the truth")
+    notes = []
+    for label in t["label"]:
+        res = (results or {}).get(label)
+        cells = getattr(res, "details", {}).get("excluded_cells") if res is not None else None
+        notes.append("" if cells is None or len(cells) == 0 else
+                     f"leaves out {len(cells)} cells it could not estimate")
+    if any(notes):
+        frame["note"] = notes
+        labels["note"] = "Note"
+    return ReportTable(frame, caption="Estimates of the effect of integration, side by side",
+                       formats=formats, labels=labels,
+                       intervals={"effect": ("ci_low", "ci_high"),
+                                  "uplift": ("uplift_ci_low", "uplift_ci_high")})
+
+
+_CHECKS = {
+    "placebo_dates": ("Placebo dates: integration moved earlier, effect before the real date "
+                      "(should be near 0)", "Pretended start"),
+    "placebo_outcome": ("Placebo outcome: an outcome integration cannot change (should be near 0)",
+                        "Outcome"),
+    "leave_one_cohort_out": ("Leave one group out: the estimate without each group of units that "
+                             "integrated in the same month (should stay similar)", "Units used"),
+}
+
+
+def robustness_table(name: str, frame: pd.DataFrame, outcome: str = "revenue",
+                     level: float = 0.95) -> ReportTable:
+    """One robustness check of :mod:`smlib.causal.robustness` as a readable table: what was done,
+    the estimate with its 95 % interval (money for the revenue outcome), the p-value of "no
+    effect" and the number of units. ``name`` is the key in ``UpliftAnalysis.robustness``."""
+    if name not in _CHECKS:
+        raise ValueError(f"name must be one of {sorted(_CHECKS)}, got {name!r}")
+    caption, first = _CHECKS[name]
+    f = frame.reset_index(drop=True)
+    label = f["label"].astype(str)
+    if name == "placebo_dates":
+        label = f["shift"].map(lambda k: f"{int(k)} month{'s' if int(k) != 1 else ''} early")
+    elif name == "leave_one_cohort_out":
+        label = label.str.replace("all cohorts", "all units", regex=False).str.replace(
+            "without cohort ", "without the units integrating in ", regex=False)
+    out = pd.DataFrame({"what": label, "estimate": f["estimate"], "ci_low": f["ci_low"],
+                        "ci_high": f["ci_high"], "p_value": f["p_value"].map(p_value_text),
+                        "n_units": f["n_units"].astype("int64")})
+    if "note" in f and f["note"].astype(str).str.len().gt(0).any():
+        out["note"] = f["note"].astype(str)
+    money = name != "placebo_outcome" and outcome == "revenue"
+    return ReportTable(
+        out, caption=caption,
+        formats={"estimate": "money" if money else "float", "p_value": "text"},
+        labels={"what": first, "estimate": f"Estimated effect ({_interval(level)})",
+                "p_value": "p-value (no effect)", "n_units": "Units", "note": "Note"},
+        intervals={"estimate": ("ci_low", "ci_high")})
+
+
+def synth_table(sc: Any, min_weight: float = 0.001) -> ReportTable:
+    """Key figures of a synthetic control (:class:`smlib.causal.synth.SyntheticControlResult`) as
+    a two-column table: unit, start, average monthly gap with its interval, fit before the start
+    (root mean squared prediction error), placebo p-value and the donors' weights."""
+    from smlib import narrative
+
+    start = sc.treatment_time
+    start = start.date().isoformat() if isinstance(start, pd.Timestamp) else str(start)
+    w = sc.weights[sc.weights > min_weight].sort_values(ascending=False)
+    lvl = int(round(sc.level * 100))
+    money = narrative.format_money
+    rows = [
+        ("Unit", str(sc.treated_unit)),
+        ("Integrated from", start),
+        ("Average monthly effect (gap to its synthetic look-alike)",
+         f"{money(sc.estimate)} ({lvl} % interval {money(sc.ci_low)} to {money(sc.ci_high)})"),
+        ("Typical monthly error of the look-alike before integration", money(sc.pre_rmspe)),
+        ("Placebo p-value (share of units with a gap this large by chance)",
+         p_value_text(sc.placebo_p_value)),
+        ("Look-alike built from (weight)",
+         ", ".join(f"{k} {narrative.format_pct(v, decimals=0)}" for k, v in w.items())),
+    ]
+    return ReportTable(pd.DataFrame(rows, columns=["figure", "value"]),
+                       caption="Synthetic control for the largest early adopter",
+                       formats={"figure": "text", "value": "text"},
+                       labels={"figure": "Figure", "value": "Value"})
+
+
+def dr_tables(dr: Any) -> tuple[ReportTable, ReportTable]:
+    """The account-level doubly robust estimate (:class:`smlib.causal.dr.DoublyRobustResult`):
+    key figures (effect per account with interval, p-value, accounts used and trimmed) and its
+    overlap table (propensity-score quantiles, shares outside the overlap band and effective
+    sample size per arm)."""
+    from smlib import narrative
+    from smlib.causal.dr import OVERLAP_BAND
+
+    lo, hi = OVERLAP_BAND
+    lvl = int(round(dr.level * 100))
+    key = pd.DataFrame([
+        ("Effect on won revenue per integrated account",
+         f"{narrative.format_money(dr.estimate)} ({lvl} % interval "
+         f"{narrative.format_money(dr.ci_low)} to {narrative.format_money(dr.ci_high)})"),
+        ("p-value (no effect)", p_value_text(dr.p_value)),
+        ("Accounts used", narrative.format_number(dr.n_obs or 0)),
+        ("Accounts dropped for lack of comparable accounts", narrative.format_number(dr.n_trimmed)),
+    ], columns=["figure", "value"])
+    ov = dr.overlap.copy()
+    ov["arm"] = ov["arm"].map({"treated": "integrated", "control": "not integrated"}).fillna(ov["arm"])
+    keep = [c for c in ("arm", "n", "min", "p05", "median", "p95", "max", "share_below",
+                        "share_above", "ess") if c in ov]
+    ov = ov[keep]
+    return (
+        ReportTable(key, caption=f"Doubly robust estimate on accounts ({dr.estimand})",
+                    formats={"figure": "text", "value": "text"},
+                    labels={"figure": "Figure", "value": "Value"}),
+        ReportTable(ov, caption="Overlap: estimated probability of being integrated, by group",
+                    formats={"n": "int", "min": "float2", "p05": "float2", "median": "float2",
+                             "p95": "float2", "max": "float2", "share_below": "pct",
+                             "share_above": "pct", "ess": "int"},
+                    labels={"arm": "Accounts", "n": "Number", "min": "Lowest", "p05": "5th pct.",
+                            "median": "Median", "p95": "95th pct.", "max": "Highest",
+                            "share_below": f"Share below {lo:g}",
+                            "share_above": f"Share above {hi:g}",
+                            "ess": "Effective number"}),
+    )
