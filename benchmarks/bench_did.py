@@ -79,6 +79,8 @@ def main() -> None:
              lambda: staggered_did(df, "y", "unit", "t", "cohort", control_group="not_yet_treated", n_boot=0), None),
             ("staggered_did + dynamic aggregation (bands)",
              lambda: staggered_did(df, "y", "unit", "t", "cohort").aggregate("dynamic"), None),
+            ("staggered_did + event-study pre-trend test (12)",
+             lambda: staggered_did(df, "y", "unit", "t", "cohort", n_boot=0).pretrend_test(12), None),
             ("twfe_did (clustered by unit)",
              lambda: twfe_did(df, "y", "unit", "t", "D"), 0.2 if n == 2_000 else None),
         ]

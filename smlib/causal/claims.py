@@ -710,7 +710,7 @@ def estimates_table(table: pd.DataFrame, results: Mapping[str, Any] | None = Non
     })
     formats: dict[str, Any] = {"effect": "money", "uplift": "pct"}
     labels = {"method": "Method", "per": "Effect per", "effect": f"Effect ({_interval(level)})",
-              "uplift": f"Uplift, % of revenue without integration ({_interval(level)})"}
+              "uplift": f"Uplift ({_interval(level)})"}
     if t["truth"].notna().any():
         frame["truth"] = t["truth"]
         frame["truth_pct"] = t["truth_pct"]
@@ -718,8 +718,8 @@ def estimates_table(table: pd.DataFrame, results: Mapping[str, Any] | None = Non
             lambda v: "–" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
             else ("yes" if v else "no"))
         formats.update(truth="money", truth_pct="pct")
-        labels.update(truth="True effect (simulation)", truth_pct="True uplift (simulation)",
-                      covers_truth="Interval contains the truth")
+        labels.update(truth="True effect", truth_pct="True uplift",
+                      covers_truth="Truth inside interval")
     notes = []
     for label in t["label"]:
         res = (results or {}).get(label)
@@ -729,7 +729,9 @@ def estimates_table(table: pd.DataFrame, results: Mapping[str, Any] | None = Non
     if any(notes):
         frame["note"] = notes
         labels["note"] = "Note"
-    return ReportTable(frame, caption="Estimates of the effect of integration, side by side",
+    caption = ("Estimates of the effect of integration, side by side (uplift: % of the revenue "
+               "without integration" + ("; true values: simulation)" if "truth" in frame else ")"))
+    return ReportTable(frame, caption=caption,
                        formats=formats, labels=labels,
                        intervals={"effect": ("ci_low", "ci_high"),
                                   "uplift": ("uplift_ci_low", "uplift_ci_high")})
