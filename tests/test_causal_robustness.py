@@ -100,7 +100,7 @@ def test_bad_input(call, match):
         call(_panel())
 
 
-@pytest.mark.slow  # 8 seeds of the three parts of benchmarks/coverage_causal.py (~8 s)
+@pytest.mark.slow  # 8 seeds of the three parts of benchmarks/coverage_causal.py (~12 s)
 def test_coverage_study_small():
     import importlib.util
 

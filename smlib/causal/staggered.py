@@ -675,8 +675,12 @@ def staggered_did(
         unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
 
     Returns a :class:`StaggeredResult`. Cells that cannot be estimated (no comparison units,
-    overlap failure, singular outcome regression) get NaN with a warning; aggregations then raise
-    unless ``na_rm=True``. A cohort only exists through its units: a cohort whose units are all
+    overlap failure — a propensity score >= 0.999, as in R did —, singular outcome regression) get
+    NaN with a warning naming the cohort; aggregations then raise unless ``na_rm=True``, and the
+    headline ATT averages the estimable cells only, says so in ``estimand`` and lists the others
+    in ``details["excluded_cells"]``. Weak overlap (a comparison unit with a score above 0.99, or
+    fewer than 5 effective comparison units behind the weights) is warned about per cohort;
+    ``result.overlap`` has the per-cell diagnostics. A cohort only exists through its units: a cohort whose units are all
     dropped (treated too early, or missing periods with ``unbalanced="drop"``) simply does not
     appear; if no treated cohort is left a ``ValueError`` is raised. With ``anticipation > 0`` the
     pre-trend test includes the anticipation-window cells (``g - anticipation <= t < g``), exactly
