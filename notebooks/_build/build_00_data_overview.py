@@ -53,6 +53,12 @@ journeys = build_journeys(dataset.touchpoints, dataset.opportunities, lookback_d
     ("code", """show_headline("What the data contain", overview.headline_items(dataset, journeys),
               note="Every table passed the data contract's checks (types, allowed values, no "
                    "negative costs, funnel dates in order, no duplicates).")"""),
+    ("code", """# NBVAL_CHECK_OUTPUT
+# The headline numbers as plain text. Left out of the report (tag report-hide); `make test`
+# compares them with the copy stored here (refresh: `smlib report store-checked <notebook>`).
+from smlib.report import key_numbers_text
+
+print(key_numbers_text())""", ["report-hide"]),
     ("md", """## Data quality
 
 One row per table. *Rows* is the number of records; *extra columns* are columns beyond the data

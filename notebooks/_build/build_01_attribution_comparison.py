@@ -83,6 +83,12 @@ recommended = scoring.recommend(result.credit, scores)"""),
     ("code", """show_headline("Which touches earn the revenue?",
               scoring.headline_items(result, journeys.paths, scores, channel_teams),
               note="Credit is counted in purchases; intervals are 95 % bootstrap intervals.")"""),
+    ("code", """# NBVAL_CHECK_OUTPUT
+# The headline numbers as plain text. Left out of the report (tag report-hide); `make test`
+# compares them with the copy stored here (refresh: `smlib report store-checked <notebook>`).
+from smlib.report import key_numbers_text
+
+print(key_numbers_text())""", ["report-hide"]),
     ("md", """## Credit per channel, per model
 
 Each row is a model, each column a channel; a cell is the channel's share of all credited
