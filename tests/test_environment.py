@@ -58,7 +58,7 @@ def test_every_dependency_has_a_floor() -> None:
         assert ">=" in spec, f"pyproject.toml: {name} has no floor version ({spec!r})"
 
 
-def test_notebooks_name_the_project_kernel() -> None:
+def test_notebooks_kernel_parameters_and_stored_outputs() -> None:
     notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
     assert notebooks, "no notebooks found"
     for path in notebooks:
@@ -67,4 +67,12 @@ def test_notebooks_name_the_project_kernel() -> None:
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert "parameters" in code[0].get("metadata", {}).get("tags", []), (
             f"{path.name}: the first code cell must be tagged 'parameters' for papermill")
-        assert all(not c.get("outputs") for c in code), f"{path.name} is stored with outputs"
+        checked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in c["source"]]
+        assert checked, f"{path.name}: no '# NBVAL_CHECK_OUTPUT' cell checks its key numbers"
+        for cell in checked:
+            assert cell.get("outputs"), f"{path.name}: a checked cell has no stored output to compare"
+            assert "report-hide" in cell.get("metadata", {}).get("tags", []), (
+                f"{path.name}: checked cells are for nbval only; tag them 'report-hide'")
+        # only the checked cells carry a stored output: the reports hold everything else
+        assert all(not c.get("outputs") for c in code if c not in checked), (
+            f"{path.name} is stored with outputs outside its checked cells")
