@@ -75,6 +75,43 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
     "first_touch": {
         "en": ("First-touch model", "gives all the credit to the first contact of the journey."),
         "es": ("Modelo de primer contacto", "da todo el mérito al primer contacto del recorrido.")},
+    "last_touch": {
+        "en": ("Last-touch model", "gives all the credit to the last contact before the sale."),
+        "es": ("Modelo de último contacto", "da todo el mérito al último contacto antes de la venta.")},
+    "last_non_direct": {
+        "en": ("Last non-direct model", "gives all the credit to the last contact that was not a "
+               "direct visit."),
+        "es": ("Modelo de último contacto no directo", "da todo el mérito al último contacto que "
+               "no fue una visita directa.")},
+    "linear": {
+        "en": ("Linear model", "splits the credit equally among all contacts of the journey."),
+        "es": ("Modelo lineal", "reparte el mérito a partes iguales entre todos los contactos del "
+               "recorrido.")},
+    "time_decay": {
+        "en": ("Time-decay model", "gives more credit to contacts closer to the sale (half the "
+               "weight for every 7 days earlier)."),
+        "es": ("Modelo de decaimiento temporal", "da más mérito a los contactos cercanos a la venta "
+               "(la mitad del peso por cada 7 días antes).")},
+    "position_based": {
+        "en": ("Position-based (U-shaped) model", "40 % of the credit to the first contact, 40 % "
+               "to the last, 20 % shared by the ones in between."),
+        "es": ("Modelo por posición (en U)", "40 % del mérito al primer contacto, 40 % al último y "
+               "20 % repartido entre los intermedios.")},
+    "w_shaped": {
+        "en": ("W-shaped model", "30 % each to the first contact, the one that created the lead and "
+               "the one that opened the opportunity; 10 % to the rest."),
+        "es": ("Modelo en W", "30 % al primer contacto, al que creó el lead y al que abrió la "
+               "oportunidad; 10 % al resto.")},
+    "full_path": {
+        "en": ("Full-path model", "22.5 % each to the first contact, lead creation, opportunity "
+               "creation and the closing contact; 10 % to the rest."),
+        "es": ("Modelo de recorrido completo", "22,5 % al primer contacto, a la creación del lead, "
+               "a la de la oportunidad y al contacto de cierre; 10 % al resto.")},
+    "logistic": {
+        "en": ("Logistic model", "a regression of buying on which channels a journey saw, using "
+               "journeys that did not buy too."),
+        "es": ("Modelo logístico", "una regresión de la compra sobre los canales que vio cada "
+               "recorrido, usando también los recorridos sin compra.")},
     "markov": {
         "en": ("Markov model", "credits each channel with the share of sales that would be lost "
                "if that channel disappeared from the journeys."),

@@ -273,3 +273,12 @@ def test_recommendations_for_print() -> None:
     en = nv.recommendations_for_print(rec, "markov")
     assert list(en.columns)[4] == "ROI, Markov model (95 % interval)"
     assert en.iloc[0, 6] == "ROI above 0 under 12 of 12 models, below 0 under 0"
+
+
+def test_every_attribution_model_has_a_glossary_line_in_both_languages() -> None:
+    from smlib.attribution.api import MODELS
+    from smlib.narrative import GLOSSARY, explain
+
+    for model in MODELS:
+        assert model in GLOSSARY, f"no glossary line for attribution model {model!r}"
+        assert explain(model, "en") and explain(model, "es")
