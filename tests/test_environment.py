@@ -67,7 +67,7 @@ def test_notebooks_kernel_parameters_and_stored_outputs() -> None:
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert "parameters" in code[0].get("metadata", {}).get("tags", []), (
             f"{path.name}: the first code cell must be tagged 'parameters' for papermill")
-        checked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in c["source"]]
+        checked = [c for c in code if "# NBVAL_CHECK_OUTPUT" in "".join(c["source"])]
         assert checked, f"{path.name}: no '# NBVAL_CHECK_OUTPUT' cell checks its key numbers"
         for cell in checked:
             assert cell.get("outputs"), f"{path.name}: a checked cell has no stored output to compare"
