@@ -120,17 +120,32 @@ def test_detector_catches_remote_requests_and_alerts(browser, tmp_path):
     page.close()
 
 
-def _published_reports() -> list[Path]:
+def _project_runs() -> list[str]:
+    import tomllib
+
     from smlib import config
 
-    latest = Path(config.REPORTS_DIR) / "latest"
-    return sorted(latest.glob("*.html")) if latest.is_dir() else []
+    return [run["name"] for run in tomllib.loads(config.REPORTS_CONFIG.read_text())["run"]]
 
 
-@pytest.mark.skipif(not _published_reports(), reason="no reports/latest yet: run `make report` first")
-@pytest.mark.parametrize("path", _published_reports(), ids=lambda p: p.name)
-def test_published_project_reports_open_cleanly(browser, path):
-    """The project's own reports (reports/latest, from `make report`), when they exist."""
+@pytest.fixture(scope="module")
+def project_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own batch (reports.toml, every notebook, the default data), as `make report`
+    runs it, published into a temporary reports folder (the real reports/ is left alone)."""
+    from conftest import run_report_cli
+
+    root = tmp_path_factory.mktemp("project_reports")
+    run = run_report_cli([], root)
+    assert run.exit_code == 0, run.stdout
+    return root / "latest"
+
+
+@pytest.mark.parametrize("name", _project_runs())
+def test_project_reports_open_cleanly(browser, project_reports: Path, name: str) -> None:
+    """Each of the project's reports opens with no failed request, no console error, no script,
+    and shows its headline section."""
+    path = project_reports / f"{name}.html"
+    assert path.is_file(), f"{name}.html was not published"
     page, problems = _open(browser, path)
     assert problems == [], f"{path.name}: {problems}"
     assert page.locator("#headline").is_visible()
