@@ -112,9 +112,9 @@ def test_share_matrix_and_plots() -> None:
 def test_conclusion_is_computed_from_results() -> None:
     scores = score_against_truth(CREDIT, TRUTH)
     text = conclusion(CREDIT, scores)
-    assert "The perfect model came closest" in text and "0% of the credit" in text
-    assert "against 60% to 90% for the rule-based and Markov models" in text
-    assert "sales touches earn 60%" in text
+    assert "The perfect model came closest" in text and "0 % of the credit" in text
+    assert "against 60 % to 90 % for the rule-based and Markov models" in text
+    assert "sales touches earn 60 %" in text
     other = conclusion(CREDIT.replace({"perfect": "incremental"}))
     assert other.startswith("No ground truth") and "Prefer the incremental model" in other
     assert "disagree most about email" in other  # email ranges 0 % to 100 %

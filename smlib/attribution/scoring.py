@@ -268,7 +268,7 @@ def plot_scores(scores: pd.DataFrame, ax: Any = None) -> Any:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    return f"{100 * x:.0f} %"  # same style as the other reports ("85 %")
 
 
 def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None) -> str:
@@ -505,7 +505,7 @@ def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataF
     if len(sales):
         r = sales.iloc[0]
         ci = ("" if np.isnan(r["ci_low"]) else
-              f" ({100 * comparison.level:.0f}% interval {_pct(r['ci_low'])} to {_pct(r['ci_high'])})")
+              f" ({100 * comparison.level:.0f} % interval {_pct(r['ci_low'])} to {_pct(r['ci_high'])})")
         items.append(("Share of the credit earned by sales touches", f"{_pct(r['share'])}{ci}"))
     if scores is not None and len(scores):
         s = scores.set_index("model")
