@@ -568,7 +568,7 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
     ...                   "action": ["grow", "grow", "grow", "review", "cut"],
     ...                   "confidence": ["high", "medium", "high", "low", "medium"]})
     >>> headline_channels(r, n_models=9)
-    'Judged by ROI under 9 attribution models: grow webinars and demos (high confidence) and email (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
+    'Judged by ROI on the gross profit of the deals booked (before renewals) under 9 attribution models: grow webinars and demos (high confidence) and email (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
     """
     lang = _lang(language)
     need = {"channel", "action", "confidence"} - set(recommendations.columns)
@@ -595,8 +595,10 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
                 "Ningún canal se puede evaluar: ninguno tiene a la vez coste y ventas atribuidas.")
     k = "" if n_models is None else f" {n_models}"
     if lang == "en":
-        return f"Judged by ROI under{k} attribution models: {'; '.join(parts)}."
-    return f"Según el ROI con{k} modelos de atribución: {'; '.join(parts)}."
+        return (f"Judged by ROI on the gross profit of the deals booked (before renewals) under{k} "
+                f"attribution models: {'; '.join(parts)}.")
+    return (f"Según el ROI sobre el margen bruto de las operaciones firmadas (sin renovaciones) "
+            f"con{k} modelos de atribución: {'; '.join(parts)}.")
 
 
 def headline_funnel(win_rate: float, ci_low: float | None, ci_high: float | None,

@@ -125,11 +125,11 @@ def test_headline_channels() -> None:
         "action": ["grow", "grow", "grow", "review", "cut", "not_assessed"],
         "confidence": ["high", "high", "medium", "low", "medium", "none"]})
     assert nv.headline_channels(rec, n_models=9) == (
-        "Judged by ROI under 9 attribution models: grow webinars and SDR calls (high confidence) "
+        "Judged by ROI on the gross profit of the deals booked (before renewals) under 9 attribution models: grow webinars and SDR calls (high confidence) "
         "and demos (medium confidence); review events (low confidence: the attribution models "
         "disagree); cut paid social (medium confidence).")
     assert nv.headline_channels(rec, n_models=9, language="es") == (
-        "Según el ROI con 9 modelos de atribución: aumentar webinars y llamadas SDR (confianza "
+        "Según el ROI sobre el margen bruto de las operaciones firmadas (sin renovaciones) con 9 modelos de atribución: aumentar webinars y llamadas SDR (confianza "
         "alta) y demos (confianza media); revisar eventos (confianza baja: los modelos de "
         "atribución no coinciden); recortar redes sociales de pago (confianza media).")
     assert "grow webinars and SDR calls (high confidence); review" in nv.headline_channels(
