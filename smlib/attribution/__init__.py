@@ -6,8 +6,7 @@ side by side. Names are imported lazily; add an entry to ``_LAZY`` when a module
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from smlib._lazy import lazy_getattr
 
 _LAZY: dict[str, str] = {
     "attribute": "api",
@@ -45,8 +44,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
