@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := smarketing
 
-.PHONY: setup report test lab data bench browser clean
+.PHONY: setup report test quick lab data bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ browser:
 test: setup browser data
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --ignore=tests/notebooks -p no:cacheprovider
+
+## The quick loop while developing: every test not marked slow (no notebooks, no browser)
+quick: setup data
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -q -p no:cacheprovider
 
 ## JupyterLab on the project's kernel, for analysts
 lab: setup

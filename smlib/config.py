@@ -34,3 +34,11 @@ MARKETING_CHANNELS: tuple[str, ...] = (
 )
 SALES_CHANNELS: tuple[str, ...] = ("sdr_call", "sdr_email", "ae_meeting", "demo", "proposal")
 TABLES: tuple[str, ...] = ("touchpoints", "opportunities", "spend", "units", "accounts")
+#: The minimum a dataset must hold; the workbook runs on these two alone.
+REQUIRED_TABLES: tuple[str, ...] = ("touchpoints", "opportunities")
+#: Optional tables and what each one unlocks (an absent one loads as an empty table).
+OPTIONAL_TABLES: dict[str, str] = {
+    "spend": "cost per channel and team: CAC, ROI, ROAS, payback and LTV:CAC",
+    "units": "the integration uplift estimate (a panel of business units by month with adoption dates)",
+    "accounts": "account-level uplift checks (segment, size, integrated flag) and per-unit cost",
+}

@@ -1,7 +1,8 @@
 """Readable tables for the reports: formatted numbers, plain-language headers, no index, escaped.
 
 ``show_table(df)`` displays a DataFrame the way leadership should read it: no 0, 1, 2… index,
-thousands separators, shares as percentages, money as ``$1.2M``, dates as ``YYYY-MM-DD``, missing
+thousands separators, shares as percentages, money as ``$1.2M`` (in the report's currency,
+:mod:`smlib.formatting`: ``R$1.2M``, ``€850k``), dates as ``YYYY-MM-DD``, missing
 values as ``–`` and headers in sentence case. ``format_table(df)`` returns the pandas ``Styler``
 it is built on (``.to_html()`` gives the HTML string).
 
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from smlib import narrative
+from smlib import formatting, narrative
 
 __all__ = ["KINDS", "NA_TEXT", "column_label", "format_table", "format_value", "infer_format",
            "show_table", "table_text"]
@@ -140,14 +141,17 @@ def _date(x: Any, with_time: bool) -> str:
     return t.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
-def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
+def format_value(x: Any, kind: str | Formatter, language: str = "en",
+                 currency: str | None = None) -> str:
     """One cell as text (not yet escaped): ``kind`` is one of :data:`KINDS` or a callable.
 
     ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``; a non-zero value
     that would round to zero reads ``<0.1 %``); ``pct_plain``: the same number without the sign
     (``69.9``, for dense matrices whose caption says %); ``money``: two
     significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
-    ``money_exact``: whole dollars (``$215,609``); ``int``: thousands separators; ``float``: 3
+    ``money_exact``: whole units (``$215,609``, ``215.609 US$``, ``R$215,609``); money in
+    ``currency`` (ISO 4217 code; default the report's, :func:`smlib.formatting.report_currency`);
+    ``int``: thousands separators; ``float``: 3
     significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
     ``datetime``: ``YYYY-MM-DD HH:MM``; ``bool``: yes/no; ``channel``/``model``/``team``: the
     display names of :mod:`smlib.narrative`; ``words``: ``_`` read as spaces (``marketing_only``
@@ -172,11 +176,11 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en") -> str:
     if kind == "pct_plain":  # dense matrices: the caption says "%"
         return narrative.format_number(v * 100, 1, language)
     if kind == "money":
-        return narrative.format_money(v, language)
+        return narrative.format_money(v, language, currency)
     if kind == "money_exact":
         num = narrative.format_number(abs(v), 0, language)
-        sign = "-" if v < 0 and num.strip("0.,") else ""
-        return f"{sign}${num}" if language == "en" else f"{sign}{num} $"
+        return formatting.attach_currency(num, currency, language,
+                                          negative=v < 0 and bool(num.strip("0.,")))
     if kind == "int":
         return narrative.format_number(v, 0, language)
     if kind == "float":

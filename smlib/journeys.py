@@ -48,7 +48,7 @@ from smlib import config
 from smlib.io import find_table_file, load_table
 from smlib.schemas import DataValidationError, Problem, make_problem, validate
 
-__all__ = ["Journeys", "build_journeys", "build_journeys_from_files", "journey_mix"]
+__all__ = ["Journeys", "build_journeys", "build_journeys_from_files", "journey_mix", "merge_channels"]
 
 JOURNEY_TYPES: tuple[str, ...] = ("marketing_only", "sales_only", "mixed")
 _ORDER = "ts, channel, touch_type, team"  # deterministic order of touches within a journey
@@ -521,3 +521,43 @@ def journey_mix(journeys: pd.DataFrame | Journeys, level: float = 0.95) -> pd.Da
     g = g.rename_axis("journey_type").reset_index()
     return g[["journey_type", "journeys", "share", "conversions", "conversion_rate", "ci_low",
               "ci_high", "revenue", "mean_touches"]]
+
+
+def merge_channels(touchpoints: pd.DataFrame, groups: list[list[str]] | list[tuple[str, ...]]
+                   ) -> pd.DataFrame:
+    """A copy of ``touchpoints`` with each group of channels renamed to one channel ``"a + b"``.
+
+    Used for channels that always occur together (the same journeys): no data can split the
+    credit between them, so the reports credit them as one. Channels are joined in sorted order
+    with ``" + "``; the merged channel takes the team that most of the group's touches have (ties:
+    alphabetical), so a channel never carries two teams. Channels not in a group are unchanged;
+    an empty ``groups`` returns the frame as it is.
+
+    Raises:
+        ValueError: a channel in two groups, or a group of fewer than two channels.
+    """
+    seen: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for group in groups:
+        members = sorted(set(group))
+        if len(members) < 2:
+            raise ValueError(f"merge_channels: a group needs two or more channels, got {group!r}")
+        merged = " + ".join(members)
+        for ch in members:
+            if ch in seen:
+                raise ValueError(f"merge_channels: channel {ch!r} is in two groups")
+            seen[ch] = merged
+        names[merged] = merged
+    if not seen:
+        return touchpoints
+    out = touchpoints.copy()
+    in_group = out["channel"].isin(list(seen))
+    out.loc[in_group, "channel"] = out.loc[in_group, "channel"].map(seen)
+    if "team" in out.columns:
+        for merged in names:
+            rows = out["channel"].eq(merged)
+            counts = out.loc[rows, "team"].value_counts()
+            if len(counts):
+                top = sorted(counts[counts == counts.max()].index)[0]
+                out.loc[rows, "team"] = top
+    return out

@@ -545,6 +545,12 @@ def _economics(out: pd.DataFrame, by: list[str], customers: str, level: float) -
 # channel and team economics under attribution models
 # --------------------------------------------------------------------------------------------
 
+def has_costs(spend: pd.DataFrame | None) -> bool:
+    """True when ``spend`` records some positive cost: the condition for CAC, ROI, ROAS, payback
+    and LTV:CAC to mean anything (a missing, header-only or all-zero spend table gives False)."""
+    return spend is not None and "cost" in spend and bool((spend["cost"] > 0).any())
+
+
 def channel_team_map(spend: pd.DataFrame | None = None,
                      touchpoints: pd.DataFrame | None = None,
                      extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -1083,16 +1089,16 @@ _FIG_TEXT = {
            "roi_axis": "ROI (%)", "team": "Team",
            "funnel_title": "Funnel: share of each stage that reaches the next\n(%; bars = 95 % interval)",
            "rate_axis": "Conversion rate (%)", "source": "Lead source",
-           "cac_title": "Cost to win a new customer, by quarter\n(blended CAC in $; band = 95 % interval)",
-           "cac_axis": "CAC ($ per new customer)", "quarter": "Quarter"},
+           "cac_title": "Cost to win a new customer, by quarter\n(blended CAC in {currency}; band = 95 % interval)",
+           "cac_axis": "CAC ({currency} per new customer)", "quarter": "Quarter"},
     "es": {"roi_title": "ROI por canal con cada modelo de atribución\n(% = (margen bruto − coste) / coste; gris = no se puede evaluar)",
            "model": "Modelo de atribución", "channel": "Canal",
            "team_title": "ROI de cada equipo con cada modelo de atribución\n(% del coste del equipo; barras = intervalo del 95 % si existe)",
            "roi_axis": "ROI (%)", "team": "Equipo",
            "funnel_title": "Embudo: parte de cada etapa que llega a la siguiente\n(%; barras = intervalo del 95 %)",
            "rate_axis": "Tasa de conversión (%)", "source": "Origen del lead",
-           "cac_title": "Coste de ganar un cliente nuevo, por trimestre\n(CAC total en $; banda = intervalo del 95 %)",
-           "cac_axis": "CAC ($ por cliente nuevo)", "quarter": "Trimestre"},
+           "cac_title": "Coste de ganar un cliente nuevo, por trimestre\n(CAC total en {currency}; banda = intervalo del 95 %)",
+           "cac_axis": "CAC ({currency} por cliente nuevo)", "quarter": "Trimestre"},
 }
 
 
@@ -1106,7 +1112,10 @@ _STAGE_NAMES = {
 def _fig_text(language: str) -> dict[str, str]:
     if language not in _FIG_TEXT:
         raise ValueError(f"language must be one of {sorted(_FIG_TEXT)}, got {language!r}")
-    return _FIG_TEXT[language]
+    from smlib.formatting import currency_symbol
+
+    symbol = currency_symbol(language=language)  # money in the report's currency
+    return {k: v.replace("{currency}", symbol) for k, v in _FIG_TEXT[language].items()}
 
 
 def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
@@ -1217,7 +1226,7 @@ def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str 
 
 def plot_cac_by_period(cac_table: pd.DataFrame, period: str = "quarter", hue: str | None = None,
                        language: str = "en", ax: Any = None) -> Any:
-    """Blended CAC ($ per new customer) by period with its interval as a band, from
+    """Blended CAC (report currency per new customer) by period with its interval as a band, from
     :func:`blended_cac` grouped by ``period`` (and optionally ``hue``, e.g. ``regime``)."""
     import matplotlib.pyplot as plt
 

@@ -6,10 +6,11 @@ and the interval shown wherever there is one. ``language`` is ``"en"`` (default)
 article behind the workbook is Spanish, and so may its readers be. :data:`GLOSSARY` explains every
 technical word in one line, in both languages.
 
-Conventions: English uses ``$1.2M`` and ``23 %``; Spanish uses a decimal comma, ``1,2 M$``,
-``8,4 mil $`` and ``23 %`` (a space before the percent sign, as the RAE recommends and as
+Conventions: English uses ``$1.2M`` and ``23 %``; Spanish uses a decimal comma, ``1,2 M US$``,
+``8,4 mil US$`` and ``23 %`` (a space before the percent sign, as the RAE recommends and as
 :func:`smlib.causal.claims` writes it in both languages). Percentages
-get one decimal below 10 % and none above; money two significant figures from a thousand up.
+get one decimal below 10 % and none above; money two significant figures from a thousand up, in
+the report's currency (:mod:`smlib.formatting`: ``R$1.2M``, ``1,2 M BRL``, ``€850k``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
+from smlib import formatting
+
+LANGUAGES: tuple[str, ...] = formatting.LANGUAGES
 
 _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -250,9 +253,7 @@ _CONFIDENCE = {
 # --------------------------------------------------------------------------------------------
 
 def _lang(language: str) -> str:
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
-    return language
+    return formatting.validate_language(language)
 
 
 def _finite(x: Any, name: str) -> float:
@@ -282,15 +283,16 @@ def format_number(x: float, decimals: int = 0, language: str = "en") -> str:
     return s
 
 
-def format_money(x: float, language: str = "en", currency: str = "$") -> str:
+def format_money(x: float, language: str = "en", currency: str | None = None) -> str:
     """Money rounded for reading: two significant figures from a thousand up (``$1.2M``, ``$12M``,
-    ``$850k``, ``$4.3k``), whole units below (``$850``); Spanish ``1,2 M$``, ``850 mil $``,
-    ``1,5 mil M$`` (mil millones), ``850 $``."""
+    ``$850k``, ``$4.3k``), whole units below (``$850``); Spanish ``1,2 M US$``, ``850 mil US$``,
+    ``1,5 mil M US$`` (mil millones), ``850 US$``. ``currency``: an ISO 4217 code (``"BRL"`` →
+    ``R$1.2M`` / ``1,2 M BRL``, ``"EUR"`` → ``€850k`` / ``850 mil €``), default the report's
+    (:func:`smlib.formatting.set_report_locale`); a bare symbol (``"$"``) is written as given."""
     lang = _lang(language)
     v = _finite(x, "amount")
     a = abs(v)
-    scales = [(1e9, "B", f"mil M{currency}"), (1e6, "M", f"M{currency}"),
-              (1e3, "k", f"mil {currency}"), (1.0, "", currency)]
+    scales = [(1e9, "B", " mil M"), (1e6, "M", " M"), (1e3, "k", " mil"), (1.0, "", "")]
     for size, en, es in scales:
         # 999,500 already reads as 1.0M, never as 1000k
         if a >= size * 0.9995 or size == 1.0:
@@ -298,8 +300,8 @@ def format_money(x: float, language: str = "en", currency: str = "$") -> str:
             dec = 1 if size > 1 and round(scaled, 1) < 10 else 0
             break
     num = format_number(scaled, dec, lang)
-    sign = "-" if v < 0 and num.strip("0,.") else ""
-    return f"{sign}{currency}{num}{en}" if lang == "en" else f"{sign}{num} {es}"
+    return formatting.attach_currency(num + (en if lang == "en" else es), currency, lang,
+                                      negative=v < 0 and bool(num.strip("0,.")))
 
 
 def _pct_decimals(x: float) -> int:
@@ -652,27 +654,51 @@ _LABELS = {
     "channels": ("Channels to grow or cut", "Canales a aumentar o recortar"),
     "funnel": ("Closing deals", "Cierre de operaciones"),
     "event_title": ("Effect of integration on a unit's monthly revenue, by months since it "
-                    "integrated\n($ per unit-month; bars = 95 % interval; before 0 should be ≈ 0)",
+                    "integrated\n({currency} per unit-month; bars = 95 % interval; before 0 "
+                    "should be ≈ 0)",
                     "Efecto de la integración en los ingresos mensuales de una unidad, por meses "
-                    "desde que se integró\n($ por unidad y mes; barras = intervalo del 95 %; antes "
-                    "de 0 debería ser ≈ 0)"),
+                    "desde que se integró\n({currency} por unidad y mes; barras = intervalo del "
+                    "95 %; antes de 0 debería ser ≈ 0)"),
     "event_x": ("Months since the unit integrated (0 = first integrated month)",
                 "Meses desde que la unidad se integró (0 = primer mes integrada)"),
-    "event_y": ("Extra revenue ($ per unit-month)", "Ingresos extra ($ por unidad y mes)"),
+    "event_y": ("Extra revenue ({currency} per unit-month)",
+                "Ingresos extra ({currency} por unidad y mes)"),
+    "heading": ("Executive summary", "Resumen ejecutivo"),
+    "cost_section": ("Cost of a customer", "Coste de un cliente"),
+    "teams_section": ("Return by team", "Rentabilidad por equipo"),
+    "channels_section": ("Channels to grow or cut", "Canales que aumentar o recortar"),
+    "uplift_section": ("Uplift from integration", "Aumento por la integración"),
+    "needs_spend": ("a spend table (costs by month, channel and team)",
+                    "una tabla de costes (por mes, canal y equipo)"),
+    "spend_unlocks": ("the cost of winning a customer (CAC), payback, lifetime value to cost, and "
+                      "the return (ROI, ROAS) of each team and channel",
+                      "el coste de ganar un cliente (CAC), el plazo de recuperación, el valor de "
+                      "vida frente al coste y la rentabilidad (ROI, ROAS) de cada equipo y canal"),
+    "needs_units": ("a monthly panel of business units with the month each integrated marketing "
+                    "and sales (or a planned rollout)",
+                    "un panel mensual de unidades de negocio con el mes en que cada una integró "
+                    "marketing y ventas (o un despliegue planificado)"),
+    "units_unlocks": ("how much revenue integrating the teams added, with its interval, and a "
+                      "verdict on the claimed uplift",
+                      "cuántos ingresos añadió integrar los equipos, con su intervalo, y un "
+                      "veredicto sobre el aumento afirmado"),
 }
 
 
 def label(key: str, language: str = "en") -> str:
-    """Short label of a headline item or the report title, in the language."""
+    """Short label of a headline item or the report title, in the language (money in the
+    report's currency)."""
     lang = _lang(language)
     if key not in _LABELS:
         raise ValueError(f"unknown label {key!r}; known: {sorted(_LABELS)}")
-    return _LABELS[key][0 if lang == "en" else 1]
+    text = _LABELS[key][0 if lang == "en" else 1]
+    return text.replace("{currency}", formatting.currency_symbol(language=lang))
 
 
 def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.DataFrame,
                   model: str, uplift: Any, recommendations: pd.DataFrame, win: pd.DataFrame,
-                  cycle: pd.DataFrame, claim: float, lang: str) -> list[str]:
+                  cycle: pd.DataFrame, claim: float, lang: str,
+                  spend_available: bool = True) -> list[str]:
     """The seven headline numbers, short, in the order of :func:`executive_items`."""
     from smlib.causal.claims import verdict  # the causal team's rule decides the verdict
 
@@ -682,10 +708,10 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
     revenue = (f"{format_money(b['revenue'], lang)} "
                f"{'from' if en else 'de'} {format_number(b['new_customers'], 0, lang)} "
                f"{'new customers' if en else 'clientes nuevos'}")
-    cac = "–" if not _known(b["cac"]) else format_money(b["cac"], lang) + (
+    cac = "–" if not _known(b["cac"]) or not spend_available else format_money(b["cac"], lang) + (
         f" ({format_money(b['cac_ci_low'], lang)} {to} {format_money(b['cac_ci_high'], lang)})"
         if _known(b["cac_ci_low"]) and _known(b["cac_ci_high"]) else "")
-    payback = "–" if not _known(u["payback_months"]) else (
+    payback = "–" if not _known(u["payback_months"]) or not spend_available else (
         f"{format_months(u['payback_months'], lang)} "
         + ("to pay back (target < 12)" if en else "para recuperarlo (objetivo < 12)")
         + (f"; LTV:CAC {format_number(u['ltv_to_cac'], 1, lang)} "
@@ -704,6 +730,38 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
         parts.append(f"{name} {f(r['roi'], lang)}" + (f" ({f(lo, lang)} {to} {f(hi, lang)})"
                                                       if has else ""))
     roi = ", ".join(parts)
+    uplift_txt = _NOT_AVAILABLE["uplift"][0 if en else 1]
+    if uplift is not None:
+        uplift_txt = _uplift_short(uplift, claim, lang, verdict)
+    channels = _channel_actions_short(recommendations, lang)
+    if not spend_available:  # cost-based figures need the spend table
+        cac = payback = roi = channels = _NOT_AVAILABLE["spend"][0 if en else 1]
+    if _known(w["win_rate"]):
+        has = _known(w["ci_low"]) and _known(w["ci_high"])
+        f = _pct_formatter(w["win_rate"], *((w["ci_low"], w["ci_high"]) if has else ()))
+        funnel = (f"{f(w['win_rate'], lang)} " + ("of deals won" if en else "de operaciones ganadas")
+                  + (f" ({f(w['ci_low'], lang)} {to} {f(w['ci_high'], lang)})" if has else ""))
+        if _known(c["mean_days"]):
+            funnel += (f"; {format_days(c['mean_days'], lang)} "
+                       + ("to close" if en else "hasta el cierre"))
+    else:
+        funnel = "–"
+    return [revenue, cac, payback, roi, uplift_txt, channels, funnel]
+
+
+#: What a headline says when its data are missing: (English, Spanish).
+_NOT_AVAILABLE: dict[str, tuple[str, str]] = {
+    "spend": ("not available: needs a spend table (costs by month and channel)",
+              "no disponible: requiere una tabla de costes (por mes y canal)"),
+    "uplift": ("cannot be estimated from this data (no business units with adoption dates)",
+               "no se puede estimar con estos datos (no hay unidades con fechas de integración)"),
+}
+
+
+def _uplift_short(uplift: Any, claim: float, lang: str, verdict: Any) -> str:
+    """The uplift with its interval and how it compares with the claim, in a few words."""
+    en = lang == "en"
+    to = "to" if en else "a"
     v = verdict(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim, language=lang)
     claim_txt = format_pct(claim, lang)
     judged = {
@@ -718,8 +776,13 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
     # one decimal, as the causal verdict writes it (an uplift is a few percent)
     f = lambda x, lg: format_pct(x, lg, decimals=1)  # noqa: E731
     sign = "+" if uplift.estimate > 0 else ""
-    uplift_txt = (f"{sign}{f(uplift.estimate, lang)} ({f(uplift.ci_low, lang)} {to} "
-                  f"{f(uplift.ci_high, lang)}), {judged}")
+    return (f"{sign}{f(uplift.estimate, lang)} ({f(uplift.ci_low, lang)} {to} "
+            f"{f(uplift.ci_high, lang)}), {judged}")
+
+
+def _channel_actions_short(recommendations: pd.DataFrame, lang: str) -> str:
+    """Channels to grow / cut / review, in a few words."""
+    en = lang == "en"
     groups = []
     for action, (a_en, a_es) in (("grow", ("grow", "aumentar")), ("cut", ("cut", "recortar"))):
         names = [channel_label(x, lang) for x in
@@ -730,26 +793,16 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
     if n_review:
         groups.append(f"{n_review} " + ("unclear (models disagree)" if en
                                         else "dudosos (los modelos no coinciden)"))
-    channels = " · ".join(groups) if groups else (
+    return " · ".join(groups) if groups else (
         "no channel can be judged" if en else "ningún canal se puede evaluar")
-    if _known(w["win_rate"]):
-        has = _known(w["ci_low"]) and _known(w["ci_high"])
-        f = _pct_formatter(w["win_rate"], *((w["ci_low"], w["ci_high"]) if has else ()))
-        funnel = (f"{f(w['win_rate'], lang)} " + ("of deals won" if en else "de operaciones ganadas")
-                  + (f" ({f(w['ci_low'], lang)} {to} {f(w['ci_high'], lang)})" if has else ""))
-        if _known(c["mean_days"]):
-            funnel += (f"; {format_days(c['mean_days'], lang)} "
-                       + ("to close" if en else "hasta el cierre"))
-    else:
-        funnel = "–"
-    return [revenue, cac, payback, roi, uplift_txt, channels, funnel]
 
 
 def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.DataFrame,
                     teams: pd.DataFrame, model: str, uplift: Any, recommendations: pd.DataFrame,
                     n_models: int, win: pd.DataFrame, cycle: pd.DataFrame, start: Any, end: Any,
                     claim: float = 0.20, language: str = "en",
-                    short: bool = True) -> list[tuple[str, str, str]]:
+                    short: bool = True,
+                    spend_available: bool = True) -> list[tuple[str, str, str]]:
     """The seven headlines of the executive summary as ``(label, text, link)``.
 
     ``short=True`` (for :func:`smlib.report.show_headline`): the number with its interval in a few
@@ -760,7 +813,9 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
     :func:`~smlib.metrics.team_economics`, :func:`~smlib.metrics.recommend_channels`,
     :func:`~smlib.metrics.win_rate` and :func:`~smlib.metrics.sales_cycle`, plus an uplift
     result with ``estimate, ci_low, ci_high`` (fractions; e.g.
-    :func:`smlib.causal.claims.uplift_percent`). Each item links to the report with the details
+    :func:`smlib.causal.claims.uplift_percent`), or ``None`` when the data cannot estimate it.
+    ``spend_available=False`` (no spend table): cost, payback, return and channel actions say what
+    they need instead of a number. Each item links to the report with the details
     (:data:`REPORT_LINKS`)."""
     lang = _lang(language)
     keys = ["revenue", "cac", "payback", "roi", "uplift", "channels", "funnel"]
@@ -769,21 +824,26 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
     if short:
         texts = _short_values(blended=blended, unit_econ=unit_econ, teams=teams, model=model,
                               uplift=uplift, recommendations=recommendations, win=win,
-                              cycle=cycle, claim=claim, lang=lang)
+                              cycle=cycle, claim=claim, lang=lang,
+                              spend_available=spend_available)
         return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
     b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
     p = paid.loc[paid["model"].eq(model)]
     paid_value = float(p["cac"].iloc[0]) if len(p) else None
+    no_spend = _NOT_AVAILABLE["spend"][0 if lang == "en" else 1]
+    no_uplift = _NOT_AVAILABLE["uplift"][0 if lang == "en" else 1]
     texts = [
         headline_revenue(b["revenue"], int(b["new_customers"]), int(b["won_deals"]), start, end,
                          lang),
         headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"], paid_cac=paid_value,
-                     language=lang),
-        headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
-        headline_roi_by_team(teams, model, lang),
+                     language=lang) if spend_available else no_spend,
+        headline_payback(u["payback_months"], u["ltv_to_cac"], lang) if spend_available
+        else no_spend,
+        headline_roi_by_team(teams, model, lang) if spend_available else no_spend,
         headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim,
-                        language=lang),
-        headline_channels(recommendations, n_models=n_models, language=lang),
+                        language=lang) if uplift is not None else no_uplift,
+        headline_channels(recommendations, n_models=n_models, language=lang) if spend_available
+        else no_spend,
         headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"], c["mean_days"], lang),
     ]
     return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
@@ -826,16 +886,18 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "en": "### What a new customer costs, quarter by quarter\nAll marketing and sales costs "
               "(media, tools, salaries, overhead) divided by the new customers won in the "
               "quarter. Spending and winning do not happen in the same month, so single quarters "
-              "move around; look at the trend. The table compares business units before and "
-              "after they integrated — a plain comparison, **not** the effect of integrating "
-              "(better units integrated first; the fair estimate is further down).",
+              "move around; look at the trend. The table (when the data have business units) "
+              "compares units before and after they integrated — a plain comparison, **not** "
+              "the effect of integrating (the units that integrated may have differed already; "
+              "the fair estimate is further down).",
         "es": "### Lo que cuesta un cliente nuevo, trimestre a trimestre\nTodos los costes de "
               "marketing y ventas (medios, herramientas, salarios, gastos generales) divididos "
               "entre los clientes nuevos ganados en el trimestre. Gastar y ganar no ocurren en el "
               "mismo mes, así que los trimestres sueltos oscilan; fíjese en la tendencia. La tabla "
-              "compara las unidades de negocio antes y después de integrarse: una comparación "
-              "simple, **no** el efecto de integrarse (las mejores unidades se integraron "
-              "antes; la estimación justa está más abajo)."},
+              "(cuando los datos tienen unidades de negocio) compara las unidades antes y después "
+              "de integrarse: una comparación simple, **no** el efecto de integrarse (las "
+              "unidades que se integraron pueden haber sido distintas ya; la estimación justa "
+              "está más abajo)."},
     "teams": {
         "en": "### Return of each team, under each way of sharing the credit\nA sale usually "
               "follows contacts from both teams, so how much each team “earned” depends on the "

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
+from smlib.formatting import money_unit
 from smlib.io import Dataset
 from smlib.journeys import JOURNEY_TYPES, Journeys
 from smlib.narrative import format_interval, format_money, format_month, format_number, format_pct
@@ -71,7 +72,8 @@ def data_quality_summary(dataset: Dataset) -> pd.DataFrame:
     ``duplicate_keys`` counts rows whose contract key (e.g. touchpoints' account_id, timestamp,
     channel, touch_type) repeats an earlier row — 0 for data that passed ``smlib.io`` validation,
     shown so the reader sees it was checked. ``missing_cells`` = missing values over all columns;
-    ``first``/``last`` = range of the table's time column (timestamp, lead_at or period).
+    ``first``/``last`` = range of the table's time column (timestamp, lead_at or period); an
+    optional table the data do not have shows ``(not provided)`` as its file.
     """
     rows = []
     for table in config.TABLES:
@@ -90,7 +92,8 @@ def data_quality_summary(dataset: Dataset) -> pd.DataFrame:
             "duplicate_keys": int(df.duplicated(key).sum()) if key else 0,
             "first": times.min() if len(times) else pd.NaT,
             "last": times.max() if len(times) else pd.NaT,
-            "file": file.name if file is not None else "",
+            "file": file.name if file is not None else (
+                "(not provided)" if table in getattr(dataset, "missing", ()) else ""),
             "sha256": dataset.hashes.get(table, "")[:12],
         })
     out = pd.DataFrame(rows)
@@ -119,33 +122,51 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def referential_checks(dataset: Dataset) -> pd.DataFrame:
+def _present(dataset: Dataset, table: str) -> bool:
+    """True when the dataset holds ``table`` with at least one row."""
+    has = getattr(dataset, "has", None)
+    return bool(has(table)) if callable(has) else len(dataset.table(table)) > 0
+
+
+def referential_checks(dataset: Dataset, show_ids: bool = False) -> pd.DataFrame:
     """Do the tables point at each other? One row per check: rows checked, rows failing, share.
 
     Checks: touchpoints and opportunities name accounts that exist in ``accounts``; accounts and
     spend (where unit_id is set) name units that exist in ``units``; every touch channel appears in
-    ``spend`` (otherwise its cost is not in the budget). Failing rows are not errors of the
-    contract, but they leave revenue or cost unattributable.
+    ``spend`` (otherwise its cost is not in the budget). A check whose reference table is missing
+    or empty is left out (there is nothing to check against). Failing rows are not errors of the
+    contract, but they leave revenue or cost unattributable. ``examples`` lists up to three unknown
+    names; account ids are shown only with ``show_ids=True`` (they identify customers, so
+    leadership reports leave them out).
     """
-    accounts = set(dataset.accounts["account_id"])
-    units = set(dataset.units["unit_id"])
-    spend_channels = set(dataset.spend["channel"])
     spend_units = dataset.spend["unit_id"].dropna() if "unit_id" in dataset.spend else pd.Series(
         [], dtype="str")
-    checks = [
-        ("touchpoints.account_id in accounts", dataset.touchpoints["account_id"], accounts),
-        ("opportunities.account_id in accounts", dataset.opportunities["account_id"], accounts),
-        ("accounts.unit_id in units", dataset.accounts["unit_id"], units),
-        ("spend.unit_id in units", spend_units, units),
-        ("touchpoints.channel in spend", dataset.touchpoints["channel"], spend_channels),
-    ]
+    checks = []
+    if _present(dataset, "accounts"):
+        accounts = set(dataset.accounts["account_id"])
+        checks += [("touchpoints.account_id in accounts", dataset.touchpoints["account_id"],
+                    accounts, True),
+                   ("opportunities.account_id in accounts", dataset.opportunities["account_id"],
+                    accounts, True)]
+    if _present(dataset, "units"):
+        units = set(dataset.units["unit_id"])
+        if _present(dataset, "accounts") and "unit_id" in dataset.accounts:
+            checks.append(("accounts.unit_id in units", dataset.accounts["unit_id"], units, False))
+        if _present(dataset, "spend"):
+            checks.append(("spend.unit_id in units", spend_units, units, False))
+    if _present(dataset, "spend"):
+        checks.append(("touchpoints.channel in spend", dataset.touchpoints["channel"],
+                       set(dataset.spend["channel"]), False))
     rows = []
-    for name, values, allowed in checks:
+    for name, values, allowed, is_account in checks:
         bad = ~values.isin(list(allowed))
+        examples = ", ".join(map(str, pd.unique(values[bad])[:3]))
+        if is_account and not show_ids and examples:
+            examples = "(account ids hidden)"
         rows.append({"check": name, "rows": len(values), "failing": int(bad.sum()),
                      "failing_share": float(bad.mean()) if len(values) else np.nan,
-                     "examples": ", ".join(map(str, pd.unique(values[bad])[:3]))})
-    return pd.DataFrame(rows)
+                     "examples": examples})
+    return pd.DataFrame(rows, columns=["check", "rows", "failing", "failing_share", "examples"])
 
 
 def funnel_counts(opportunities: pd.DataFrame, by: str | None = None,
@@ -203,6 +224,18 @@ def monthly_spend(spend: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(full, fill_value=0.0).reset_index()
 
 
+def contract_note(dataset: Dataset) -> str:
+    """The note under the overview's headline: which contract checks the tables passed, and how
+    many rows were left out for breaking them (``load_dataset(..., on_invalid="drop")``)."""
+    text = ("Every table passed the data contract's checks (types, allowed values, no negative "
+            "costs, funnel dates in order, no duplicates).")
+    dropped = sum(int(d.get("count", 0)) for d in getattr(dataset, "dropped", None) or [])
+    if dropped:
+        text = text[:-1] + (f", after leaving out {format_number(dropped)} "
+                            f"{'row' if dropped == 1 else 'rows'} that broke them (listed below).")
+    return text
+
+
 def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) -> list[tuple[str, str]]:
     """The overview's headline as (label, text) pairs for ``smlib.report.show_headline``.
 
@@ -221,7 +254,20 @@ def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) ->
     lo, hi = proportion_confint(n_mixed, n_j, alpha=1 - level, method="wilson")
     won = opp[opp["outcome"] == "won"]
     active = pd.concat([tp["account_id"], opp["account_id"]]).nunique()
-    failing = int(referential_checks(dataset)["failing"].sum())
+    checks = referential_checks(dataset)
+    failing = int(checks["failing"].sum())
+    dropped = sum(int(d.get("count", 0)) for d in getattr(dataset, "dropped", None) or [])
+    contract = ("all contract checks passed" if not dropped else
+                f"{format_number(dropped)} rows broke the contract and were left out (see below)")
+    if checks.empty:
+        cross = "no cross-table check possible (only touchpoints and opportunities)"
+    elif failing == 0:
+        known = [w for w, t in (("account", "accounts"), ("unit", "units"),
+                                ("budgeted channel", "spend")) if _present(dataset, t)]
+        cross = "every row points at a known " + (
+            ", ".join(known[:-1]) + " and " + known[-1] if len(known) > 1 else known[0])
+    else:
+        cross = f"{format_number(failing)} rows fail a cross-table check (see below)"
     return [
         ("Period covered", f"{format_month(tp['timestamp'].min())} to "
                            f"{format_month(tp['timestamp'].max())}"),
@@ -233,9 +279,7 @@ def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) ->
         ("Journeys mixing marketing and sales",
          f"{format_pct(n_mixed / n_j)} of {format_number(n_j)} journeys "
          f"({format_interval(lo, hi, format_pct, level=level)})"),
-        ("Data checks", "all contract checks passed; " + (
-            "every row points at a known account, unit and budgeted channel" if failing == 0
-            else f"{format_number(failing)} rows fail a cross-table check (see below)")),
+        ("Data checks", f"{contract}; {cross}"),
     ]
 
 
@@ -295,7 +339,8 @@ def plot_spend(by_channel: pd.DataFrame, ax: Axes | None = None) -> Axes:
     sns.barplot(data=data, y="channel", x="cost_k", hue="team", palette=TEAM_COLORS, dodge=False,
                 ax=ax)
     _ = ax.set_title("Total spend by channel and team")
-    _ = ax.set(xlabel="Cost (thousand USD)", ylabel="Channel")
+    # the rest of the figure is in English: the unit too, in the report's currency
+    _ = ax.set(xlabel=f"Cost ({money_unit('thousand', language='en')})", ylabel="Channel")
     return ax
 
 
@@ -305,5 +350,5 @@ def plot_monthly_spend(monthly: pd.DataFrame, ax: Axes | None = None) -> Axes:
     data = monthly.assign(cost_k=monthly["cost"] / 1e3)
     sns.lineplot(data=data, x="period", y="cost_k", hue="team", palette=TEAM_COLORS, ax=ax)
     _ = ax.set_title("Monthly spend by team")
-    _ = ax.set(xlabel="Month", ylabel="Cost (thousand USD per month)")
+    _ = ax.set(xlabel="Month", ylabel=f"Cost ({money_unit('thousand', language='en')} per month)")
     return ax

@@ -7,6 +7,9 @@ frame or raises ONE :class:`DataValidationError` listing every problem found:
 
 Row numbers count data rows from 1 in the order of the file (the CSV header is not counted, so row N
 is line N + 1 of a CSV file); for a DataFrame, row N is the N-th row (position, not index label).
+With ``on_invalid="drop"`` the rows breaking a row-level rule are left out instead and recorded
+(rule, count, first row numbers; never values); table-level problems still raise.
+``empty_frame(table)`` is a typed table with no rows (an optional table the data do not have).
 
 Types after validation:
 - timestamps: ``datetime64[us, UTC]`` (a naive timestamp is read as UTC; an offset is converted);
@@ -20,7 +23,7 @@ Columns not in the contract are kept untouched, in their original position.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -402,26 +405,31 @@ def _schema(ts: TableSpec, present: Sequence[str]) -> pa.DataFrameSchema:
 
 
 def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
-               skip: dict[str, np.ndarray]) -> list[Problem]:
-    """Group pandera's failure cases into one Problem per (column, check)."""
+               skip: dict[str, np.ndarray]) -> list[tuple[Problem, np.ndarray]]:
+    """Group pandera's failure cases into one Problem per (column, check), with all its rows.
+
+    Each Problem comes with the 0-based positions of every failing row (empty for a failure that
+    has no row, which is a table-level problem).
+    """
     fc = err.failure_cases
-    problems: list[Problem] = []
+    found: list[tuple[Problem, np.ndarray]] = []
+    no_rows = np.array([], dtype=int)
     # A failure without a row (e.g. a check that raised) must still fail loudly, never pass.
     for _, row in fc[fc["index"].isna()].iterrows():
         rule = str(row["check"])
         if rule.startswith("rule:"):
             rule = ts.rules[int(rule.split(":")[1])].expected
-        problems.append(Problem(source, None if pd.isna(row["column"]) else str(row["column"]),
-                                (), 0, _BUILTIN_EXPECTED.get(rule, rule),
-                                (format_value(row["failure_case"]),)))
+        found.append((Problem(source, None if pd.isna(row["column"]) else str(row["column"]),
+                              (), 0, _BUILTIN_EXPECTED.get(rule, rule),
+                              (format_value(row["failure_case"]),)), no_rows))
     fc = fc[fc["index"].notna()]
     for check, group in fc.groupby("check", sort=False):
         if check == "multiple_fields_uniqueness":
             key = [k for k in next(u for u in ts.unique) if k in df.columns]
             rows = np.unique(group["index"].astype(int).to_numpy())
             got = [tuple(df.iloc[r][k] for k in key) for r in rows[:MAX_SHOWN]]
-            problems.append(make_problem(source, ", ".join(key), rows,
-                                         "unique rows (this key repeats an earlier row)", got))
+            found.append((make_problem(source, ", ".join(key), rows,
+                                       "unique rows (this key repeats an earlier row)", got), rows))
             continue
         if str(check).startswith("rule:"):
             rule = ts.rules[int(str(check).split(":")[1])]
@@ -430,8 +438,8 @@ def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
             got = [", ".join(f"{c}={format_value(df.iloc[r][c])}" for c in shown)
                    for r in rows[:MAX_SHOWN]]
             p = make_problem(source, rule.column, rows, rule.expected)
-            problems.append(Problem(p.source, p.column, p.rows, p.n_rows, p.expected,
-                                    tuple(f"[{g}]" for g in got)))
+            found.append((Problem(p.source, p.column, p.rows, p.n_rows, p.expected,
+                                  tuple(f"[{g}]" for g in got)), rows))
             continue
         for column, cg in group.groupby("column", sort=False):
             rows = cg["index"].astype(int).to_numpy()
@@ -443,44 +451,30 @@ def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
             rows = rows[order]
             expected = _BUILTIN_EXPECTED.get(str(check), str(check))
             got = [df.iloc[r][column] for r in rows[:MAX_SHOWN]]
-            problems.append(make_problem(source, str(column), rows, expected, got))
-    return problems
+            found.append((make_problem(source, str(column), rows, expected, got), rows))
+    return found
 
 
-def validate(df: pd.DataFrame, table: str, source: str | None = None) -> pd.DataFrame:
-    """Parse and validate one table against the contract; return the typed frame.
+def _check(df: pd.DataFrame, ts: TableSpec, source: str) -> tuple[
+        pd.DataFrame, list[tuple[Problem, np.ndarray]]]:
+    """Parse and check ``df`` (0..n-1 index); return the parsed frame and every problem found.
 
-    Parameters
-    ----------
-    df : the raw table (any index; rows are numbered by position).
-    table : one of ``config.TABLES``.
-    source : how the error message names the input (a file path); default ``"<table> (DataFrame)"``.
-
-    Raises
-    ------
-    DataValidationError
-        listing every problem: missing required columns, unreadable values (timestamps, numbers),
-        missing values, disallowed values, negative cost/revenue, '>' in channel names, duplicate
-        keys, funnel stage order, etc. (see data/README.md).
+    Each problem comes with the 0-based positions of all its rows; an empty array marks a
+    table-level problem (a missing column, a repeated column name, a check that crashed).
     """
-    ts = spec(table)
-    source = source or f"{table} (DataFrame)"
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+    no_rows = np.array([], dtype=int)
     missing = [c for c in ts.required if c not in df.columns]
     if missing:
-        found = ", ".join(map(str, df.columns)) or "none"
-        raise DataValidationError([
-            Problem(source, c, (), 0, f"a required column (found columns: {found})")
-            for c in missing
-        ])
+        cols = ", ".join(map(str, df.columns)) or "none"
+        return df, [(Problem(source, c, (), 0, f"a required column (found columns: {cols})"), no_rows)
+                    for c in missing]
     dup_cols = df.columns[df.columns.duplicated()].unique().tolist()
     if dup_cols:
-        raise DataValidationError([Problem(source, str(c), (), 0, "the column name only once")
-                                   for c in dup_cols])
+        return df, [(Problem(source, str(c), (), 0, "the column name only once"), no_rows)
+                    for c in dup_cols]
 
-    out = df.reset_index(drop=True)
-    problems: list[Problem] = []
+    out = df
+    found: list[tuple[Problem, np.ndarray]] = []
     skip: dict[str, np.ndarray] = {}
     parsed = {}
     for col in ts.columns:
@@ -490,7 +484,7 @@ def validate(df: pd.DataFrame, table: str, source: str | None = None) -> pd.Data
         new = _parse(raw, col.kind)
         problem, bad = _parse_problems(raw, new, col, source)
         if problem is not None:
-            problems.append(problem)
+            found.append((problem, np.flatnonzero(bad)))
             skip[col.name] = bad
             new = new.mask(bad)
         parsed[col.name] = new
@@ -499,11 +493,75 @@ def validate(df: pd.DataFrame, table: str, source: str | None = None) -> pd.Data
     try:
         _schema(ts, list(out.columns)).validate(out, lazy=True)
     except SchemaErrors as err:
-        problems.extend(_translate(err, ts, out, source, skip))
-    if problems:
-        order = {c.name: i for i, c in enumerate(ts.columns)}
-        problems.sort(key=lambda p: (order.get(str(p.column), len(order)), p.rows[:1]))
-        raise DataValidationError(problems)
+        found.extend(_translate(err, ts, out, source, skip))
+    order = {c.name: i for i, c in enumerate(ts.columns)}
+    found.sort(key=lambda f: (order.get(str(f[0].column), len(order)), f[0].rows[:1]))
+    return out, found
+
+
+#: What ``validate``/``load_dataset`` do with rows that break the contract.
+OnInvalid = Literal["error", "drop"]
+ON_INVALID: tuple[str, ...] = ("error", "drop")
+
+
+def check_on_invalid(on_invalid: str) -> None:
+    """Raise ValueError unless ``on_invalid`` is ``"error"`` or ``"drop"``."""
+    if on_invalid not in ON_INVALID:
+        raise ValueError(f"on_invalid must be 'error' or 'drop', got {on_invalid!r}")
+
+
+def validate(df: pd.DataFrame, table: str, source: str | None = None, *,
+             on_invalid: OnInvalid = "error", dropped: list[dict[str, Any]] | None = None,
+             ) -> pd.DataFrame:
+    """Parse and validate one table against the contract; return the typed frame.
+
+    Parameters
+    ----------
+    df : the raw table (any index; rows are numbered by position).
+    table : one of ``config.TABLES``.
+    source : how the error message names the input (a file path); default ``"<table> (DataFrame)"``.
+    on_invalid : ``"error"`` (default) raises on any problem. ``"drop"`` leaves out the rows that
+        break a row-level rule (unreadable or missing value, disallowed value, range, stage order,
+        duplicate key -- the first row of a repeated key is kept) and returns the rest; table-level
+        problems (a missing required column, a repeated column name) still raise.
+    dropped : with ``on_invalid="drop"``, a list that receives one dict per broken rule:
+        ``table``, ``column``, ``rule`` (what was expected), ``count`` (rows breaking it) and
+        ``rows`` (the first 1-based row numbers, at most ``MAX_SHOWN``). Values are never recorded
+        (they could be account ids). A row breaking two rules counts under both.
+
+    Raises
+    ------
+    DataValidationError
+        listing every problem: missing required columns, unreadable values (timestamps, numbers),
+        missing values, disallowed values, negative cost/revenue, '>' in channel names, duplicate
+        keys, funnel stage order, etc. (see data/README.md).
+    """
+    check_on_invalid(on_invalid)
+    ts = spec(table)
+    source = source or f"{table} (DataFrame)"
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+
+    current = df.reset_index(drop=True)
+    positions = np.arange(len(current))  # original 0-based row of each current row
+    while True:
+        out, found = _check(current, ts, source)
+        if not found:
+            break
+        table_level = any(len(rows) == 0 for _, rows in found)
+        if on_invalid == "error" or table_level:
+            raise DataValidationError([_renumber(p, rows, positions) for p, rows in found])
+        bad = np.zeros(len(current), dtype=bool)
+        for problem, rows in found:
+            bad[rows] = True
+            if dropped is not None:
+                shown = _renumber(problem, rows, positions)
+                dropped.append({"table": table, "column": problem.column, "rule": problem.expected,
+                                "count": int(len(rows)), "rows": list(shown.rows)})
+        # Dropping rows can only remove duplicates and rule failures, so one more pass normally
+        # finds nothing; it is repeated anyway so that what is returned is always valid.
+        current = current.loc[~bad].reset_index(drop=True)
+        positions = positions[~bad]
 
     # Narrow nullable dtypes once the data are known to be complete.
     for col in ts.columns:
@@ -512,3 +570,28 @@ def validate(df: pd.DataFrame, table: str, source: str | None = None) -> pd.Data
         if col.name in out.columns and col.kind == "bool" and not out[col.name].isna().any():
             out[col.name] = out[col.name].astype("bool")
     return out
+
+
+def _renumber(problem: Problem, rows: np.ndarray, positions: np.ndarray) -> Problem:
+    """``problem`` with its shown rows counted in the original input (1-based)."""
+    if not len(rows):
+        return problem
+    original = np.sort(positions[rows])[:MAX_SHOWN]
+    return replace(problem, rows=tuple(int(r) + 1 for r in original))
+
+
+_EMPTY_DTYPES: dict[str, str] = {
+    "string": "str", "timestamp": "datetime64[us, UTC]", "period": "datetime64[us]",
+    "float": "float64", "int": "int64", "bool": "bool",
+}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A table with no rows but every contract column of ``table`` (optional ones too), typed.
+
+    The dtypes are those :func:`validate` returns (``str``, ``datetime64[us, UTC]`` timestamps,
+    ``datetime64[us]`` periods, ``float64``, ``int64``, ``bool``); ``load_dataset`` uses it for an
+    optional table the data do not have.
+    """
+    ts = spec(table)
+    return pd.DataFrame({c.name: pd.Series([], dtype=_EMPTY_DTYPES[c.kind]) for c in ts.columns})

@@ -116,7 +116,7 @@ def test_conclusion_is_computed_from_results() -> None:
     assert "against 60 % to 90 % for the rule-based and Markov models" in text
     assert "sales touches earn 60 %" in text
     other = conclusion(CREDIT.replace({"perfect": "incremental"}))
-    assert other.startswith("No ground truth") and "Prefer the incremental model" in other
+    assert other.startswith("There is no known right answer") and "Prefer the incremental model" in other
     assert "disagree most about email" in other  # email ranges 0 % to 100 %
 
 
@@ -191,3 +191,26 @@ def test_team_intervals_and_recommendation() -> None:
     assert recommend(res.credit) == "logistic"
     assert recommend(CREDIT, score_against_truth(CREDIT, TRUTH)) == "perfect"
     assert recommend(CREDIT) == "perfect"  # no data-driven model run: the first one
+
+
+def test_no_model_to_trust_when_channels_are_not_identified():
+    """Sales touches logged only on won deals: no model is named, the sales share is a range."""
+    from smlib.attribution.scoring import conclusion, headline_items, recommend, run_comparison
+
+    paths = pd.DataFrame({
+        "path": ["email > demo", "email", "paid_search > email", "paid_search", "demo",
+                 "email > paid_search"],
+        "total_conversions": [3, 0, 0, 0, 2, 1], "total_conversion_value": [30.0, 0, 0, 0, 20, 10],
+        "total_null": [0, 5, 4, 6, 0, 3]})
+    comp = run_comparison(paths, models=["first_touch", "last_touch", "linear"], n_boot=0)
+    teams = {"email": "marketing", "paid_search": "marketing", "demo": "sales"}
+    assert recommend(comp.credit) == "first_touch"  # no data-driven model run: the first one
+    assert recommend(comp.credit, None, ["demo"]) is None
+    items = dict(headline_items(comp, paths, None, teams, unidentified=["demo"]))
+    assert items["Model to trust here"].startswith("none can be named")
+    assert "demo" in items["Model to trust here"]
+    share = items["Share of the credit earned by sales touches"]
+    assert " to " in share and "depending on the model (3 models)" in share
+    text = conclusion(comp.credit, None, None, unidentified=["demo"])
+    assert "No model can be recommended" in text and "demo" in text
+    assert "Prefer" not in text

@@ -89,11 +89,35 @@ def test_format_value_hand_cases(x, kind, expected):
 
 @pytest.mark.parametrize("x, kind, expected", [
     (0.69856, "pct", "69,9 %"), (215609, "int", "215.609"), (1234, "int", "1234"),
-    (1_234_567.0, "money", "1,2 M$"), (4.5213, "float", "4,52"), (True, "bool", "sí"),
-    (215609.4, "money_exact", "215.609 $"), (0.69856, "pct_plain", "69,9"),
+    (1_234_567.0, "money", "1,2 M US$"), (4.5213, "float", "4,52"), (True, "bool", "sí"),
+    (215609.4, "money_exact", "215.609 US$"), (0.69856, "pct_plain", "69,9"),
 ])
 def test_format_value_spanish(x, kind, expected):
     assert format_value(x, kind, "es") == expected
+
+
+@pytest.mark.parametrize("x, kind, currency, en, es", [
+    (215609.4, "money_exact", "BRL", "R$215,609", "215.609 BRL"),
+    (-1234.0, "money_exact", "EUR", "-€1,234", "-1234 €"),
+    (215609.4, "money_exact", "JPY", "¥215,609", "215.609 JPY"),
+    (-0.4, "money_exact", "EUR", "€0", "0 €"),
+    (1_234_567.0, "money", "BRL", "R$1.2M", "1,2 M BRL"),
+    (850_000.0, "money", "EUR", "€850k", "850 mil €"),
+])
+def test_format_value_money_in_other_currencies(x, kind, currency, en, es):
+    assert format_value(x, kind, currency=currency) == en
+    assert format_value(x, kind, "es", currency) == es
+
+
+def test_tables_write_money_in_the_report_currency():
+    from smlib.formatting import report_locale
+
+    df = pd.DataFrame({"channel": ["email"], "revenue": [1_234_567.0], "cost": [8400.0]})
+    with report_locale(currency="BRL"):
+        assert list(cells(df).loc[0]) == ["email", "R$1.2M", "R$8.4k"]
+        assert list(cells(df, language="es").loc[0]) == ["email", "1,2 M BRL", "8,4 mil BRL"]
+        assert format_value(215609.4, "money_exact") == "R$215,609"
+    assert list(cells(df).loc[0]) == ["email", "$1.2M", "$8.4k"]
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NA, pd.NaT, float("nan")])

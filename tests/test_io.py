@@ -455,6 +455,6 @@ def test_default_load_rereads_when_swapped_during_the_read(tmp_path: Path,
     loads = []
     monkeypatch.setattr(io, "ensure_default_dataset", lambda: target)
     monkeypatch.setattr(io, "_recorded", recorded)
-    monkeypatch.setattr(io, "_load_folder", lambda root: loads.append(root) or "dataset")
+    monkeypatch.setattr(io, "_load_folder", lambda root, **kw: loads.append(root) or "dataset")
     assert io.load_dataset() == "dataset"
     assert loads == [target, target]

@@ -398,3 +398,19 @@ def test_simulated_dataset_round_trip_and_journeys(tmp_path: Path) -> None:
     assert j.paths["total_conversions"].sum() + j.stats["conversions_without_touches"] == n_conv
     assert j.paths["total_conversion_value"].sum() <= won["revenue"].sum() + 1e-6
     assert set(j.touches["channel"]) <= set(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
+
+
+def test_merge_channels_renames_groups_and_keeps_one_team() -> None:
+    from smlib.journeys import merge_channels
+
+    tp = pd.DataFrame({"account_id": ["a"] * 4, "channel": ["demo", "demo_followup", "email", "demo"],
+                       "team": ["sales", "marketing", "marketing", "sales"]})
+    out = merge_channels(tp, [("demo_followup", "demo")])
+    assert out["channel"].tolist() == ["demo + demo_followup"] * 2 + ["email", "demo + demo_followup"]
+    assert out.loc[out["channel"] == "demo + demo_followup", "team"].unique().tolist() == ["sales"]
+    assert tp["channel"].tolist()[1] == "demo_followup"  # the input is not changed
+    assert merge_channels(tp, []) is tp
+    with pytest.raises(ValueError, match="two groups"):
+        merge_channels(tp, [("demo", "email"), ("demo", "demo_followup")])
+    with pytest.raises(ValueError, match="two or more"):
+        merge_channels(tp, [("demo",)])

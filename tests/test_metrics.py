@@ -517,3 +517,12 @@ def test_consistency_on_a_small_simulation() -> None:
     assert won.sum() > 50
     assert (src[won].to_numpy() == conv.loc[opp.loc[won, "opportunity_id"], "journey_type"]
             .to_numpy()).all()
+
+
+def test_has_costs() -> None:
+    from smlib.metrics import has_costs
+
+    assert not has_costs(None)
+    assert not has_costs(pd.DataFrame({"cost": []}))
+    assert not has_costs(pd.DataFrame({"cost": [0.0, 0.0]}))
+    assert has_costs(pd.DataFrame({"cost": [0.0, 5.0]}))

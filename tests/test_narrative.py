@@ -13,14 +13,47 @@ from smlib.causal.claims import verdict
 
 
 @pytest.mark.parametrize("x, en, es", [
-    (0, "$0", "0 $"), (850, "$850", "850 $"), (999.6, "$1.0k", "1,0 mil $"),
-    (4300, "$4.3k", "4,3 mil $"), (9960, "$10k", "10 mil $"), (125_000, "$125k", "125 mil $"),
-    (999_600, "$1.0M", "1,0 M$"), (1_234_567, "$1.2M", "1,2 M$"), (12_345_678, "$12M", "12 M$"),
-    (1.5e9, "$1.5B", "1,5 mil M$"), (-2500, "-$2.5k", "-2,5 mil $"),
+    (0, "$0", "0 US$"), (850, "$850", "850 US$"), (999.6, "$1.0k", "1,0 mil US$"),
+    (4300, "$4.3k", "4,3 mil US$"), (9960, "$10k", "10 mil US$"),
+    (125_000, "$125k", "125 mil US$"), (999_600, "$1.0M", "1,0 M US$"),
+    (1_234_567, "$1.2M", "1,2 M US$"), (12_345_678, "$12M", "12 M US$"),
+    (1.5e9, "$1.5B", "1,5 mil M US$"), (-2500, "-$2.5k", "-2,5 mil US$"), (-0.4, "$0", "0 US$"),
 ])
 def test_format_money(x, en, es) -> None:
+    """English USD outputs are the ones stored in the notebooks' checked cells: unchanged."""
     assert nv.format_money(x) == en
+    assert nv.format_money(x, currency="USD") == en
     assert nv.format_money(x, "es") == es
+
+
+@pytest.mark.parametrize("x, currency, en, es", [
+    (1_234_567, "BRL", "R$1.2M", "1,2 M BRL"), (850_000, "BRL", "R$850k", "850 mil BRL"),
+    (850_000, "EUR", "€850k", "850 mil €"), (1_234_567, "EUR", "€1.2M", "1,2 M €"),
+    (-4321, "EUR", "-€4.3k", "-4,3 mil €"), (850.4, "JPY", "¥850", "850 JPY"),
+    (1.5e9, "brl", "R$1.5B", "1,5 mil M BRL"), (4300, "CHF", "CHF 4.3k", "4,3 mil CHF"),
+    (4300, "$", "$4.3k", "4,3 mil $"),  # a bare symbol, as the old signature took it
+])
+def test_format_money_in_other_currencies(x, currency, en, es) -> None:
+    assert nv.format_money(x, currency=currency) == en
+    assert nv.format_money(x, "es", currency) == es
+
+
+def test_format_money_follows_the_report_currency() -> None:
+    from smlib.formatting import report_locale
+
+    with report_locale(currency="BRL"):
+        assert nv.format_money(1_234_567) == "R$1.2M"
+        assert nv.format_money(1_234_567, "es") == "1,2 M BRL"
+        assert nv.format_money(1_234_567, currency="EUR") == "€1.2M"  # an explicit one wins
+        assert nv.headline_revenue(850_000, 12, 12) == (
+            "Won revenue was R$850k from 12 new customers.")
+        assert nv.label("event_y") == "Extra revenue (R$ per unit-month)"
+        assert nv.label("event_y", "es") == "Ingresos extra (BRL por unidad y mes)"
+    assert nv.format_money(1_234_567) == "$1.2M"
+    assert nv.label("event_y") == "Extra revenue ($ per unit-month)"
+    assert "(US$ por unidad y mes;" in nv.label("event_title", "es")
+    with pytest.raises(ValueError, match="unknown currency 'XYZ'"):
+        nv.format_money(1.0, currency="XYZ")
 
 
 def test_format_numbers() -> None:
@@ -44,7 +77,7 @@ def test_headline_revenue() -> None:
         "Won revenue was $12M from 1,430 new customers (1,512 won deals) between Jan 2022 and "
         "Dec 2025.")
     assert nv.headline_revenue(*args, language="es") == (
-        "Los ingresos ganados fueron 12 M$ de 1430 clientes nuevos (1512 operaciones ganadas) "
+        "Los ingresos ganados fueron 12 M US$ de 1430 clientes nuevos (1512 operaciones ganadas) "
         "entre ene 2022 y dic 2025.")
     assert nv.headline_revenue(850_000, 12, 12) == "Won revenue was $850k from 12 new customers."
 
@@ -55,9 +88,9 @@ def test_headline_cac() -> None:
         "marketing and sales cost, salaries included; paid advertising alone spends $3.1k per "
         "customer it is credited with.")
     assert nv.headline_cac(8400, 7900, 9000, paid_cac=3100, language="es") == (
-        "Ganar un cliente nuevo cuesta 8,4 mil $ (intervalo del 95 %: de 7,9 mil $ a 9,0 mil $), "
-        "contando todos los costes de marketing y ventas, salarios incluidos; la publicidad de "
-        "pago gasta 3,1 mil $ por cada cliente que se le atribuye.")
+        "Ganar un cliente nuevo cuesta 8,4 mil US$ (intervalo del 95 %: de 7,9 mil US$ a "
+        "9,0 mil US$), contando todos los costes de marketing y ventas, salarios incluidos; la publicidad de "
+        "pago gasta 3,1 mil US$ por cada cliente que se le atribuye.")
     assert nv.headline_cac(np.nan) == (
         "No new customer was won, so the cost per customer cannot be computed.")
     assert nv.headline_cac(8400, paid_cac=np.nan).endswith(
@@ -92,8 +125,8 @@ def test_headline_roi_by_team(teams) -> None:
         "150 %) on $3.4M of cost.")
     assert nv.headline_roi_by_team(teams, "markov", "es") == (
         "Con el mérito repartido por el modelo de Markov, marketing obtiene un ROI del 45 % "
-        "(intervalo del 95 %: de 30 % a 60 %) sobre 2,1 M$ de coste y ventas obtiene un ROI del "
-        "120 % (intervalo del 95 %: de 90 % a 150 %) sobre 3,4 M$ de coste.")
+        "(intervalo del 95 %: de 30 % a 60 %) sobre 2,1 M US$ de coste y ventas obtiene un ROI del "
+        "120 % (intervalo del 95 %: de 90 % a 150 %) sobre 3,4 M US$ de coste.")
     mixed = teams.assign(roi=[1.2, 0.055, 2.5, np.nan], roi_ci_low=[0.9, -0.028, np.nan, np.nan],
                          roi_ci_high=[1.5, 0.13, np.nan, np.nan])
     # one precision for the three numbers, set by the largest: no "5.5 % (-2.8 % to 13 %)"
@@ -194,7 +227,7 @@ def test_table_for_print_and_html_escaping() -> None:
     es = nv.table_for_print(df, cols, "es", intervals={"roi": ("roi_ci_low", "roi_ci_high")})
     assert es.to_dict("list") == {"Canal": ["búsqueda de pago", "<script>alert(1)</script>"],
                                   "Acción": ["aumentar", "recortar"],
-                                  "ROI": ["45 % (30 % a 61 %)", "–"], "Coste": ["12 mil $", "900 $"]}
+                                  "ROI": ["45 % (30 % a 61 %)", "–"], "Coste": ["12 mil US$", "900 US$"]}
     html = nv.html_table(en)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     with pytest.raises(ValueError, match="missing column"):
@@ -232,7 +265,7 @@ def test_executive_items_and_texts() -> None:
          "75 % of deals won (30 % to 95 %); 37 days to close"], links))
     es = nv.executive_items(**kw, language="es")
     assert [t for _, t, _ in es] == [
-        "36 mil $ de 2 clientes nuevos", "11 mil $ (9,0 mil $ a 14 mil $)",
+        "36 mil US$ de 2 clientes nuevos", "11 mil US$ (9,0 mil US$ a 14 mil US$)",
         "12,7 meses para recuperarlo (objetivo < 12); LTV:CAC 4,0 (objetivo ≥ 3)",
         "marketing 230 % (190 % a 271 %), ventas –",
         "+7,9 % (5,1 % a 10,6 %), claramente por debajo del 20 % afirmado",
@@ -244,7 +277,7 @@ def test_executive_items_and_texts() -> None:
         assert long[1][1] == nv.headline_cac(11000.0, 9000.0, 14000.0, paid_cac=3000.0,
                                              language=lang)
         assert long[4][1] == nv.headline_uplift(0.079, 0.051, 0.106, language=lang)
-    assert long[0][1] == ("Los ingresos ganados fueron 36 mil $ de 2 clientes nuevos (3 "
+    assert long[0][1] == ("Los ingresos ganados fueron 36 mil US$ de 2 clientes nuevos (3 "
                           "operaciones ganadas) entre ene 2024 y mar 2024.")
     html = nv.sentences_html([("A <b>", "x < y", "01_attribution_comparison.html")])
     assert html == ('<ul class="smarketing-sentences"><li><strong>A &lt;b&gt;.</strong> x &lt; y '
@@ -268,7 +301,7 @@ def test_recommendations_for_print() -> None:
                         "roi_ci_high": [1.1394, 0.10], "cost": [32026.9, 1.3e6]})
     es = nv.recommendations_for_print(rec, "markov", "es")
     assert es.iloc[1].tolist() == [
-        "eventos", "marketing", "revisar", "baja", "3 % (-6 % a 10 %)", "1,3 M$",
+        "eventos", "marketing", "revisar", "baja", "3 % (-6 % a 10 %)", "1,3 M US$",
         "ROI mayor que 0 con 3 de 12 modelos, menor que 0 con 9"]
     en = nv.recommendations_for_print(rec, "markov")
     assert list(en.columns)[4] == "ROI, Markov model (95 % interval)"
@@ -282,3 +315,27 @@ def test_every_attribution_model_has_a_glossary_line_in_both_languages() -> None
     for model in MODELS:
         assert model in GLOSSARY, f"no glossary line for attribution model {model!r}"
         assert explain(model, "en") and explain(model, "es")
+
+
+def test_executive_items_without_spend_or_uplift_say_what_is_missing() -> None:
+    blended = pd.DataFrame({"revenue": [36000.0], "new_customers": [2], "won_deals": [3],
+                            "cac": [0.0], "cac_ci_low": [0.0], "cac_ci_high": [0.0]})
+    paid = pd.DataFrame({"model": ["markov"], "cac": [0.0]})
+    unit = pd.DataFrame({"payback_months": [0.0], "ltv_to_cac": [np.inf]})
+    teams = pd.DataFrame({"model": "markov", "team": ["sales", "marketing"], "cost": [0.0, 0.0],
+                          "roi": [np.nan, np.nan]})
+    rec = pd.DataFrame({"channel": ["email"], "action": ["review"], "confidence": ["low"]})
+    win = pd.DataFrame({"win_rate": [0.75], "ci_low": [0.3], "ci_high": [0.95]})
+    cycle = pd.DataFrame({"mean_days": [36.7]})
+    kw = dict(blended=blended, paid=paid, unit_econ=unit, teams=teams, model="markov",
+              uplift=None, recommendations=rec, n_models=1, win=win, cycle=cycle,
+              start="2024-01-01", end="2024-03-01", spend_available=False)
+    for short in (True, False):
+        texts = [t for _, t, _ in nv.executive_items(**kw, short=short)]
+        assert texts[0].startswith("$36k" if short else "Won revenue was $36k")
+        assert [texts[i] for i in (1, 2, 3, 5)] == [
+            "not available: needs a spend table (costs by month and channel)"] * 4
+        assert texts[4].startswith("cannot be estimated from this data")
+        es = [t for _, t, _ in nv.executive_items(**kw, short=short, language="es")]
+        assert es[1].startswith("no disponible: requiere una tabla de costes")
+        assert es[4].startswith("no se puede estimar con estos datos")

@@ -109,3 +109,39 @@ def test_headline_items(dataset: io.Dataset) -> None:
     empty = dataset.between("2030-01-01", None)
     with pytest.raises(ValueError, match="no touchpoints"):
         overview.headline_items(empty, j)
+
+
+def test_referential_checks_only_against_tables_present_and_ids_hidden(dataset: io.Dataset) -> None:
+    minimum = io.Dataset(touchpoints=dataset.touchpoints, opportunities=dataset.opportunities,
+                         spend=schemas.empty_frame("spend"), units=schemas.empty_frame("units"),
+                         accounts=schemas.empty_frame("accounts"),
+                         missing=("spend", "units", "accounts"))
+    assert overview.referential_checks(minimum).empty
+    q = overview.data_quality_summary(minimum).set_index("table")
+    assert q.loc["spend", "file"] == "(not provided)" and q.loc["spend", "rows"] == 0
+    j = build_journeys(dataset.touchpoints, dataset.opportunities, validate_input=False)
+    assert dict(overview.headline_items(minimum, j))["Data checks"] == (
+        "all contract checks passed; no cross-table check possible (only touchpoints and "
+        "opportunities)")
+    orphan = io.Dataset(**{**{n: dataset.table(n) for n in ("opportunities", "spend", "units",
+                                                             "accounts")},
+                           "touchpoints": dataset.touchpoints.assign(account_id="ghost-id")})
+    hidden = overview.referential_checks(orphan).set_index("check")
+    assert hidden.loc["touchpoints.account_id in accounts", "examples"] == "(account ids hidden)"
+    shown = overview.referential_checks(orphan, show_ids=True).set_index("check")
+    assert shown.loc["touchpoints.account_id in accounts", "examples"] == "ghost-id"
+    dropped = io.Dataset(**{n: dataset.table(n) for n in ("touchpoints", "opportunities", "spend",
+                                                          "units", "accounts")},
+                         dropped=[{"table": "spend", "rule": "cost >= 0", "count": 2,
+                                   "rows": [3, 9]}])
+    assert dict(overview.headline_items(dropped, j))["Data checks"].startswith(
+        "2 rows broke the contract and were left out")
+
+
+def test_contract_note_counts_dropped_rows(dataset: io.Dataset) -> None:
+    assert overview.contract_note(dataset).startswith("Every table passed the data contract's checks")
+    dropped = io.Dataset(**{n: dataset.table(n) for n in ("touchpoints", "opportunities", "spend",
+                                                          "units", "accounts")},
+                         dropped=[{"table": "spend", "rule": "cost >= 0", "count": 1, "rows": [3]}])
+    assert overview.contract_note(dropped).endswith("after leaving out 1 row that broke them "
+                                                    "(listed below).")

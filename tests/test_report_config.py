@@ -182,3 +182,40 @@ def test_project_reports_toml_lists_every_notebook():
     assert present <= scheduled, f"notebooks not in reports.toml: {sorted(present - scheduled)}"
     for run in cfg.runs:
         assert set(run.parameters) <= set(notebook_parameters(run.notebook)), run.name
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"language": "fr"}, r"language='fr': expected .*'en'.*'es'"),
+    ({"currency": "XYZ"}, r"currency='XYZ': expected an ISO 4217 code"),
+    ({"currency": 5}, r"currency=5"),
+    ({"start": "2024-13-45"}, r"start='2024-13-45': expected a date"),
+    ({"start": "2024-06-01", "end": "2024-01-01"}, r"start '2024-06-01' is after end"),
+    ({"lookback_days": 0}, r"lookback_days=0: expected a positive number"),
+    ({"n_boot": 1}, r"n_boot=1: expected 0"),
+    ({"n_boot": "many"}, r"n_boot='many'"),
+    ({"on_invalid": "skip"}, r"on_invalid='skip': expected 'error'"),
+    ({"labels": {"demo": ""}}, r"labels=.*expected a mapping"),
+    ({"labels": ["demo"]}, r"labels=\['demo'\]"),
+])
+def test_parameter_values_are_checked_before_anything_runs(params, match):
+    from smlib.report.runner import check_parameter_values
+
+    with pytest.raises(ReportConfigError, match=match):
+        check_parameter_values(params, where="run 'x'")
+
+
+def test_good_parameter_values_pass():
+    from smlib.report.runner import check_parameter_values
+
+    check_parameter_values({"language": "es", "currency": "brl", "start": "2024-01-01",
+                            "end": None, "lookback_days": 30, "n_boot": 0})
+
+
+def test_project_batch_rejects_a_bad_language_before_running(tmp_path):
+    """`-p language=fr` on the project's own reports fails at planning, with exit code 2."""
+    from conftest import run_report_cli
+
+    run = run_report_cli(["-p", "language=fr"], tmp_path / "reports")
+    assert run.exit_code == 2
+    assert "[1/" not in run.stdout  # planning only: no notebook started
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())

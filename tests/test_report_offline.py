@@ -150,3 +150,17 @@ def test_cells_tagged_report_hide_are_left_out():
     html = _render(nb)
     assert "shown to readers" in html
     assert "nbval-only copy" not in html
+
+
+def test_report_frame_follows_the_report_language():
+    from smlib.report.render import CHROME, template_context
+
+    prov = {"parameters": {"language": "es"}, "title": "Resumen", "report": "03",
+            "started_at": "2024-05-01T06:00:03+00:00",
+            "data": {"path": "/d", "period": {"start": "2024-01-01", "end": "2024-03-01"}}}
+    ctx = template_context(prov, provenance_file="p.json", notebook_file=None)
+    assert ctx["labels"] is CHROME["es"] and ctx["data_period"] == "2024-01-01 a 2024-03-01"
+    assert dict(ctx["provenance_rows"])["Semilla"] == "ninguna"
+    en = template_context({**prov, "parameters": {}}, provenance_file="p.json", notebook_file=None)
+    assert en["labels"] is CHROME["en"] and en["data_period"] == "2024-01-01 to 2024-03-01"
+    assert set(CHROME["es"]) == set(CHROME["en"])

@@ -111,6 +111,15 @@ def test_build_provenance_is_json_and_complete(tmp_path):
     assert (tmp_path / "p.json").stat().st_mode & 0o044 == 0o044  # readable by others
 
 
+def test_provenance_always_has_warnings(tmp_path):
+    assert _record(tmp_path)["warnings"] == []  # present even when the report showed none
+    ws = [{"code": "no_spend", "message": "No spend table."},
+          {"code": "lookback_loss", "message": "3 deals", "details": {"affected_deals": 3}}]
+    rec = _record(tmp_path, warnings=ws)
+    assert rec["warnings"] == ws and rec["warnings"] is not ws
+    assert json.loads(json.dumps(rec))["warnings"] == ws
+
+
 def test_footer_and_header_context(tmp_path):
     ctx = template_context(_record(tmp_path), provenance_file="n.provenance.json", notebook_file="n.ipynb")
     rows = dict(ctx["provenance_rows"])

@@ -271,12 +271,21 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"  # same style as the other reports ("85 %")
 
 
-def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None) -> str:
+def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
+              unidentified: Iterable[str] = ()) -> str | None:
     """The model to trust: the closest to the truth when ``scores`` exist, else ``incremental``
     if it was run (the only model that estimates what each channel adds), else ``markov`` /
-    ``shapley`` / the first model run, in that order."""
+    ``shapley`` / the first model run, in that order.
+
+    ``unidentified``: channels whose data-driven credit the data cannot identify (they occur only
+    in converting or only in non-converting journeys; see
+    :func:`smlib.data_warnings.separated_channels`). Without a truth to score against, no model
+    is named then (``None``): every model's credit for those channels rests on an assumption the
+    data cannot check (rule-based ones on their rule, data-driven ones on extrapolation)."""
     if scores is not None and len(scores):
         return str(scores.sort_values("rank").iloc[0]["model"])
+    if list(unidentified):
+        return None
     models = list(dict.fromkeys(_as_long(credit_long, "credit_long")["model"]))
     for preferred in ("incremental", "logistic", "markov", "shapley"):
         if preferred in models:
@@ -285,7 +294,7 @@ def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None) -> 
 
 
 def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
-               cv_results: pd.DataFrame | None = None) -> str:
+               cv_results: pd.DataFrame | None = None, unidentified: Iterable[str] = ()) -> str:
     """A plain-language recommendation, computed from the results (never a fixed sentence).
 
     With ``scores`` (simulated data with a known truth): names the closest model, how much of the
@@ -294,14 +303,27 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
     models disagree most (the channel with the widest range of shares) and which model to prefer
     and why (the incremental model is the only one that compares journeys with and without each
     channel, using non-converting journeys too; ``cv_results`` adds its out-of-sample fit).
+    With ``unidentified`` channels and no truth, no model is preferred: the text says which
+    channels the data cannot judge and what data would (their touches logged on every journey).
     """
     mat = share_matrix(credit_long)
     spread = (mat.max(axis=0) - mat.min(axis=0)).sort_values(ascending=False)
     disagree = (f"The models disagree most about {spread.index[0]} (its share ranges from "
                 f"{_pct(mat[spread.index[0]].min())} to {_pct(mat[spread.index[0]].max())}).")
+    unidentified = list(unidentified)
+    if (scores is None or scores.empty) and unidentified:
+        return ("There is no known right answer for this data, so the accuracy of the models "
+                f"cannot be measured. {disagree} No model can be recommended here: "
+                f"{', '.join(unidentified)} occur only in journeys that ended in a purchase (or "
+                "only in journeys that did not), so the data cannot show what a journey without "
+                "them would have done. Every model's credit for them rests on its own assumption "
+                "(a position rule, or a data-driven model extrapolating), and the models above "
+                "disagree accordingly. Read the range across models, not one figure. To measure "
+                "them, record these touches on every journey, including deals that were lost or "
+                "are still open.")
     if scores is None or scores.empty:
-        text = ("No ground truth is available for this data, so the accuracy of the models cannot "
-                f"be measured. {disagree} ")
+        text = ("There is no known right answer for this data, so the accuracy of the models "
+                f"cannot be measured. {disagree} ")
         if "incremental" in mat.index:
             text += ("Prefer the incremental model: it is the only one that compares journeys with "
                      "and without each channel (using the journeys that did not convert too), so "
@@ -492,15 +514,35 @@ def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None 
 
 
 def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataFrame | None = None,
-                   channel_teams: Any = None) -> list[tuple[str, str]]:
+                   channel_teams: Any = None, unidentified: Iterable[str] = ()
+                   ) -> list[tuple[str, str]]:
     """The report's headline, computed from the results: (label, formatted text) pairs.
 
     Model to trust (:func:`recommend`), the share of credit it gives sales touches with its
     bootstrap interval, the accuracy against the truth when ``scores`` exist, and the data size.
+    With ``unidentified`` channels (and no truth) no model is named: the headline says why and
+    gives the range of the sales share over all models instead of one model's figure.
     """
-    rec = recommend(comparison.credit, scores)
-    items = [("Model to trust here", rec)]
+    unidentified = list(unidentified)
+    rec = recommend(comparison.credit, scores, unidentified)
     teams = comparison.team_intervals(channel_teams)
+    if rec is None:
+        names = ", ".join(unidentified[:4]) + (f" and {len(unidentified) - 4} more"
+                                              if len(unidentified) > 4 else "")
+        items = [("Model to trust here",
+                  f"none can be named: the data cannot tell what {names} add, because they "
+                  "occur only in journeys that ended in a purchase (or only in ones that did "
+                  "not)")]
+        sales = teams[teams["team"] == "sales"]
+        if len(sales):
+            items.append(("Share of the credit earned by sales touches",
+                          f"{_pct(sales['share'].min())} to {_pct(sales['share'].max())}, "
+                          f"depending on the model ({sales['model'].nunique()} models)"))
+        totals = _path_totals(paths)
+        items.append(("Journeys analysed",
+                      f"{totals[0]:,.0f} journeys, {totals[1]:,.0f} purchases"))
+        return items
+    items = [("Model to trust here", rec)]
     sales = teams[(teams["model"] == rec) & (teams["team"] == "sales")]
     if len(sales):
         r = sales.iloc[0]

@@ -429,6 +429,135 @@ def forest_plot(
 
 
 
+# --- what this data can support -------------------------------------------------------------------
+
+#: Where the data contract describes each table (shown in the "not available" boxes).
+CONTRACT_REF: dict[str, str] = {
+    "units": "data/README.md, table `units` (business units by month, with `adoption_period`)",
+    "accounts": "data/README.md, table `accounts` (column `integrated`)",
+    "spend": "data/README.md, table `spend`",
+}
+
+
+#: Fewest accounts in each group (integrated, not) for the account-level estimators.
+MIN_ACCOUNTS_PER_GROUP: int = 20
+
+
+@dataclass(frozen=True)
+class DataGap:
+    """Why one part of an analysis cannot run on this data, in words for the reader.
+
+    ``missing``: what the data lack; ``unlocks``: what the report would show with it;
+    ``contract_ref``: where ``data/README.md`` describes the data needed; ``code``: a short
+    machine-readable key (``no_units``, ``no_adoption``, ...).
+    """
+
+    code: str
+    missing: str
+    unlocks: str
+    contract_ref: str
+
+    def text(self) -> str:
+        """One plain sentence: what is missing and what it would unlock."""
+        return (f"This data does not have {self.missing}. With it, the report would show "
+                f"{self.unlocks} (see {self.contract_ref}).")
+
+
+_PANEL_UNLOCKS = ("how much revenue integrating marketing and sales added, with a 95 % interval "
+                  "and a verdict on the claimed uplift")
+_ROLLOUT = ("; a company that has not integrated yet can plan a staggered rollout (some units "
+            "first, others later) to make it estimable")
+
+
+def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap | None:
+    """Why the unit-panel uplift (difference-in-differences) cannot be estimated, or None if it can.
+
+    Needs: a ``units`` table with ``outcome``, at least two units, at least one unit that adopted
+    integration inside the data with at least one month of data before it, and at least one unit
+    to compare with (one that had not adopted by then).
+    """
+    ref = CONTRACT_REF["units"]
+    if units is None or len(units) == 0:
+        return DataGap("no_units", "a panel of business units by month with the month each unit "
+                       "integrated its teams (table `units`)", _PANEL_UNLOCKS + _ROLLOUT, ref)
+    if outcome not in units.columns or "adoption_period" not in units.columns:
+        col = outcome if outcome not in units.columns else "adoption_period"
+        return DataGap("no_units", f"the column `{col}` in the business-unit table",
+                       _PANEL_UNLOCKS, ref)
+    n_units = units["unit_id"].nunique()
+    if n_units < 2:
+        return DataGap("no_units", "more than one business unit (it has one, so there is nothing "
+                       "to compare its revenue with)", _PANEL_UNLOCKS + _ROLLOUT, ref)
+    first, last = units["period"].min(), units["period"].max()
+    adoption = units.groupby("unit_id")["adoption_period"].first()
+    dated = adoption.dropna()
+    inside = dated[(dated > first) & (dated <= last)]
+    if inside.empty:
+        if dated.empty:
+            why = "any business unit that integrated its teams (no unit has an adoption date)"
+        elif (dated > last).all():
+            why = (f"any integration inside the data period: every adoption date is after the "
+                   f"last month of data ({last:%b %Y})")
+        else:
+            why = (f"months before integration: every unit that integrated did so in or before "
+                   f"the first month of data ({first:%b %Y})")
+        return DataGap("no_adoption", why + ", so integrated and non-integrated revenue cannot "
+                       "be compared", _PANEL_UNLOCKS + _ROLLOUT, ref)
+    not_yet = adoption.isna() | (adoption > inside.min())
+    if not not_yet.any():
+        return DataGap("no_adoption", "units to compare with: every unit integrated in the same "
+                       "month", _PANEL_UNLOCKS + _ROLLOUT, ref)
+    return None
+
+
+def account_gap(accounts: pd.DataFrame | None) -> DataGap | None:
+    """Why the account-level check (doubly robust, double ML) cannot run, or None if it can.
+
+    Needs an ``accounts`` table with ``integrated``, ``segment`` and ``size``, and at least 20
+    accounts in each group (integrated and not).
+    """
+    unlocks = ("an account-level check of the uplift (integrated against comparable "
+               "non-integrated accounts)")
+    ref = CONTRACT_REF["accounts"]
+    if accounts is None or len(accounts) == 0:
+        return DataGap("no_accounts", "an accounts table", unlocks, ref)
+    if "integrated" not in accounts.columns:
+        return DataGap("no_accounts", "the `integrated` flag of each account", unlocks, ref)
+    flag = accounts["integrated"].dropna().astype(bool)
+    n_int, n_not = int(flag.sum()), int((~flag).sum())
+    if min(n_int, n_not) < MIN_ACCOUNTS_PER_GROUP:
+        return DataGap("no_adoption", f"enough integrated and non-integrated accounts (it has "
+                       f"{n_int:,} and {n_not:,}; at least {MIN_ACCOUNTS_PER_GROUP} of each are "
+                       "needed)", unlocks, ref)
+    return None
+
+
+def estimate_uplift(units: pd.DataFrame | None, outcome: str = "revenue",
+                    control_group: str = "never_treated", method: str = "dr", n_boot: int = 0,
+                    level: float = 0.95) -> tuple[Any, UpliftResult | None, DataGap | None]:
+    """The headline uplift of report 02 alone: ``(did, uplift, gap)``.
+
+    When :func:`panel_gap` finds the panel cannot support it, returns ``(None, None, gap)``.
+    Otherwise Callaway & Sant'Anna (:func:`smlib.causal.staggered_did`) on ``units`` with
+    ``method`` and ``control_group`` (the not-yet-integrated units when no unit stays
+    unintegrated, as :func:`uplift_analysis` does), and the uplift as % of counterfactual
+    revenue (:func:`uplift_percent`); ``gap`` is ``None``.
+    """
+    from smlib.causal import staggered_did
+
+    gap = panel_gap(units, outcome)
+    if gap is not None:
+        return None, None, gap
+    adoption = units.groupby("unit_id")["adoption_period"].first()
+    if control_group == "never_treated" and not (adoption.isna()
+                                                 | (adoption > units["period"].max())).any():
+        control_group = "not_yet_treated"
+    did = staggered_did(units, outcome=outcome, unit="unit_id", time="period",
+                        cohort="adoption_period", control_group=control_group, method=method,
+                        n_boot=n_boot, level=level)
+    return did, uplift_percent(did, treated_mean=treated_mean(units, outcome)), None
+
+
 # --- the whole analysis of report 02 -------------------------------------------------------------
 
 @dataclass
@@ -447,19 +576,27 @@ class UpliftAnalysis:
     doubly_robust: Any
     dml: Any
     table: pd.DataFrame
-    uplift: UpliftResult
+    uplift: UpliftResult | None
     verdicts: dict[str, Verdict]
     robustness: dict[str, pd.DataFrame]
     claim: float
     truth_pct: float | None = None
     details: dict[str, Any] | None = None
     results: dict[str, Any] = field(default_factory=dict)
+    gaps: dict[str, DataGap] = field(default_factory=dict)
+
+    @property
+    def estimable(self) -> bool:
+        """True when the headline uplift could be estimated from this data."""
+        return self.uplift is not None
 
     def effect_sentence(self, language: str = "en") -> str:
         """The headline ATT in outcome units, in one plain sentence (money for revenue)."""
         from smlib import narrative
 
         u = self.uplift
+        if u is None:
+            return self.not_estimable_text(language)
         outcome = (self.details or {}).get("outcome", "revenue")
         f = narrative.format_money if outcome == "revenue" else (
             lambda x, lang="en": narrative.format_number(x, 0 if abs(x) >= 100 else 2, lang))
@@ -474,8 +611,37 @@ class UpliftAnalysis:
                 f"interval {f(lo)} to {f(hi)}), on top of about {f(u.counterfactual_mean)} the "
                 f"same units would have made without it.")
 
+    def not_estimable_text(self, language: str = "en") -> str:
+        """Why the uplift cannot be estimated here and what data would make it estimable."""
+        gap = self.gaps.get("panel")
+        if language == "es":
+            why = ("faltan datos de unidades de negocio con fechas de integración" if gap is None
+                   or gap.code == "no_units" else
+                   "ninguna unidad de negocio se integró dentro del periodo de los datos")
+            return (f"El aumento de ingresos por la integración no se puede estimar con estos datos: "
+                    f"{why}. Lo haría estimable un panel mensual de unidades de negocio (regiones) "
+                    "con el mes en que cada una integró marketing y ventas, o un despliegue "
+                    "planificado (unas unidades primero, otras después).")
+        why = gap.missing if gap is not None else "a unit panel with adoption dates"
+        return (f"The revenue uplift from integration cannot be estimated from this data: it does "
+                f"not have {why}. What would make it estimable: a monthly panel of business units "
+                "(regions) with the month each one integrated marketing and sales, or a planned "
+                "rollout (some units first, others later).")
+
     def headline_items(self, language: str = "en") -> list[tuple[str, str]]:
         """Key figures for :func:`smlib.report.show_headline`, already formatted."""
+        if self.uplift is None:
+            if language == "es":
+                return [("Aumento de ingresos estimado por la integración",
+                         "no se puede estimar con estos datos"),
+                        (f"Veredicto sobre la afirmación del {_pct(self.claim, 'es')}",
+                         "sin datos para juzgarla"),
+                        ("Qué lo haría estimable", "un panel de unidades con fechas de "
+                         "integración, o un despliegue planificado")]
+            return [("Estimated revenue uplift from integration", "cannot be estimated from this data"),
+                    (f"Verdict on the {_pct(self.claim, 'en')} claim", "no data to judge it"),
+                    ("What would make it estimable", "a panel of business units with adoption "
+                     "dates, or a planned rollout")]
         u, v = self.uplift, self.verdicts[language]
         lvl = int(round(u.level * 100))
         if language == "es":
@@ -523,8 +689,13 @@ def uplift_analysis(
       log size and, when present, log market size and start month;
     - robustness (placebo dates 1–3, placebo outcome ``headcount`` when present, leave one cohort out).
 
-    ``truth`` (a :class:`smlib.simulate.Truth`) adds the true values beside the estimates, only for
-    ``outcome="revenue"`` (the simulated effect is on revenue).
+    Parts the data cannot support are left out (``None``) and explained in ``gaps`` (section ->
+    :class:`DataGap`): no unit panel or no adoption inside the data (:func:`panel_gap`) leaves out
+    every panel estimator and the headline (``uplift is None``); no usable accounts table
+    (:func:`account_gap`) leaves out the account-level estimators; a panel without never-integrated
+    units uses the not-yet-integrated units as the comparison (``details["control_group"]`` says
+    which was used). ``truth`` (a :class:`smlib.simulate.Truth`) adds the true values beside the
+    estimates, only for ``outcome="revenue"`` (the simulated effect is on revenue).
     """
     from smlib.causal import (account_outcomes, dml_plr, doubly_robust, leave_one_cohort_out,
                               naive_comparisons, placebo_dates, placebo_outcome, staggered_did,
@@ -532,80 +703,143 @@ def uplift_analysis(
     from smlib.causal._panel import integer_periods
 
     units = dataset.units
+    gaps: dict[str, DataGap] = {}
     cols = dict(unit="unit_id", time="period", cohort="adoption_period")
-    naive = naive_comparisons(units, outcome)
-    cs = staggered_did(units, outcome, control_group=control_group, method=method, level=level, **cols)
-    other = "not_yet_treated" if control_group == "never_treated" else "never_treated"
-    cs_other = staggered_did(units, outcome, control_group=other, method=method, level=level,
-                             n_boot=0, **cols)
-    ip = integer_periods(units, adoption="adoption_period", period_col="_t", cohort_col="_g")
-    ip["_d"] = ((ip["_g"] > 0) & (ip["_t"] >= ip["_g"])).astype(float)
-    tw = twfe_did(ip, outcome, "unit_id", "_t", "_d", level=level)
-    sc_unit = _largest_early_adopter(units, outcome)
-    sc = synthetic_control_panel(units, outcome, treated=sc_unit, level=level)
+    labels: dict[str, Any] = {}
+    means: dict[str, float] = {}
+    naive = cs = cs_other = tw = sc = sc_unit = dr = dml = uplift = None
+    m_panel = None
+    covs: list[str] = []
+    panel = panel_gap(units, outcome)
+    if panel is not None:
+        gaps["panel"] = panel
+    else:
+        adoption = units.groupby("unit_id")["adoption_period"].first()
+        has_never = bool((adoption.isna() | (adoption > units["period"].max())).any())
+        if control_group == "never_treated" and not has_never:
+            control_group = "not_yet_treated"  # every unit integrates at some point
+        try:
+            naive = naive_comparisons(units, outcome) if has_never else None
+        except ValueError:
+            naive = None
+        cs = staggered_did(units, outcome, control_group=control_group, method=method, level=level,
+                           **cols)
+        other = "not_yet_treated" if control_group == "never_treated" else "never_treated"
+        m_panel = treated_mean(units, outcome)
+        if naive is not None:
+            labels["naive"] = naive
+        labels[f"Callaway & Sant'Anna ({method}, {control_group.replace('_', ' ')})"] = cs
+        means[next(reversed(labels))] = m_panel
+        if other == "not_yet_treated" or has_never:
+            try:
+                cs_other = staggered_did(units, outcome, control_group=other, method=method,
+                                         level=level, n_boot=0, **cols)
+                labels[f"Callaway & Sant'Anna ({method}, {other.replace('_', ' ')})"] = cs_other
+                means[next(reversed(labels))] = m_panel
+            except ValueError:
+                cs_other = None
+        ip = integer_periods(units, adoption="adoption_period", period_col="_t", cohort_col="_g")
+        ip["_d"] = ((ip["_g"] > 0) & (ip["_t"] >= ip["_g"])).astype(float)
+        tw = twfe_did(ip, outcome, "unit_id", "_t", "_d", level=level)
+        labels["two-way fixed effects"] = tw
+        means["two-way fixed effects"] = m_panel
+        sc_unit = _largest_early_adopter(units, outcome)
+        try:
+            sc = synthetic_control_panel(units, outcome, treated=sc_unit, level=level)
+        except ValueError as err:
+            sc = None
+            gaps["synth"] = DataGap("synth", "enough comparison units or months before the first "
+                                    f"integration for a synthetic control ({err})",
+                                    "a look-alike of the largest early adopter",
+                                    CONTRACT_REF["units"])
+        if sc is not None:
+            key = f"synthetic control: {sc_unit}"
+            labels[key] = sc
+            post = sc.path[sc.path["time"] >= sc.treatment_time]
+            means[key] = float(post["treated"].mean())
+        uplift = uplift_percent(cs, treated_mean=m_panel)
 
-    acc = account_outcomes(dataset.accounts, dataset.opportunities)
-    acc["log_size"] = np.log(acc["size"].astype(float))
-    covs = ["segment", "log_size"]
-    if "market_size" in acc and (acc["market_size"] > 0).all():
-        acc["log_market_size"] = np.log(acc["market_size"].astype(float))
-        covs.append("log_market_size")
-    if "start_month" in acc:
-        covs.append("start_month")
-    acc["integrated"] = acc["integrated"].astype(float)
-    dr = doubly_robust(acc, "revenue", "integrated", covs, level=level)
-    dml = dml_plr(acc, "revenue", "integrated", covs, level=level)
+    accounts = getattr(dataset, "accounts", None)
+    acc_gap = account_gap(accounts)
+    if acc_gap is not None:
+        gaps["accounts"] = acc_gap
+    else:
+        acc = account_outcomes(accounts, dataset.opportunities)
+        covs = [c for c in ("segment",) if c in acc and acc[c].nunique() > 1]
+        if "size" in acc and (acc["size"] > 0).all():
+            acc["log_size"] = np.log(acc["size"].astype(float))
+            covs.append("log_size")
+        if "market_size" in acc and (acc["market_size"] > 0).all():
+            acc["log_market_size"] = np.log(acc["market_size"].astype(float))
+            covs.append("log_market_size")
+        if "start_month" in acc:
+            covs.append("start_month")
+        acc["integrated"] = acc["integrated"].astype(float)
+        try:
+            dr = doubly_robust(acc, "revenue", "integrated", covs, level=level)
+            dml = dml_plr(acc, "revenue", "integrated", covs, level=level)
+        except ValueError as err:
+            dr = dml = None
+            gaps["accounts"] = DataGap("accounts", f"accounts that can be compared ({err})",
+                                       "an account-level check of the uplift",
+                                       CONTRACT_REF["accounts"])
+        if dr is not None:
+            treated_rev = float(acc.loc[acc["integrated"] == 1, "revenue"].mean())
+            labels["doubly robust (accounts)"] = dr
+            labels["double ML, partially linear (accounts)"] = dml
+            means["doubly robust (accounts)"] = treated_rev
+            means["double ML, partially linear (accounts)"] = treated_rev
 
-    m_panel = treated_mean(units, outcome)
-    post = sc.path[sc.path["time"] >= sc.treatment_time]
-    labels = {
-        "naive": naive,
-        f"Callaway & Sant'Anna ({method}, {control_group.replace('_', ' ')})": cs,
-        f"Callaway & Sant'Anna ({method}, {other.replace('_', ' ')})": cs_other,
-        "two-way fixed effects": tw,
-        f"synthetic control: {sc_unit}": sc,
-        "doubly robust (accounts)": dr,
-        "double ML, partially linear (accounts)": dml,
-    }
-    keys = list(labels)
-    means = {keys[1]: m_panel, keys[2]: m_panel, keys[3]: m_panel,
-             keys[4]: float(post["treated"].mean()),
-             keys[5]: float(acc.loc[acc["integrated"] == 1, "revenue"].mean()),
-             keys[6]: float(acc.loc[acc["integrated"] == 1, "revenue"].mean())}
     truths, truths_pct, truth_pct = {}, {}, None
     if truth is not None and outcome == "revenue":
         truth_pct = float(truth.att_pct)
-        for k in keys[1:4]:
-            truths[k], truths_pct[k] = truth.att, truth.att_pct
+        for k, r in labels.items():
+            if r is cs or r is cs_other or r is tw:
+                truths[k], truths_pct[k] = truth.att, truth.att_pct
+            elif r is dr or r is dml:
+                truths[k], truths_pct[k] = truth.account_att, truth.account_att_pct
         po = truth.potential_outcomes
-        if po is not None:
+        if po is not None and sc is not None:
             w0, w1 = sc.details["post_window"]
             cells = po[(po["unit_id"] == sc_unit) & po["period"].between(w0, w1)]
-            truths[keys[4]] = float((cells["y1"] - cells["y0"]).mean())
-            truths_pct[keys[4]] = float((cells["y1"] - cells["y0"]).sum() / cells["y0"].sum())
-        for k in keys[5:]:
-            truths[k], truths_pct[k] = truth.account_att, truth.account_att_pct
-    table = compare_estimates(labels, means, truths, truths_pct)
-    for r in naive.comparisons:
-        lab = f"naive: {r.method.replace('_', ' ')}"
-        if truth is not None and outcome == "revenue":
-            table.loc[table["label"] == lab, ["truth", "truth_pct"]] = [truth.att, truth.att_pct]
-            table.loc[table["label"] == lab, "covers_truth"] = bool(r.ci_low <= truth.att <= r.ci_high)
+            key = f"synthetic control: {sc_unit}"
+            truths[key] = float((cells["y1"] - cells["y0"]).mean())
+            truths_pct[key] = float((cells["y1"] - cells["y0"]).sum() / cells["y0"].sum())
+    table = compare_estimates(labels, means, truths, truths_pct) if labels else pd.DataFrame(
+        columns=["label", "method", "estimand", "estimate", "std_error", "ci_low", "ci_high",
+                 "p_value", "pct", "pct_ci_low", "pct_ci_high", "truth", "truth_pct",
+                 "covers_truth", "biased"])
+    if naive is not None:
+        for r in naive.comparisons:
+            lab = f"naive: {r.method.replace('_', ' ')}"
+            if truth is not None and outcome == "revenue":
+                table.loc[table["label"] == lab, ["truth", "truth_pct"]] = [truth.att, truth.att_pct]
+                table.loc[table["label"] == lab, "covers_truth"] = bool(r.ci_low <= truth.att <= r.ci_high)
 
-    uplift = uplift_percent(cs, treated_mean=m_panel)
-    verdicts = {lang: verdict_from_result(uplift, claim=claim, language=lang) for lang in ("en", "es")}
+    verdicts = ({lang: verdict_from_result(uplift, claim=claim, language=lang)
+                 for lang in ("en", "es")} if uplift is not None else {})
     checks: dict[str, pd.DataFrame] = {}
-    if robustness:
+    skipped_checks: dict[str, str] = {}
+    if robustness and panel is None:
         kw = dict(control_group=control_group, method=method)
-        checks["placebo_dates"] = placebo_dates(units, outcome, shifts=(1, 2, 3), **kw)
-        if "headcount" in units and outcome != "headcount" and units.groupby("unit_id")["headcount"].nunique().max() > 1:
-            checks["placebo_outcome"] = placebo_outcome(units, "headcount", **kw)
-        checks["leave_one_cohort_out"] = leave_one_cohort_out(units, outcome, **kw)
+        runs = {"placebo_dates": lambda: placebo_dates(units, outcome, shifts=(1, 2, 3), **kw),
+                "leave_one_cohort_out": lambda: leave_one_cohort_out(units, outcome, **kw)}
+        if ("headcount" in units and outcome != "headcount"
+                and units.groupby("unit_id")["headcount"].nunique().max() > 1):
+            runs = {"placebo_dates": runs["placebo_dates"],
+                    "placebo_outcome": lambda: placebo_outcome(units, "headcount", **kw),
+                    "leave_one_cohort_out": runs["leave_one_cohort_out"]}
+        for name, run in runs.items():
+            try:
+                checks[name] = run()
+            except ValueError as err:  # e.g. one cohort only, or too few months before integration
+                skipped_checks[name] = str(err)
     return UpliftAnalysis(naive=naive, staggered=cs, twfe=tw, synth=sc, doubly_robust=dr, dml=dml,
                           table=table, uplift=uplift, verdicts=verdicts, robustness=checks,
-                          claim=claim, truth_pct=truth_pct, results=labels,
+                          claim=claim, truth_pct=truth_pct, results=labels, gaps=gaps,
                           details=dict(outcome=outcome, control_group=control_group, method=method,
-                                       account_covariates=covs, synth_unit=sc_unit))
+                                       account_covariates=covs, synth_unit=sc_unit,
+                                       skipped_checks=skipped_checks))
 
 
 # --- readable tables for report 02 -----------------------------------------------------------------
@@ -787,11 +1021,14 @@ def synth_table(sc: Any, min_weight: float = 0.001) -> ReportTable:
     w = sc.weights[sc.weights > min_weight].sort_values(ascending=False)
     lvl = int(round(sc.level * 100))
     money = narrative.format_money
+    bounded = np.isfinite([sc.ci_low, sc.ci_high]).all()
+    interval = (f"{lvl} % interval {money(sc.ci_low)} to {money(sc.ci_high)}" if bounded else
+                f"no finite {lvl} % interval: too few comparison units for the placebo test")
     rows = [
         ("Unit", str(sc.treated_unit)),
         ("Integrated from", start),
         ("Average monthly effect (gap to its synthetic look-alike)",
-         f"{money(sc.estimate)} ({lvl} % interval {money(sc.ci_low)} to {money(sc.ci_high)})"),
+         f"{money(sc.estimate)} ({interval})"),
         ("Typical monthly error of the look-alike before integration", money(sc.pre_rmspe)),
         ("Placebo p-value (share of units with a gap this large by chance)",
          p_value_text(sc.placebo_p_value)),

@@ -1,8 +1,9 @@
 """Scheduled report runs: papermill batches rendered to offline HTML, with provenance.
 
-Notebooks call :func:`show_headline` for their top-of-report numbers. ``smlib report run`` (see
-:mod:`smlib.cli`) executes the runs listed in ``reports.toml`` and publishes them into
-``reports/<run-id>/``. Names are imported lazily so that a notebook importing ``show_headline``
+Notebooks call :func:`show_headline` for their top-of-report numbers, :func:`show_warnings` for the
+"Data warnings" box and :func:`show_unavailable` where a section cannot run on the data.
+``smlib report run`` (see :mod:`smlib.cli`) executes the runs listed in ``reports.toml`` and
+publishes them into ``reports/<run-id>/``. Names are imported lazily so that a notebook importing ``show_headline``
 does not pay for papermill and nbconvert.
 """
 
@@ -16,6 +17,10 @@ _LAZY: dict[str, str] = {
     "extract_headlines": "headline",
     "key_numbers_text": "headline",
     "HEADLINE_MIMETYPE": "headline",
+    "show_warnings": "notices",
+    "show_unavailable": "notices",
+    "extract_warnings": "notices",
+    "WARNINGS_MIMETYPE": "notices",
 }
 
 __all__ = sorted(_LAZY)

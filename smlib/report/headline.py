@@ -232,18 +232,25 @@ def key_numbers_text() -> str:
     return "\n\n".join(headline_text(p) for p in _payloads)
 
 
+def iter_payloads(nb: Any, mimetype: str) -> Iterable[Any]:
+    """The outputs of an executed notebook under ``mimetype``, in cell order.
+
+    ``nb`` is a notebook node (nbformat) or a plain dict with ``cells``; only code cells'
+    ``display_data`` / ``execute_result`` outputs carry data.
+    """
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            if mimetype in data:
+                yield data[mimetype]
+
+
 def extract_headlines(nb: Any) -> list[dict[str, Any]]:
     """All headline payloads displayed in an executed notebook, in cell order.
 
     ``nb`` is a notebook node (nbformat) or a plain dict with ``cells``. Returns the JSON payloads
     found under :data:`HEADLINE_MIMETYPE` in ``display_data`` / ``execute_result`` outputs.
     """
-    found: list[dict[str, Any]] = []
-    for cell in nb["cells"]:
-        if cell.get("cell_type") != "code":
-            continue
-        for out in cell.get("outputs", []):
-            data = out.get("data") or {}
-            if HEADLINE_MIMETYPE in data:
-                found.append(dict(data[HEADLINE_MIMETYPE]))
-    return found
+    return [dict(p) for p in iter_payloads(nb, HEADLINE_MIMETYPE)]

@@ -151,6 +151,7 @@ def build_provenance(
     error: Mapping[str, Any] | None = None,
     git: Mapping[str, Any] | None = None,
     versions: Mapping[str, str] | None = None,
+    warnings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble the provenance record of one report (a JSON-serialisable dict).
 
@@ -159,7 +160,9 @@ def build_provenance(
     ``started_at``/``finished_at`` (ISO 8601 UTC), ``duration_seconds``, ``parameters`` (as
     executed), ``seed``/``seed_source``, ``data`` (``path``, ``files``: SHA-256 per file,
     ``period``), ``git`` (``commit``, ``dirty``), ``versions``, ``kernel``, ``platform``,
-    ``headlines`` (payloads of :func:`smlib.report.show_headline`).
+    ``headlines`` (payloads of :func:`smlib.report.show_headline`), ``warnings`` (the data
+    warnings of :func:`smlib.report.show_warnings`, ``[{"code", "message"[, "details"]}]``; always
+    present, ``[]`` when the report showed none, so a scheduled run can alert on them).
     """
     nb_path = Path(notebook).resolve()
     try:
@@ -187,6 +190,7 @@ def build_provenance(
         "kernel": config.KERNEL_NAME,
         "platform": f"{platform.system()} {platform.machine()}, Python {sys.version.split()[0]}",
         "headlines": headlines,
+        "warnings": [dict(w) for w in warnings or []],
     }
 
 

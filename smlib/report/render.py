@@ -159,34 +159,84 @@ def _short(digest: str | None, n: int = 12) -> str:
     return digest[:n] if digest else "not recorded"
 
 
+#: The report's frame (header and footer) in each report language; a report's ``language``
+#: parameter picks one, so a Spanish report has no English around it.
+CHROME: dict[str, dict[str, str]] = {
+    "en": {
+        "kicker": "smarketing workbook · report", "run_date": "Run date",
+        "data_period": "Data period", "run": "Run", "parameters": "Parameters of this run",
+        "provenance_title": "Where these numbers come from",
+        "provenance_intro": "Provenance: the exact code, data and software that produced this "
+                            "report, so it can be re-run and checked. The same record is saved as",
+        "beside": "beside the executed notebook",
+        "files_caption": "Input files (SHA-256: a fingerprint that changes if a file changes)",
+        "software": "Software", "to": "to", "not_recorded": "not recorded",
+        "Report": "Report", "Notebook": "Notebook", "Run id": "Run id",
+        "Started (UTC)": "Started (UTC)", "Run time": "Run time", "Git commit": "Git commit",
+        "Seed": "Seed", "Data": "Data", "Kernel": "Kernel",
+        "no_git": "not a git checkout", "dirty": "with uncommitted changes", "none": "none",
+        "no_data": "no dataset parameter",
+        "error_title": "This part of the report could not be produced.",
+        "error_text": "The analysis stopped with an error ({name}). The executed notebook kept "
+                      "with this run has the details for the analytics team.",
+    },
+    "es": {
+        "kicker": "cuaderno smarketing · informe", "run_date": "Fecha de ejecución",
+        "data_period": "Periodo de los datos", "run": "Ejecución",
+        "parameters": "Parámetros de esta ejecución",
+        "provenance_title": "De dónde salen estas cifras",
+        "provenance_intro": "Procedencia: el código, los datos y el software exactos que "
+                            "produjeron este informe, para poder repetirlo y comprobarlo. El mismo "
+                            "registro se guarda como",
+        "beside": "junto al cuaderno ejecutado",
+        "files_caption": "Ficheros de entrada (SHA-256: una huella que cambia si cambia el fichero)",
+        "software": "Software", "to": "a", "not_recorded": "sin registrar",
+        "Report": "Informe", "Notebook": "Cuaderno", "Run id": "Id de ejecución",
+        "Started (UTC)": "Inicio (UTC)", "Run time": "Duración", "Git commit": "Commit de git",
+        "Seed": "Semilla", "Data": "Datos", "Kernel": "Kernel",
+        "no_git": "no es un repositorio git", "dirty": "con cambios sin guardar",
+        "none": "ninguna", "no_data": "sin parámetro de datos",
+        "error_title": "Esta parte del informe no se pudo producir.",
+        "error_text": "El análisis se detuvo con un error ({name}). El cuaderno ejecutado que se "
+                      "guarda con esta ejecución tiene los detalles para el equipo de análisis.",
+    },
+}
+
+
 def template_context(provenance: Mapping[str, Any], *, provenance_file: str, notebook_file: str | None) -> dict[str, Any]:
     """The values the template shows, derived from a provenance record (see smlib.report.provenance).
 
-    Everything is returned as plain text; the template escapes it.
+    Everything is returned as plain text; the template escapes it. The frame's words follow the
+    report's ``language`` parameter (:data:`CHROME`; English when the report has none).
     """
+    language = (provenance.get("parameters") or {}).get("language", "en")
+    t = CHROME.get(language if isinstance(language, str) else "en", CHROME["en"])
     data = provenance.get("data") or {}
     period = data.get("period") or {}
     git = provenance.get("git") or {}
     commit = git.get("commit")
-    commit_text = "not a git checkout" if not commit else commit + (" (with uncommitted changes)" if git.get("dirty") else "")
+    commit_text = t["no_git"] if not commit else commit + (f" ({t['dirty']})" if git.get("dirty") else "")
     seed = provenance.get("seed")
     rows = [
-        ("Report", f"{provenance.get('title', '')} ({provenance.get('report', '')})"),
-        ("Notebook", f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'))})"),
-        ("Run id", str(provenance.get("run_id", ""))),
-        ("Started (UTC)", str(provenance.get("started_at", ""))),
-        ("Run time", f"{provenance.get('duration_seconds', 0):.1f} s"),
-        ("Git commit", commit_text),
-        ("Seed", "none" if seed is None else f"{seed} ({provenance.get('seed_source', '')})"),
-        ("Data", str(data.get("path") or "no dataset parameter")),
-        ("Kernel", str(provenance.get("kernel", ""))),
+        (t["Report"], f"{provenance.get('title', '')} ({provenance.get('report', '')})"),
+        (t["Notebook"], f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'))})"),
+        (t["Run id"], str(provenance.get("run_id", ""))),
+        (t["Started (UTC)"], str(provenance.get("started_at", ""))),
+        (t["Run time"], f"{provenance.get('duration_seconds', 0):.1f} s"),
+        (t["Git commit"], commit_text),
+        (t["Seed"], t["none"] if seed is None else f"{seed} ({provenance.get('seed_source', '')})"),
+        (t["Data"], str(data.get("path") or t["no_data"])),
+        (t["Kernel"], str(provenance.get("kernel", ""))),
     ]
     versions = provenance.get("versions") or {}
     return {
+        "labels": t,
+        "language": language if language in CHROME else "en",
         "title": provenance.get("title", ""),
         "run_id": provenance.get("run_id", ""),
         "run_date": _run_date(str(provenance.get("started_at", ""))),
-        "data_period": f"{period['start']} to {period['end']}" if period.get("start") else "not recorded",
+        "data_period": (f"{period['start']} {t['to']} {period['end']}" if period.get("start")
+                        else t["not_recorded"]),
         "parameters": [(k, _fmt_value(k, v)) for k, v in (provenance.get("parameters") or {}).items()],
         "provenance_rows": rows,
         "input_hashes": sorted((data.get("files") or {}).items()),

@@ -36,10 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import pandas as pd
+
 from smlib import config
 from smlib.report import provenance as prov
 from smlib.report import publish as pub
 from smlib.report.headline import extract_headlines
+from smlib.report.notices import extract_warnings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RUN_KEYS = {"name", "notebook", "title", "parameters"}
@@ -86,6 +89,7 @@ class ReportResult:
     provenance: Path | None
     headlines: list[dict[str, Any]]
     error: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # from show_warnings
 
 
 @dataclass
@@ -325,6 +329,58 @@ def _describe_data(path_value: Any, cache: dict[str, dict[str, Any]]) -> dict[st
     return info
 
 
+def check_parameter_values(params: Mapping[str, Any], where: str = "parameters") -> None:
+    """Check the values of the parameters every report shares, before any notebook runs.
+
+    ``language`` must be ``en`` or ``es``; ``currency`` an ISO 4217 code (``USD``, ``EUR``,
+    ``BRL``); ``start``/``end`` dates (``2024-01-31``) or ``None`` with ``start`` before ``end``;
+    ``lookback_days`` a positive number; ``n_boot`` 0 or an integer >= 2; ``on_invalid``
+    ``error`` or ``drop``; ``labels`` a mapping of channel to a non-empty text. Raises
+    :class:`ReportConfigError` naming the parameter, the value and what was expected.
+    """
+    from smlib.formatting import validate_currency, validate_language
+
+    def bad(name: str, expected: str) -> ReportConfigError:
+        return ReportConfigError(f"{where}: parameter {name}={params[name]!r}: expected {expected}")
+
+    for name, check in (("language", validate_language), ("currency", validate_currency)):
+        if name in params:
+            try:
+                check(params[name])
+            except (TypeError, ValueError) as e:
+                raise bad(name, str(e).split(": expected ", 1)[-1]) from None
+    dates = {}
+    for name in ("start", "end"):
+        value = params.get(name)
+        if value is None:
+            continue
+        try:
+            ts = pd.Timestamp(value) if isinstance(value, str) and value.strip() else None
+        except (TypeError, ValueError):
+            ts = None
+        if ts is None or pd.isna(ts):
+            raise bad(name, "a date such as 2024-01-31, or none")
+        dates[name] = ts.tz_localize(None) if ts.tzinfo else ts
+    if len(dates) == 2 and dates["start"] > dates["end"]:
+        raise ReportConfigError(f"{where}: start {params['start']!r} is after end {params['end']!r}")
+    if "lookback_days" in params:
+        v = params["lookback_days"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+            raise bad("lookback_days", "a positive number of days, e.g. 90")
+    if "on_invalid" in params and params["on_invalid"] not in ("error", "drop"):
+        raise bad("on_invalid", "'error' (stop at the first broken row) or 'drop' (leave broken "
+                  "rows out and list them)")
+    if "labels" in params:
+        v = params["labels"]
+        if not isinstance(v, Mapping) or not all(
+                isinstance(x, str) and x.strip() and ">" not in x for x in v.values()):
+            raise bad("labels", "a mapping {channel: label} of non-empty texts without '>'")
+    if "n_boot" in params:
+        v = params["n_boot"]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v == 1:
+            raise bad("n_boot", "0 (no intervals) or a whole number >= 2, e.g. 200")
+
+
 def plan_runs(
     runs: Sequence[RunSpec], overrides: Mapping[str, Any], defaults: Mapping[str, Any] | None = None,
 ) -> list[_Planned]:
@@ -361,6 +417,7 @@ def plan_runs(
             **{k: v for k, v in overrides.items() if k in nb_params},
         }
         effective = {**nb_params, **passed}
+        check_parameter_values(effective, where=f"run {r.name!r}")
         data = _describe_data(effective[DATA_PARAM], cache) if DATA_PARAM in nb_params else None
         seed, source = prov.resolve_seed(effective, bool(data and data["default"]))
         planned.append(_Planned(r, passed, effective, data, seed, source))
@@ -468,11 +525,13 @@ def _run_one(
     t0 = time.perf_counter()
     error = execute_notebook(p.spec.notebook, out_nb, p.parameters, timeout)
     headlines: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     html: str | None = None
     nb = None
     if out_nb.exists():
         nb = nbformat.read(out_nb, as_version=4)
         headlines = extract_headlines(nb)
+        warnings = extract_warnings(nb)
     if error is None and nb is None:
         error = {"ename": "MissingOutput", "evalue": "papermill wrote no executed notebook", "cell_execution_count": None}
     if error is None and require_headline and not headlines:
@@ -487,6 +546,7 @@ def _run_one(
         status="ok" if error is None else "failed", started_at=_iso(started), finished_at=_iso(_now()),
         duration_seconds=duration, parameters=p.effective, data=p.data, seed=p.seed,
         seed_source=p.seed_source, headlines=headlines, error=error, git=git, versions=versions,
+        warnings=warnings,
     )
     if error is None:
         try:
@@ -498,7 +558,8 @@ def _run_one(
         html_path, prov_path = run_dir / f"{name}.html", run_dir / f"{name}.provenance.json"
         pub.write_text_atomic(html_path, html or "")
         prov.write_json_atomic(prov_path, record)
-        return ReportResult(name, p.spec.title, "ok", duration, html_path, out_nb, prov_path, headlines)
+        return ReportResult(name, p.spec.title, "ok", duration, html_path, out_nb, prov_path, headlines,
+                            warnings=warnings)
     failed = run_dir / pub.FAILED_DIR
     failed.mkdir(exist_ok=True)
     kept = None
@@ -508,7 +569,8 @@ def _run_one(
     prov_path = failed / f"{name}.provenance.json"
     prov.write_json_atomic(prov_path, record)
     message = f"{error['ename']}: {_first_line(str(error['evalue']))}"
-    return ReportResult(name, p.spec.title, "failed", duration, None, kept, prov_path, headlines, message)
+    return ReportResult(name, p.spec.title, "failed", duration, None, kept, prov_path, headlines, message,
+                        warnings)
 
 
 def _manifest(
@@ -533,7 +595,7 @@ def _manifest(
                 "name": r.name, "title": r.title, "status": r.status,
                 "duration_seconds": round(r.duration_seconds, 3), "html": rel(r.html),
                 "notebook": rel(r.notebook), "provenance": rel(r.provenance),
-                "headlines": r.headlines, "error": r.error,
+                "headlines": r.headlines, "error": r.error, "warnings": r.warnings,
             }
             for r in results
         ],

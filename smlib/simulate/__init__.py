@@ -5,13 +5,16 @@ from a stated causal process and returns the truth with them; ``simulate_panel``
 panel-only generator for coverage studies. Module map: ``params`` (every default with its source),
 ``panel`` (units, confounded staggered adoption), ``journeys`` (accounts, planned touches),
 ``funnel`` (logistic stage model, integration mechanisms), ``core`` (tables, truth), ``truth``
-(Truth dataclass and its files).
+(Truth dataclass and its files), ``export`` (``realistic_export``, ``EXPORT_CASES``,
+``export_case``, ``write_export``: the tables reshaped like real CRM exports, without truth, for
+tests of the workbook on messy data).
 """
 
 from smlib.simulate.core import Simulation, simulate
+from smlib.simulate.export import EXPORT_CASES, export_case, realistic_export, write_export
 from smlib.simulate.panel import simulate_panel
 from smlib.simulate.params import Params
 from smlib.simulate.truth import Truth, has_truth, load_truth, simulator_version
 
-__all__ = ["Params", "Simulation", "Truth", "has_truth", "load_truth", "simulate", "simulate_panel",
-           "simulator_version"]
+__all__ = ["EXPORT_CASES", "Params", "Simulation", "Truth", "export_case", "has_truth", "load_truth",
+           "realistic_export", "simulate", "simulate_panel", "simulator_version", "write_export"]

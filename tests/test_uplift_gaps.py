@@ -1,0 +1,84 @@
+"""What the uplift analysis can support on a given dataset: gaps, fallbacks, never a crash."""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smlib.causal.claims import (DataGap, account_gap, estimate_uplift, panel_gap,
+                                 uplift_analysis)
+from smlib.schemas import empty_frame
+from smlib.simulate import simulate_panel
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    panel, _ = simulate_panel(seed=11, n_units=16, n_periods=24)
+    return panel
+
+
+def test_panel_gap_names_what_is_missing(units):
+    assert panel_gap(units) is None
+    assert panel_gap(None).code == "no_units"
+    assert panel_gap(empty_frame("units")).code == "no_units"
+    one = units[units["unit_id"] == units["unit_id"].iloc[0]]
+    assert "more than one business unit" in panel_gap(one).missing
+    never = units.assign(adoption_period=pd.NaT)
+    gap = panel_gap(never)
+    assert gap.code == "no_adoption" and "no unit has an adoption date" in gap.missing
+    late = units.assign(adoption_period=units["period"].max() + pd.offsets.MonthBegin(3))
+    assert "after the last month of data" in panel_gap(late).missing
+    early = units.assign(adoption_period=units["period"].min())
+    assert "months before integration" in panel_gap(early).missing
+    same = units.assign(adoption_period=units["period"].min() + pd.offsets.MonthBegin(6))
+    assert "same month" in panel_gap(same).missing
+    assert "revenue" in panel_gap(units.drop(columns="revenue")).missing
+    assert isinstance(gap, DataGap) and "data/README.md" in gap.text()
+
+
+def test_account_gap():
+    acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(60)], "unit_id": "u",
+                        "segment": "smb", "size": 10, "integrated": [True] * 30 + [False] * 30})
+    assert account_gap(acc) is None
+    assert account_gap(None).code == "no_accounts"
+    assert "integrated" in account_gap(acc.drop(columns="integrated")).missing
+    few = acc.assign(integrated=[True] * 5 + [False] * 55)
+    assert "it has 5 and 55" in account_gap(few).missing
+
+
+def test_estimate_uplift_matches_the_panel_or_says_why_not(units):
+    did, uplift, gap = estimate_uplift(units)
+    assert gap is None and uplift.ci_low <= uplift.estimate <= uplift.ci_high
+    did, uplift, gap = estimate_uplift(units.assign(adoption_period=pd.NaT))
+    assert did is None and uplift is None and gap.code == "no_adoption"
+
+
+def test_every_unit_adopting_uses_the_not_yet_integrated_units(units):
+    adoption = units.groupby("unit_id")["adoption_period"].first()
+    fill = units["period"].min() + pd.offsets.MonthBegin(18)
+    staggered = units.assign(adoption_period=units["unit_id"].map(adoption.fillna(fill)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        did, uplift, gap = estimate_uplift(staggered)
+    assert gap is None and did.details["control_group"] == "not_yet_treated"
+    assert np.isfinite(uplift.estimate)
+
+
+def test_analysis_without_a_panel_is_not_estimable_and_says_so(units):
+    opp = pd.DataFrame({"account_id": ["A1"], "outcome": ["won"], "revenue": [10.0]})
+    ds = SimpleNamespace(units=empty_frame("units"), accounts=empty_frame("accounts"),
+                         opportunities=opp)
+    a = uplift_analysis(ds)
+    assert not a.estimable and a.uplift is None and a.staggered is None and a.naive is None
+    assert set(a.gaps) == {"panel", "accounts"} and a.table.empty and a.robustness == {}
+    items = dict(a.headline_items("en"))
+    assert items["Estimated revenue uplift from integration"] == "cannot be estimated from this data"
+    assert "planned" in items["What would make it estimable"]
+    assert "no se puede estimar" in dict(a.headline_items("es"))[
+        "Aumento de ingresos estimado por la integración"]
+    assert "panel of business units" in a.effect_sentence("en")
+    assert "despliegue planificado" in a.not_estimable_text("es")
