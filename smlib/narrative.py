@@ -665,6 +665,11 @@ _LABELS = {
                 "Ingresos extra ({currency} por unidad y mes)"),
     "heading": ("Executive summary", "Resumen ejecutivo"),
     "cost_section": ("Cost of a customer", "Coste de un cliente"),
+    "funnel_section": ("The funnel", "El embudo"),
+    "needs_opportunities": ("leads or deals (the opportunities table has no rows)",
+                            "leads u oportunidades (la tabla de oportunidades no tiene filas)"),
+    "opportunities_unlocks": ("how leads move through the funnel and how many deals are won",
+                              "cómo avanzan los leads por el embudo y cuántas operaciones se ganan"),
     "teams_section": ("Return by team", "Rentabilidad por equipo"),
     "channels_section": ("Channels to grow or cut", "Canales que aumentar o recortar"),
     "uplift_section": ("Uplift from integration", "Aumento por la integración"),
@@ -698,55 +703,94 @@ def label(key: str, language: str = "en") -> str:
 def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.DataFrame,
                   model: str, uplift: Any, recommendations: pd.DataFrame, win: pd.DataFrame,
                   cycle: pd.DataFrame, claim: float, lang: str,
-                  spend_available: bool = True) -> list[str]:
-    """The seven headline numbers, short, in the order of :func:`executive_items`."""
+                  unavailable: Mapping[str, str] | None = None) -> list[str]:
+    """The seven headline numbers, short, in the order of :func:`executive_items`; an item named
+    in ``unavailable`` shows that text instead (and is not computed)."""
     from smlib.causal.claims import verdict  # the causal team's rule decides the verdict
 
     en = lang == "en"
     to = "to" if en else "a"
-    b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
-    revenue = (f"{format_money(b['revenue'], lang)} "
-               f"{'from' if en else 'de'} {format_number(b['new_customers'], 0, lang)} "
-               f"{'new customers' if en else 'clientes nuevos'}")
-    cac = "–" if not _known(b["cac"]) or not spend_available else format_money(b["cac"], lang) + (
-        f" ({format_money(b['cac_ci_low'], lang)} {to} {format_money(b['cac_ci_high'], lang)})"
-        if _known(b["cac_ci_low"]) and _known(b["cac_ci_high"]) else "")
-    payback = "–" if not _known(u["payback_months"]) or not spend_available else (
-        f"{format_months(u['payback_months'], lang)} "
-        + ("to pay back (target < 12)" if en else "para recuperarlo (objetivo < 12)")
-        + (f"; LTV:CAC {format_number(u['ltv_to_cac'], 1, lang)} "
-           + ("(target ≥ 3)" if en else "(objetivo ≥ 3)") if _known(u["ltv_to_cac"]) else ""))
-    parts = []
-    t = teams.loc[teams["model"].eq(model)].sort_values(
-        "team", key=lambda x: x.map({"marketing": 0, "sales": 1}).fillna(9))
-    for _, r in t.iterrows():
-        name = _TEAMS.get(r["team"], {}).get(lang, r["team"])
-        lo, hi = r.get("roi_ci_low"), r.get("roi_ci_high")
-        if not _known(r["roi"]):
-            parts.append(f"{name} –")
-            continue
-        has = _known(lo) and _known(hi)
-        f = _pct_formatter(r["roi"], *((lo, hi) if has else ()))
-        parts.append(f"{name} {f(r['roi'], lang)}" + (f" ({f(lo, lang)} {to} {f(hi, lang)})"
-                                                      if has else ""))
-    roi = ", ".join(parts)
-    uplift_txt = _NOT_AVAILABLE["uplift"][0 if en else 1]
-    if uplift is not None:
-        uplift_txt = _uplift_short(uplift, claim, lang, verdict)
-    channels = _channel_actions_short(recommendations, lang)
-    if not spend_available:  # cost-based figures need the spend table
-        cac = payback = roi = channels = _NOT_AVAILABLE["spend"][0 if en else 1]
-    if _known(w["win_rate"]):
+
+    def revenue() -> str:
+        b = blended.iloc[0]
+        return (f"{format_money(b['revenue'], lang)} "
+                f"{'from' if en else 'de'} {format_number(b['new_customers'], 0, lang)} "
+                f"{'new customers' if en else 'clientes nuevos'}")
+
+    def cac() -> str:
+        b = blended.iloc[0]
+        return "–" if not _known(b["cac"]) else format_money(b["cac"], lang) + (
+            f" ({format_money(b['cac_ci_low'], lang)} {to} {format_money(b['cac_ci_high'], lang)})"
+            if _known(b["cac_ci_low"]) and _known(b["cac_ci_high"]) else "")
+
+    def payback() -> str:
+        u = unit_econ.iloc[0]
+        return "–" if not _known(u["payback_months"]) else (
+            f"{format_months(u['payback_months'], lang)} "
+            + ("to pay back (target < 12)" if en else "para recuperarlo (objetivo < 12)")
+            + (f"; LTV:CAC {format_number(u['ltv_to_cac'], 1, lang)} "
+               + ("(target ≥ 3)" if en else "(objetivo ≥ 3)") if _known(u["ltv_to_cac"]) else ""))
+
+    def roi() -> str:
+        parts = []
+        t = teams.loc[teams["model"].eq(model)].sort_values(
+            "team", key=lambda x: x.map({"marketing": 0, "sales": 1}).fillna(9))
+        for _, r in t.iterrows():
+            name = _TEAMS.get(r["team"], {}).get(lang, r["team"])
+            lo, hi = r.get("roi_ci_low"), r.get("roi_ci_high")
+            if not _known(r["roi"]):
+                parts.append(f"{name} –")
+                continue
+            has = _known(lo) and _known(hi)
+            f = _pct_formatter(r["roi"], *((lo, hi) if has else ()))
+            parts.append(f"{name} {f(r['roi'], lang)}" + (f" ({f(lo, lang)} {to} {f(hi, lang)})"
+                                                          if has else ""))
+        return ", ".join(parts)
+
+    def uplift_text() -> str:
+        if uplift is None:
+            return _NOT_AVAILABLE["uplift"][0 if en else 1]
+        return _uplift_short(uplift, claim, lang, verdict)
+
+    def funnel() -> str:
+        w, c = win.iloc[0], cycle.iloc[0]
+        if not _known(w["win_rate"]):
+            return "–"
         has = _known(w["ci_low"]) and _known(w["ci_high"])
         f = _pct_formatter(w["win_rate"], *((w["ci_low"], w["ci_high"]) if has else ()))
-        funnel = (f"{f(w['win_rate'], lang)} " + ("of deals won" if en else "de operaciones ganadas")
-                  + (f" ({f(w['ci_low'], lang)} {to} {f(w['ci_high'], lang)})" if has else ""))
+        text = (f"{f(w['win_rate'], lang)} " + ("of deals won" if en else "de operaciones ganadas")
+                + (f" ({f(w['ci_low'], lang)} {to} {f(w['ci_high'], lang)})" if has else ""))
         if _known(c["mean_days"]):
-            funnel += (f"; {format_days(c['mean_days'], lang)} "
-                       + ("to close" if en else "hasta el cierre"))
-    else:
-        funnel = "–"
-    return [revenue, cac, payback, roi, uplift_txt, channels, funnel]
+            text += (f"; {format_days(c['mean_days'], lang)} "
+                     + ("to close" if en else "hasta el cierre"))
+        return text
+
+    makers = {"revenue": revenue, "cac": cac, "payback": payback, "roi": roi,
+              "uplift": uplift_text,
+              "channels": lambda: _channel_actions_short(recommendations, lang),
+              "funnel": funnel}
+    missing = dict(unavailable or {})
+    return [missing[k] if k in missing else make() for k, make in makers.items()]
+
+
+def unavailable_items(spend: bool = True, attribution: str | None = None,
+                      language: str = "en") -> dict[str, str]:
+    """Which executive headline items cannot be computed, with the text shown instead.
+
+    ``spend=False`` (no spend table with costs): cost, payback, return and channel actions.
+    ``attribution`` (the reason no attribution model can run, e.g. "no won deal after a touch"):
+    return by team and channel actions. For :func:`executive_items`' ``unavailable``.
+    """
+    lang = _lang(language)
+    out: dict[str, str] = {}
+    if attribution:
+        text = (f"not available: this data has {attribution}" if lang == "en" else
+                f"no disponible: estos datos tienen {attribution}")
+        out |= {"roi": text, "channels": text}
+    if not spend:
+        text = _NOT_AVAILABLE["spend"][0 if lang == "en" else 1]
+        out |= {"cac": text, "payback": text, "roi": text, "channels": text}
+    return out
 
 
 #: What a headline says when its data are missing: (English, Spanish).
@@ -801,8 +845,8 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
                     teams: pd.DataFrame, model: str, uplift: Any, recommendations: pd.DataFrame,
                     n_models: int, win: pd.DataFrame, cycle: pd.DataFrame, start: Any, end: Any,
                     claim: float = 0.20, language: str = "en",
-                    short: bool = True,
-                    spend_available: bool = True) -> list[tuple[str, str, str]]:
+                    short: bool = True, spend_available: bool = True,
+                    unavailable: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """The seven headlines of the executive summary as ``(label, text, link)``.
 
     ``short=True`` (for :func:`smlib.report.show_headline`): the number with its interval in a few
@@ -815,37 +859,39 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
     result with ``estimate, ci_low, ci_high`` (fractions; e.g.
     :func:`smlib.causal.claims.uplift_percent`), or ``None`` when the data cannot estimate it.
     ``spend_available=False`` (no spend table): cost, payback, return and channel actions say what
-    they need instead of a number. Each item links to the report with the details
+    they need instead of a number; ``unavailable`` (item key -> text, see
+    :func:`unavailable_items`) replaces any item the data cannot support. Each item links to the report with the details
     (:data:`REPORT_LINKS`)."""
     lang = _lang(language)
     keys = ["revenue", "cac", "payback", "roi", "uplift", "channels", "funnel"]
     links = [REPORT_LINKS[k] for k in ("overview", "attribution", "overview", "attribution",
                                        "uplift", "attribution", "overview")]
+    missing = {**unavailable_items(spend=spend_available, language=lang), **(unavailable or {})}
     if short:
         texts = _short_values(blended=blended, unit_econ=unit_econ, teams=teams, model=model,
                               uplift=uplift, recommendations=recommendations, win=win,
-                              cycle=cycle, claim=claim, lang=lang,
-                              spend_available=spend_available)
+                              cycle=cycle, claim=claim, lang=lang, unavailable=missing)
         return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
-    b, u, w, c = blended.iloc[0], unit_econ.iloc[0], win.iloc[0], cycle.iloc[0]
-    p = paid.loc[paid["model"].eq(model)]
-    paid_value = float(p["cac"].iloc[0]) if len(p) else None
-    no_spend = _NOT_AVAILABLE["spend"][0 if lang == "en" else 1]
+    b, w, c = blended.iloc[0], win.iloc[0], cycle.iloc[0]
+    u = unit_econ.iloc[0] if len(unit_econ) else None
+    p = paid.loc[paid["model"].eq(model)] if paid is not None else paid
+    paid_value = float(p["cac"].iloc[0]) if p is not None and len(p) else None
     no_uplift = _NOT_AVAILABLE["uplift"][0 if lang == "en" else 1]
-    texts = [
-        headline_revenue(b["revenue"], int(b["new_customers"]), int(b["won_deals"]), start, end,
-                         lang),
-        headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"], paid_cac=paid_value,
-                     language=lang) if spend_available else no_spend,
-        headline_payback(u["payback_months"], u["ltv_to_cac"], lang) if spend_available
-        else no_spend,
-        headline_roi_by_team(teams, model, lang) if spend_available else no_spend,
-        headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim,
-                        language=lang) if uplift is not None else no_uplift,
-        headline_channels(recommendations, n_models=n_models, language=lang) if spend_available
-        else no_spend,
-        headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"], c["mean_days"], lang),
-    ]
+    makers = {
+        "revenue": lambda: headline_revenue(b["revenue"], int(b["new_customers"]),
+                                            int(b["won_deals"]), start, end, lang),
+        "cac": lambda: headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"],
+                                    paid_cac=paid_value, language=lang),
+        "payback": lambda: headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
+        "roi": lambda: headline_roi_by_team(teams, model, lang),
+        "uplift": lambda: headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high,
+                                          claim=claim, language=lang) if uplift is not None
+        else no_uplift,
+        "channels": lambda: headline_channels(recommendations, n_models=n_models, language=lang),
+        "funnel": lambda: headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"],
+                                          c["mean_days"], lang),
+    }
+    texts = [missing[k] if k in missing else makers[k]() for k in keys]
     return [(label(k, lang), t, h) for k, t, h in zip(keys, texts, links)]
 
 

@@ -242,16 +242,13 @@ def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) ->
     Items: period covered by the touches, accounts with activity (a touch or a lead), touches and
     the marketing share of them, deals won and their revenue, the share of journeys that mix
     marketing and sales touches with a Wilson interval at ``level``, and the cross-table checks of
-    :func:`referential_checks`. Raises ValueError when the dataset has no touches (e.g. a date range
-    outside the data).
+    :func:`referential_checks`. A dataset without touches (or without deals, e.g. a date range
+    outside the data) says so in the items instead of failing.
     """
     tp, opp = dataset.touchpoints, dataset.opportunities
-    if tp.empty:
-        raise ValueError("the dataset has no touchpoints (check the start/end date range)")
     jr = journeys.journeys
     n_j = len(jr)
-    n_mixed = int((jr["journey_type"] == "mixed").sum())
-    lo, hi = proportion_confint(n_mixed, n_j, alpha=1 - level, method="wilson")
+    n_mixed = int((jr["journey_type"] == "mixed").sum()) if n_j else 0
     won = opp[opp["outcome"] == "won"]
     active = pd.concat([tp["account_id"], opp["account_id"]]).nunique()
     checks = referential_checks(dataset)
@@ -268,17 +265,26 @@ def headline_items(dataset: Dataset, journeys: Journeys, level: float = 0.95) ->
             ", ".join(known[:-1]) + " and " + known[-1] if len(known) > 1 else known[0])
     else:
         cross = f"{format_number(failing)} rows fail a cross-table check (see below)"
+    dated = tp["timestamp"] if len(tp) else opp["lead_at"]
+    period = (f"{format_month(dated.min())} to {format_month(dated.max())}" if len(dated) else
+              "no dated records (check the start/end dates)")
+    touches = (f"{format_number(len(tp))} "
+               f"({format_pct((tp['team'] == 'marketing').mean())} by marketing)" if len(tp) else
+               "none: no journey can be built (check the touchpoints table and the dates)")
+    mixing = "no journeys"
+    if n_j:
+        lo, hi = proportion_confint(n_mixed, n_j, alpha=1 - level, method="wilson")
+        mixing = (f"{format_pct(n_mixed / n_j)} of {format_number(n_j)} journeys "
+                  f"({format_interval(lo, hi, format_pct, level=level)})")
+    deals = (f"{format_number(len(won))} {'deal' if len(won) == 1 else 'deals'}, "
+             f"{format_money(won['revenue'].sum())} revenue" if len(opp) else
+             "none: the opportunities table has no rows")
     return [
-        ("Period covered", f"{format_month(tp['timestamp'].min())} to "
-                           f"{format_month(tp['timestamp'].max())}"),
+        ("Period covered", period),
         ("Accounts with activity", format_number(active)),
-        ("Touches recorded", f"{format_number(len(tp))} "
-                             f"({format_pct((tp['team'] == 'marketing').mean())} by marketing)"),
-        ("Deals won", f"{format_number(len(won))} {'deal' if len(won) == 1 else 'deals'}, "
-                      f"{format_money(won['revenue'].sum())} revenue"),
-        ("Journeys mixing marketing and sales",
-         f"{format_pct(n_mixed / n_j)} of {format_number(n_j)} journeys "
-         f"({format_interval(lo, hi, format_pct, level=level)})"),
+        ("Touches recorded", touches),
+        ("Deals won", deals),
+        ("Journeys mixing marketing and sales", mixing),
         ("Data checks", f"{contract}; {cross}"),
     ]
 

@@ -107,8 +107,12 @@ def test_headline_items(dataset: io.Dataset) -> None:
         f"100 % of 2 journeys (95 % interval: {lo * 100:.0f} % to {hi * 100:.0f} %)")
     assert items["Data checks"] == "all contract checks passed; 3 rows fail a cross-table check (see below)"
     empty = dataset.between("2030-01-01", None)
-    with pytest.raises(ValueError, match="no touchpoints"):
-        overview.headline_items(empty, j)
+    none = build_journeys(empty.touchpoints, empty.opportunities, validate_input=False)
+    items = dict(overview.headline_items(empty, none))
+    assert items["Period covered"] == "no dated records (check the start/end dates)"
+    assert items["Touches recorded"].startswith("none: no journey can be built")
+    assert items["Deals won"] == "none: the opportunities table has no rows"
+    assert items["Journeys mixing marketing and sales"] == "no journeys"
 
 
 def test_referential_checks_only_against_tables_present_and_ids_hidden(dataset: io.Dataset) -> None:

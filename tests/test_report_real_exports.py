@@ -37,6 +37,18 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "all_lost_closed": {"degenerate_rate"},
     "channel_only_converting": {"separation"},
     "twin_channels": {"separation"},
+    "only_converting": {"separation"},
+}
+#: What a report must say (in words of the data) when the data leave it nothing to work on.
+SAYS: dict[str, dict[str, str]] = {
+    "no_wins": {"01_attribution_comparison": "it has no won deal after a touch"},
+    "no_opportunities": {"00_data_overview": "the opportunities table has no rows",
+                         "01_attribution_comparison": "it has no won deal after a touch"},
+    "no_touches": {"00_data_overview": "no journey can be built",
+                   "01_attribution_comparison": "it has no touches to build customer journeys"},
+    "only_converting": {"01_attribution_comparison": "was not run: it needs journeys that did not "
+                                                     "end in a purchase",
+                        "03_executive_summary": "credit is shared with the Markov model instead"},
 }
 
 
@@ -86,6 +98,8 @@ def test_every_report_runs_on_the_export(case_runs, name):
         assert EXPECTED_CODES.get(name, set()) <= codes, (name, report, codes)
         if prov["warnings"]:
             assert "Data warnings" in text, (name, report)
+        if report in SAYS.get(name, {}):
+            assert SAYS[name][report] in " ".join(text.split()), (name, report)
 
 
 def test_minimum_export_says_what_it_cannot_support(case_runs):

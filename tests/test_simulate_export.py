@@ -42,7 +42,8 @@ def test_case_names():
     assert set(EXPORT_CASES) == {
         "minimum", "header_only_optional", "zero_spend", "never_adopt", "all_adopt",
         "adoption_after_end", "single_unit", "zero_revenue_most_wins", "no_lost", "all_lost_closed",
-        "channel_everywhere", "channel_only_converting", "twin_channels"}
+        "channel_everywhere", "channel_only_converting", "twin_channels", "no_opportunities",
+        "no_wins", "only_converting", "no_touches"}
     with pytest.raises(KeyError, match="minimum"):
         export_case("nope")
 
@@ -329,3 +330,13 @@ def test_twin_channels(cases):
     f = tp[tp["channel"] == "demo_followup"].sort_values(["account_id", "timestamp"])
     gap = f["timestamp"].to_numpy() - d["timestamp"].to_numpy()
     assert (gap <= np.timedelta64(1, "h")).all() and (gap > np.timedelta64(0, "s")).mean() > 0.99
+
+
+def test_cases_that_leave_an_analysis_nothing_to_work_on(cases):
+    assert cases["no_opportunities"]["opportunities"].empty
+    assert len(cases["no_opportunities"]["touchpoints"])
+    assert not cases["no_wins"]["opportunities"]["outcome"].eq("won").any()
+    only = cases["only_converting"]
+    assert only["opportunities"]["outcome"].eq("won").all()
+    assert set(only["touchpoints"]["account_id"]) <= set(only["opportunities"]["account_id"])
+    assert cases["no_touches"]["touchpoints"].empty and len(cases["no_touches"]["opportunities"])

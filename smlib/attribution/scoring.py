@@ -430,7 +430,9 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     (:class:`~smlib.attribution.regression.LogisticAttribution`,
     :class:`~smlib.attribution.regression.IncrementalAttribution` with ``incremental_params``)
     and bootstrapped with their own ``bootstrap`` method (resampling the same way).
-    ``n_boot=0`` skips the intervals.
+    ``n_boot=0`` skips the intervals. Without journeys that did not convert (e.g. an export of
+    won deals only) the data-driven models are skipped (``skipped`` says why); without any
+    conversion nothing can be attributed and ValueError says so in words of the data.
     """
     from smlib.attribution import compare
     from smlib.attribution.api import JOURNEY_MODELS, MODELS
@@ -446,14 +448,22 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
                          f"got {n_boot!r}")
     skipped = {m: "needs the journey-level touches table (journeys=...)"
                for m in names if m in JOURNEY_MODELS and journeys is None}
+    from smlib.gaps import attribution_gap, data_driven_gap
+
+    gap = attribution_gap(paths)
+    if gap is not None:
+        raise ValueError(f"run_comparison: this data does not have {gap.missing}")
+    gap = data_driven_gap(paths)
+    if gap is not None:  # e.g. only won deals exported: keep the rule-based models, say why
+        skipped |= {m: f"needs {gap.missing}" for m in names if m in _FITTED}
     plain = [m for m in names if m not in _FITTED and m not in skipped]
     frames = []
     if plain:
         frames.append(compare(paths, models=plain, journeys=journeys))
     fitted: dict[str, Any] = {}
-    if "logistic" in names:
+    if "logistic" in names and "logistic" not in skipped:
         fitted["logistic"] = LogisticAttribution().fit(paths)
-    if "incremental" in names:
+    if "incremental" in names and "incremental" not in skipped:
         fitted["incremental"] = IncrementalAttribution(**(incremental_params or {})).fit(paths)
     for name, model in fitted.items():
         frames.append(model.credit_.assign(model=name))
@@ -561,6 +571,17 @@ def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataF
     totals = _path_totals(paths)
     items.append(("Journeys analysed", f"{totals[0]:,.0f} journeys, {totals[1]:,.0f} purchases"))
     return items
+
+
+def unavailable_headline_items(gap: Any, paths: pd.DataFrame) -> list[tuple[str, str]]:
+    """The report's headline when no model can run (a :class:`smlib.gaps.DataGap` from
+    :func:`smlib.gaps.attribution_gap`): what is missing, in words of the data, and its size."""
+    n = 0.0 if paths is None or len(paths) == 0 else float(
+        paths["total_conversions"].sum() + paths["total_null"].sum())
+    conv = 0.0 if paths is None or len(paths) == 0 else float(paths["total_conversions"].sum())
+    return [("Which touches earn the revenue",
+             f"cannot be told from this data: it has no {gap.missing.removeprefix('any ')}"),
+            ("Journeys analysed", f"{n:,.0f} journeys, {conv:,.0f} purchases")]
 
 
 def _path_totals(paths: pd.DataFrame) -> tuple[float, float]:

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from smlib.causal.results import EstimateResult
+from smlib.gaps import CONTRACT_REF, DataGap
 
 
 @dataclass
@@ -431,37 +432,8 @@ def forest_plot(
 
 # --- what this data can support -------------------------------------------------------------------
 
-#: Where the data contract describes each table (shown in the "not available" boxes).
-CONTRACT_REF: dict[str, str] = {
-    "units": "data/README.md, table `units` (business units by month, with `adoption_period`)",
-    "accounts": "data/README.md, table `accounts` (column `integrated`)",
-    "spend": "data/README.md, table `spend`",
-}
-
-
 #: Fewest accounts in each group (integrated, not) for the account-level estimators.
 MIN_ACCOUNTS_PER_GROUP: int = 20
-
-
-@dataclass(frozen=True)
-class DataGap:
-    """Why one part of an analysis cannot run on this data, in words for the reader.
-
-    ``missing``: what the data lack; ``unlocks``: what the report would show with it;
-    ``contract_ref``: where ``data/README.md`` describes the data needed; ``code``: a short
-    machine-readable key (``no_units``, ``no_adoption``, ...).
-    """
-
-    code: str
-    missing: str
-    unlocks: str
-    contract_ref: str
-
-    def text(self) -> str:
-        """One plain sentence: what is missing and what it would unlock."""
-        return (f"This data does not have {self.missing}. With it, the report would show "
-                f"{self.unlocks} (see {self.contract_ref}).")
-
 
 _PANEL_UNLOCKS = ("how much revenue integrating marketing and sales added, with a 95 % interval "
                   "and a verdict on the claimed uplift")

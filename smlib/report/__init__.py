@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "HEADLINE_MIMETYPE": "headline",
     "show_warnings": "notices",
     "show_unavailable": "notices",
+    "show_gap": "notices",
     "extract_warnings": "notices",
     "WARNINGS_MIMETYPE": "notices",
 }

@@ -51,6 +51,7 @@ _TEXT = {
         "unlocks": "With it, the report would show {unlocks}.",
         "see": "See {ref}.",
         "unavailable": "Not available",
+        "again": "Not available for the same reason as above ({missing}).",
     },
     "es": {
         "title": "Avisos sobre los datos",
@@ -60,6 +61,7 @@ _TEXT = {
         "unlocks": "Con ello, el informe mostraría {unlocks}.",
         "see": "Véase {ref}.",
         "unavailable": "No disponible",
+        "again": "No disponible por la misma razón que arriba ({missing}).",
     },
 }
 
@@ -252,3 +254,29 @@ def show_unavailable(section: str, missing: str, unlocks: str, contract_ref: str
         },
         raw=True,
     )
+
+
+_gaps_shown: set[str] = set()  # codes of the gaps this kernel already explained in full
+
+
+def show_gap(gap: Any, section: str, language: str = "en") -> None:
+    """Show why ``section`` is not available, from a :class:`smlib.gaps.DataGap` (returns None).
+
+    The first section a gap affects gets the full box (:func:`show_unavailable`); later sections
+    missing for the same gap (same ``code`` and ``missing``) get one short line pointing back to
+    it, so a report without, e.g., a unit panel does not repeat the same box in every section.
+    """
+    from IPython.display import display
+
+    key = f"{gap.code}\0{gap.missing}"
+    if key not in _gaps_shown:
+        _gaps_shown.add(key)
+        show_unavailable(section, gap.missing, gap.unlocks, gap.contract_ref, language)
+        return
+    t = _TEXT[_lang(language)]
+    line = t["again"].format(missing=gap.missing)
+    shown = _BACKTICKS.sub(r"<code>\1</code>", html.escape(line))
+    display({"text/plain": f"{section}: {line}",
+             "text/html": f'<p class="unavailable-again" data-smarketing="unavailable">'
+                          f'<em>{html.escape(section)}</em>: {shown}</p>'},
+            raw=True)

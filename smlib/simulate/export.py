@@ -389,6 +389,31 @@ def _drop_lost(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {**t, "opportunities": op[op["outcome"] != "lost"]}
 
 
+def _no_opportunities(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The opportunities table has a header but no rows (touches only)."""
+    return {**t, "opportunities": t["opportunities"].iloc[0:0]}
+
+
+def _no_wins(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """No won deal: won opportunities deleted (lost and open ones stay)."""
+    op = t["opportunities"]
+    return {**t, "opportunities": op[op["outcome"] != "won"]}
+
+
+def _only_converting(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Only accounts with a won deal (an export of closed-won deals and their activities)."""
+    op = t["opportunities"]
+    won = set(op.loc[op["outcome"] == "won", "account_id"])
+    tp = t["touchpoints"]
+    return {**t, "touchpoints": tp[tp["account_id"].isin(won)],
+            "opportunities": op[op["account_id"].isin(won) & (op["outcome"] == "won")]}
+
+
+def _no_touches(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The touchpoints table has a header but no rows (deals only)."""
+    return {**t, "touchpoints": t["touchpoints"].iloc[0:0]}
+
+
 def _lost_before_opportunity(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Lost deals never reached the opportunity stage: every opportunity that closed was won."""
     op = t["opportunities"].copy()
@@ -462,6 +487,11 @@ EXPORT_CASES: dict[str, dict[str, Any]] = {
     "single_unit": dict(tables=_ALL, n_units=1),
     "zero_revenue_most_wins": dict(tables=_ALL, zero_revenue_share=0.8),
     "no_lost": dict(tables=_ALL, postprocess=_drop_lost),
+    # data the loader accepts but that leave an analysis nothing to work on
+    "no_opportunities": dict(postprocess=_no_opportunities),
+    "no_wins": dict(postprocess=_no_wins),
+    "only_converting": dict(postprocess=_only_converting),
+    "no_touches": dict(postprocess=_no_touches),
     "all_lost_closed": dict(tables=_ALL, postprocess=_lost_before_opportunity),
     "channel_everywhere": dict(tables=_ALL, postprocess=_website_visit_everywhere),
     "channel_only_converting": dict(tables=_ALL, postprocess=_contract_signature_before_wins),

@@ -18,14 +18,23 @@ TRUTH_TABLES: tuple[str, ...] = ("channel_effects", "team_effects", "att_gt", "p
 TRUTH_JSON: str = "truth.json"
 
 
+#: Modules of this package that do not affect what ``simulate`` returns (export reshaping, the
+#: package's index of names).
+NOT_VERSIONED: frozenset[str] = frozenset({"export.py", "__init__.py"})
+
+
 def simulator_version() -> str:
     """First 12 hex digits of the sha256 of this package's source files.
 
     Stored as ``params["simulator_version"]`` in every truth, so a cached dataset (e.g.
-    ``data/default``) written by an older simulator can be recognised and regenerated.
+    ``data/default``) written by an older simulator can be recognised and regenerated. Files that
+    only reshape a simulation afterwards (:data:`NOT_VERSIONED`) do not count: they cannot change
+    a simulated dataset.
     """
     h = hashlib.sha256()
     for f in sorted(Path(__file__).parent.glob("*.py")):
+        if f.name in NOT_VERSIONED:
+            continue
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
