@@ -61,6 +61,32 @@ class ExecutiveSummary:
     language: str
     warnings: list[Any] = field(default_factory=list)
     gaps: dict[str, DataGap] = field(default_factory=dict)
+    team_shares: pd.DataFrame | None = None
+    unidentified: tuple[str, ...] = ()
+
+    def credit_phrase(self) -> str | None:
+        """The sales team's share of the credit in a few words (a range over the models when
+        some channels' credit is not identified), or None without credit."""
+        if self.team_shares is None or self.team_shares.empty:
+            return None
+        sales = self.team_shares[self.team_shares["team"] == "sales"]
+        if sales.empty:
+            return None
+        en = self.language == "en"
+        pct = lambda x: nv.format_pct(x, self.language)  # noqa: E731
+        if self.unidentified:
+            lo, hi = sales["share"].min(), sales["share"].max()
+            return (f"sales touches get {pct(lo)} to {pct(hi)} of the credit, depending on the "
+                    "model" if en else f"los contactos de ventas reciben del {pct(lo)} al "
+                    f"{pct(hi)} del mérito, según el modelo")
+        row = sales[sales["model"] == self.model]
+        if row.empty:
+            return None
+        share = float(row["share"].iloc[0])
+        return (f"sales touches get {pct(share)} of the credit "
+                f"({nv.model_label(self.model, self.language)} model)" if en else
+                f"los contactos de ventas reciben el {pct(share)} del mérito (modelo "
+                f"{nv.model_label(self.model, self.language)})")
 
     def unavailable(self) -> dict[str, str]:
         """Headline items the data cannot support, with the text shown instead."""
@@ -68,6 +94,9 @@ class ExecutiveSummary:
         out = nv.unavailable_items(spend=self.has_spend,
                                    attribution=f"no {gap.missing.removeprefix('any ')}"
                                    if gap is not None else None, language=self.language)
+        phrase = self.credit_phrase()
+        if not self.has_spend and phrase and "roi" in out:  # no costs, but credit to report
+            out["roi"] = f"{out['roi']}; {phrase}"
         if self.customers is None:  # no won deal: no customer to value
             out.setdefault("payback", nv.unavailable_items(
                 attribution="no won deal" if self.language == "en" else "ningún acuerdo ganado",
@@ -144,7 +173,8 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         gaps["spend"] = DataGap("no_spend", nv.label("needs_spend", lang),
                                 nv.label("spend_unlocks", lang), CONTRACT_REF["spend"])
     model, model_note = attribution_model, ""
-    credit = draws = paid = channels = teams = recommendations = None
+    credit = draws = paid = channels = teams = recommendations = team_shares = None
+    unidentified = separated_channels(journeys.paths).affected if len(journeys.paths) else ()
     no_attribution = attribution_gap(journeys.paths)
     if no_attribution is not None:
         gaps["attribution"] = no_attribution
@@ -171,6 +201,10 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
                                        channel_teams=channel_teams,
                                        draws={model: draws} if draws is not None else None)
         recommendations = metrics.recommend_channels(channels, model=model)
+        by_team = credit.assign(team=credit["channel"].map(channel_teams)).groupby(
+            ["model", "team"], sort=False)["conversions"].sum()
+        team_shares = (by_team / by_team.groupby(level="model").transform("sum")).rename(
+            "share").reset_index()
     by_regime = (metrics.blended_cac(data.opportunities, data.spend, by="regime",
                                      accounts=data.accounts, units=data.units)
                  if has_spend and data.has("units") and data.has("accounts") else None)
@@ -202,4 +236,4 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         win=metrics.win_rate(opp), cycle=metrics.sales_cycle(opp),
         funnel=metrics.stage_conversion(opp, by="source_team"), did=did, uplift=uplift,
         has_spend=has_spend, start=start, end=end, claim=claim, language=lang,
-        warnings=warnings, gaps=gaps)
+        warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified))
