@@ -42,3 +42,21 @@ OPTIONAL_TABLES: dict[str, str] = {
     "units": "the integration uplift estimate (a panel of business units by month with adoption dates)",
     "accounts": "account-level uplift checks (segment, size, integrated flag) and per-unit cost",
 }
+
+#: Columns whose values identify customers or deals: error messages and load notes never show
+#: their values (only row numbers and counts), so they cannot reach a report or a run record.
+ID_COLUMNS: tuple[str, ...] = ("account_id", "opportunity_id")
+#: Text that means "no value" in a CSV number, date or true/false column (an empty field too).
+#: In id and text columns only an empty field is missing: ``NA`` stays the text ``NA``.
+CSV_MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "null", "NaN")
+#: Plausible window for every timestamp and period, (earliest, latest) as ISO dates: a value
+#: outside it is an error. ``None`` as the latest means today (UTC) + 1 year; ``None`` as the
+#: earliest means no lower limit. ``load_dataset(..., date_window=(lo, hi))`` overrides it.
+PLAUSIBLE_DATES: tuple[str | None, str | None] = ("1990-01-01", None)
+#: Settings of the DuckDB connection that reads a user's database file: no file, network or
+#: extension access, so a view stored in the file cannot read other files on this computer.
+DUCKDB_READ_CONFIG: dict[str, bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}

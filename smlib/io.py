@@ -3,7 +3,8 @@
 - ``load_table(path, table)``: one validated table. ``path`` is a folder holding ``<table>.csv`` or
   ``<table>.parquet``, a single ``.csv``/``.parquet`` file, or a ``.duckdb`` database holding a table
   named ``<table>``.
-- ``load_dataset(path=None, *, on_invalid="error", mapping=None)``: the tables as a :class:`Dataset`,
+- ``load_dataset(path=None, *, on_invalid="error", mapping=None, allow_views=False, encoding=None,
+  date_window=None)``: the tables as a :class:`Dataset`,
   with the input files and their sha256 hashes for provenance. ``touchpoints`` and ``opportunities``
   are required (``config.REQUIRED_TABLES``); ``spend``, ``units`` and ``accounts`` are optional
   (``config.OPTIONAL_TABLES``): an absent one is an empty typed table and is listed in
@@ -19,44 +20,70 @@ Every load validates (see :mod:`smlib.schemas`) and raises one :class:`DataValid
 expected; with ``on_invalid="drop"`` rows that break a row-level rule are left out instead and
 listed in ``Dataset.dropped`` (rule, count and row numbers, never values). Nothing here writes into
 a folder it reads.
+
+Reading is defensive (docs/reliability.md lists every class of bad input and what the user sees):
+
+- a bad ``path`` (missing, a symbolic link loop, a single file, a SQLite or other non-DuckDB file
+  named ``*.duckdb``) raises :class:`DataPathError` (a ``ValueError``) with a one-line message;
+- a DuckDB file is opened read-only with file, network and extension access switched off
+  (``config.DUCKDB_READ_CONFIG``), and only its base tables are read: a view (a stored query that
+  would run on this computer) is refused unless ``allow_views=True``;
+- CSV files: the header line is checked first (a repeated column name or one with surrounding
+  spaces is an error), text is UTF-8 (a byte-order mark is fine; ``encoding=`` or ``encoding`` in
+  mapping.toml for another), an empty field is missing, and in number/date/true-false columns also
+  ``config.CSV_MISSING_MARKERS``; ``NA`` in an id or text column stays the text ``NA``;
+- surrounding whitespace in text values is removed and recorded in ``Dataset.notes``; dates outside
+  ``config.PLAUSIBLE_DATES`` are errors; error messages never show account or opportunity ids.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import tomllib
+import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from smlib import config
 from smlib.schemas import (
     DataValidationError,
+    DateWindow,
     OnInvalid,
     Problem,
     check_on_invalid,
+    date_window_bounds,
     empty_frame,
+    make_problem,
     spec,
     validate,
 )
 
 __all__ = [
     "DataMapping",
+    "DataPathError",
+    "DataPathNotFoundError",
     "DataValidationError",
     "Dataset",
     "MappingError",
     "MissingTablesError",
     "TableMapping",
     "apply_mapping",
+    "check_encoding",
     "ensure_default_dataset",
     "find_table_file",
     "load_dataset",
@@ -71,6 +98,11 @@ FILE_SUFFIXES: tuple[str, ...] = (".parquet", ".csv")
 #: Name of the mapping file looked for beside the data (in the folder, or beside a database file).
 MAPPING_FILE: str = "mapping.toml"
 MAPPING_SECTIONS: tuple[str, ...] = ("columns", "values", "defaults")
+#: Top-level keys of mapping.toml that are settings, not tables.
+MAPPING_SETTINGS: tuple[str, ...] = ("encoding",)
+#: Text read as true/false in a CSV column that is not in the contract (as pandas reads it).
+_CSV_BOOLS: dict[str, bool] = {"True": True, "TRUE": True, "true": True,
+                               "False": False, "FALSE": False, "false": False}
 
 
 @dataclass
@@ -82,7 +114,11 @@ class Dataset:
     read. ``missing`` names the optional tables the data do not have (each is an empty frame with
     the contract's columns and types); ``dropped`` lists the rows left out by
     ``load_dataset(..., on_invalid="drop")``: one dict per broken rule with ``table``, ``column``,
-    ``rule``, ``count`` and ``rows`` (first 1-based row numbers), never values.
+    ``rule``, ``count`` and ``rows`` (first 1-based row numbers), never values. ``notes`` lists
+    what the loader changed without dropping anything: one dict per column whose text values had
+    surrounding whitespace removed (``"webinar "`` -> ``"webinar"``), with ``table``, ``column``,
+    ``count`` (values changed) and ``examples`` (up to three original values; always empty for
+    ``account_id`` and ``opportunity_id``, whose values identify customers).
     """
 
     touchpoints: pd.DataFrame
@@ -95,6 +131,7 @@ class Dataset:
     path: Path | None = None
     missing: tuple[str, ...] = ()
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
         """The table called ``name`` (one of config.TABLES)."""
@@ -191,27 +228,114 @@ def _is_duckdb(path: Path) -> bool:
     return path.suffix.lower() in DUCKDB_SUFFIXES
 
 
+class DataPathError(ValueError):
+    """The data ``path`` (or a table file in it) is not something the workbook can read.
+
+    A missing path, a symbolic link loop or a broken link, a single file where a folder is
+    expected, a file named ``*.duckdb`` that is not a DuckDB database (a SQLite file, say), a folder
+    holding both ``<table>.csv`` and ``<table>.parquet``. A ``ValueError`` with a one-line message
+    naming the path, so the command line reports it without a traceback.
+    """
+
+
+class DataPathNotFoundError(DataPathError, FileNotFoundError):
+    """The data path, or a table file expected in a folder, does not exist.
+
+    Both a :class:`DataPathError` (``ValueError``) and a ``FileNotFoundError``.
+    """
+
+
+def _check_path(p: Path) -> None:
+    """Raise :class:`DataPathError` unless ``p`` exists and can be looked at."""
+    try:
+        os.stat(p)
+    except FileNotFoundError:
+        if os.path.islink(p):
+            raise DataPathError(f"{p}: a symbolic link to {os.readlink(p)}, which does not exist; "
+                                "point it at the data or give the data's own path") from None
+        raise DataPathNotFoundError(f"{p}: no such file or folder") from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise DataPathError(f"{p}: a symbolic link loop (the link leads back to itself); give "
+                                "the path of the data folder itself") from None
+        raise DataPathError(f"{p}: cannot be read ({e.strerror or e})") from None
+
+
+def _sniff(p: Path) -> str | None:
+    """What the first bytes of a file say it is (``None``: nothing recognised)."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if not head:
+        return "an empty file"
+    if head[8:12] == b"DUCK":
+        return "a DuckDB database"
+    if head.startswith(b"SQLite format 3\0"):
+        return "a SQLite database"
+    if head.startswith(b"PAR1"):
+        return "a Parquet file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (an Excel .xlsx workbook?)"
+    return None
+
+
+def _check_duckdb_file(p: Path) -> None:
+    """Raise :class:`DataPathError` unless ``p`` starts like a DuckDB database ("DUCK" at byte 8).
+
+    Checked before DuckDB opens the file, so that a SQLite or other file is never handed to it.
+    """
+    kind = _sniff(p)
+    if kind != "a DuckDB database":
+        raise DataPathError(
+            f"{p}: not a DuckDB database, the file is {kind or 'something else'} (a DuckDB file has "
+            "'DUCK' at byte 8); export the tables to a DuckDB file, or as CSV or Parquet files in "
+            "a folder")
+
+
+def _not_a_folder(p: Path) -> DataPathError:
+    kind = _sniff(p)
+    what = f" ({kind})" if kind else ""
+    return DataPathError(
+        f"expected a folder of tables (touchpoints.csv, opportunities.csv, ...), got the file "
+        f"{p}{what}; give the folder that holds the tables, or a .duckdb database")
+
+
 def find_table_file(path: str | os.PathLike[str], table: str) -> Path:
     """The file holding ``table`` under ``path`` (folder, table file or DuckDB database).
 
-    Raises FileNotFoundError when nothing matches and ValueError when a folder holds both a CSV and
-    a Parquet file for the table (which one is meant would be a guess).
+    Raises :class:`DataPathNotFoundError` (a ``FileNotFoundError`` and a ``ValueError``) when
+    nothing matches, and :class:`DataPathError` when a folder holds both a CSV and a Parquet file
+    for the table (which one is meant would be a guess), when the path or the table file is a
+    broken symbolic link or a link loop, or when a ``.duckdb`` file is not a DuckDB database.
     """
     spec(table)
     p = Path(path)
+    _check_path(p)
     if p.is_dir():
-        found = [p / f"{table}{suffix}" for suffix in FILE_SUFFIXES if (p / f"{table}{suffix}").is_file()]
+        found = []
+        for suffix in FILE_SUFFIXES:
+            f = p / f"{table}{suffix}"
+            if f.is_symlink() or f.exists():
+                _check_path(f)
+                if f.is_file():
+                    found.append(f)
         if not found:
-            raise FileNotFoundError(
+            raise DataPathNotFoundError(
                 f"{p}: no {table}.parquet or {table}.csv in this folder (see data/README.md)")
         if len(found) > 1:
-            raise ValueError(f"{p}: both {found[0].name} and {found[1].name} exist; keep one of them")
+            raise DataPathError(f"{p}: both {found[0].name} and {found[1].name} exist; keep one "
+                                "of them")
         return found[0]
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file or folder")
-    if p.suffix.lower() in FILE_SUFFIXES or _is_duckdb(p):
+    if p.suffix.lower() in FILE_SUFFIXES:
         return p
-    raise ValueError(f"{p}: expected a folder, a .csv or .parquet file, or a .duckdb database")
+    if _is_duckdb(p):
+        _check_duckdb_file(p)
+        return p
+    kind = _sniff(p)
+    raise DataPathError(f"{p}: expected a folder, a .csv or .parquet file, or a .duckdb database"
+                        + (f", got {kind}" if kind else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,10 +409,15 @@ class TableMapping:
 
 @dataclass(frozen=True)
 class DataMapping:
-    """A checked mapping: ``tables[table]`` is its :class:`TableMapping`; ``source`` names it."""
+    """A checked mapping: ``tables[table]`` is its :class:`TableMapping`; ``source`` names it.
+
+    ``encoding``: the text encoding of the CSV files (mapping.toml's top-level ``encoding``).
+    """
 
     source: str
     tables: dict[str, TableMapping] = field(default_factory=dict)
+    #: Text encoding of the export's CSV files (top-level ``encoding = "latin-1"``); None: UTF-8.
+    encoding: str | None = None
 
     def for_table(self, table: str) -> TableMapping:
         """The mapping of ``table`` (an empty one when the mapping does not mention it)."""
@@ -316,8 +445,12 @@ def read_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMappi
         [opportunities.defaults]         # contract column = constant, where the export has none
         gross_margin = 0.8
 
+    A top-level ``encoding = "latin-1"`` (before any ``[table]`` section) says the CSV files are
+    not UTF-8.
+
     Raises :class:`MappingError` listing every problem (unknown table or section, a value that is
-    not text, two source columns mapped to one column), each naming the file and the entry.
+    not text, two source columns mapped to one column, an unknown encoding), each naming the file
+    and the entry.
     """
     if isinstance(mapping, DataMapping):
         return mapping
@@ -335,10 +468,17 @@ def read_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMappi
             raise MappingError([f"{source}: not valid TOML: {e}"]) from None
     errors: list[str] = []
     tables: dict[str, TableMapping] = {}
+    encoding: str | None = None
     for table, sections in data.items():
+        if table == "encoding":
+            try:
+                encoding = check_encoding(sections)
+            except ValueError as e:
+                errors.append(f"{source}: encoding = {json.dumps(sections, default=str)}: {e}")
+            continue
         if table not in config.TABLES:
             errors.append(f"{source}: [{_toml_key(str(table))}]: unknown table; expected one of "
-                          f"{', '.join(config.TABLES)}")
+                          f"{', '.join(config.TABLES)} (or the setting encoding)")
             continue
         if not isinstance(sections, Mapping):
             errors.append(f"{source}: {_toml_key(table)}: expected a table with sections "
@@ -355,7 +495,23 @@ def read_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMappi
         )
     if errors:
         raise MappingError(errors)
-    return DataMapping(source, tables)
+    return DataMapping(source, tables, encoding)
+
+
+def check_encoding(encoding: Any) -> str:
+    """``encoding`` checked against Python's codecs and returned as given (``"latin-1"``).
+
+    Raises ValueError when it is not a text naming an encoding Python knows.
+    """
+    if not isinstance(encoding, str) or not encoding.strip():
+        raise ValueError(f"expected the name of a text encoding such as 'utf-8' or 'latin-1', got "
+                         f"{encoding!r}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}; expected e.g. 'utf-8', 'latin-1' or "
+                         "'cp1252'") from None
+    return encoding
 
 
 def _check_columns(source: str, table: str, cols: Any, errors: list[str]
@@ -493,73 +649,294 @@ def _resolve_mapping(path: Path, mapping: str | os.PathLike[str] | Mapping[str, 
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
-def read_raw(path: str | os.PathLike[str], table: str) -> tuple[pd.DataFrame, Path]:
+def read_raw(path: str | os.PathLike[str], table: str, *, allow_views: bool = False,
+             encoding: str | None = None) -> tuple[pd.DataFrame, Path]:
     """Read ``table`` without validation; return the raw frame and the file it came from.
 
-    CSV: contract string and date columns are read as text (so ``007`` stays ``007``; dates are
-    parsed by the validator), other columns are inferred by pandas. Parquet: read with pyarrow.
-    DuckDB: ``SELECT * FROM <table>`` in stored order from a read-only connection. No mapping is
-    applied (see :func:`apply_mapping`).
+    CSV: the header line is checked first (:class:`DataValidationError` for a repeated column name
+    or a name with surrounding spaces); contract text, id, date and true/false columns are read as
+    text (so ``007`` stays ``007`` and ``NA`` stays ``NA``; dates are parsed by the validator),
+    number columns by pandas; columns not in the contract are numbers when every value is one,
+    else text. An empty field is missing; in number, date and true/false columns (and numeric
+    extra columns) also ``config.CSV_MISSING_MARKERS``. ``encoding``: the files' text encoding
+    (default UTF-8, a byte-order mark is skipped). Parquet: read with pyarrow. DuckDB: ``SELECT *
+    FROM <table>`` from a read-only connection without file, network or extension access; a view
+    is refused unless ``allow_views=True``. No mapping is applied (see :func:`apply_mapping`).
     """
     file = find_table_file(path, table)
-    return _read(file, table, None), file
+    enc = _csv_encoding(check_encoding(encoding) if encoding is not None else None)
+    return _read(file, table, None, allow_views=allow_views, encoding=enc), file
 
 
-def _read(file: Path, table: str, tm: TableMapping | None) -> pd.DataFrame:
+def _csv_encoding(encoding: str | None) -> str:
+    """The codec to read CSV files with: UTF-8 (also when declared) skips a byte-order mark."""
+    if encoding is None or codecs.lookup(encoding).name == "utf-8":
+        return "utf-8-sig"
+    return encoding
+
+
+def _read(file: Path, table: str, tm: TableMapping | None, *, allow_views: bool = False,
+          encoding: str = "utf-8-sig") -> pd.DataFrame:
     suffix = file.suffix.lower()
     if suffix == ".csv":
-        tm = tm or TableMapping()
-        text = {c.name for c in spec(table).columns if c.kind != "float"} | set(tm.values)
-        source_of = {t: src for src, targets in tm.columns.items() for t in targets}
-        try:
-            return pd.read_csv(file, dtype={source_of.get(c, c): "str" for c in text},
-                               keep_default_na=True)
-        except pd.errors.EmptyDataError:
-            raise DataValidationError([Problem(
-                str(file), None, (), 0,
-                "a header line with the column names (the file is empty)")]) from None
+        return _read_csv(file, table, tm or TableMapping(), encoding)
     if suffix == ".parquet":
+        return _read_parquet(file)
+    return _read_duckdb(file, table, allow_views)
+
+
+def _problem(source: str | Path, expected: str) -> DataValidationError:
+    """A table-level :class:`DataValidationError` (no column, no rows) on ``source``."""
+    return DataValidationError([Problem(str(source), None, (), 0, expected)])
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    try:
+        import pyarrow as pa
+        arrow_error: tuple[type[BaseException], ...] = (pa.ArrowException,)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        arrow_error = ()
+    try:
         return pd.read_parquet(file)
-    with duckdb.connect(str(file), read_only=True) as con:
+    except (OSError, ValueError, *arrow_error) as e:
+        kind = _sniff(file)
+        found = f"the file is {kind}" if kind and kind != "a Parquet file" else (
+            f"it cannot be read: {_first_line(e)}")
+        raise _problem(file, f"a Parquet file ({found}); export the table again as Parquet, or "
+                             "as CSV") from None
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+def _encoding_error(file: Path, encoding: str) -> DataValidationError:
+    """The problem for a CSV file that is not text in ``encoding``: where, and what to do."""
+    line, byte = None, None
+    try:
+        with open(file, "rb") as f:
+            for i, raw in enumerate(f, start=1):
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError as e:
+                    line, byte = i, raw[e.start]
+                    break
+    except OSError:
+        pass
+    where = f"line {line} holds the byte 0x{byte:02x}, which" if line is not None else "it"
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return _problem(file, f"UTF-8 text, but {where} is not UTF-8 (the file is probably latin-1 "
+                              "or Windows-1252): save it as UTF-8, or pass encoding='latin-1' "
+                              "(load_dataset(path, encoding='latin-1'), or encoding = \"latin-1\" "
+                              "at the top of mapping.toml)")
+    return _problem(file, f"text in the encoding {encoding!r}, but {where} does not fit it: save the "
+                          "file as UTF-8 and leave encoding out, or pass the encoding it was "
+                          "saved in")
+
+
+def _csv_header(file: Path, encoding: str) -> list[str]:
+    """The column names of a CSV file's header line, checked: raises DataValidationError when the
+    file is empty or not text in ``encoding``, or the header repeats a name or has a name with
+    surrounding spaces (pandas would rename or keep them silently)."""
+    try:
+        with open(file, newline="", encoding=encoding) as f:
+            header = next((row for row in csv.reader(f) if any(c.strip() for c in row)), None)
+    except UnicodeDecodeError:
+        raise _encoding_error(file, encoding) from None
+    except csv.Error as e:
+        raise _problem(file, f"a CSV header line with the column names (it cannot be read: {e})") \
+            from None
+    if header is None:
+        raise _problem(file, "a header line with the column names (the file is empty): export the "
+                             "table again with its header line, or leave the file out if the "
+                             "table is optional")
+    problems = []
+    for name, n in Counter(header).items():
+        if n > 1:
+            where = ", ".join(str(i + 1) for i, h in enumerate(header) if h == name)
+            problems.append(Problem(str(file), name, (), 0,
+                                    f"each column name once in the header line, but {name!r} is "
+                                    f"the name of columns {where}; rename or remove the repeats"))
+    for name in dict.fromkeys(header):
+        if name != name.strip():
+            problems.append(Problem(str(file), name, (), 0,
+                                    f"a column name without surrounding spaces in the header line, "
+                                    f"got {name!r}; write it as {name.strip()!r}"))
+    if problems:
+        raise DataValidationError(problems)
+    return header
+
+
+def _too_many_fields(file: Path, encoding: str, width: int) -> list[int]:
+    """0-based data rows of a CSV file with more (non-empty) fields than its header has."""
+    rows: list[int] = []
+    try:
+        with open(file, newline="", encoding=encoding) as f:
+            reader = csv.reader(f)
+            next(reader, None)
+            for i, row in enumerate(reader):
+                if len(row) > width and any(c.strip() for c in row[width:]):
+                    rows.append(i)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return rows
+
+
+def _fields_error(file: Path, width: int, rows: Sequence[int], detail: str = "") -> DataValidationError:
+    expected = (f"at most {width} fields per line, as many as the header has (a value holding a "
+                "comma must be in double quotes)") + (f"; {detail}" if detail else "")
+    if not rows:
+        return _problem(file, expected)
+    return DataValidationError([make_problem(str(file), None, rows, expected)])
+
+
+def _read_csv(file: Path, table: str, tm: TableMapping, encoding: str) -> pd.DataFrame:
+    header = _csv_header(file, encoding)
+    kinds = {c.name: c.kind for c in spec(table).columns}
+    markers = list(config.CSV_MISSING_MARKERS)
+    dtype: dict[str, str] = {}
+    na: dict[str, list[str]] = {}
+    extra: list[str] = []
+    for name in header:
+        targets = tm.columns.get(name, (name,))
+        contract = [kinds[t] for t in targets if t in kinds]
+        mapped = {k for t in targets for k in tm.values.get(t, {})}  # values the mapping maps
+        if not contract:
+            dtype[name], na[name] = "str", [""]
+            if not mapped:
+                extra.append(name)
+        elif "string" in contract:
+            dtype[name], na[name] = "str", [""]
+        else:
+            na[name] = [m for m in markers if m not in mapped]
+            if mapped or any(k != "float" for k in contract):
+                dtype[name] = "str"  # parsed by the validator (dates, true/false, whole numbers)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            df = pd.read_csv(file, dtype=dtype, keep_default_na=False, na_values=na,
+                             encoding=encoding, index_col=False)
+    except UnicodeDecodeError:
+        raise _encoding_error(file, encoding) from None
+    except pd.errors.EmptyDataError:
+        raise _problem(file, "a header line with the column names (the file is empty)") from None
+    except pd.errors.ParserError as e:
+        rows = _too_many_fields(file, encoding, len(header))
+        raise _fields_error(file, len(header), rows, "" if rows else _first_line(e)) from None
+    if any("Length of header" in str(w.message) for w in caught):
+        # pandas drops fields beyond the header: fine when they are empty (a trailing comma)
+        rows = _too_many_fields(file, encoding, len(header))
+        if rows:
+            raise _fields_error(file, len(header), rows)
+    for name in extra:
+        df[name] = _infer_extra(df[name], markers)
+    return df
+
+
+def _infer_extra(s: pd.Series, markers: Sequence[str]) -> pd.Series:
+    """A CSV column outside the contract, read as text: numbers when every value is a number
+    (or a missing marker), true/false when every value is ``True``/``False``, else text in which
+    only an empty field is missing (``NA`` stays ``NA``)."""
+    if s.empty:
+        return s.astype(object)  # as pandas reads a column of a header-only file
+    if s.isna().all():
+        return pd.Series(np.nan, index=s.index, dtype="float64")
+    present = s.mask(s.isin(list(markers)))
+    try:
+        return pd.to_numeric(present)
+    except (TypeError, ValueError):
+        pass
+    if s.notna().all() and s.isin(list(_CSV_BOOLS)).all():
+        return s.map(_CSV_BOOLS).astype(bool)
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# DuckDB
+# --------------------------------------------------------------------------------------------
+def _open_duckdb(file: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a user's DuckDB file with file, network and extension access
+    off (``config.DUCKDB_READ_CONFIG``), after checking that the file is a DuckDB database."""
+    _check_duckdb_file(file)
+    try:
+        return duckdb.connect(str(file), read_only=True, config=dict(config.DUCKDB_READ_CONFIG))
+    except duckdb.Error as e:
+        raise DataPathError(f"{file}: DuckDB cannot open this database read-only ({_first_line(e)}); "
+                            "close other programs or connections that have it open, or export "
+                            "the tables again") from None
+
+
+def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Tables and views of the database's main schema: name -> ``BASE TABLE`` or ``VIEW``."""
+    rows = con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                       "WHERE table_catalog = current_database() AND table_schema = 'main'"
+                       ).fetchall()
+    return {str(name): str(kind) for name, kind in rows}
+
+
+def _read_duckdb(file: Path, table: str, allow_views: bool) -> pd.DataFrame:
+    source = f"{file}:{table}"
+    with _open_duckdb(file) as con:
         names = _duckdb_tables(con)
         if table not in names:
-            raise DataValidationError([Problem(
-                str(file), None, (), 0,
-                f"a table named {table!r} (found: {', '.join(sorted(names)) or 'none'})")])
-        return con.sql(f'SELECT * FROM "{table}"').df()
-
-
-def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            raise _problem(file, f"a table named {table!r} (found: "
+                                 f"{', '.join(sorted(names)) or 'none'})")
+        is_view = names[table] != "BASE TABLE"
+        if is_view and not allow_views:
+            raise _problem(source, f"a stored table named {table!r}, but it is a view (a saved query "
+                                   "that runs when it is read and could read other files on this "
+                                   "computer); store the data as a table (CREATE TABLE ... AS "
+                                   "SELECT ...), or pass allow_views=True if you trust this file")
+        try:
+            return con.sql(f'SELECT * FROM "{table}"').df()
+        except duckdb.Error as e:
+            what = "a view" if is_view else "a table"
+            raise _problem(source, f"{what} that DuckDB can read without access to files, the "
+                                   f"network or extensions; reading it failed: {_first_line(e)}"
+                           ) from None
 
 
 def _load(file: Path, table: str, mapping: DataMapping | None, on_invalid: OnInvalid,
-          dropped: list[dict[str, Any]] | None) -> pd.DataFrame:
+          dropped: list[dict[str, Any]] | None, *, notes: list[dict[str, Any]] | None = None,
+          allow_views: bool = False, encoding: str | None = None,
+          date_window: DateWindow | None = None) -> pd.DataFrame:
     tm = mapping.for_table(table) if mapping is not None else None
-    raw = _read(file, table, tm)
+    declared = encoding if encoding is not None else (mapping.encoding if mapping else None)
+    raw = _read(file, table, tm, allow_views=allow_views, encoding=_csv_encoding(declared))
     source = f"{file}:{table}" if _is_duckdb(file) else str(file)
     if mapping is not None:
         raw = apply_mapping(raw, table, mapping, source)
-    return validate(raw, table, source, on_invalid=on_invalid, dropped=dropped)
+    return validate(raw, table, source, on_invalid=on_invalid, dropped=dropped, notes=notes,
+                    date_window=date_window)
 
 
 def load_table(path: str | os.PathLike[str], table: str, *,
                mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMapping | None = None,
-               ) -> pd.DataFrame:
+               allow_views: bool = False, encoding: str | None = None,
+               date_window: DateWindow | None = None) -> pd.DataFrame:
     """Read and validate one contract table (see module docstring for the accepted ``path``).
 
     ``mapping``: a mapping.toml path, a dict or a :class:`DataMapping`; default: the
-    ``mapping.toml`` beside the data, if there is one. Returns the typed frame (timestamps UTC,
-    periods month starts, extra columns kept). Raises :class:`DataValidationError` naming the file,
-    column, first rows and the expectation, or :class:`MappingError`.
+    ``mapping.toml`` beside the data, if there is one. ``allow_views``, ``encoding`` and
+    ``date_window`` as in :func:`load_dataset`. Returns the typed frame (timestamps UTC, periods
+    month starts, extra columns kept, surrounding whitespace of text values removed). Raises
+    :class:`DataValidationError` naming the file, column, first rows and the expectation,
+    :class:`DataPathError` for a path it cannot read, or :class:`MappingError`.
     """
+    enc = check_encoding(encoding) if encoding is not None else None
     file = find_table_file(path, table)
-    return _load(file, table, _resolve_mapping(Path(path), mapping), "error", None)
+    return _load(file, table, _resolve_mapping(Path(path), mapping), "error", None,
+                 allow_views=allow_views, encoding=enc, date_window=date_window)
 
 
 def load_dataset(path: str | os.PathLike[str] | None = None, *, on_invalid: OnInvalid = "error",
                  mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMapping | None = None,
-                 ) -> Dataset:
+                 allow_views: bool = False, encoding: str | None = None,
+                 date_window: DateWindow | None = None) -> Dataset:
     """Load and validate the tables of a folder or a DuckDB file into a :class:`Dataset`.
 
     ``touchpoints`` and ``opportunities`` must be there: when one is absent, one
@@ -574,18 +951,34 @@ def load_dataset(path: str | os.PathLike[str] | None = None, *, on_invalid: OnIn
     ``mapping``: a mapping.toml path, a dict or a :class:`DataMapping` (see :func:`read_mapping`);
     default: ``mapping.toml`` beside the data (in the folder, or in the folder of a database file).
 
+    ``allow_views``: read a DuckDB view named like a table (default False: a view is refused,
+    since it is a stored query that runs on this computer). Even then the connection has no
+    file, network or extension access, so a view can only read tables of its own database.
+    ``encoding``: text encoding of the CSV files (default UTF-8; also ``encoding`` at the top of
+    mapping.toml; this argument wins). ``date_window``: the plausible (earliest, latest) dates,
+    default ``config.PLAUSIBLE_DATES`` (1990-01-01 to today + 1 year); a timestamp or period
+    outside it is an error.
+
+    Surrounding whitespace in text values is removed and listed in ``Dataset.notes``. A path that
+    cannot be read (missing, a link loop, a single file, a non-DuckDB ``.duckdb`` file) raises
+    :class:`DataPathError`, a ``ValueError`` with a one-line message.
+
     ``path=None`` loads the default simulated dataset (``ensure_default_dataset()``); if another
     process regenerates it while this one reads, the read is repeated so that the tables always
     come from one generation.
     """
     check_on_invalid(on_invalid)
+    enc = check_encoding(encoding) if encoding is not None else None
+    date_window_bounds(date_window)  # a bad window is an error before anything is read
+    options: dict[str, Any] = dict(on_invalid=on_invalid, mapping=mapping,
+                                   allow_views=allow_views, encoding=enc, date_window=date_window)
     if path is not None:
-        return _load_folder(Path(path), on_invalid=on_invalid, mapping=mapping)
+        return _load_folder(Path(path), **options)
     for _ in range(3):
         root = ensure_default_dataset()
         before = _recorded(root)
         try:
-            ds = _load_folder(root, on_invalid=on_invalid, mapping=mapping)
+            ds = _load_folder(root, **options)
         except FileNotFoundError:  # swapped out under us: read the new one
             continue
         if _recorded(root) == before:
@@ -594,36 +987,43 @@ def load_dataset(path: str | os.PathLike[str] | None = None, *, on_invalid: OnIn
                        "was read (another process regenerating it?); try again")
 
 
+def _list_folder(root: Path) -> list[Path]:
+    try:
+        return list(root.iterdir())
+    except OSError as e:
+        raise DataPathError(f"{root}: cannot list this folder ({e.strerror or e})") from None
+
+
 def _available(root: Path) -> dict[str, Path]:
     """The contract tables present under ``root`` (a folder or a database) and their files."""
+    _check_path(root)
     if root.is_dir():
+        _list_folder(root)
         out = {}
         for table in config.TABLES:
             try:
                 out[table] = find_table_file(root, table)
-            except FileNotFoundError:
+            except DataPathNotFoundError:
                 pass
         return out
-    if not root.exists():
-        raise FileNotFoundError(f"{root}: no such file or folder")
     if not _is_duckdb(root):
-        raise ValueError(f"{root}: expected a folder holding <table>.csv or <table>.parquet files, "
-                         "or a .duckdb database")
-    with duckdb.connect(str(root), read_only=True) as con:
+        raise _not_a_folder(root)
+    with _open_duckdb(root) as con:
         names = _duckdb_tables(con)
     return {t: root for t in config.TABLES if t in names}
 
 
 def _found_names(root: Path) -> list[str]:
     if root.is_dir():
-        return sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
-    with duckdb.connect(str(root), read_only=True) as con:
+        return sorted(p.name for p in _list_folder(root) if not p.name.startswith("."))
+    with _open_duckdb(root) as con:
         return sorted(_duckdb_tables(con))
 
 
 def _load_folder(root: Path, *, on_invalid: OnInvalid = "error",
                  mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMapping | None = None,
-                 ) -> Dataset:
+                 allow_views: bool = False, encoding: str | None = None,
+                 date_window: DateWindow | None = None) -> Dataset:
     available = _available(root)
     absent_optional = tuple(t for t in config.OPTIONAL_TABLES if t not in available)
     missing = [t for t in config.REQUIRED_TABLES if t not in available]
@@ -635,12 +1035,15 @@ def _load_folder(root: Path, *, on_invalid: OnInvalid = "error",
     problems: list[Problem] = []
     mapping_errors: list[str] = []
     dropped: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     for table in config.TABLES:
         if table not in available:
             frames[table] = empty_frame(table)
             continue
         try:
-            frames[table] = _load(available[table], table, resolved, on_invalid, dropped)
+            frames[table] = _load(available[table], table, resolved, on_invalid, dropped,
+                                  notes=notes, allow_views=allow_views, encoding=encoding,
+                                  date_window=date_window)
         except MappingError as err:
             mapping_errors.extend(err.lines)
         except DataValidationError as err:
@@ -655,7 +1058,7 @@ def _load_folder(root: Path, *, on_invalid: OnInvalid = "error",
             digests[f] = sha256_file(f)
     return Dataset(**frames, files=dict(available),
                    hashes={t: digests[f] for t, f in available.items()}, path=root,
-                   missing=absent_optional, dropped=dropped)
+                   missing=absent_optional, dropped=dropped, notes=notes)
 
 
 def _complete(folder: Path, tables: Sequence[str] = config.TABLES) -> bool:

@@ -214,10 +214,12 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("Velocidad del pipeline", "ingresos que genera el pipeline por día: oportunidades "
                "× operación media × tasa de cierre ÷ días de ciclo.")},
     "interval": {
-        "en": ("95 % interval", "the range that contains the true value in 95 of 100 repetitions; "
-               "a wide range means we are unsure."),
-        "es": ("Intervalo del 95 %", "el rango que contiene el valor real en 95 de cada 100 "
-               "repeticiones; un rango amplio significa que no estamos seguros.")},
+        "en": ("95 % interval", "the range of values the data are compatible with, built to "
+               "include the figure being measured in 95 of 100 repetitions; a wide range means "
+               "we are unsure."),
+        "es": ("Intervalo del 95 %", "el rango de valores compatible con los datos, construido "
+               "para incluir la cifra que se mide en 95 de cada 100 repeticiones; un rango "
+               "amplio significa que no estamos seguros.")},
     "uplift": {
         "en": ("Uplift", "the extra revenue caused by integrating marketing and sales, as a "
                "percentage of what revenue would have been without it."),

@@ -9,6 +9,14 @@ Row numbers count data rows from 1 in the order of the file (the CSV header is n
 is line N + 1 of a CSV file); for a DataFrame, row N is the N-th row (position, not index label).
 With ``on_invalid="drop"`` the rows breaking a row-level rule are left out instead and recorded
 (rule, count, first row numbers; never values); table-level problems still raise.
+
+Before any check, surrounding whitespace is removed from the text values of every string column
+(``"webinar "`` becomes ``"webinar"``; a value that is only whitespace is left as it is) and each
+change is recorded in ``notes``. Every timestamp and period must lie in a plausible window
+(``config.PLAUSIBLE_DATES``, see :func:`date_window_bounds`). Duplicate keys are looked for only
+among rows whose key values were read. Error messages never show values of the id columns
+``config.ID_COLUMNS`` (only row numbers): they identify customers.
+
 ``empty_frame(table)`` is a typed table with no rows (an optional table the data do not have).
 
 Types after validation:
@@ -17,11 +25,12 @@ Types after validation:
   date is an error, not silently floored);
 - strings: pandas ``str``; floats: ``float64``; ``accounts.size``: ``int64``; ``accounts.integrated``:
   ``bool`` (``boolean`` when it has missing values).
-Columns not in the contract are kept untouched, in their original position.
+Columns not in the contract are kept, in their original position (only their text values trimmed).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -44,6 +53,10 @@ STAGES: tuple[str, ...] = ("lead_at", "mql_at", "sql_at", "opportunity_at", "clo
 OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
 SEGMENTS: tuple[str, ...] = ("smb", "mid_market", "enterprise")
 NON_TOUCH_CHANNELS: tuple[str, ...] = ("sales_people", "marketing_overhead")
+#: Shown instead of the values of an id column (``config.ID_COLUMNS``) in an error message.
+IDS_HIDDEN: str = "(ids hidden)"
+#: Examples of changed values kept per column in a load note.
+MAX_NOTE_EXAMPLES: int = 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,13 +119,36 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _hide_ids(column: str | None, got: Sequence[Any]) -> tuple[str, ...]:
+    """``got`` as text, with the values of id columns (``config.ID_COLUMNS``) left out.
+
+    ``column`` is one name or several joined by ``", "`` (a key); for a key, each value of ``got``
+    is a tuple and only its id positions are hidden.
+    """
+    got = list(got)[:MAX_SHOWN]
+    if not got or not column:
+        return tuple(format_value(g) for g in got)
+    names = [c.strip() for c in str(column).split(",")]
+    ids = [i for i, c in enumerate(names) if c in config.ID_COLUMNS]
+    if not ids:
+        return tuple(format_value(g) for g in got)
+    if len(names) == 1 or not all(isinstance(g, tuple) and len(g) == len(names) for g in got):
+        return (IDS_HIDDEN,)
+    return tuple("(" + ", ".join(f"{names[i]} hidden" if i in ids else format_value(v)
+                                 for i, v in enumerate(g)) + ")" for g in got)
+
+
 def make_problem(source: str, column: str | None, rows: Sequence[int], expected: str,
                  got: Sequence[Any] = ()) -> Problem:
-    """Build a :class:`Problem` from 0-based row positions (shown 1-based, first MAX_SHOWN)."""
+    """Build a :class:`Problem` from 0-based row positions (shown 1-based, first MAX_SHOWN).
+
+    Values of the id columns (``config.ID_COLUMNS``, also inside a key of several columns) are
+    never shown: ``got`` then reads ``(ids hidden)``, or ``account_id hidden`` inside a key.
+    """
     rows = sorted(int(r) for r in rows)
     shown = rows[:MAX_SHOWN]
-    got_text = tuple(format_value(g) for g in list(got)[:MAX_SHOWN])
-    return Problem(source, column, tuple(r + 1 for r in shown), len(rows), expected, got_text)
+    return Problem(source, column, tuple(r + 1 for r in shown), len(rows), expected,
+                   _hide_ids(column, got))
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +416,118 @@ def _parse_problems(raw: pd.Series, parsed: pd.Series, col: ColumnSpec, source: 
     return make_problem(source, col.name, rows, expected, raw.iloc[rows[:MAX_SHOWN]].tolist()), bad
 
 
+DateLike = str | dt.date | pd.Timestamp | None
+#: (earliest, latest) plausible dates; see :func:`date_window_bounds`.
+DateWindow = tuple[DateLike, DateLike]
+
+
+def date_window_bounds(date_window: DateWindow | None = None,
+                       ) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """The plausible window ``(earliest, latest)`` for timestamps and periods, as naive dates.
+
+    ``date_window`` defaults to ``config.PLAUSIBLE_DATES`` (``("1990-01-01", None)``). Both ends are
+    included (the whole latest day). ``None`` as the latest end means today (UTC) + 1 year; ``None``
+    as the earliest means no lower limit. Raises ValueError naming the value when an end is not a
+    date or the window is empty.
+    """
+    window = config.PLAUSIBLE_DATES if date_window is None else date_window
+    if not isinstance(window, (tuple, list)) or len(window) != 2:
+        raise ValueError(f"date_window must be (earliest, latest), e.g. ('1990-01-01', None), "
+                         f"got {window!r}")
+
+    def day(value: DateLike, end: str) -> pd.Timestamp | None:
+        if value is None:
+            return None
+        try:
+            ts = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            ts = pd.NaT
+        if ts is pd.NaT:
+            raise ValueError(f"date_window: the {end} date {value!r} is not a date "
+                             "(expected e.g. '1990-01-01' or None)") from None
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return ts.normalize()
+
+    lo, hi = day(window[0], "earliest"), day(window[1], "latest")
+    if hi is None:
+        hi = (pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.DateOffset(years=1)).normalize()
+    if lo is not None and lo > hi:
+        raise ValueError(f"date_window: the earliest date {lo:%Y-%m-%d} is after the latest "
+                         f"{hi:%Y-%m-%d}")
+    return lo, hi
+
+
+def _window_problem(parsed: pd.Series, col: ColumnSpec, source: str,
+                    window: tuple[pd.Timestamp | None, pd.Timestamp]) -> tuple[
+        Problem | None, np.ndarray]:
+    """Rows whose timestamp or period lies outside the plausible ``window``."""
+    lo, hi = window
+    naive = parsed.dt.tz_convert("UTC").dt.tz_localize(None) if col.kind == "timestamp" else parsed
+    outside = naive >= hi + pd.Timedelta(days=1)
+    if lo is not None:
+        outside |= naive < lo
+    bad = (naive.notna() & outside).to_numpy(dtype=bool)
+    if not bad.any():
+        return None, bad
+    rows = np.flatnonzero(bad)
+    span = f"from {lo:%Y-%m-%d} to {hi:%Y-%m-%d}" if lo is not None else f"up to {hi:%Y-%m-%d}"
+    expected = (f"a plausible date, {span} (config.PLAUSIBLE_DATES; "
+                "load_dataset(..., date_window=(earliest, latest)) sets another window)")
+    return make_problem(source, col.name, rows, expected, parsed.iloc[rows[:MAX_SHOWN]].tolist()), bad
+
+
+# --------------------------------------------------------------------------------------------
+# Surrounding whitespace in text values
+# --------------------------------------------------------------------------------------------
+def strip_text(df: pd.DataFrame, table: str, notes: list[dict[str, Any]] | None = None,
+               ) -> pd.DataFrame:
+    """Remove surrounding whitespace from the text values of every string column of ``df``.
+
+    Every column holding text is treated the same way (contract columns and extra columns):
+    ``"webinar "`` becomes ``"webinar"``; a value that is only whitespace is left as it is (a
+    required text then fails its not-empty check, showing the value). Non-text values are
+    untouched. For each column changed, ``notes`` receives ``{"table", "column", "count",
+    "examples"}``: the number of values changed and up to ``MAX_NOTE_EXAMPLES`` distinct original
+    values -- none for the id columns (``config.ID_COLUMNS``), which are counted only. Returns a
+    new frame (``df`` itself when nothing changes).
+    """
+    out = df
+    names = list(df.columns)
+    for i, name in enumerate(names):
+        if names.count(name) > 1:
+            continue  # a repeated column name is a table-level error, reported by validate
+        s = df.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = s.cat.categories
+            if not (pd.api.types.is_string_dtype(cats.dtype) or cats.dtype == object):
+                continue
+            s = s.astype(object)  # kept categorical unless a value changes
+        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object) or s.empty:
+            continue
+        try:
+            stripped = s.str.strip()
+            nonempty = stripped.str.len() > 0
+        except AttributeError:  # an object column without text values
+            continue
+        changed = (stripped.notna().to_numpy(dtype=bool)
+                   & nonempty.to_numpy(dtype=bool, na_value=False)
+                   & (stripped != s).to_numpy(dtype=bool, na_value=False))
+        if not changed.any():
+            continue
+        if out is df:
+            out = df.copy()
+        new = s.copy()
+        new[changed] = stripped[changed]
+        out[name] = new
+        if notes is not None:
+            examples = [] if name in config.ID_COLUMNS else [
+                str(v) for v in pd.unique(s[changed])[:MAX_NOTE_EXAMPLES]]
+            notes.append({"table": table, "column": str(name), "count": int(changed.sum()),
+                          "examples": examples})
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
@@ -390,18 +538,51 @@ _BUILTIN_EXPECTED = {
 
 
 def _schema(ts: TableSpec, present: Sequence[str]) -> pa.DataFrameSchema:
+    # uniqueness (of a column or a key) is checked by _duplicates, among rows that were read
     cols = {
-        c.name: pa.Column(None, checks=list(c.checks), nullable=c.nullable, unique=c.unique,
-                          report_duplicates="exclude_first", required=False)
+        c.name: pa.Column(None, checks=list(c.checks), nullable=c.nullable, required=False)
         for c in ts.columns if c.name in present
     }
     checks = [pa.Check(r.ok, error=f"rule:{i}") for i, r in enumerate(ts.rules)
               if all(n in present for n in r.needs)]
-    unique = [list(u) for u in ts.unique if all(k in present for k in u[:-1])]
-    # an optional last key column (spend.unit_id) that is absent is simply left out of the key
-    unique = [[k for k in u if k in present] for u in unique]
-    return pa.DataFrameSchema(cols, checks=checks, unique=unique[0] if unique else None,
-                              report_duplicates="exclude_first", strict=False, coerce=False)
+    return pa.DataFrameSchema(cols, checks=checks, strict=False, coerce=False)
+
+
+def _duplicates(df: pd.DataFrame, ts: TableSpec, source: str,
+                skip: dict[str, np.ndarray]) -> list[tuple[Problem, np.ndarray]]:
+    """Repeated unique values and keys, among the rows whose key values were read.
+
+    A row whose key column holds an unreadable value (or a missing one where a value is
+    required) is left out: it is reported for that value, not also as a duplicate of another such
+    row. The first row of a repeated key is kept, the later ones are reported.
+    """
+    keys: list[tuple[tuple[str, ...], str]] = [
+        ((c.name,), "unique values (this value repeats an earlier row)")
+        for c in ts.columns if c.unique and c.name in df.columns]
+    for u in ts.unique:
+        if all(k in df.columns for k in u[:-1]):
+            # an optional last key column (spend.unit_id) that is absent is left out of the key
+            keys.append((tuple(k for k in u if k in df.columns),
+                         "unique rows (this key repeats an earlier row)"))
+    found: list[tuple[Problem, np.ndarray]] = []
+    for key, expected in keys:
+        usable = np.ones(len(df), dtype=bool)
+        for k in key:
+            if k in skip:
+                usable &= ~skip[k]
+            if not ts.column(k).nullable:
+                usable &= df[k].notna().to_numpy()
+        sub = df.loc[usable, list(key)]
+        dup = sub.duplicated(keep="first").to_numpy()
+        if not dup.any():
+            continue
+        rows = np.flatnonzero(usable)[dup]
+        if len(key) == 1:
+            got: list[Any] = [df.iloc[r][key[0]] for r in rows[:MAX_SHOWN]]
+        else:
+            got = [tuple(df.iloc[r][k] for k in key) for r in rows[:MAX_SHOWN]]
+        found.append((make_problem(source, ", ".join(key), rows, expected, got), rows))
+    return found
 
 
 def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
@@ -419,22 +600,22 @@ def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
         rule = str(row["check"])
         if rule.startswith("rule:"):
             rule = ts.rules[int(rule.split(":")[1])].expected
-        found.append((Problem(source, None if pd.isna(row["column"]) else str(row["column"]),
-                              (), 0, _BUILTIN_EXPECTED.get(rule, rule),
-                              (format_value(row["failure_case"]),)), no_rows))
+        column = None if pd.isna(row["column"]) else str(row["column"])
+        found.append((Problem(source, column, (), 0, _BUILTIN_EXPECTED.get(rule, rule),
+                              _hide_ids(column, [row["failure_case"]])), no_rows))
     fc = fc[fc["index"].notna()]
     for check, group in fc.groupby("check", sort=False):
-        if check == "multiple_fields_uniqueness":
-            key = [k for k in next(u for u in ts.unique) if k in df.columns]
-            rows = np.unique(group["index"].astype(int).to_numpy())
-            got = [tuple(df.iloc[r][k] for k in key) for r in rows[:MAX_SHOWN]]
-            found.append((make_problem(source, ", ".join(key), rows,
-                                       "unique rows (this key repeats an earlier row)", got), rows))
-            continue
         if str(check).startswith("rule:"):
             rule = ts.rules[int(str(check).split(":")[1])]
             rows = np.unique(group["index"].astype(int).to_numpy())
-            shown = [c for c in rule.show if c in df.columns]
+            # a row with an unreadable value in a column the rule reads is reported for that value
+            # only (its value became missing, which would break the rule for no real reason)
+            for c in {*rule.needs, *rule.show, rule.column}:
+                if c in skip and len(rows):
+                    rows = rows[~skip[c][rows]]
+            if len(rows) == 0:
+                continue
+            shown = [c for c in rule.show if c in df.columns and c not in config.ID_COLUMNS]
             got = [", ".join(f"{c}={format_value(df.iloc[r][c])}" for c in shown)
                    for r in rows[:MAX_SHOWN]]
             p = make_problem(source, rule.column, rows, rule.expected)
@@ -455,9 +636,13 @@ def _translate(err: SchemaErrors, ts: TableSpec, df: pd.DataFrame, source: str,
     return found
 
 
-def _check(df: pd.DataFrame, ts: TableSpec, source: str) -> tuple[
+def _check(df: pd.DataFrame, ts: TableSpec, source: str,
+           window: tuple[pd.Timestamp | None, pd.Timestamp] | None = None) -> tuple[
         pd.DataFrame, list[tuple[Problem, np.ndarray]]]:
     """Parse and check ``df`` (0..n-1 index); return the parsed frame and every problem found.
+
+    ``window``: the plausible (earliest, latest) dates (:func:`date_window_bounds`); None: no
+    date window.
 
     Each problem comes with the 0-based positions of all its rows; an empty array marks a
     table-level problem (a missing column, a repeated column name, a check that crashed).
@@ -485,8 +670,15 @@ def _check(df: pd.DataFrame, ts: TableSpec, source: str) -> tuple[
         problem, bad = _parse_problems(raw, new, col, source)
         if problem is not None:
             found.append((problem, np.flatnonzero(bad)))
-            skip[col.name] = bad
             new = new.mask(bad)
+        if window is not None and col.kind in ("timestamp", "period"):
+            far, outside = _window_problem(new, col, source, window)
+            if far is not None:
+                found.append((far, np.flatnonzero(outside)))
+                bad = bad | outside
+                new = new.mask(outside)
+        if bad.any():
+            skip[col.name] = bad
         parsed[col.name] = new
     out = out.assign(**parsed)
 
@@ -494,6 +686,7 @@ def _check(df: pd.DataFrame, ts: TableSpec, source: str) -> tuple[
         _schema(ts, list(out.columns)).validate(out, lazy=True)
     except SchemaErrors as err:
         found.extend(_translate(err, ts, out, source, skip))
+    found.extend(_duplicates(out, ts, source, skip))
     order = {c.name: i for i, c in enumerate(ts.columns)}
     found.sort(key=lambda f: (order.get(str(f[0].column), len(order)), f[0].rows[:1]))
     return out, found
@@ -512,6 +705,7 @@ def check_on_invalid(on_invalid: str) -> None:
 
 def validate(df: pd.DataFrame, table: str, source: str | None = None, *,
              on_invalid: OnInvalid = "error", dropped: list[dict[str, Any]] | None = None,
+             notes: list[dict[str, Any]] | None = None, date_window: DateWindow | None = None,
              ) -> pd.DataFrame:
     """Parse and validate one table against the contract; return the typed frame.
 
@@ -528,24 +722,31 @@ def validate(df: pd.DataFrame, table: str, source: str | None = None, *,
         ``table``, ``column``, ``rule`` (what was expected), ``count`` (rows breaking it) and
         ``rows`` (the first 1-based row numbers, at most ``MAX_SHOWN``). Values are never recorded
         (they could be account ids). A row breaking two rules counts under both.
+    notes : a list that receives one dict per column whose text values had surrounding
+        whitespace removed (see :func:`strip_text`): ``table``, ``column``, ``count`` and
+        ``examples`` (never for id columns).
+    date_window : the plausible (earliest, latest) dates of every timestamp and period; default
+        ``config.PLAUSIBLE_DATES`` (see :func:`date_window_bounds`).
 
     Raises
     ------
     DataValidationError
         listing every problem: missing required columns, unreadable values (timestamps, numbers),
         missing values, disallowed values, negative cost/revenue, '>' in channel names, duplicate
-        keys, funnel stage order, etc. (see data/README.md).
+        keys, funnel stage order, dates outside the plausible window, etc. (see data/README.md).
+        Values of id columns are never shown.
     """
     check_on_invalid(on_invalid)
     ts = spec(table)
     source = source or f"{table} (DataFrame)"
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+    window = date_window_bounds(date_window)
 
-    current = df.reset_index(drop=True)
+    current = strip_text(df.reset_index(drop=True), table, notes)
     positions = np.arange(len(current))  # original 0-based row of each current row
     while True:
-        out, found = _check(current, ts, source)
+        out, found = _check(current, ts, source, window)
         if not found:
             break
         table_level = any(len(rows) == 0 for _, rows in found)

@@ -110,7 +110,8 @@ def test_missing_folder_and_not_a_dataset(tmp_path: Path) -> None:
         io.load_dataset(tmp_path / "nope")
     f = tmp_path / "touchpoints.csv"
     f.write_text("a\n1\n")
-    with pytest.raises(ValueError, match="expected a folder holding"):
+    with pytest.raises(ValueError, match=r"expected a folder of tables \(touchpoints.csv, "
+                                         r"opportunities.csv, ...\), got the file .*touchpoints.csv"):
         io.load_dataset(f)
 
 
