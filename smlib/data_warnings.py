@@ -53,6 +53,7 @@ __all__ = [
     "lookback_warnings",
     "merge_always_together",
     "dropped_rows_warnings",
+    "trimmed_space_warnings",
     "unbudgeted_channel_warnings",
     "missing_table_warnings",
     "revenue_warnings",
@@ -64,7 +65,7 @@ __all__ = [
 CODES: tuple[str, ...] = (
     "separation", "lookback_loss", "revenue_concentration", "zero_revenue_wins", "degenerate_rate",
     "data_start", "no_spend", "unbudgeted_channels", "no_units", "no_accounts", "no_adoption",
-    "dropped_rows",
+    "dropped_rows", "trimmed_spaces",
 )
 
 # --- thresholds (each one is stated in docs/data-warnings.md) -------------------------------------
@@ -935,6 +936,31 @@ def dropped_rows_warnings(dataset: Any) -> list[DataWarning]:
     return out
 
 
+def trimmed_space_warnings(dataset: Any) -> list[DataWarning]:
+    """``trimmed_spaces``: text values whose surrounding spaces the loader removed
+    (``Dataset.notes``), one warning per table and column with the count and up to three of the
+    values changed (never values of id columns)."""
+    out: list[DataWarning] = []
+    for note in getattr(dataset, "notes", None) or []:
+        n = int(note.get("count", 0))
+        if not n:
+            continue
+        examples = [str(x) for x in note.get("examples") or []]
+        shown = (", ".join(f"“{x}”" for x in examples)) if examples else ""
+        where = f"{note.get('table')}.{note.get('column')}"
+        en = (f"{_n(n, 'en')} {'value' if n == 1 else 'values'} of {where} had spaces before or "
+              f"after the text and {'was' if n == 1 else 'were'} trimmed"
+              + (f" (e.g. {shown})" if shown else "") + ", so that, e.g., “email ” and “email” "
+              "count as one channel.")
+        es = (f"{_n(n, 'es')} {'valor' if n == 1 else 'valores'} de {where} "
+              f"{'tenía' if n == 1 else 'tenían'} espacios antes o después del texto y se "
+              f"{'recortó' if n == 1 else 'recortaron'}" + (f" (p. ej. {shown})" if shown else "")
+              + ", para que, p. ej., «email » y «email» cuenten como un solo canal.")
+        out.append(_w("trimmed_spaces", en, es, table=note.get("table"),
+                      column=note.get("column"), count=n, examples=examples))
+    return out
+
+
 def collect_warnings(dataset: Dataset, journeys: Journeys | None = None,
                      lookback_days: float = config.DEFAULT_LOOKBACK_DAYS) -> list[DataWarning]:
     """Every data warning that applies to ``dataset``, in the order of :data:`CODES`.
@@ -962,5 +988,6 @@ def collect_warnings(dataset: Dataset, journeys: Journeys | None = None,
     out += missing_table_warnings(dataset)
     out += unbudgeted_channel_warnings(dataset)
     out += dropped_rows_warnings(dataset)
+    out += trimmed_space_warnings(dataset)
     order = {c: i for i, c in enumerate(CODES)}
     return sorted(out, key=lambda w: order.get(w.code, len(order)))  # stable within a code

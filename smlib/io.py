@@ -78,6 +78,7 @@ __all__ = [
     "DataPathError",
     "DataPathNotFoundError",
     "DataValidationError",
+    "check_duckdb_base_tables",
     "Dataset",
     "MappingError",
     "MissingTablesError",
@@ -876,6 +877,27 @@ def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
                        "WHERE table_catalog = current_database() AND table_schema = 'main'"
                        ).fetchall()
     return {str(name): str(kind) for name, kind in rows}
+
+
+def check_duckdb_base_tables(file: str | os.PathLike[str], tables: Sequence[str]) -> None:
+    """Check that a DuckDB file holds ``tables`` as stored base tables, with the safe reader.
+
+    For code that attaches the file to a connection of its own (e.g. the out-of-core journey
+    builder): a view there would run its stored query with that connection's rights, so it is
+    refused here first. Raises :class:`DataValidationError` (missing table, or a view) or
+    :class:`DataPathError` (not a DuckDB file).
+    """
+    f = Path(file)
+    with _open_duckdb(f) as con:
+        names = _duckdb_tables(con)
+    for table in tables:
+        if table not in names:
+            raise _problem(f, f"a table named {table!r} (found: "
+                              f"{', '.join(sorted(names)) or 'none'})")
+        if names[table] != "BASE TABLE":
+            raise _problem(f"{f}:{table}", f"a stored table named {table!r}, but it is a view (a "
+                                           "saved query that would run when it is read); store "
+                                           "the data as a table (CREATE TABLE ... AS SELECT ...)")
 
 
 def _read_duckdb(file: Path, table: str, allow_views: bool) -> pd.DataFrame:

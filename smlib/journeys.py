@@ -45,7 +45,7 @@ import pyarrow as pa
 from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
-from smlib.io import find_table_file, load_table
+from smlib.io import check_duckdb_base_tables, find_table_file, load_table
 from smlib.schemas import DataValidationError, Problem, make_problem, validate
 
 __all__ = ["Journeys", "build_journeys", "build_journeys_from_files", "journey_mix", "merge_channels"]
@@ -447,7 +447,9 @@ def build_journeys_from_files(path: str | os.PathLike[str],
     rows fit in modest memory (benchmarks/bench_journeys.py). The columns journeys use are checked
     in SQL (missing/empty values, teams, '>' in channel names, negative cost or revenue, won deals
     without closed_at, duplicate touches / opportunity ids) with 1-based file row numbers in the
-    error. CSV folders go through ``smlib.io.load_table`` (full pandas validation) instead.
+    error. CSV folders go through ``smlib.io.load_table`` (full pandas validation) instead. A
+    DuckDB file must hold both tables as stored base tables: a view is refused before the file is
+    attached (:func:`smlib.io.check_duckdb_base_tables`).
     """
     lookback_us = _check_lookback(lookback_days)
     files = {t: find_table_file(path, t) for t in ("touchpoints", "opportunities")}
@@ -464,6 +466,8 @@ def build_journeys_from_files(path: str | os.PathLike[str],
                 select = f"SELECT * EXCLUDE (file_row_number), file_row_number AS _row FROM {scan}"
                 srcs[table] = str(f)
             else:
+                # a view in the user's file would run its query with this connection's rights
+                check_duckdb_base_tables(f, [table])
                 attached = {r[0] for r in con.execute(
                     "SELECT database_name FROM duckdb_databases()").fetchall()}
                 if names["db"] not in attached:

@@ -391,3 +391,20 @@ def test_unbudgeted_channels():
     assert "cost counts as 0" in ws[0].message
     assert dw.unbudgeted_channel_warnings(SimpleNamespace(
         touchpoints=tp, spend=pd.DataFrame({"channel": ["email"], "cost": [0.0]}))) == []
+
+
+def test_trimmed_spaces_from_the_loader_notes(tmp_path):
+    from smlib import io
+    from test_io import tiny_tables, write
+
+    tables = tiny_tables()
+    tables["touchpoints"].loc[0, "channel"] = "paid_search "
+    tables["touchpoints"].loc[1, "account_id"] = " 007"
+    ds = io.load_dataset(write(tmp_path / "d", tables, "csv"))
+    ws = dw.trimmed_space_warnings(ds)
+    by_col = {w.details["column"]: w for w in ws}
+    assert by_col["channel"].details["examples"] == ["paid_search "]
+    assert "“paid_search ”" in by_col["channel"].message
+    assert by_col["account_id"].details["examples"] == []  # ids are never shown
+    assert "007" not in by_col["account_id"].message
+    assert "trimmed_spaces" in _codes(dw.collect_warnings(ds))

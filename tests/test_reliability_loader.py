@@ -58,6 +58,16 @@ def test_duckdb_view_is_refused(tmp_path: Path) -> None:
         io.load_table(db, "touchpoints")
 
 
+def test_out_of_core_journeys_refuse_a_view_before_attaching(tmp_path: Path) -> None:
+    """build_journeys_from_files attaches the file to its own connection: views refused first."""
+    from smlib.journeys import build_journeys_from_files
+
+    db, _ = hostile_duckdb(tmp_path)
+    with pytest.raises(DataValidationError, match="it is a view") as info:
+        build_journeys_from_files(db)
+    assert SECRET not in str(info.value)
+
+
 def test_duckdb_allowed_view_cannot_read_files(tmp_path: Path) -> None:
     db, _ = hostile_duckdb(tmp_path)
     try:
