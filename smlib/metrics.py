@@ -76,6 +76,8 @@ def _bad_rows(mask: pd.Series, df: pd.DataFrame, column: str) -> str:
     """First offending rows (0-based index labels) and values, for error messages."""
     idx = list(df.index[mask.to_numpy()][:5])
     vals = list(df.loc[mask, column].head(5)) if column in df.columns else []
+    if column in config.ID_COLUMNS:  # ids identify customers: rows only
+        vals = ["(ids hidden)"]
     more = int(mask.sum()) - len(idx)
     tail = f" (and {more} more)" if more > 0 else ""
     return f"rows {idx}{tail} (0-based), got {vals}"

@@ -313,6 +313,8 @@ def test_account_outcomes_hand():
     out = account_outcomes(acc, opp)
     assert out["revenue"].tolist() == [15.0, 0.0, 0.0]
     assert out["start_month"].tolist() == [0.0, 2.0, 1.0]
-    with pytest.raises(ValueError, match="unknown accounts"):
-        account_outcomes(acc, pd.concat([opp, pd.DataFrame({"account_id": ["Z"], "outcome": ["won"],
+    with pytest.raises(ValueError, match="1 won opportunities belong to 1 accounts that are not "
+                                         "in the accounts table") as info:
+        account_outcomes(acc, pd.concat([opp, pd.DataFrame({"account_id": ["ZQ9"], "outcome": ["won"],
                                                             "revenue": [1.0]})]))
+    assert "ZQ9" not in str(info.value)  # ids identify customers: never in an error

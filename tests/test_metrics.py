@@ -526,3 +526,12 @@ def test_has_costs() -> None:
     assert not has_costs(pd.DataFrame({"cost": []}))
     assert not has_costs(pd.DataFrame({"cost": [0.0, 0.0]}))
     assert has_costs(pd.DataFrame({"cost": [0.0, 5.0]}))
+
+
+def test_error_rows_never_show_account_ids() -> None:
+    from smlib.metrics import _bad_rows
+
+    df = pd.DataFrame({"account_id": ["SECRET1", "A2"], "team": ["x", "sales"]})
+    text = _bad_rows(df["team"].eq("x"), df, "account_id")
+    assert "SECRET1" not in text and "ids hidden" in text
+    assert "'x'" in _bad_rows(df["team"].eq("x"), df, "team")

@@ -259,18 +259,33 @@ class DoublyRobustResult(EstimateResult):
                 index=False, float_format=lambda x: f"{x:.3g}")
         return text
 
-    def plot(self, ax: Any = None) -> Any:
-        """Histogram of the propensity score by arm (overlap plot); returns the axes."""
+    def plot(self, ax: Any = None, language: str = "en") -> Any:
+        """Histogram of the propensity score by arm (overlap plot), title, axes and legend in
+        ``language`` (``"en"`` or ``"es"``); returns the axes."""
         import matplotlib.pyplot as plt
 
+        from smlib.formatting import validate_language
+        from smlib.narrative import format_number
+
+        es = validate_language(language) == "es"
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.5))
         bins = np.linspace(0, 1, 41)
-        for arm, val, color in (("treated", 1, "tab:orange"), ("control", 0, "tab:blue")):
+        arms = (("integradas", 1, "tab:orange"), ("no integradas", 0, "tab:blue")) if es else (
+            ("treated", 1, "tab:orange"), ("control", 0, "tab:blue"))
+        for arm, val, color in arms:
+            n = int(np.sum(self.treatment == val))
             ax.hist(self.propensity[self.treatment == val], bins=bins, alpha=0.55, color=color,
-                    label=f"{arm} (n = {int(np.sum(self.treatment == val)):,})")
+                    label=f"{arm} (n = {format_number(n, 0, 'es') if es else f'{n:,}'})")
         for x in OVERLAP_BAND:
             ax.axvline(x, color="grey", ls=":", lw=1)
+        if es:
+            ax.set_xlabel("probabilidad estimada de estar integrada (propensión, 0–1)")
+            ax.set_ylabel("número de filas")
+            ax.set_title(f"Solapamiento de las probabilidades de integración ({self.method}, "
+                         f"{self.estimand})")
+            ax.legend(frameon=False)
+            return ax
         ax.set_xlabel("estimated propensity score (probability of treatment, 0–1)")
         ax.set_ylabel("number of rows")
         ax.set_title(f"Overlap of propensity scores ({self.method}, {self.estimand})")
@@ -522,8 +537,10 @@ def account_outcomes(accounts: pd.DataFrame, opportunities: pd.DataFrame,
     won = opportunities[opportunities["outcome"] == "won"]
     unknown = ~won["account_id"].isin(accounts["account_id"])
     if unknown.any():
-        raise ValueError(f"won opportunities of unknown accounts, e.g. "
-                         f"{won.loc[unknown, 'account_id'].unique()[:5].tolist()}")
+        n = int(won.loc[unknown, "account_id"].nunique())  # ids identify customers: count only
+        raise ValueError(f"{int(unknown.sum())} won opportunities belong to {n} accounts that "
+                         "are not in the accounts table; add them to it (the account-level "
+                         "comparison needs every won deal's account)")
     rev = won.groupby("account_id")["revenue"].sum()
     out = accounts.copy()
     out["revenue"] = out["account_id"].map(rev).fillna(0.0).astype(float)
