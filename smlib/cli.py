@@ -4,7 +4,8 @@
 the runs of ``reports.toml`` (see :mod:`smlib.report.runner`) and is what ``make report`` and the
 scheduled jobs call. Exit codes: 0 every report succeeded (a full batch is then published); 1 at
 least one report failed (nothing published); 2 bad config, parameters or input data (nothing
-executed).
+executed). A batch stopped by SIGTERM, SIGHUP or Ctrl-C exits with 128 + the signal number (143,
+129, 130) after marking its folder incomplete; nothing is published.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     lst = rsub.add_parser("list", help="list the runs in the config with their parameters")
     lst.add_argument("--config", type=Path, default=None)
 
-    idx = rsub.add_parser("index", help="rebuild reports/index.html from the published run folders")
+    idx = rsub.add_parser(
+        "index", help="mark unfinished run folders incomplete, point reports/latest at the newest published "
+                      "batch and rebuild reports/index.html from the run folders")
     idx.add_argument("--reports-dir", type=Path, default=None)
 
     chk = rsub.add_parser(
@@ -67,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.action == "run":
             overrides = dict(runner.parse_override(p) for p in args.parameter)
-            if isinstance(overrides.get(runner.DATA_PARAM), str):
-                overrides[runner.DATA_PARAM] = str(Path(overrides[runner.DATA_PARAM]).resolve())
+            if isinstance(overrides.get(runner.DATA_PARAM), str):  # relative to the current directory
+                overrides[runner.DATA_PARAM] = runner.resolve_data_path(overrides[runner.DATA_PARAM])
             only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
             cfg = runner.load_config(args.config)
             result = runner.run_batch(
@@ -91,8 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "index":
             root = pub.reports_root(args.reports_dir)
             with pub.publish_lock(root):
-                print(pub.rebuild_index(root))
+                for dead in pub.mark_incomplete_runs(root):
+                    print(f"note: {root / dead} did not finish (no run.json); marked incomplete, not listed",
+                          file=sys.stderr)
+                pub.sync(root)
+            print(root / pub.INDEX)
             return 0
+    except runner.BatchInterrupted as e:  # the runner marked the folder incomplete and said so
+        print(f"smlib report {args.action}: {e}; nothing published", file=sys.stderr)
+        return e.exit_code
     except ValueError as e:  # ReportConfigError, DataValidationError: a clear message, no traceback
         print(f"smlib report {args.action}: error: {e}", file=sys.stderr)
         return 2

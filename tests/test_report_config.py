@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -219,3 +221,161 @@ def test_project_batch_rejects_a_bad_language_before_running(tmp_path):
     assert run.exit_code == 2
     assert "[1/" not in run.stdout  # planning only: no notebook started
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+# ------------------------------------------------------------ hostile notebook paths (reliability)
+
+SECRET = "SECRET-TOKEN-123 root:x:0:0:root:/root:/bin/bash"
+
+
+def _nb_dir_with_ok(tmp_path: Path) -> Path:
+    nb_dir = tmp_path / "nbs"
+    nb_dir.mkdir()
+    (nb_dir / "ok.ipynb").write_bytes((TEST_NOTEBOOKS / "report_ok.ipynb").read_bytes())
+    return nb_dir
+
+
+def _cfg_in(tmp_path: Path, nb_dir: Path, notebook: str) -> Path:
+    return _cfg(tmp_path, f'[defaults]\nnotebooks_dir = "{nb_dir.as_posix()}"\n' + _run(notebook=notebook))
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink"])
+def test_notebook_outside_the_notebooks_folder_is_refused(tmp_path, kind):
+    """`../../etc/passwd`, an absolute path elsewhere, a symlink out of the folder: config errors."""
+    nb_dir = _nb_dir_with_ok(tmp_path)
+    outside = tmp_path / "elsewhere" / "stolen.ipynb"
+    outside.parent.mkdir()
+    outside.write_bytes((TEST_NOTEBOOKS / "report_ok.ipynb").read_bytes())  # even a valid notebook
+    if kind == "dotdot":
+        given = os.path.relpath(outside, nb_dir)
+        assert given.startswith("..")
+    elif kind == "absolute":
+        given = str(outside)
+    else:
+        (nb_dir / "link.ipynb").symlink_to(outside)
+        given = "link.ipynb"
+    with pytest.raises(ReportConfigError, match="is outside the notebooks folder"):
+        load_config(_cfg_in(tmp_path, nb_dir, given))
+
+
+def test_notebook_paths_inside_the_folder_are_fine(tmp_path, monkeypatch):
+    nb_dir = _nb_dir_with_ok(tmp_path)
+    (nb_dir / "sub").mkdir()
+    (nb_dir / "alias.ipynb").symlink_to(nb_dir / "ok.ipynb")  # a link that stays inside
+    for given in ("ok.ipynb", "sub/../ok.ipynb", str(nb_dir / "ok.ipynb"), "alias.ipynb"):
+        (run,) = load_config(_cfg_in(tmp_path, nb_dir, given)).runs
+        assert run.notebook == (nb_dir / "ok.ipynb").resolve()
+    # default folder: config.NOTEBOOKS_DIR; the project's notebooks may not be left either
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", nb_dir)
+    with pytest.raises(ReportConfigError, match="outside the notebooks folder"):
+        load_config(_cfg(tmp_path, _run(notebook="../../../../../../etc/passwd")))
+
+
+@pytest.mark.parametrize("content", [SECRET + "\n", '{"password": "' + SECRET + '"}', '["' + SECRET + '"]',
+                                     '{"nbformat": 4, "nbformat_minor": 5, "cells": [{"source": "' + SECRET + '"}]}'],
+                         ids=["text", "json-object", "json-list", "json-not-nbformat"])
+def test_non_notebook_file_is_refused_without_showing_its_content(tmp_path, content, capsys):
+    """A file that is not notebook JSON: 'X is not a Jupyter notebook', its content never echoed."""
+    from smlib.cli import main
+
+    nb_dir = _nb_dir_with_ok(tmp_path)
+    (nb_dir / "notes.ipynb").write_text(content)
+    cfg = _cfg_in(tmp_path, nb_dir, "notes.ipynb")
+    with pytest.raises(ReportConfigError, match=r"notes.ipynb is not a Jupyter notebook \(.ipynb JSON\)") as e:
+        load_config(cfg)
+    assert "SECRET" not in str(e.value)
+    for argv in (["report", "run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r")],
+                 ["report", "list", "--config", str(cfg)]):
+        assert main(argv) == 2
+        out = capsys.readouterr()
+        assert "SECRET" not in out.err + out.out
+        assert "is not a Jupyter notebook (.ipynb JSON)" in out.err
+        assert len(out.err.strip().splitlines()) == 1
+    with pytest.raises(ReportConfigError, match="is not a Jupyter notebook") as e:
+        notebook_parameters(nb_dir / "notes.ipynb")
+    assert "SECRET" not in str(e.value)
+
+
+# --------------------------------------------------- bad -p values fail fast, before any data work
+
+@pytest.mark.parametrize("override, match", [
+    pytest.param("start=garbage", "start='garbage': expected a date", id="start-garbage"),
+    pytest.param("language=fr", "language='fr'", id="language-fr"),
+    pytest.param("currency=XYZ", "currency='XYZ': expected an ISO 4217 code", id="currency-xyz"),
+])
+def test_bad_parameter_values_exit_2_before_any_data_or_notebook(tmp_path, monkeypatch, capsys, override, match):
+    """On the project's own reports.toml: exit 2 in well under a second, no dataset loaded (not
+    even for the runs that come before the one declaring the parameter), no run folder."""
+    import time
+
+    from smlib.cli import main
+    from smlib.report import runner
+
+    loaded = []
+    monkeypatch.setattr(runner, "_describe_data", lambda *a, **k: loaded.append(a) or {})
+    main(["report", "list"])  # warm imports, so the timing below is the command's own work
+    capsys.readouterr()
+    t0 = time.perf_counter()
+    code = main(["report", "run", "-p", override, "--reports-dir", str(tmp_path / "reports")])
+    elapsed = time.perf_counter() - t0
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert re.search(match, err), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert loaded == []  # no dataset loaded or generated for any run
+    assert elapsed < 1.0, elapsed
+    assert not (tmp_path / "reports").exists()
+
+
+# ------------------------------------------------------------ bad data paths: exit 2, one line
+
+def _bad_data_path(tmp_path: Path, kind: str, tiny: Path) -> Path:
+    if kind == "symlink_loop":
+        a, b = tmp_path / "loop_a", tmp_path / "loop_b"
+        a.symlink_to(b)
+        b.symlink_to(a)
+        return a
+    if kind == "sqlite":
+        import sqlite3
+
+        f = tmp_path / "crm.duckdb"
+        with sqlite3.connect(f) as con:
+            con.execute("CREATE TABLE touchpoints (account_id TEXT)")
+        return f
+    if kind == "garbage":
+        f = tmp_path / "crm.duckdb"
+        f.write_bytes(os.urandom(4096))
+        return f
+    if kind == "single_csv":
+        f = tmp_path / "touchpoints.csv"
+        f.write_text((tiny / "touchpoints.csv").read_text())
+        return f
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["symlink_loop", "sqlite", "garbage", "single_csv"])
+@pytest.mark.parametrize("where", ["-p", "config"], ids=["p-option", "config"])
+def test_bad_data_path_is_exit_2_with_one_line(tmp_path, tiny_dataset, capsys, kind, where):
+    from conftest import write_reports_config
+
+    from smlib.cli import main
+
+    bad = _bad_data_path(tmp_path, kind, tiny_dataset)
+    cfg = write_reports_config(tmp_path / "r.toml", bad if where == "config" else tiny_dataset,
+                               [("ok", "report_ok.ipynb", "T", {})])
+    extra = ["-p", f"data_path={bad}"] if where == "-p" else []
+    code = main(["report", "run", "--config", str(cfg), *extra, "--reports-dir", str(tmp_path / "reports")])
+    out = capsys.readouterr()
+    assert code == 2, out.err
+    assert "Traceback" not in out.err
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("smlib report run: error: "), out.err
+    assert "[1/" not in out.out
+    assert not (tmp_path / "reports").exists()
+
+
+def test_config_that_is_a_folder_is_exit_2(tmp_path, capsys):
+    from smlib.cli import main
+
+    assert main(["report", "run", "--config", str(tmp_path), "--reports-dir", str(tmp_path / "r")]) == 2
+    assert "cannot be read" in capsys.readouterr().err

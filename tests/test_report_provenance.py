@@ -19,26 +19,138 @@ def test_sha256_file_matches_hashlib(tmp_path):
     assert prov.sha256_file(tmp_path / "f.bin") == hashlib.sha256(data).hexdigest()
 
 
-def test_hash_inputs_folder_file_and_missing(tmp_path):
-    (tmp_path / "a.csv").write_text("a\n1\n")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.parquet").write_bytes(b"PAR1")
-    (tmp_path / ".hidden").write_text("lock")
-    (tmp_path / ".tmpdir").mkdir()
-    (tmp_path / ".tmpdir" / "c.csv").write_text("half-written")
-    got = prov.hash_inputs(tmp_path)
-    assert list(got) == ["a.csv", "sub/b.parquet"]
-    assert got["a.csv"] == hashlib.sha256(b"a\n1\n").hexdigest()
-    assert prov.hash_inputs(tmp_path / "a.csv") == {"a.csv": got["a.csv"]}
+def _copy_tables(src, dst, names=("touchpoints.csv", "opportunities.csv")):
+    dst.mkdir(parents=True, exist_ok=True)
+    for n in names:
+        (dst / n).write_text((src / n).read_text())
+    return dst
+
+
+def test_hash_inputs_hashes_only_contract_files(tmp_path, tiny_dataset):
+    data = _copy_tables(tiny_dataset, tmp_path / "d")
+    (data / "mapping.toml").write_text("# no renames\n")
+    (data / "notes.txt").write_text("not data")
+    (data / "backup.zip").write_bytes(b"PK" + b"\0" * 1000)
+    (data / "sub").mkdir()
+    (data / "sub" / "b.parquet").write_bytes(b"PAR1")
+    got = prov.hash_inputs(data)
+    assert list(got) == ["opportunities.csv", "touchpoints.csv", "mapping.toml"]
+    assert got["touchpoints.csv"] == hashlib.sha256((data / "touchpoints.csv").read_bytes()).hexdigest()
     with pytest.raises(ValueError, match="does not exist"):
         prov.hash_inputs(tmp_path / "nope")
+    with pytest.raises(ValueError, match="expected a dataset folder"):
+        prov.hash_inputs(data / "touchpoints.csv")  # a single table file is not a dataset
 
 
-def test_hash_changes_when_a_file_changes(tmp_path):
-    (tmp_path / "a.csv").write_text("1")
-    before = prov.hash_inputs(tmp_path)
-    (tmp_path / "a.csv").write_text("2")
-    assert prov.hash_inputs(tmp_path) != before
+def test_hash_changes_when_a_file_changes(tmp_path, tiny_dataset):
+    data = _copy_tables(tiny_dataset, tmp_path / "d")
+    before = prov.hash_inputs(data)
+    (data / "touchpoints.csv").write_text((data / "touchpoints.csv").read_text() + "\n")
+    assert prov.hash_inputs(data) != before
+
+
+def test_big_folder_without_tables_is_refused_before_hashing(tmp_path, monkeypatch):
+    """data_path pointing at a large unrelated folder: the missing tables are reported, nothing hashed."""
+    from smlib import io as smio
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(5):
+        (big / f"dump{i}.bin").write_bytes(b"\0" * (1 << 20))
+    calls = []
+    monkeypatch.setattr(prov, "sha256_file", lambda *a, **k: calls.append(a) or "x")
+    monkeypatch.setattr(smio, "sha256_file", lambda *a, **k: calls.append(a) or "x")
+    with pytest.raises(smio.MissingTablesError):
+        prov.hash_inputs(big)
+    with pytest.raises(smio.MissingTablesError):
+        prov.describe_dataset(big)
+    assert calls == []
+
+
+def test_describe_dataset_records_table_content_and_contract_files_only(tmp_path, tiny_dataset):
+    data = _copy_tables(tiny_dataset, tmp_path / "d", list(TINY_NAMES))
+    (data / "holiday_photos.jpg").write_bytes(b"\xff\xd8" * 100)
+    d = prov.describe_dataset(data)
+    assert set(d["files"]) == set(TINY_NAMES)  # not the photo
+    assert d["default"] is False and d["path"] == str(data)
+    assert d["tables"]["touchpoints"]["rows"] == 4 and d["tables"]["opportunities"]["rows"] == 2
+    assert all(len(t["sha256"]) == 64 for t in d["tables"].values())
+    assert d["period"] == {"start": "2024-01-03", "end": "2024-03-01"}
+    again = prov.describe_dataset(data)
+    assert again == d  # stable
+    # an optional table that is absent is not listed
+    only_two = prov.describe_dataset(_copy_tables(tiny_dataset, tmp_path / "two"))
+    assert set(only_two["tables"]) == {"touchpoints", "opportunities"}
+
+
+TINY_NAMES = ("touchpoints.csv", "opportunities.csv", "spend.csv", "units.csv", "accounts.csv")
+
+
+def test_table_sha256_is_content_based():
+    import pandas as pd
+
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    h = prov.table_sha256(df)
+    assert h == prov.table_sha256(df.copy()) == prov.table_sha256(df.set_index("b", drop=False).reset_index(drop=True))
+    assert h != prov.table_sha256(df.iloc[:2])
+    assert h != prov.table_sha256(df.assign(a=[1, 2, 4]))
+    assert h != prov.table_sha256(df[["b", "a"]])
+    assert len(prov.table_sha256(pd.DataFrame({"m": [1, "x", 2.5]}))) == 64  # mixed objects: as text
+
+
+def test_duckdb_tables_are_hashed_by_content_and_views_over_files_are_refused(tmp_path, tiny_dataset):
+    """A .duckdb file: data.files holds the database file once, data.tables its tables' content.
+
+    The case that motivated table hashes — a database holding *views* over Parquet files elsewhere,
+    whose bytes stay the same when the Parquet files are halved — is now refused by the loader
+    (a view is a stored query), so a batch stops with a clear error instead of recording a hash
+    that does not follow the data.
+    """
+    import duckdb
+
+    from smlib.io import load_dataset
+    from smlib.report import runner
+
+    ds = load_dataset(tiny_dataset)
+    db = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for t in ("touchpoints", "opportunities"):
+            con.register("frame", ds.table(t))
+            con.execute(f"CREATE TABLE {t} AS SELECT * FROM frame")
+            con.unregister("frame")
+    d = prov.describe_dataset(db)
+    assert list(d["files"]) == ["crm.duckdb"]
+    assert {t: v["rows"] for t, v in d["tables"].items()} == {"touchpoints": 4, "opportunities": 2}
+
+    pq = tmp_path / "pq"
+    pq.mkdir()
+    ds.touchpoints.to_parquet(pq / "touchpoints.parquet", index=False)
+    views = tmp_path / "views.duckdb"
+    with duckdb.connect(str(views)) as con:
+        con.execute(f"CREATE VIEW touchpoints AS SELECT * FROM read_parquet('{(pq / 'touchpoints.parquet').as_posix()}')")
+        con.register("frame", ds.opportunities)
+        con.execute("CREATE TABLE opportunities AS SELECT * FROM frame")
+    with pytest.raises(runner.ReportConfigError, match="cannot be used.*view"):
+        runner._describe_data(str(views), {})
+
+
+def test_plan_records_table_hashes_and_the_fingerprint_follows_them(tmp_path, tiny_dataset):
+    """Through the runner: data.tables is in the plan (hence in each provenance record), and the
+    run-id fingerprint changes with the tables' content."""
+    from conftest import write_reports_config
+
+    from smlib.report import runner
+
+    data = _copy_tables(tiny_dataset, tmp_path / "d", list(TINY_NAMES))
+    cfg = runner.load_config(write_reports_config(tmp_path / "r.toml", data, [("ok", "report_ok.ipynb", "T", {})]))
+    (p1,) = runner.plan_runs(cfg.runs, {}, cfg.parameters)
+    assert set(p1.data["tables"]) == {"touchpoints", "opportunities", "spend", "units", "accounts"}
+    text = (data / "touchpoints.csv").read_text().splitlines()
+    (data / "touchpoints.csv").write_text("\n".join(text[:-1]) + "\n")
+    (p2,) = runner.plan_runs(cfg.runs, {}, cfg.parameters)
+    assert p2.data["tables"]["touchpoints"]["rows"] == p1.data["tables"]["touchpoints"]["rows"] - 1
+    git = {"commit": "c"}
+    assert runner._fingerprint([p1], git) != runner._fingerprint([p2], git)
 
 
 def test_dataset_period_of_tiny_dataset(tiny_dataset):

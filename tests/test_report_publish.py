@@ -20,7 +20,7 @@ from smlib.report import publish as pub
 @pytest.fixture(scope="module")
 def failed_batch(report_batch, tiny_dataset, tmp_path_factory):
     """Copy the good batch's reports folder, then run a batch with a failing notebook into it."""
-    from conftest import run_report_cli, write_reports_config
+    from conftest import TEST_NOTEBOOKS, run_report_cli, write_reports_config
 
     assert report_batch.exit_code == 0, report_batch.stdout
     base = tmp_path_factory.mktemp("failed_batch")
@@ -31,19 +31,26 @@ def failed_batch(report_batch, tiny_dataset, tmp_path_factory):
         "index": (root / "index.html").read_bytes(),
         "runs": sorted(p.name for p in root.iterdir() if pub.is_run_id(p.name)),
     }
+    # a run's notebook must be inside the notebooks folder: put the three in one folder
+    nbs = base / "notebooks"
+    nbs.mkdir()
+    for name in ("report_ok.ipynb", "report_fail.ipynb"):
+        shutil.copy(TEST_NOTEBOOKS / name, nbs / name)
     nohead = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_path = None")])
     nohead.cells[0].metadata["tags"] = ["parameters"]
     nohead.cells.append(nbformat.v4.new_code_cell("print('a report that forgot its headline')"))
-    nbformat.write(nohead, base / "nohead.ipynb")
+    nbformat.write(nohead, nbs / "nohead.ipynb")
     cfg = write_reports_config(
         base / "reports.toml",
         tiny_dataset,
         [
             ("ok", "report_ok.ipynb", "Test report", {"region": "north"}),
             ("fail", "report_fail.ipynb", "Failing report", {}),
-            ("nohead", str(base / "nohead.ipynb"), "No headline", {}),
+            ("nohead", "nohead.ipynb", "No headline", {}),
         ],
     )
+    cfg.write_text(cfg.read_text().replace(f'notebooks_dir = "{TEST_NOTEBOOKS.as_posix()}"',
+                                           f'notebooks_dir = "{nbs.as_posix()}"'))
     result = run_report_cli(["--config", str(cfg)], root)
     new_runs = sorted(p.name for p in root.iterdir() if pub.is_run_id(p.name) and p.name not in before["runs"])
     assert len(new_runs) == 1
@@ -103,12 +110,13 @@ def test_same_inputs_same_numbers(report_batch, failed_batch):
 
 # ------------------------------------------------------------------------- unit tests (fast)
 
-def _fake_run(root: Path, run_id: str, status: str = "ok", title: str = "R") -> Path:
+def _fake_run(root: Path, run_id: str, status: str = "ok", title: str = "R",
+              started_at: str = "2024-01-01T06:00:00+00:00") -> Path:
     d = root / run_id
     d.mkdir(parents=True)
     (d / "r.html").write_text("<html></html>")
     manifest = {
-        "run_id": run_id, "status": status, "published": False, "started_at": "2024-01-01T06:00:00+00:00",
+        "run_id": run_id, "status": status, "published": False, "started_at": started_at,
         "git": {"commit": "abc"},
         "reports": [{"name": "r", "title": title, "status": status, "html": "r.html", "provenance": "r.provenance.json",
                      "headlines": [{"title": "H", "note": None, "items": [{"label": "L", "text": "1", "value": 1, "href": None}]}]}],
@@ -205,3 +213,115 @@ def test_cli_index_rebuilds_from_run_folders(tmp_path, capsys):
     assert main(["report", "index", "--reports-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "index.html")
     assert "kept" in (tmp_path / "index.html").read_text()
+
+
+# ------------------------------------------------- concurrent batches: newest by start time wins
+
+def _index_order(root: Path) -> list[str]:
+    import re
+
+    return re.findall(r'id="run-([^"]+)"', (root / "index.html").read_text())
+
+
+def _latest_tagged(root: Path) -> list[str]:
+    import re
+
+    html = (root / "index.html").read_text()
+    return [m for m in re.findall(r'<section class="run" id="run-([^"]+)">\s*<h2>[^<]*<span class="latest-tag">', html)]
+
+
+def test_older_batch_finishing_last_does_not_take_latest(tmp_path):
+    """Two overlapping batches: B started after A but finished first. When A publishes, `latest`
+    stays on B, the index lists B first and tags B as latest: index and latest agree."""
+    a, b = "20240101T060000Z-0000000a", "20240101T060030Z-0000000b"
+    _fake_run(tmp_path, a, title="older", started_at="2024-01-01T06:00:00+00:00")
+    _fake_run(tmp_path, b, title="newer", started_at="2024-01-01T06:00:30+00:00")
+    assert pub.publish(tmp_path, b) is True
+    assert pub.publish(tmp_path, a) is False  # published (listed), but not latest
+    assert os.readlink(tmp_path / "latest") == b
+    assert _index_order(tmp_path) == [b, a]
+    assert _latest_tagged(tmp_path) == [b]
+    assert pub.read_manifest(tmp_path / a)["published"] is True
+
+
+def test_start_time_orders_batches_within_the_same_second(tmp_path):
+    """Run ids only have whole seconds; the manifest's start_time decides between two batches."""
+    a, b = "20240101T060000Z-ffffffff", "20240101T060000Z-00000001"  # b sorts first as text...
+    _fake_run(tmp_path, a)
+    _fake_run(tmp_path, b)
+    for rid, t in ((a, 1704088800.1), (b, 1704088800.7)):  # ...and started later
+        m = pub.read_manifest(tmp_path / rid)
+        m["start_time"] = t
+        (tmp_path / rid / pub.MANIFEST).write_text(json.dumps(m))
+    pub.publish(tmp_path, b)
+    pub.publish(tmp_path, a)
+    assert os.readlink(tmp_path / "latest") == b and _index_order(tmp_path) == [b, a]
+
+
+def test_concurrent_publishes_end_on_the_newest(tmp_path):
+    ids = [f"2024010{i}T060000Z-0000000{i}" for i in range(1, 7)]
+    for i, rid in enumerate(ids, start=1):
+        _fake_run(tmp_path, rid, started_at=f"2024-01-0{i}T06:00:00+00:00")
+    threads = [threading.Thread(target=pub.publish, args=(tmp_path, rid)) for rid in reversed(ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert os.readlink(tmp_path / "latest") == ids[-1]
+    assert _index_order(tmp_path) == ids[::-1] and _latest_tagged(tmp_path) == [ids[-1]]
+
+
+# ------------------------------------------------------ killed batches: marked incomplete, never listed
+
+def _age(path: Path, seconds: float = 3600) -> None:
+    t = path.stat().st_mtime - seconds
+    os.utime(path, (t, t))
+
+
+def test_folder_without_run_json_is_marked_incomplete_and_never_published(tmp_path, capsys):
+    from smlib.cli import main
+
+    good = "20240101T060000Z-00000001"
+    _fake_run(tmp_path, good, title="good")
+    pub.publish(tmp_path, good)
+    killed = tmp_path / "20240102T060000Z-00000002"  # newer, but its batch was killed
+    (killed / pub.PARTIAL_DIR).mkdir(parents=True)
+    (killed / pub.PARTIAL_DIR / "r.ipynb").write_text("{half a notebook")
+    (killed / pub.RUN_LOCK).write_text('{"pid": 999999}')  # nobody holds the lock any more
+    young = tmp_path / "20240103T060000Z-00000003"  # a batch that is just starting (no lock yet)
+    young.mkdir()
+    _age(killed)
+    assert pub.run_state(killed) == "incomplete" and pub.run_state(young) == "running"
+    assert main(["report", "index", "--reports-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert killed.name in err and "marked incomplete" in err
+    rec = json.loads((killed / pub.INCOMPLETE).read_text())
+    assert rec["status"] == "incomplete" and rec["published"] is False
+    assert not (killed / pub.MANIFEST).exists() and not (young / pub.INCOMPLETE).exists()
+    assert os.readlink(tmp_path / "latest") == good and _index_order(tmp_path) == [good]
+    with pytest.raises(ValueError, match="did not succeed"):
+        pub.publish(tmp_path, killed.name)
+    assert pub.mark_incomplete_runs(tmp_path) == []  # marked once
+
+
+def test_running_batch_is_not_marked(tmp_path):
+    d = tmp_path / "20240101T060000Z-00000001"
+    d.mkdir()
+    with pub.hold_run_lock(d, {"pid": os.getpid()}):
+        _age(d)
+        assert pub.run_state(d) == "running"
+        assert pub.mark_incomplete_runs(tmp_path) == []
+    assert not (d / pub.RUN_LOCK).exists()  # removed when the batch ends normally
+
+
+def test_index_repairs_a_latest_pointing_at_a_deleted_batch(tmp_path, capsys):
+    from smlib.cli import main
+
+    a, b = "20240101T060000Z-00000001", "20240102T060000Z-00000002"
+    _fake_run(tmp_path, a, started_at="2024-01-01T06:00:00+00:00")
+    _fake_run(tmp_path, b, started_at="2024-01-02T06:00:00+00:00")
+    pub.publish(tmp_path, a)
+    pub.publish(tmp_path, b)
+    shutil.rmtree(tmp_path / b)  # pruned the wrong folder
+    assert main(["report", "index", "--reports-dir", str(tmp_path)]) == 0
+    assert os.readlink(tmp_path / "latest") == a and _index_order(tmp_path) == [a]

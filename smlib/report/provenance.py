@@ -1,8 +1,16 @@
-"""Provenance of a report: git commit, input file hashes, parameters, package versions, run time, seed.
+"""Provenance of a report: git commit, input hashes, parameters, package versions, run time, seed.
 
 One JSON record per report (``reports/<run-id>/<name>.provenance.json``), also shown in the report's
 footer. It is what lets someone re-run a report and get the same numbers: same commit, same input
-files (SHA-256), same parameters and seed, same package versions.
+data, same parameters and seed, same package versions.
+
+The input data are fingerprinted twice (:func:`describe_dataset`): ``data.files`` holds the SHA-256
+of each file that holds a contract table (``<table>.csv``/``.parquet`` or the ``.duckdb`` file),
+of ``mapping.toml`` and of the simulator's truth files when present — never of every file of a
+folder — and ``data.tables`` holds, per table, its row count and the SHA-256 of its *loaded
+content* (:func:`table_sha256`). The table hashes change whenever what the notebooks read changes,
+even when no file listed in ``data.files`` does (e.g. a DuckDB file holding views over Parquet
+files elsewhere).
 """
 
 from __future__ import annotations
@@ -15,9 +23,18 @@ import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smlib import config
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from smlib.io import Dataset
+
+#: Files beside the tables that notebooks also read: the simulator's truth (``smlib.simulate``).
+TRUTH_FILES: tuple[str, ...] = ("truth.json",)
+TRUTH_GLOB: str = "truth_*.parquet"
 
 #: Schema version of the provenance JSON; bump when fields change meaning.
 SCHEMA_VERSION: int = 1
@@ -39,43 +56,117 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def hash_inputs(path: Path | str) -> dict[str, str]:
-    """SHA-256 of every input file under ``path``, keyed by POSIX path relative to ``path``.
+def _extra_files(folder: Path, truth: bool = True) -> list[Path]:
+    """``mapping.toml`` in ``folder`` and, with ``truth``, the simulator's truth files there
+    (``smlib.simulate.load_truth`` reads them from a dataset folder; never beside a database)."""
+    from smlib.io import MAPPING_FILE
 
-    ``path`` is a dataset folder (every regular, non-hidden file below it, recursively, in sorted
-    order — the five tables and, for simulated data, the truth files notebooks compare against) or a
-    single file (e.g. a ``.duckdb`` database), keyed by its name.
+    found = [folder / MAPPING_FILE] if (folder / MAPPING_FILE).is_file() else []
+    if truth and (folder / TRUTH_FILES[0]).is_file():  # truth tables only come with a truth.json
+        found += [folder / n for n in TRUTH_FILES if (folder / n).is_file()]
+        found += sorted(f for f in folder.glob(TRUTH_GLOB) if f.is_file())
+    return found
+
+
+def hash_inputs(path: Path | str) -> dict[str, str]:
+    """SHA-256 of the files of a dataset that notebooks read, keyed by file name.
+
+    Only files that hold a contract table (``<table>.csv`` or ``<table>.parquet`` in a folder, or
+    the ``.duckdb`` file itself), ``mapping.toml`` beside the data and the simulator's truth files
+    (``truth.json``, ``truth_*.parquet``) are hashed — never every file of a folder — and only
+    after the required tables (:data:`smlib.config.REQUIRED_TABLES`) were found.
 
     Raises
     ------
     ValueError
-        If ``path`` does not exist.
+        If ``path`` does not exist, holds no required table (:class:`smlib.io.MissingTablesError`)
+        or is not a dataset (e.g. a single CSV file).
     """
+    from smlib import io as smio
+
     p = Path(path)
-    if p.is_file():
-        return {p.name: sha256_file(p)}
-    if not p.is_dir():
+    if not p.exists():
         raise ValueError(f"data path {str(p)!r} does not exist; expected a dataset folder or a .duckdb file")
-    out: dict[str, str] = {}
-    for f in sorted(p.rglob("*")):
-        rel = f.relative_to(p)
-        if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-            out[rel.as_posix()] = sha256_file(f)
-    return out
+    if p.is_dir():
+        files: dict[str, Path] = {}
+        for table in config.TABLES:
+            try:
+                files[table] = smio.find_table_file(p, table)
+            except FileNotFoundError:
+                continue
+        missing = [t for t in config.REQUIRED_TABLES if t not in files]
+        if missing:
+            raise smio.MissingTablesError(str(p), missing)
+        chosen = sorted(set(files.values())) + _extra_files(p)
+    elif p.suffix.lower() in smio.DUCKDB_SUFFIXES:
+        chosen = [p, *_extra_files(p.parent, truth=False)]
+    else:
+        raise ValueError(f"data path {str(p)!r}: expected a dataset folder or a .duckdb file")
+    return {f.name: sha256_file(f) for f in chosen}
 
 
-def dataset_period(path: Path | str) -> dict[str, str] | None:
+def table_sha256(df: pd.DataFrame) -> str:
+    """A stable SHA-256 of a table's content: columns, types and values in row order.
+
+    The frame is converted to Arrow (``pyarrow.Table.from_pandas(df, preserve_index=False)``,
+    without the pandas schema metadata, which records library versions) and serialised with the
+    Arrow IPC stream writer. The same frame gives the same digest in every process; any changed,
+    added, removed or reordered row or column changes it. Columns Arrow cannot convert (mixed
+    Python objects) are hashed as text.
+    """
+    import hashlib as _hashlib
+
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        obj = [c for c in df.columns if df[c].dtype == object]
+        table = pa.Table.from_pandas(df.astype({c: str for c in obj}), preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return _hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def table_hashes(ds: Dataset) -> dict[str, dict[str, Any]]:
+    """``{table: {"rows": n, "sha256": table_sha256(...)}}`` for every table the dataset read
+    (absent optional tables, listed in ``ds.missing``, are left out)."""
+    return {
+        t: {"rows": int(len(ds.table(t))), "sha256": table_sha256(ds.table(t))}
+        for t in config.TABLES if t not in ds.missing
+    }
+
+
+def dataset_files(ds: Dataset) -> dict[str, str]:
+    """SHA-256 of the files a loaded dataset came from, keyed by file name.
+
+    The table files (``ds.files``/``ds.hashes``, hashed by :mod:`smlib.io` when it read them; a
+    ``.duckdb`` file once), plus ``mapping.toml`` beside the data and, in a folder, the simulator's
+    truth files when present. Nothing else in the folder is read or hashed.
+    """
+    out = {ds.files[t].name: digest for t, digest in ds.hashes.items() if t in ds.files}
+    if ds.path is not None:
+        root = Path(ds.path)
+        extra = _extra_files(root) if root.is_dir() else _extra_files(root.parent, truth=False)
+        out.update({f.name: sha256_file(f) for f in extra if f.name not in out})
+    return dict(sorted(out.items()))
+
+
+def dataset_period(data: Path | str | Dataset) -> dict[str, str] | None:
     """First and last date (UTC, ``YYYY-MM-DD``) covered by a dataset's touches and funnel events.
 
-    Loads the dataset with :func:`smlib.io.load_dataset` (which validates it) and takes the min/max
-    over ``touchpoints.timestamp``, ``opportunities.lead_at`` and ``opportunities.closed_at``.
+    ``data`` is a loaded :class:`smlib.io.Dataset` or a path, which is loaded with
+    :func:`smlib.io.load_dataset` (which validates it). Takes the min/max over
+    ``touchpoints.timestamp``, ``opportunities.lead_at`` and ``opportunities.closed_at``.
     Returns None when the dataset has no timestamps.
     """
-    from smlib.io import load_dataset
-
-    ds = load_dataset(Path(path))
     import pandas as pd
 
+    from smlib.io import load_dataset
+
+    ds = load_dataset(Path(data)) if isinstance(data, (str, Path)) else data
     stamps = [ds.touchpoints["timestamp"], ds.opportunities["lead_at"]]
     if "closed_at" in ds.opportunities:
         stamps.append(ds.opportunities["closed_at"])
@@ -83,6 +174,32 @@ def dataset_period(path: Path | str) -> dict[str, str] | None:
     if allts.empty:
         return None
     return {"start": allts.min().strftime("%Y-%m-%d"), "end": allts.max().strftime("%Y-%m-%d")}
+
+
+def describe_dataset(path: Path | str | None, on_invalid: str = "error") -> dict[str, Any]:
+    """Load a report's dataset once and fingerprint what was read.
+
+    ``path`` None means the default simulated dataset (generated first if missing, as the
+    notebooks would). The dataset is loaded with :func:`smlib.io.load_dataset` and ``on_invalid``
+    (the report's own setting, so ``drop`` hashes the rows the notebooks keep). Returns
+    ``{"path", "default", "files", "tables", "period"}``: ``files`` from :func:`dataset_files`,
+    ``tables`` from :func:`table_hashes`, ``period`` from :func:`dataset_period`.
+
+    Raises whatever the loader raises for bad data (``ValueError`` subclasses such as
+    :class:`smlib.io.DataValidationError` and :class:`smlib.io.MissingTablesError`, or
+    ``OSError``); nothing is hashed before the required tables were found.
+    """
+    from smlib.io import load_dataset
+
+    ds = load_dataset(None if path is None else Path(path), on_invalid=on_invalid)  # type: ignore[arg-type]
+    where = ds.path if ds.path is not None else (Path(path) if path is not None else config.DEFAULT_DATASET_DIR)
+    return {
+        "path": str(where),
+        "default": path is None,
+        "files": dataset_files(ds),
+        "tables": table_hashes(ds),
+        "period": dataset_period(ds),
+    }
 
 
 def git_info(root: Path | None = None) -> dict[str, Any]:
@@ -158,8 +275,9 @@ def build_provenance(
     Fields: ``schema``, ``report``, ``title``, ``notebook`` (relative to the project root when
     inside it), ``notebook_sha256``, ``run_id``, ``status`` (``ok``/``failed``), ``error``,
     ``started_at``/``finished_at`` (ISO 8601 UTC), ``duration_seconds``, ``parameters`` (as
-    executed), ``seed``/``seed_source``, ``data`` (``path``, ``files``: SHA-256 per file,
-    ``period``), ``git`` (``commit``, ``dirty``), ``versions``, ``kernel``, ``platform``,
+    executed), ``seed``/``seed_source``, ``data`` (``path``, ``default``, ``files``: SHA-256 per
+    file holding a table, ``tables``: ``{table: {"rows", "sha256"}}`` of the loaded content,
+    ``period``; see :func:`describe_dataset`), ``git`` (``commit``, ``dirty``), ``versions``, ``kernel``, ``platform``,
     ``headlines`` (payloads of :func:`smlib.report.show_headline`), ``warnings`` (the data
     warnings of :func:`smlib.report.show_warnings`, ``[{"code", "message"[, "details"]}]``; always
     present, ``[]`` when the report showed none, so a scheduled run can alert on them).

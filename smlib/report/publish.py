@@ -5,13 +5,23 @@ Layout under :data:`smlib.config.REPORTS_DIR`::
     reports/
       <run-id>/                 one batch: <name>.html, <name>.ipynb, <name>.provenance.json, run.json
       <run-id>/failed/          executed notebooks (with the error) and provenance of failed reports
-      latest -> <run-id>        symlink to the last batch where every report succeeded
+      <run-id>/.partial/        notebooks being executed (moved out when complete)
+      <run-id>/incomplete.json  only for a batch that was interrupted or killed (it has no run.json)
+      latest -> <run-id>        symlink to the newest (by start time) published batch
       index.html                list of published batches with each report's headline numbers
 
 Readers never see a half-updated state: ``latest`` is replaced by renaming a new symlink over it and
 ``index.html`` by renaming a complete temp file over it (``os.replace`` is atomic on POSIX within a
-file system). Publishing holds an exclusive lock (``reports/.publish.lock``) so two batches finishing
-at the same time cannot interleave. A batch with any failed report is never published.
+file system). Publishing holds an exclusive lock (``reports/.publish.lock``) around the manifest,
+``latest`` and the index, so two batches finishing at the same time cannot interleave, and ``latest``
+is always the *newest published batch by start time*: a batch that started earlier but finished later
+is listed in the index but does not take ``latest`` from the newer one. A batch with any failed
+report is never published.
+
+A running batch holds an exclusive lock on ``<run-id>/.lock``. A run folder without ``run.json``
+whose lock nobody holds belonged to a batch that was killed (SIGKILL, power loss):
+:func:`mark_incomplete_runs` writes ``incomplete.json`` into it. Such a folder is never published,
+never listed in the index and never the target of ``latest``.
 """
 
 from __future__ import annotations
@@ -21,7 +31,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -34,6 +46,17 @@ LATEST = "latest"
 INDEX = "index.html"
 MANIFEST = "run.json"
 FAILED_DIR = "failed"
+#: Where a running batch's notebooks are executed before they are moved into place (or to failed/).
+PARTIAL_DIR = ".partial"
+#: Written into a run folder whose batch was interrupted or killed before it wrote run.json.
+INCOMPLETE = "incomplete.json"
+#: Held (flock) by the batch that owns a run folder, for as long as it runs.
+RUN_LOCK = ".lock"
+#: Prefix of a batch's private Jupyter runtime folder (kernel connection files) in the temp dir.
+KERNELS_PREFIX = "smlib-kernels-"
+#: A run folder without run.json and without a lock file is only declared abandoned after this
+#: many seconds (a batch creates its lock file right after its folder; this covers the gap).
+_NO_LOCK_GRACE_SECONDS = 60.0
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 
 
@@ -136,15 +159,133 @@ def read_manifest(run_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def start_key(manifest: dict[str, Any]) -> tuple[float, str]:
+    """Sort key of a batch by start time: ``start_time`` (Unix seconds, sub-second), else
+    ``started_at`` (ISO 8601), then the run id (which also starts with the start time)."""
+    t = manifest.get("start_time")
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
+        try:
+            t = datetime.fromisoformat(str(manifest.get("started_at"))).timestamp()
+        except (TypeError, ValueError):
+            t = 0.0
+    return float(t), str(manifest.get("run_id", ""))
+
+
 def published_runs(root: Path) -> list[dict[str, Any]]:
-    """Manifests of every published batch under ``root``, newest first."""
+    """Manifests of every published batch under ``root``, newest start time first."""
     runs = []
     for d in root.iterdir() if root.is_dir() else []:
         if d.is_dir() and not d.is_symlink() and is_run_id(d.name):
             m = read_manifest(d)
             if m and m.get("status") == "ok" and m.get("published"):
                 runs.append(m)
-    return sorted(runs, key=lambda m: m["run_id"], reverse=True)
+    return sorted(runs, key=start_key, reverse=True)
+
+
+def run_state(run_dir: Path) -> str:
+    """What a run folder holds: ``"published"``, ``"ok"`` (succeeded, not published), ``"failed"``,
+    ``"incomplete"`` (interrupted or killed: no ``run.json``; marked or not yet), or ``"running"``
+    (no ``run.json`` and its batch still holds ``.lock``)."""
+    m = read_manifest(run_dir)
+    if m is not None:
+        if m.get("status") == "ok":
+            return "published" if m.get("published") else "ok"
+        return "failed" if m.get("status") == "failed" else "incomplete"
+    if (run_dir / INCOMPLETE).exists():
+        return "incomplete"
+    return "running" if _lock_held(run_dir) else "incomplete"
+
+
+def _lock_held(run_dir: Path) -> bool:
+    """True while a live batch holds ``run_dir/.lock``.
+
+    A batch creates its folder, then locks ``.lock`` and writes its pid into it; a folder without a
+    lock file, or with an empty one, counts as held while it is younger than a minute.
+    """
+    lock = run_dir / RUN_LOCK
+
+    def young() -> bool:
+        try:
+            return time.time() - run_dir.stat().st_mtime < _NO_LOCK_GRACE_SECONDS
+        except OSError:
+            return False
+
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return young()
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        return os.fstat(fd).st_size == 0 and young()
+    finally:
+        os.close(fd)  # also releases a lock taken above
+
+
+@contextmanager
+def hold_run_lock(run_dir: Path, info: dict[str, Any] | None = None) -> Iterator[None]:
+    """Hold ``run_dir/.lock`` exclusively while a batch runs (``info`` is written into it as JSON).
+
+    The lock dies with the process (also on SIGKILL), which is how :func:`mark_incomplete_runs`
+    tells a killed batch from a running one. The file is removed when the batch ends normally.
+    """
+    lock = run_dir / RUN_LOCK
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(info or {}, default=str).encode())
+        yield
+        lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def mark_incomplete(run_dir: Path, reason: str) -> None:
+    """Write ``incomplete.json`` into a run folder that has no ``run.json`` (never overwrites one).
+
+    Also removes the batch's private kernel runtime folder named in its ``.lock`` (kernel
+    connection files of a killed batch), if it is still there.
+    """
+    if (run_dir / MANIFEST).exists():
+        return
+    try:
+        info = json.loads((run_dir / RUN_LOCK).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        info = {}
+    runtime = info.get("kernels_dir") if isinstance(info, dict) else None
+    if isinstance(runtime, str):
+        rt = Path(runtime)
+        if rt.name.startswith(KERNELS_PREFIX) and rt.parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(rt, ignore_errors=True)
+    record = {
+        "run_id": run_dir.name, "status": "incomplete", "published": False, "reason": reason,
+        "marked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "pid": info.get("pid") if isinstance(info, dict) else None,
+    }
+    write_text_atomic(run_dir / INCOMPLETE, json.dumps(record, indent=2) + "\n")
+    (run_dir / RUN_LOCK).unlink(missing_ok=True)
+
+
+def mark_incomplete_runs(root: Path) -> list[str]:
+    """Mark every run folder under ``root`` whose batch died before writing ``run.json``.
+
+    A folder counts as dead when it has no ``run.json``, no ``incomplete.json`` yet, and no live
+    batch holds its ``.lock``. Returns the run ids marked now.
+    """
+    marked = []
+    for d in sorted(root.iterdir()) if root.is_dir() else []:
+        if not d.is_dir() or d.is_symlink() or not is_run_id(d.name):
+            continue
+        if (d / MANIFEST).exists() or (d / INCOMPLETE).exists() or _lock_held(d):
+            continue
+        mark_incomplete(d, "the batch ended before it finished (killed or crashed); never published")
+        marked.append(d.name)
+    return marked
 
 
 def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
@@ -174,25 +315,43 @@ def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
 
 
 def rebuild_index(root: Path) -> Path:
-    """Rewrite ``root/index.html`` atomically from the run manifests. Returns its path."""
+    """Rewrite ``root/index.html`` atomically from the run manifests. Returns its path.
+
+    Call it under :func:`publish_lock` (or use :func:`sync`, which also fixes ``latest``).
+    """
     html = render_index(published_runs(root), current_latest(root))
     write_text_atomic(root / INDEX, html)
     return root / INDEX
 
 
-def publish(root: Path, run_id: str) -> None:
-    """Mark a successful batch as published, point ``latest`` at it and rebuild the index.
+def sync(root: Path) -> str | None:
+    """Point ``latest`` at the newest published batch (by start time) and rewrite the index.
 
-    Order matters for readers: the manifest is updated first, then ``latest``, then the index, each
-    step atomic; an interruption leaves the previous ``latest``/index or the new ones, never a mix
-    inside one file.
+    Call it under :func:`publish_lock`. Afterwards the index's first entry and ``latest`` agree;
+    a ``latest`` left pointing at a deleted or unpublished folder is repaired. Returns the run id
+    ``latest`` points to (None when nothing is published and there is no ``latest``).
+    """
+    runs = published_runs(root)
+    if runs and current_latest(root) != runs[0]["run_id"]:
+        point_latest(root, runs[0]["run_id"])
+    rebuild_index(root)
+    return current_latest(root)
+
+
+def publish(root: Path, run_id: str) -> bool:
+    """Mark a successful batch as published, move ``latest`` to it if it is the newest, rebuild the index.
+
+    Under :func:`publish_lock`: the manifest is marked published, then ``latest`` is pointed at the
+    newest published batch by start time (this one, unless a batch that started later was already
+    published while this one ran), then the index is rewritten — each step atomic, so an
+    interruption leaves the previous ``latest``/index or the new ones, never a mix inside one file.
+    Returns True when ``latest`` now points at ``run_id``.
     """
     run_dir = root / run_id
-    manifest = read_manifest(run_dir)
-    if not manifest or manifest.get("status") != "ok":
-        raise ValueError(f"run {run_id} did not succeed (status {manifest and manifest.get('status')!r}); not publishing")
     with publish_lock(root):
+        manifest = read_manifest(run_dir)
+        if not manifest or manifest.get("status") != "ok":
+            raise ValueError(f"run {run_id} did not succeed (status {manifest and manifest.get('status')!r}); not publishing")
         manifest["published"] = True
         write_text_atomic(run_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
-        point_latest(root, run_id)
-        rebuild_index(root)
+        return sync(root) == run_id
