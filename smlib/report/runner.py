@@ -433,12 +433,14 @@ def check_parameter_values(params: Mapping[str, Any], where: str = "parameters")
     def bad(name: str, expected: str) -> ReportConfigError:
         return ReportConfigError(f"{where}: parameter {name}={params[name]!r}: expected {expected}")
 
+    expected = {"language": "'en' (English) or 'es' (Spanish)",
+                "currency": "an ISO 4217 code such as USD, EUR, BRL"}
     for name, check in (("language", validate_language), ("currency", validate_currency)):
         if name in params:
             try:
                 check(params[name])
-            except (TypeError, ValueError) as e:
-                raise bad(name, str(e).split(": expected ", 1)[-1]) from None
+            except (TypeError, ValueError):
+                raise bad(name, expected[name]) from None
     dates = {}
     for name in ("start", "end"):
         value = params.get(name)
