@@ -325,3 +325,20 @@ def test_index_repairs_a_latest_pointing_at_a_deleted_batch(tmp_path, capsys):
     shutil.rmtree(tmp_path / b)  # pruned the wrong folder
     assert main(["report", "index", "--reports-dir", str(tmp_path)]) == 0
     assert os.readlink(tmp_path / "latest") == a and _index_order(tmp_path) == [a]
+
+
+def test_index_shows_each_reports_data_warning_codes():
+    from smlib.report.publish import render_index
+
+    run = {"run_id": "20240101T000000Z-abcdef12", "status": "ok", "published": True,
+           "started_at": "2024-01-01T00:00:00+00:00", "git": {"commit": "abc"},
+           "reports": [
+               {"name": "a", "title": "A", "html": "a.html", "provenance": "a.provenance.json",
+                "headlines": [], "warnings": [{"code": "no_spend", "message": "m"},
+                                              {"code": "separation", "message": "x"},
+                                              {"code": "separation", "message": "y"}]},
+               {"name": "b", "title": "B", "html": "b.html", "provenance": "b.provenance.json",
+                "headlines": []}]}  # an older run.json without warnings
+    page = render_index([run], run["run_id"])
+    assert "3 data warnings: no_spend, separation" in page
+    assert page.count("data-warning-count") == 1
