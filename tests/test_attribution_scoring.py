@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")  # tests only; notebooks never switch backends
@@ -214,3 +216,70 @@ def test_no_model_to_trust_when_channels_are_not_identified():
     text = conclusion(comp.credit, None, None, unidentified=["demo"])
     assert "No model can be recommended" in text and "demo" in text
     assert "Prefer" not in text
+
+
+#: Words that would mean an English sentence slipped into a Spanish text.
+ENGLISH = re.compile(r"\b(the|and|which|of|model|credit|interval|journeys?|touches)\b")
+
+
+def _spanish(text: str) -> None:
+    assert not ENGLISH.search(text), text
+
+
+def test_texts_in_spanish() -> None:
+    """Conclusion, headline, skipped models, names and figures speak the report's language; the
+    English texts are unchanged."""
+    import matplotlib.pyplot as plt
+
+    from smlib.attribution.scoring import (allocation_label, channel_name, headline_items,
+                                           model_name, plot_credit_intervals, run_comparison,
+                                           unavailable_headline_items)
+    from smlib.attribution.teams import plot_team_credit, team_rollup
+    from smlib.gaps import attribution_gap
+
+    scores = score_against_truth(CREDIT, TRUTH)
+    assert conclusion(CREDIT, scores, language="en") == conclusion(CREDIT, scores)
+    es = conclusion(CREDIT, scores, language="es")
+    assert es.startswith("En estos datos simulados se conoce el efecto real de cada canal.")
+    assert "pone el 0 % del mérito en canales equivocados" in es
+    assert "entre el 60 % y el 90 % de los modelos por reglas y de Markov" in es
+    _spanish(es)
+    other = conclusion(CREDIT.replace({"perfect": "incremental"}), language="es")
+    assert other.startswith("No hay una respuesta correcta conocida") and "email" in other
+    _spanish(other)
+    res = run_comparison(SMALL, models=["linear", "time_decay", "logistic"], n_boot=20)
+    teams = {"email": "marketing", "webinar": "marketing", "demo": "sales"}
+    items = headline_items(res, SMALL, None, teams, language="es")
+    assert [k for k, _ in items] == ["Modelo en el que confiar aquí",
+                                     "Parte del mérito que obtienen los contactos de ventas",
+                                     "Recorridos analizados"]
+    assert dict(items)["Modelo en el que confiar aquí"] == "logístico (basado en datos)"
+    assert "(intervalo del 95 %: " in dict(items)["Parte del mérito que obtienen los contactos de ventas"]
+    assert res.skipped_notes("en") == ["*time_decay* was not run: it needs the journey-level "
+                                       "touches table (journeys=...)."]
+    assert res.skipped_notes("es")[0].startswith("*decaimiento temporal* no se ha ejecutado: "
+                                                 "necesita la tabla de contactos")
+    gap = attribution_gap(SMALL.assign(total_conversions=0))
+    assert dict(unavailable_headline_items(gap, SMALL, "es"))["Qué contactos generan los "
+                                                                "ingresos"] == (
+        "no se puede saber con estos datos: no tienen ningún acuerdo ganado después de un contacto")
+    assert model_name("first_touch") == "first touch" and model_name("markov", "es") == "Markov"
+    assert model_name("truth", "es") == "realidad"
+    assert channel_name("sdr_call") == "sdr_call" and channel_name("sdr_call", "es") == "llamadas SDR"
+    assert allocation_label("per-type runs + presence", "es") == (
+        "ejecuciones por tipo de recorrido + presencia")
+    assert allocation_label("per-type runs + presence") == "per-type runs + presence"
+    figures = [plot_share_heatmap(CREDIT, TRUTH, language="es"),
+               plot_scores(scores, language="es"),
+               plot_credit_intervals(res.intervals, ["linear", "logistic"], language="es"),
+               plot_team_credit(team_rollup(CREDIT, dict(zip(TRUTH["channel"], TRUTH["team"]))),
+                                TRUTH, language="es")]
+    for ax in figures:
+        words = " ".join([ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+                         + [t.get_text() for t in ax.get_yticklabels()]
+                         + ([t.get_text() for t in ax.get_legend().get_texts()]
+                            if ax.get_legend() else []))
+        _spanish(words)
+        assert "truth" not in words and "sales" not in words, words
+    assert figures[0].get_title() == "Parte de las compras atribuidas por modelo y canal (%)"
+    plt.close("all")

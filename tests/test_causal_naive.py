@@ -91,3 +91,14 @@ def test_bad_input(mutate, match):
 def test_unknown_language():
     with pytest.raises(ValueError, match="language"):
         naive_comparisons(_hand_panel(), language="fr")
+
+
+def test_explanation_and_plot_in_either_language():
+    r = naive_comparisons(_hand_panel())
+    assert r.explain("es").startswith("Estas comparaciones están sesgadas")
+    assert "50 más por periodo" in r.explain("es") and r.explain() == r.explanation
+    ax = r.plot(language="es")
+    assert ax.get_title() == "Comparaciones ingenuas (rojo) y lo que las sesga (gris)"
+    assert "adopters" not in " ".join(t.get_text() for t in ax.get_yticklabels())
+    with pytest.raises(ValueError, match="language"):
+        r.explain("fr")

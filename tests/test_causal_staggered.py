@@ -554,3 +554,32 @@ def test_pretrend_test_size_and_power() -> None:
         alt.append(staggered_did(bad, "y", "unit", "t", "cohort", n_boot=0).pretrend_test(5).p_value)
     assert np.mean(np.array(null) < 0.05) <= 0.125  # 5 % nominal; P(>= 6 of 40 | 5 %) < 0.05
     assert np.mean(np.array(alt) < 0.05) >= 0.9
+
+
+def test_pretrend_sentence_and_event_study_in_spanish() -> None:
+    import matplotlib.pyplot as plt
+
+    from smlib.causal.staggered import PretrendTest
+
+    df, _ = simulate(n_per_cohort=80, sigma=0.5, pre_trend=1.0, seed=3)
+    res = staggered_did(df, "y", "unit", "t", "cohort", n_boot=0)
+    pt = res.pretrend_test(window=2)
+    es = pt.plain(language="es")
+    assert es.startswith(f"Comprobación de las tendencias antes de la integración (los {pt.df} "
+                         "periodos anteriores): p = ")
+    assert ("Por debajo de 0,05" in es) == (pt.p_value < 0.05)
+    assert pt.plain() == pt.plain(language="en") and pt.plain().startswith("Check of trends")
+    few = PretrendTest(np.nan, 12, np.nan, (), (), (), 12, "months",
+                       "12 units are too few to test 12 event times jointly")
+    assert few.plain(language="es") == (
+        "La comprobación de las tendencias antes de la integración no se pudo hacer (12 unidades "
+        "son demasiado pocas para contrastar 12 momentos a la vez).")
+    with pytest.raises(ValueError, match="language"):
+        pt.plain(language="fr")
+    ax = res.plot(language="es")
+    assert ax.get_title().startswith("Estudio de eventos: efecto sobre")
+    assert ax.get_xlabel().startswith("Periodos respecto a la integración")
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "antes de la integración" in legend and "adoption" not in legend and "CI" not in legend
+    assert event_study_plot(res).get_title().startswith("Event study")
+    plt.close("all")

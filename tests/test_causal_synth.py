@@ -248,3 +248,16 @@ def test_panel_bad_input():
         synthetic_control_panel(units, treated="nope")
     with pytest.raises(ValueError, match="no unit adopted"):
         synthetic_control_panel(units.assign(adoption_period=pd.NaT))
+
+
+def test_plots_in_spanish(smoking):
+    r = synthetic_control(smoking, "cigsale", "state", "year", "California", 1989)
+    ax = r.plot(language="es")
+    assert ax.get_title() == "Diferencia con el control sintético de California (cigsale)"
+    assert ax.get_xlabel() == "periodo"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "unidades placebo" in legend and "inicio de la integración" in legend
+    ax = r.plot(kind="paths", language="es")
+    assert "control sintético" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="language"):
+        r.plot(language="fr")

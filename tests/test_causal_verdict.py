@@ -268,3 +268,90 @@ def test_report_table_show_displays_html_without_index(capsys):
     out = capsys.readouterr().out
     assert "Demo" in out and "$434k" in out and "130.4 %" in out and "433683" not in out
     assert p_value_text(float("nan")) == "–" and p_value_text(0.0004) == "<0.001"
+
+
+def test_report_tables_and_figures_in_spanish():
+    """The tables of report 02 in Spanish: captions, headers, method names, numbers with a
+    decimal comma; the English tables unchanged."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from smlib.causal import naive_comparisons, p_value_text
+    from smlib.causal.claims import estimate_label
+    from smlib.causal.dr import DoublyRobustResult, overlap_table
+    from smlib.causal.synth import SyntheticControlResult
+
+    english = re.compile(r"\b(the|and|of|to|interval|units?|effect|accounts?|month|per|share|"
+                         r"yes|integrated|naive|early|without|note)\b", re.I)
+
+    def spanish(rt):
+        text = rt.to_text("es")
+        words = " ".join([rt.caption, *text.columns, *text.astype(str).to_numpy().ravel()])
+        assert not english.search(words), words
+        return text
+
+    naive = naive_comparisons(_small_units())
+    assert naive.explain("en") == naive.explanation
+    assert naive.explain("es").startswith("Estas comparaciones están sesgadas")
+    nt = spanish(naive_table(naive, language="es"))
+    assert nt.columns[2] == "Diferencia en ingresos por unidad y mes (intervalo del 95 %)"
+    assert nt.iloc[2, 1] == "sesgo que contiene"
+    ax = naive.plot(language="es")
+    assert ax.get_title() == "Comparaciones ingenuas (rojo) y lo que las sesga (gris)"
+    a = EstimateResult.from_normal("staggered_did", "ATT", 61_947.7, 7_121.7)
+    b = EstimateResult.from_normal("doubly_robust", "ATT", 570.0, 276.0)
+    t = compare_estimates({"Callaway & Sant'Anna (dr, never treated)": a,
+                           "doubly robust (accounts)": b},
+                          treated_means={"Callaway & Sant'Anna (dr, never treated)": 766_233.0,
+                                         "doubly robust (accounts)": 2_721.0},
+                          truths={"Callaway & Sant'Anna (dr, never treated)": 61_439.8,
+                                  "doubly robust (accounts)": 1_500.0})
+    et = spanish(estimates_table(t, language="es"))
+    assert list(et["Método"]) == ["Callaway y Sant'Anna (dr, nunca integradas)",
+                                  "doblemente robusto (cuentas)"]
+    assert list(et["Efecto por"]) == ["unidad y mes", "cuenta"]
+    assert et.loc[0, "Aumento (intervalo del 95 %)"] == "8,8 % (6,7 % a 11,0 %)"
+    assert list(et["Valor real dentro del intervalo"]) == ["sí", "no"]
+    assert estimates_table(t).to_text().columns[0] == "Method"  # English as before
+    assert estimate_label("synthetic control: U008", "es") == "control sintético: U008"
+    assert estimate_label("two-way fixed effects") == "two-way fixed effects"
+    frame = pd.DataFrame({"check": "placebo_dates", "label": ["x"] * 2, "shift": [1, 2],
+                          "estimate": [10_056.6, -591.8], "std_error": [5_601.4, 4_656.1],
+                          "ci_low": [-922.0, -9_717.7], "ci_high": [21_035.2, 8_534.0],
+                          "p_value": [0.0733, 0.00001], "n_units": [60, 60], "note": ["", ""]})
+    rt = spanish(robustness_table("placebo_dates", frame, language="es"))
+    assert list(rt["Inicio supuesto"]) == ["1 mes antes", "2 meses antes"]
+    assert list(rt["Valor p (sin efecto)"]) == ["0,073", "<0,001"]
+    loo = frame.assign(check="leave_one_cohort_out", label=["all cohorts", "without cohort 2023-01-01"],
+                       note=["", "2 adopter(s) without an earlier period dropped"])
+    lt = spanish(robustness_table("leave_one_cohort_out", loo, language="es"))
+    assert list(lt["Unidades usadas"]) == ["todas las unidades",
+                                           "sin las unidades que se integraron en 2023-01-01"]
+    assert lt.loc[1, "Nota"] == "se descartan 2 unidades integradas sin un periodo anterior"
+    assert p_value_text(0.0733, "es") == "0,073" and p_value_text(0.0733) == "0.073"
+    sc = SyntheticControlResult(
+        method="synthetic_control", estimand="ATT", estimate=124_776.0, std_error=9_573.0,
+        ci_low=106_009.4, ci_high=143_542.7, treated_unit="U042",
+        treatment_time=pd.Timestamp("2023-01-01"), weights=pd.Series({"U046": 0.6, "U017": 0.4}),
+        pre_rmspe=4_100.0, placebo_p_value=0.02)
+    st = spanish(synth_table(sc, language="es")).set_index("Cifra")["Valor"]
+    assert st["Efecto mensual medio (diferencia con su réplica sintética)"] == (
+        "125 mil US$ (intervalo del 95 %: 106 mil US$ a 144 mil US$)")
+    e = np.array([0.2, 0.5, 0.8, 0.03, 0.1, 0.6])
+    d = np.array([1, 1, 1, 0, 0, 0])
+    dr = DoublyRobustResult.from_normal("doubly_robust", "ATT", 570.0, 276.0, n_obs=6,
+                                        overlap=overlap_table(e, d), propensity=e, treatment=d)
+    key, ov = dr_tables(dr, language="es")
+    assert spanish(key).set_index("Cifra")["Valor"]["Valor p (sin efecto)"] == "0,039"
+    ot = spanish(ov)
+    assert list(ot["Cuentas"]) == ["integradas", "no integradas"]
+    assert list(ot["Parte por debajo de 0,05"]) == ["0,0 %", "33,3 %"]
+    ax = dr.plot(language="es")
+    assert ax.get_title().startswith("Solapamiento") and "integradas" in ax.get_legend().get_texts()[0].get_text()
+    ax = forest_plot(t, language="es")
+    labels = [x.get_text() for x in ax.get_yticklabels()]
+    assert labels == ["Callaway y Sant'Anna (dr, nunca integradas)", "doblemente robusto (cuentas)"]
+    assert not english.search(" ".join([ax.get_title(), ax.get_xlabel()]
+                                       + [x.get_text() for x in ax.get_legend().get_texts()]))
+    plt.close("all")

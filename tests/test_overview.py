@@ -149,3 +149,59 @@ def test_contract_note_counts_dropped_rows(dataset: io.Dataset) -> None:
                          dropped=[{"table": "spend", "rule": "cost >= 0", "count": 1, "rows": [3]}])
     assert overview.contract_note(dropped).endswith("after leaving out 1 row that broke them "
                                                     "(listed below).")
+
+
+def test_spanish_texts(dataset: io.Dataset) -> None:
+    j = build_journeys(dataset.touchpoints, dataset.opportunities, validate_input=False)
+    en = overview.headline_items(dataset, j)
+    es = overview.headline_items(dataset, j, language="es")
+    assert [label for label, _ in es] == ["Periodo cubierto", "Cuentas con actividad",
+                                          "Contactos registrados", "Acuerdos ganados",
+                                          "Recorridos que combinan marketing y ventas",
+                                          "Comprobaciones de los datos"]
+    items = dict(es)
+    assert items["Periodo cubierto"] == "mar 2024 a mar 2024"
+    assert items["Contactos registrados"] == "4 (50 % de marketing)"
+    assert items["Acuerdos ganados"] == "1 acuerdo, 32 mil US$ de ingresos"
+    assert items["Recorridos que combinan marketing y ventas"].startswith(
+        "100 % de 2 recorridos (intervalo del 95 %: de ")
+    assert items["Comprobaciones de los datos"] == (
+        "se superaron todas las comprobaciones del contrato; 3 filas no superan una comprobación "
+        "entre tablas (véase más abajo)")
+    assert dict(en) == dict(overview.headline_items(dataset, j, language="en"))
+    assert overview.contract_note(dataset, "es").startswith("Todas las tablas superaron")
+    checks = overview.referential_checks(dataset, language="es")
+    assert "touchpoints.account_id en accounts" in set(checks["check"])
+    minimum = io.Dataset(touchpoints=dataset.touchpoints, opportunities=dataset.opportunities,
+                         spend=schemas.empty_frame("spend"), units=schemas.empty_frame("units"),
+                         accounts=schemas.empty_frame("accounts"),
+                         missing=("spend", "units", "accounts"))
+    q = overview.data_quality_summary(minimum, "es").set_index("table")
+    assert q.loc["spend", "file"] == "(no aportada)"
+    assert overview.stage_label("opportunity", "es") == "oportunidad"
+    assert overview.stage_label("opportunity") == "opportunity"
+    assert overview.journey_type_label("sales_only", "es") == "solo ventas"
+    assert overview.journey_type_label("sales_only") == "sales only"
+    assert overview.team_label("sales", "es") == "ventas"
+    with pytest.raises(ValueError, match="language"):
+        overview.headline_items(dataset, j, language="fr")
+    axes = [
+        overview.plot_funnel(overview.funnel_counts(dataset.opportunities, by="source_team"),
+                             language="es"),
+        overview.plot_journey_mix(journey_mix(j), language="es"),
+        overview.plot_journey_lengths(j.journeys, language="es"),
+        overview.plot_spend(overview.spend_by_channel(dataset.spend), language="es"),
+        overview.plot_monthly_spend(overview.monthly_spend(dataset.spend), language="es"),
+    ]
+    titles = [ax.get_title() for ax in axes]
+    assert titles[0] == "Leads que llegan a cada etapa del embudo"
+    assert titles[3] == "Gasto total por canal y equipo"
+    words = " ".join(titles + [ax.get_xlabel() + " " + ax.get_ylabel() for ax in axes]
+                     + [t.get_text() for ax in axes for t in ax.get_xticklabels()]
+                     + [t.get_text() for ax in axes if ax.get_legend()
+                        for t in ax.get_legend().get_texts()])
+    for english in ("Share", "Leads reaching", "Cost (", "Month", "Journeys (", "sales",
+                    "opportunity", "marketing_only", "converts"):
+        assert english not in words, english
+    assert "miles de USD" in axes[3].get_xlabel() and "oportunidad" in words
+    plt.close("all")

@@ -118,3 +118,49 @@ def test_unavailable_box(monkeypatch):
     assert notices.show_unavailable("Cost", "a spend table", "ROI", "data/README.md") is None
     assert shown[0]["text/plain"].startswith("Cost (Not available)\nThis section needs a spend table")
     assert set(shown[0]) == {"text/plain", "text/html"}
+
+
+def test_say_and_pick_choose_the_report_language(monkeypatch):
+    from smlib.report import text
+
+    assert smlib.report.say is text.say and smlib.report.pick is text.pick
+    assert text.pick({"en": "Funnel", "es": "Embudo"}, "es") == "Embudo"
+    assert text.pick({"en": {"a": "A"}, "es": {"a": "Á"}}, "en") == {"a": "A"}
+    with pytest.raises(ValueError, match="language must be one of"):
+        text.pick({"en": "a", "es": "b"}, "fr")
+    with pytest.raises(ValueError, match="missing \\['es'\\]"):
+        text.pick({"en": "only English"}, "en")  # every report needs both languages
+    with pytest.raises(ValueError, match="unknown \\['sp'\\]"):
+        text.pick({"en": "a", "es": "b", "sp": "c"}, "en")
+    shown = _capture(monkeypatch)
+    assert text.say({"en": """
+        ## Funnel
+
+        How many leads reached each stage.
+        """, "es": "## Embudo\n\nCuántos leads llegaron a cada etapa."}, "en") is None
+    assert shown[-1].data == "## Funnel\n\nHow many leads reached each stage."
+    text.say({"en": "## Funnel", "es": "## Embudo"}, "es")
+    assert shown[-1].data == "## Embudo"
+    with pytest.raises(ValueError, match="'es' text must be a non-empty string"):
+        text.say({"en": "English", "es": "  "}, "en")  # the other language is checked too
+
+
+def test_show_gap_speaks_the_report_language(monkeypatch):
+    from smlib.gaps import CONTRACT_REF, DataGap
+
+    monkeypatch.setattr(notices, "_gaps_shown", set())
+    shown = _capture(monkeypatch)
+    gap = DataGap("no_spend_test", "a spend table", "CAC by channel", CONTRACT_REF["spend"],
+                  missing_es="una tabla de gasto", unlocks_es="el CAC por canal")
+    notices.show_gap(gap, "Gasto", "es")
+    html_es = shown[-1]["text/html"]
+    assert "Esta sección necesita una tabla de gasto" in html_es and "el CAC por canal" in html_es
+    assert "tabla <code>spend</code>" in html_es and "table" not in html_es.replace("tabla", "")
+    notices.show_gap(gap, "Coste", "es")  # same gap again: one line pointing back, in Spanish
+    assert shown[-1]["text/plain"] == ("Coste: No disponible por la misma razón que arriba (una "
+                                       "tabla de gasto).")
+    english = DataGap("no_units_test", "a unit panel", "the uplift", "data/README.md")
+    notices.show_gap(english, "Uplift", "en")
+    assert "This section needs a unit panel" in shown[-1]["text/html"]
+    notices.show_gap(DataGap("only_en", "a thing", "more", "ref"), "Sección", "es")
+    assert "Esta sección necesita a thing" in shown[-1]["text/html"]  # no Spanish given: as is

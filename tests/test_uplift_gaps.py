@@ -82,3 +82,29 @@ def test_analysis_without_a_panel_is_not_estimable_and_says_so(units):
         "Aumento de ingresos estimado por la integración"]
     assert "panel of business units" in a.effect_sentence("en")
     assert "despliegue planificado" in a.not_estimable_text("es")
+
+
+def test_gaps_say_what_is_missing_in_spanish_too(units):
+    from smlib.gaps import CONTRACT_REF_ES, attribution_gap, data_driven_gap
+
+    gap = panel_gap(None)
+    assert gap.missing_in("es").startswith("un panel de unidades de negocio por mes")
+    assert "despliegue escalonado" in gap.unlocks_in("es")
+    assert gap.contract_ref_in("es") == CONTRACT_REF_ES["units"]
+    assert gap.missing_in("en") == gap.missing and gap.contract_ref_in("en") == gap.contract_ref
+    assert gap.text("es").startswith("Estos datos no tienen un panel de unidades de negocio")
+    late = units.assign(adoption_period=units["period"].max() + pd.offsets.MonthBegin(3))
+    assert "posteriores al último mes de datos" in panel_gap(late).missing_in("es")
+    few = pd.DataFrame({"account_id": [f"A{i}" for i in range(60)], "integrated":
+                        [True] * 5 + [False] * 55})
+    assert "tiene 5 y 55" in account_gap(few).missing_in("es")
+    paths = pd.DataFrame({"path": ["a > b"], "total_conversions": [0.0], "total_null": [3.0],
+                          "total_conversion_value": [0.0]})
+    assert attribution_gap(paths).missing_in("es").startswith("al menos un acuerdo ganado")
+    won_only = paths.assign(total_conversions=2.0, total_null=0.0)
+    assert data_driven_gap(won_only).missing_in("es").startswith("recorridos que no acabaron")
+    with pytest.raises(ValueError, match="language"):
+        gap.missing_in("fr")
+    for g in (panel_gap(None), account_gap(None), panel_gap(late)):  # nothing English left
+        text = g.text("es")
+        assert " the " not in text and " table " not in text and " of " not in text, text

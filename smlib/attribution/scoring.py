@@ -13,6 +13,10 @@ Channels missing from one side count with share 0 there. Shares are renormalised
 (credited conversions / their sum; true incremental conversions / their sum), so a model that
 credits conversions and a truth measured in conversions are compared on the same scale; revenue
 shares are compared the same way with ``value`` vs ``incremental_revenue``.
+
+The texts for the report (headline, conclusion, figure titles and axes) take a ``language``,
+``"en"`` (default) or ``"es"``; in Spanish, models and channels are named by their display names
+(:func:`smlib.narrative.model_label`, :func:`smlib.narrative.channel_label`).
 """
 
 from __future__ import annotations
@@ -27,8 +31,11 @@ __all__ = [
     "Comparison",
     "DEFAULT_MODELS",
     "RULE_MODELS",
+    "allocation_label",
+    "channel_name",
     "conclusion",
     "headline_items",
+    "model_name",
     "plot_credit_intervals",
     "recommend",
     "run_comparison",
@@ -37,6 +44,7 @@ __all__ = [
     "score_against_truth",
     "share_matrix",
     "tvd",
+    "unavailable_headline_items",
 ]
 
 #: Models whose credit follows fixed rules on each path (no fitted model), for the write-up.
@@ -45,6 +53,71 @@ RULE_MODELS: tuple[str, ...] = ("first_touch", "last_touch", "last_non_direct", 
 #: Every model of the suite, in the order reports show them.
 DEFAULT_MODELS: tuple[str, ...] = RULE_MODELS + ("markov", "shapley", "logistic", "incremental")
 _FITTED = ("logistic", "incremental")
+
+
+def _lang(language: str) -> str:
+    from smlib.formatting import validate_language
+
+    return validate_language(language)
+
+
+def _model_es(model: Any) -> str:
+    """Spanish name of a model on its own (a table cell, a legend): ``Markov``, ``en U``."""
+    return _model_phrase_es(model).removeprefix("de ")
+
+
+def _model_phrase_es(model: Any) -> str:
+    """Spanish name of a model after "el modelo": ``de Markov``, ``incremental (contrafactual)``."""
+    from smlib.narrative import model_label
+
+    return "realidad" if str(model) == "truth" else model_label(str(model), "es")
+
+
+def _channel_es(channel: Any) -> str:
+    from smlib.narrative import channel_label
+
+    return channel_label(str(channel), "es")
+
+
+def _names_es(channels: Iterable[Any], limit: int | None = None) -> str:
+    """``a, b y c`` (Spanish display names), at most ``limit`` names then ``y N más``."""
+    names = [_channel_es(c) for c in channels]
+    if limit is not None and len(names) > limit:
+        return ", ".join(names[:limit]) + f" y {len(names) - limit} más"
+    return ", ".join(names[:-1]) + " y " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def model_name(model: str, language: str = "en") -> str:
+    """A model as a report table names it: English ``first_touch`` → ``first touch`` (the id with
+    spaces), Spanish its display name (``primer contacto``; the simulator's ``truth`` row →
+    ``realidad``)."""
+    return _model_es(model) if _lang(language) == "es" else str(model).replace("_", " ")
+
+
+def channel_name(channel: str, language: str = "en") -> str:
+    """A channel as a report table names it: English the channel as it is in the data, Spanish
+    its display name (``sdr_call`` → ``llamadas SDR``; unknown channels with ``_`` as spaces)."""
+    return _channel_es(channel) if _lang(language) == "es" else str(channel)
+
+
+_ALLOCATION_ES = {"per-journey credit": "mérito por recorrido",
+                  "per-type runs": "ejecuciones por tipo de recorrido", "presence": "presencia"}
+
+
+def allocation_label(allocation: str, language: str = "en") -> str:
+    """How :func:`smlib.attribution.teams.team_rollup` split a model's credit by journey type
+    (its ``allocation`` column) in ``language``: ``per-type runs + presence`` →
+    ``ejecuciones por tipo de recorrido + presencia``."""
+    text = str(allocation)
+    if _lang(language) == "en":
+        return text
+    return " + ".join(_ALLOCATION_ES.get(part, part) for part in text.split(" + "))
+
+
+def _num_es(x: float) -> str:
+    from smlib.narrative import format_number
+
+    return format_number(x, 0, "es")
 
 
 def tvd(p: pd.Series, q: pd.Series) -> float:
@@ -218,50 +291,72 @@ def share_matrix(credit_long: pd.DataFrame, truth_channel_effects: pd.DataFrame 
 
 
 def plot_share_heatmap(credit_long: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None,
-                       ax: Any = None) -> Any:
+                       ax: Any = None, language: str = "en") -> Any:
     """Heatmap of credit shares (%) by model × channel; where models disagree stands out per column.
 
     Each cell is the model's share of credited conversions for the channel, in percent; a ``truth``
-    row is added when the simulator's truth is given. Returns the matplotlib Axes.
+    row is added when the simulator's truth is given. Title, axes, models and channels in
+    ``language``. Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    es = _lang(language) == "es"
     mat = share_matrix(credit_long, truth_channel_effects) * 100
+    truth_row = list(mat.index).index("truth") if "truth" in mat.index else None
+    if es:
+        mat = mat.rename(index=_model_es, columns=_channel_es)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 + 0.75 * mat.shape[1], 0.9 + 0.45 * mat.shape[0]))
-    sns.heatmap(mat, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "share of credit (%)"},
+    sns.heatmap(mat, annot=True, fmt=".0f", cmap="Blues",
+                cbar_kws={"label": "parte del mérito (%)" if es else "share of credit (%)"},
                 linewidths=0.5, ax=ax)
-    ax.set_title("Share of credited conversions by model and channel (%)")
-    ax.set_xlabel("channel")
-    ax.set_ylabel("model")
-    if "truth" in mat.index:  # frame the truth row
-        i = list(mat.index).index("truth")
+    if es:
+        ax.set_title("Parte de las compras atribuidas por modelo y canal (%)")
+        ax.set_xlabel("canal")
+        ax.set_ylabel("modelo")
+    else:
+        ax.set_title("Share of credited conversions by model and channel (%)")
+        ax.set_xlabel("channel")
+        ax.set_ylabel("model")
+    if truth_row is not None:  # frame the truth row
+        i = truth_row
         ax.axhline(i, color="black", lw=2)
         ax.axhline(i + 1, color="black", lw=2)
     return ax
 
 
-def plot_scores(scores: pd.DataFrame, ax: Any = None) -> Any:
+def plot_scores(scores: pd.DataFrame, ax: Any = None, language: str = "en") -> Any:
     """Horizontal bars: each model's distance from the true channel shares (TVD, %), best on top.
 
     Bars show ``tvd_channel`` × 100 — the percentage of credit placed on the wrong channels;
-    a marker shows the team-level TVD when available. Returns the matplotlib Axes.
+    a marker shows the team-level TVD when available. Title, axes and models in ``language``.
+    Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
 
+    es = _lang(language) == "es"
     if "tvd_channel" not in scores.columns or "model" not in scores.columns:
         raise ValueError("scores: expected the output of score_against_truth (model, tvd_channel)")
     s = scores.sort_values("tvd_channel", ascending=False)
+    names = s["model"].map(_model_es) if es else s["model"].astype(str)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.8 + 0.4 * len(s)))
-    ax.barh(s["model"].astype(str), s["tvd_channel"] * 100, color="#1f5c99",
-            label="channels: credit on the wrong channels")
+    ax.barh(names, s["tvd_channel"] * 100, color="#1f5c99",
+            label="canales: mérito en canales equivocados" if es else
+            "channels: credit on the wrong channels")
     if "tvd_team" in s.columns and s["tvd_team"].notna().any():
-        ax.scatter(s["tvd_team"] * 100, s["model"].astype(str), color="#d95f02", zorder=3,
-                   label="teams: credit on the wrong team")
-    ax.set_xlabel("distance from the true incremental shares (total variation distance, %)")
-    ax.set_title("How far each model's credit is from the simulator's truth (lower is better)")
+        ax.scatter(s["tvd_team"] * 100, names, color="#d95f02", zorder=3,
+                   label="equipos: mérito en el equipo equivocado" if es else
+                   "teams: credit on the wrong team")
+    if es:
+        ax.set_xlabel("distancia a las partes incrementales reales (distancia de variación total, "
+                      "%)")
+        ax.set_title("Cuánto se aleja el mérito de cada modelo de la realidad del simulador "
+                     "(menos es mejor)")
+    else:
+        ax.set_xlabel("distance from the true incremental shares (total variation distance, %)")
+        ax.set_title("How far each model's credit is from the simulator's truth (lower is better)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small",
               frameon=False)
     return ax
@@ -294,7 +389,8 @@ def recommend(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
 
 
 def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
-               cv_results: pd.DataFrame | None = None, unidentified: Iterable[str] = ()) -> str:
+               cv_results: pd.DataFrame | None = None, unidentified: Iterable[str] = (),
+               language: str = "en") -> str:
     """A plain-language recommendation, computed from the results (never a fixed sentence).
 
     With ``scores`` (simulated data with a known truth): names the closest model, how much of the
@@ -305,7 +401,10 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
     channel, using non-converting journeys too; ``cv_results`` adds its out-of-sample fit).
     With ``unidentified`` channels and no truth, no model is preferred: the text says which
     channels the data cannot judge and what data would (their touches logged on every journey).
+    ``language="es"``: the same text in Spanish.
     """
+    if _lang(language) == "es":
+        return _conclusion_es(credit_long, scores, cv_results, list(unidentified))
     mat = share_matrix(credit_long)
     spread = (mat.max(axis=0) - mat.min(axis=0)).sort_values(ascending=False)
     disagree = (f"The models disagree most about {spread.index[0]} (its share ranges from "
@@ -360,6 +459,67 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
     return text
 
 
+def _conclusion_es(credit_long: pd.DataFrame, scores: pd.DataFrame | None,
+                   cv_results: pd.DataFrame | None, unidentified: list[str]) -> str:
+    """:func:`conclusion` in Spanish (same rules, same numbers)."""
+    from smlib.narrative import format_number
+
+    mat = share_matrix(credit_long)
+    spread = (mat.max(axis=0) - mat.min(axis=0)).sort_values(ascending=False)
+    top = spread.index[0]
+    disagree = (f"Los modelos discrepan sobre todo en {_channel_es(top)} (su parte va del "
+                f"{_pct(mat[top].min())} al {_pct(mat[top].max())}).")
+    unknown = ("No hay una respuesta correcta conocida para estos datos, así que no se puede medir "
+               f"la precisión de los modelos. {disagree} ")
+    if (scores is None or scores.empty) and unidentified:
+        return (unknown + f"Aquí no se puede recomendar ningún modelo: {_names_es(unidentified)} "
+                "solo aparecen en recorridos que acabaron en compra (o solo en recorridos que no), "
+                "así que los datos no pueden mostrar qué habría pasado en un recorrido sin ellos. "
+                "El mérito que les da cada modelo descansa en su propio supuesto (una regla de "
+                "posición, o un modelo basado en datos que extrapola), y por eso los modelos de "
+                "arriba no coinciden. Lea el rango entre modelos, no una sola cifra. Para "
+                "medirlos, registre estos contactos en todos los recorridos, también en los "
+                "acuerdos perdidos o aún abiertos.")
+    if scores is None or scores.empty:
+        text = unknown
+        if "incremental" in mat.index:
+            text += ("Conviene preferir el modelo incremental: es el único que compara recorridos "
+                     "con y sin cada canal (usando también los recorridos que no acabaron en "
+                     "compra), así que su mérito estima lo que se perdería sin el canal, mientras "
+                     "que el mérito por reglas solo refleja dónde están los contactos en el "
+                     "recorrido.")
+            if cv_results is not None and not cv_results.empty:
+                best = cv_results.iloc[0]
+                text += (f" Su modelo de conversión ({best['candidate']}) se eligió por "
+                         "validación cruzada (pérdida logarítmica "
+                         f"{format_number(best['mean_log_loss'], 3, 'es')}).")
+        return text
+    s = scores.sort_values("rank")
+    best = s.iloc[0]
+    name = _model_phrase_es(best["model"])
+    text = ("En estos datos simulados se conoce el efecto real de cada canal. El modelo "
+            f"{name} fue el más cercano: pone el {_pct(best['tvd_channel'])} del mérito en "
+            "canales equivocados")
+    others = s.iloc[1:]
+    rules_markov = others[others["model"].astype(str).str.startswith(RULE_MODELS + ("markov",))]
+    if len(rules_markov):
+        text += (f", frente a entre el {_pct(rules_markov['tvd_channel'].min())} y el "
+                 f"{_pct(rules_markov['tvd_channel'].max())} de los modelos por reglas y de Markov")
+    text += ". "
+    if "sales_share" in s.columns and len(rules_markov):
+        text += (f"En realidad, los contactos de ventas generan el "
+                 f"{_pct(float(best['sales_share_truth']))} de las conversiones incrementales; el "
+                 f"modelo {name} les da el {_pct(best['sales_share'])}, y los modelos por reglas y "
+                 f"de Markov, entre el {_pct(rules_markov['sales_share'].min())} y el "
+                 f"{_pct(rules_markov['sales_share'].max())}. ")
+    reason = ("es el más cercano a la realidad conocida, y el mérito por reglas solo refleja dónde "
+              "están los contactos en un recorrido, no lo que aportan"
+              if not str(best["model"]).startswith(RULE_MODELS) else
+              "es el más cercano a la realidad conocida aquí, pero una regla solo acierta cuando "
+              "los recorridos encajan con ella; vuelva a comprobarlo con datos nuevos")
+    return text + f"{disagree} Aquí conviene fiarse del modelo {name}: {reason}."
+
+
 # --------------------------------------------------------------------------------------------
 # One call for a report: every model's credit with bootstrap intervals
 # --------------------------------------------------------------------------------------------
@@ -373,7 +533,7 @@ class Comparison:
             :func:`smlib.attribution.uncertainty.bootstrap` (``share_ci_low``, ``share_ci_high``,
             ``ci_low``, ...) and ``method``; empty when ``n_boot == 0``.
         fitted: the fitted data-driven models by name (``logistic``, ``incremental``).
-        skipped: models not run, with the reason.
+        skipped: models not run, with the reason (``skipped_es``: the reason in Spanish).
     """
 
     credit: pd.DataFrame
@@ -382,6 +542,15 @@ class Comparison:
     skipped: dict[str, str] = field(default_factory=dict)
     draws: dict[str, Any] = field(default_factory=dict)
     level: float = 0.95
+    skipped_es: dict[str, str] = field(default_factory=dict)
+
+    def skipped_notes(self, language: str = "en") -> list[str]:
+        """One Markdown sentence per model not run, saying why, in ``language``
+        (``*logistic* was not run: it needs ...``)."""
+        if _lang(language) == "es":
+            return [f"*{_model_es(m)}* no se ha ejecutado: "
+                    f"{self.skipped_es.get(m) or reason}." for m, reason in self.skipped.items()]
+        return [f"*{m}* was not run: it {reason}." for m, reason in self.skipped.items()]
 
     def team_intervals(self, channel_teams: Any = None) -> pd.DataFrame:
         """Each model's share of credit per team (marketing / sales) with a bootstrap interval.
@@ -448,6 +617,8 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
                          f"got {n_boot!r}")
     skipped = {m: "needs the journey-level touches table (journeys=...)"
                for m in names if m in JOURNEY_MODELS and journeys is None}
+    skipped_es = {m: "necesita la tabla de contactos de cada recorrido (journeys=...)"
+                  for m in skipped}
     from smlib.gaps import attribution_gap, data_driven_gap
 
     gap = attribution_gap(paths)
@@ -456,6 +627,7 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     gap = data_driven_gap(paths)
     if gap is not None:  # e.g. only won deals exported: keep the rule-based models, say why
         skipped |= {m: f"needs {gap.missing}" for m in names if m in _FITTED}
+        skipped_es |= {m: f"necesita {gap.missing_in('es')}" for m in names if m in _FITTED}
     plain = [m for m in names if m not in _FITTED and m not in skipped]
     frames = []
     if plain:
@@ -488,18 +660,20 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     if len(intervals):
         intervals = intervals[["model", *[c for c in intervals.columns if c != "model"]]]
     return Comparison(credit=credit, intervals=intervals, fitted=fitted, skipped=skipped,
-                      draws=draws, level=level)
+                      draws=draws, level=level, skipped_es=skipped_es)
 
 
 def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None = None,
-                          ax: Any = None) -> Any:
+                          ax: Any = None, language: str = "en") -> Any:
     """Dot-and-whisker plot: each model's share of credit per channel with its bootstrap interval.
 
     ``intervals``: :attr:`Comparison.intervals` (model, channel, share, share_ci_low,
-    share_ci_high). ``models`` limits and orders the models shown. Shares in percent.
+    share_ci_high). ``models`` limits and orders the models shown. Shares in percent. Title,
+    axes, models and channels in ``language``.
     """
     import matplotlib.pyplot as plt
 
+    es = _lang(language) == "es"
     need = {"model", "channel", "share", "share_ci_low", "share_ci_high"}
     if not need <= set(intervals.columns):
         raise ValueError(f"intervals: missing column(s) {sorted(need - set(intervals.columns))}")
@@ -514,28 +688,35 @@ def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None 
         y = np.arange(len(channels)) + (k - (len(shown) - 1) / 2) * step
         err = np.vstack([d["share"] - d["share_ci_low"], d["share_ci_high"] - d["share"]]) * 100
         ax.errorbar(d["share"] * 100, y, xerr=np.clip(err, 0, None), fmt="o", ms=4, capsize=2,
-                    label=str(model))
-    ax.set_yticks(np.arange(len(channels)), channels)
+                    label=_model_es(model) if es else str(model))
+    ax.set_yticks(np.arange(len(channels)), [_channel_es(c) for c in channels] if es else channels)
     ax.invert_yaxis()
-    ax.set_xlabel("share of credited conversions (%), with its bootstrap interval")
-    ax.set_title("Credit per channel with its uncertainty")
+    if es:
+        ax.set_xlabel("parte de las compras atribuidas (%), con su intervalo bootstrap")
+        ax.set_title("Mérito por canal con su incertidumbre")
+    else:
+        ax.set_xlabel("share of credited conversions (%), with its bootstrap interval")
+        ax.set_title("Credit per channel with its uncertainty")
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax
 
 
 def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataFrame | None = None,
-                   channel_teams: Any = None, unidentified: Iterable[str] = ()
-                   ) -> list[tuple[str, str]]:
+                   channel_teams: Any = None, unidentified: Iterable[str] = (),
+                   language: str = "en") -> list[tuple[str, str]]:
     """The report's headline, computed from the results: (label, formatted text) pairs.
 
     Model to trust (:func:`recommend`), the share of credit it gives sales touches with its
     bootstrap interval, the accuracy against the truth when ``scores`` exist, and the data size.
     With ``unidentified`` channels (and no truth) no model is named: the headline says why and
     gives the range of the sales share over all models instead of one model's figure.
+    ``language="es"``: the same items in Spanish.
     """
     unidentified = list(unidentified)
     rec = recommend(comparison.credit, scores, unidentified)
     teams = comparison.team_intervals(channel_teams)
+    if _lang(language) == "es":
+        return _headline_items_es(comparison, paths, scores, unidentified, rec, teams)
     if rec is None:
         names = ", ".join(unidentified[:4]) + (f" and {len(unidentified) - 4} more"
                                               if len(unidentified) > 4 else "")
@@ -573,12 +754,66 @@ def headline_items(comparison: Comparison, paths: pd.DataFrame, scores: pd.DataF
     return items
 
 
-def unavailable_headline_items(gap: Any, paths: pd.DataFrame) -> list[tuple[str, str]]:
+def _headline_items_es(comparison: Comparison, paths: pd.DataFrame,
+                       scores: pd.DataFrame | None, unidentified: list[str], rec: str | None,
+                       teams: pd.DataFrame) -> list[tuple[str, str]]:
+    """:func:`headline_items` in Spanish (same items, same order)."""
+    from smlib.narrative import format_pct
+
+    totals = _path_totals(paths)
+    size = ("Recorridos analizados",
+            f"{_num_es(totals[0])} recorridos, {_num_es(totals[1])} compras")
+    share_label = "Parte del mérito que obtienen los contactos de ventas"
+    if rec is None:
+        items = [("Modelo en el que confiar aquí",
+                  "no se puede nombrar ninguno: los datos no permiten saber qué aportan "
+                  f"{_names_es(unidentified, limit=4)}, porque solo aparecen en recorridos que "
+                  "acabaron en compra (o solo en recorridos que no)")]
+        sales = teams[teams["team"] == "sales"]
+        if len(sales):
+            items.append((share_label, f"del {_pct(sales['share'].min())} al "
+                                       f"{_pct(sales['share'].max())}, según el modelo "
+                                       f"({sales['model'].nunique()} modelos)"))
+        return items + [size]
+    items = [("Modelo en el que confiar aquí", _model_es(rec))]
+    sales = teams[(teams["model"] == rec) & (teams["team"] == "sales")]
+    if len(sales):
+        r = sales.iloc[0]
+        ci = ("" if np.isnan(r["ci_low"]) else
+              f" (intervalo del {format_pct(comparison.level, 'es', decimals=0)}: "
+              f"{_pct(r['ci_low'])} a {_pct(r['ci_high'])})")
+        items.append((share_label, f"{_pct(r['share'])}{ci}"))
+    if scores is not None and len(scores):
+        s = scores.set_index("model")
+        text = (f"el modelo {_model_phrase_es(rec)} pone el {_pct(s.loc[rec, 'tvd_channel'])} del "
+                "mérito en canales equivocados")
+        others = s.drop(rec)
+        rm = others[others.index.astype(str).str.startswith(RULE_MODELS + ("markov",))]
+        if len(rm):
+            text += ("; los modelos por reglas y de Markov, entre el "
+                     f"{_pct(rm['tvd_channel'].min())} y el {_pct(rm['tvd_channel'].max())}")
+        items.append(("Precisión frente a la realidad conocida del simulador", text))
+    return items + [size]
+
+
+def unavailable_headline_items(gap: Any, paths: pd.DataFrame,
+                               language: str = "en") -> list[tuple[str, str]]:
     """The report's headline when no model can run (a :class:`smlib.gaps.DataGap` from
-    :func:`smlib.gaps.attribution_gap`): what is missing, in words of the data, and its size."""
+    :func:`smlib.gaps.attribution_gap`): what is missing, in words of the data, and its size, in
+    ``language``."""
     n = 0.0 if paths is None or len(paths) == 0 else float(
         paths["total_conversions"].sum() + paths["total_null"].sum())
     conv = 0.0 if paths is None or len(paths) == 0 else float(paths["total_conversions"].sum())
+    if _lang(language) == "es":
+        lacks = {"no_journeys": "no tienen contactos con los que construir los recorridos de los "
+                                "clientes",
+                 "no_wins": "no tienen ningún acuerdo ganado después de un contacto"}
+        missing = getattr(gap, "missing_in", None)
+        why = lacks.get(gap.code) or "les falta " + (missing("es") if callable(missing)
+                                                      else gap.missing)
+        return [("Qué contactos generan los ingresos",
+                 f"no se puede saber con estos datos: {why}"),
+                ("Recorridos analizados", f"{_num_es(n)} recorridos, {_num_es(conv)} compras")]
     return [("Which touches earn the revenue",
              f"cannot be told from this data: it has no {gap.missing.removeprefix('any ')}"),
             ("Journeys analysed", f"{n:,.0f} journeys, {conv:,.0f} purchases")]

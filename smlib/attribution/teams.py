@@ -322,15 +322,19 @@ def truth_team_credit(truth_channel_effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None,
-                     ax: Any = None) -> Any:
+                     ax: Any = None, language: str = "en") -> Any:
     """Stacked bars: each model's share of credit by team (%), e.g. marketing vs sales.
 
     ``team_credit``: :func:`team_rollup` output; with ``truth_channel_effects`` a ``truth`` bar
-    (:func:`truth_team_credit`) is added. Teams are stacked in the order they appear. Returns the
-    matplotlib Axes.
+    (:func:`truth_team_credit`) is added. Teams are stacked in the order they appear. Title, axis,
+    models and teams in ``language`` (``"en"`` or ``"es"``). Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
 
+    from smlib.attribution.scoring import _lang, _model_es
+    from smlib.display import format_value
+
+    es = _lang(language) == "es"
     if truth_channel_effects is not None:
         team_credit = pd.concat([team_credit, truth_team_credit(truth_channel_effects)],
                                 ignore_index=True)
@@ -344,14 +348,16 @@ def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFr
         _, ax = plt.subplots(figsize=(8, 0.8 + 0.4 * len(mat)))
     left = np.zeros(len(mat))
     colours = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
+    rows = [_model_es(m) for m in mat.index] if es else mat.index.astype(str)
     for team in mat.columns:
-        ax.barh(mat.index.astype(str), mat[team], left=left, label=str(team),
-                color=colours.get(str(team)))
+        name = format_value(str(team), "team", "es") if es else str(team)
+        ax.barh(rows, mat[team], left=left, label=name, color=colours.get(str(team)))
         left += mat[team].fillna(0).to_numpy()
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of credited conversions (%)")
-    ax.set_title("Credit by team, per model")
+    ax.set_xlabel("parte de las compras atribuidas (%)" if es else
+                  "share of credited conversions (%)")
+    ax.set_title("Mérito por equipo, según el modelo" if es else "Credit by team, per model")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small",
               frameon=False)
     return ax

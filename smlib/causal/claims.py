@@ -367,7 +367,7 @@ def compare_estimates(
 
 def forest_plot(
     table: pd.DataFrame, column: str = "pct", claim: float | None = 0.20, ax: Any = None,
-    title: str | None = None, xlabel: str | None = None,
+    title: str | None = None, xlabel: str | None = None, language: str = "en",
 ) -> Any:
     """Forest plot of :func:`compare_estimates` rows: point and interval per estimate, the true
     value as a diamond where known, naive rows in red, and a dashed line at the claim.
@@ -376,9 +376,12 @@ def forest_plot(
         table: output of :func:`compare_estimates`.
         column: ``"pct"`` (uplift, x axis in %) or ``"estimate"`` (outcome units).
         claim: claimed uplift drawn as a vertical line (only for ``column="pct"``); None hides it.
+        language: ``"en"`` or ``"es"`` for the legend, the default title and axis label and the
+            method names (:func:`estimate_label`).
     """
     import matplotlib.pyplot as plt
 
+    es = _lang(language) == "es"
     if column not in ("pct", "estimate"):
         raise ValueError(f"column must be 'pct' or 'estimate', got {column!r}")
     lo, hi = ("pct_ci_low", "pct_ci_high") if column == "pct" else ("ci_low", "ci_high")
@@ -403,7 +406,8 @@ def forest_plot(
             a, b, c = r[lo] * scale, r[hi] * scale, r[column] * scale
             if left is not None and (c > right or c < left):
                 edge = right if c > right else left
-                ax.annotate(f"{c:,.0f}{' %' if column == 'pct' else ''} (off scale)",
+                ax.annotate(f"{_num(c, language)}{' %' if column == 'pct' else ''} "
+                            f"({'fuera de escala' if es else 'off scale'})",
                             xy=(edge, yi), xytext=(edge - 0.3 * (right - left) * np.sign(c - edge), yi),
                             color=color, va="center", fontsize=8,
                             arrowprops=dict(arrowstyle="->", color=color))
@@ -415,19 +419,86 @@ def forest_plot(
             ax.plot(r[truth_col] * scale, yi, "D", color="black", ms=6, mfc="none")
     if left is not None:
         ax.set_xlim(left, right)
-    ax.plot([], [], "D", color="black", mfc="none", label="true value (simulation)")
-    ax.plot([], [], "o-", color="tab:blue", label="causal estimate, 95 % interval")
-    ax.plot([], [], "o-", color="tab:red", label="naive comparison (biased)")
+    words = _FOREST["es" if es else "en"]
+    ax.plot([], [], "D", color="black", mfc="none", label=words["truth"])
+    ax.plot([], [], "o-", color="tab:blue", label=words["causal"])
+    ax.plot([], [], "o-", color="tab:red", label=words["naive"])
     ax.axvline(0, color="grey", lw=0.8)
     if claim is not None and column == "pct":
-        ax.axvline(claim * 100, color="tab:orange", ls="--", lw=1.2, label=f"claim ({claim:.0%})")
-    ax.set_yticks(y, t["label"])
-    ax.set_xlabel(xlabel or ("uplift, % of counterfactual revenue" if column == "pct"
-                             else "effect, outcome units"))
-    ax.set_title(title or "Estimates of the uplift from integration, side by side")
+        shown = _pct_int(claim, language) if es else f"{claim:.0%}"
+        ax.axvline(claim * 100, color="tab:orange", ls="--", lw=1.2,
+                   label=f"{words['claim']} ({shown})")
+    ax.set_yticks(y, [estimate_label(v, language) for v in t["label"]] if es else t["label"])
+    ax.set_xlabel(xlabel or (words["x_pct"] if column == "pct" else words["x_effect"]))
+    ax.set_title(title or words["title"])
     ax.legend(frameon=False, fontsize=8, loc="best")
     return ax
 
+
+
+_FOREST = {
+    "en": {"truth": "true value (simulation)", "causal": "causal estimate, 95 % interval",
+           "naive": "naive comparison (biased)", "claim": "claim",
+           "x_pct": "uplift, % of counterfactual revenue", "x_effect": "effect, outcome units",
+           "title": "Estimates of the uplift from integration, side by side"},
+    "es": {"truth": "valor real (simulación)", "causal": "estimación causal, intervalo del 95 %",
+           "naive": "comparación ingenua (sesgada)", "claim": "afirmación",
+           "x_pct": "aumento, % de los ingresos contrafactuales",
+           "x_effect": "efecto, unidades del resultado",
+           "title": "Estimaciones del aumento por la integración, lado a lado"},
+}
+
+
+def _lang(language: str) -> str:
+    from smlib.formatting import validate_language
+
+    return validate_language(language)
+
+
+def _num(x: float, language: str = "en") -> str:
+    """Whole number with thousands separators in the language (``1,234`` / ``1234``, ``12.345``)."""
+    from smlib.narrative import format_number
+
+    return f"{x:,.0f}" if language == "en" else format_number(x, 0, language)
+
+
+def _pct_int(x: float, language: str) -> str:
+    from smlib.narrative import format_pct
+
+    return format_pct(x, language, decimals=0)
+
+
+_CONTROL_ES = {"never treated": "nunca integradas", "not yet treated": "aún no integradas"}
+_LABELS_ES = {
+    "two-way fixed effects": "efectos fijos de dos vías",
+    "doubly robust (accounts)": "doblemente robusto (cuentas)",
+    "double ML, partially linear (accounts)": "ML doble, parcialmente lineal (cuentas)",
+    "naive: adopters vs never": "comparación ingenua: integradas frente a nunca integradas",
+    "naive: before vs after": "comparación ingenua: después frente a antes",
+}
+
+
+def estimate_label(label: str, language: str = "en") -> str:
+    """The name of an estimate (a label of :func:`compare_estimates`, as :func:`uplift_analysis`
+    names them) in ``language``: ``"two-way fixed effects"`` → ``"efectos fijos de dos vías"``,
+    ``"Callaway & Sant'Anna (dr, never treated)"`` → ``"Callaway y Sant'Anna (dr, nunca
+    integradas)"``, ``"synthetic control: U008"`` → ``"control sintético: U008"``. English and
+    unknown labels are returned as they are."""
+    import re
+
+    text = str(label)
+    if _lang(language) == "en":
+        return text
+    if text in _LABELS_ES:
+        return _LABELS_ES[text]
+    m = re.fullmatch(r"Callaway & Sant'Anna \((.+), (never treated|not yet treated)\)", text)
+    if m:
+        return f"Callaway y Sant'Anna ({m.group(1)}, {_CONTROL_ES[m.group(2)]})"
+    if text.startswith("synthetic control: "):
+        return "control sintético: " + text.removeprefix("synthetic control: ")
+    if text.startswith("naive: "):
+        return "comparación ingenua: " + text.removeprefix("naive: ")
+    return text
 
 
 # --- what this data can support -------------------------------------------------------------------
@@ -439,6 +510,10 @@ _PANEL_UNLOCKS = ("how much revenue integrating marketing and sales added, with 
                   "and a verdict on the claimed uplift")
 _ROLLOUT = ("; a company that has not integrated yet can plan a staggered rollout (some units "
             "first, others later) to make it estimable")
+_PANEL_UNLOCKS_ES = ("cuántos ingresos añadió integrar marketing y ventas, con un intervalo del "
+                     "95 % y un veredicto sobre el aumento afirmado")
+_ROLLOUT_ES = ("; una empresa que aún no ha integrado sus equipos puede planificar un despliegue "
+               "escalonado (unas unidades primero, otras después) para poder estimarlo")
 
 
 def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap | None:
@@ -448,18 +523,27 @@ def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap |
     integration inside the data with at least one month of data before it, and at least one unit
     to compare with (one that had not adopted by then).
     """
+    from smlib.narrative import format_month
+
     ref = CONTRACT_REF["units"]
+    rollout_es = {"unlocks_es": _PANEL_UNLOCKS_ES + _ROLLOUT_ES}
     if units is None or len(units) == 0:
         return DataGap("no_units", "a panel of business units by month with the month each unit "
-                       "integrated its teams (table `units`)", _PANEL_UNLOCKS + _ROLLOUT, ref)
+                       "integrated its teams (table `units`)", _PANEL_UNLOCKS + _ROLLOUT, ref,
+                       missing_es="un panel de unidades de negocio por mes con el mes en que cada "
+                                  "unidad integró sus equipos (tabla `units`)", **rollout_es)
     if outcome not in units.columns or "adoption_period" not in units.columns:
         col = outcome if outcome not in units.columns else "adoption_period"
         return DataGap("no_units", f"the column `{col}` in the business-unit table",
-                       _PANEL_UNLOCKS, ref)
+                       _PANEL_UNLOCKS, ref,
+                       missing_es=f"la columna `{col}` en la tabla de unidades de negocio",
+                       unlocks_es=_PANEL_UNLOCKS_ES)
     n_units = units["unit_id"].nunique()
     if n_units < 2:
         return DataGap("no_units", "more than one business unit (it has one, so there is nothing "
-                       "to compare its revenue with)", _PANEL_UNLOCKS + _ROLLOUT, ref)
+                       "to compare its revenue with)", _PANEL_UNLOCKS + _ROLLOUT, ref,
+                       missing_es="más de una unidad de negocio (tiene una, así que no hay con "
+                                  "qué comparar sus ingresos)", **rollout_es)
     first, last = units["period"].min(), units["period"].max()
     adoption = units.groupby("unit_id")["adoption_period"].first()
     dated = adoption.dropna()
@@ -467,18 +551,29 @@ def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap |
     if inside.empty:
         if dated.empty:
             why = "any business unit that integrated its teams (no unit has an adoption date)"
+            why_es = ("alguna unidad de negocio que integrara sus equipos (ninguna unidad tiene "
+                      "fecha de integración)")
         elif (dated > last).all():
             why = (f"any integration inside the data period: every adoption date is after the "
                    f"last month of data ({last:%b %Y})")
+            why_es = ("alguna integración dentro del periodo de los datos: todas las fechas de "
+                      f"integración son posteriores al último mes de datos "
+                      f"({format_month(last, 'es')})")
         else:
             why = (f"months before integration: every unit that integrated did so in or before "
                    f"the first month of data ({first:%b %Y})")
+            why_es = ("meses antes de la integración: todas las unidades que se integraron lo "
+                      f"hicieron en el primer mes de datos o antes ({format_month(first, 'es')})")
         return DataGap("no_adoption", why + ", so integrated and non-integrated revenue cannot "
-                       "be compared", _PANEL_UNLOCKS + _ROLLOUT, ref)
+                       "be compared", _PANEL_UNLOCKS + _ROLLOUT, ref,
+                       missing_es=why_es + ", así que no se pueden comparar los ingresos con y "
+                                           "sin integración", **rollout_es)
     not_yet = adoption.isna() | (adoption > inside.min())
     if not not_yet.any():
         return DataGap("no_adoption", "units to compare with: every unit integrated in the same "
-                       "month", _PANEL_UNLOCKS + _ROLLOUT, ref)
+                       "month", _PANEL_UNLOCKS + _ROLLOUT, ref,
+                       missing_es="unidades con las que comparar: todas las unidades se "
+                                  "integraron en el mismo mes", **rollout_es)
     return None
 
 
@@ -490,17 +585,24 @@ def account_gap(accounts: pd.DataFrame | None) -> DataGap | None:
     """
     unlocks = ("an account-level check of the uplift (integrated against comparable "
                "non-integrated accounts)")
+    es = {"unlocks_es": "una comprobación del aumento a nivel de cuenta (cuentas integradas frente "
+                        "a cuentas comparables no integradas)"}
     ref = CONTRACT_REF["accounts"]
     if accounts is None or len(accounts) == 0:
-        return DataGap("no_accounts", "an accounts table", unlocks, ref)
+        return DataGap("no_accounts", "an accounts table", unlocks, ref,
+                       missing_es="una tabla de cuentas", **es)
     if "integrated" not in accounts.columns:
-        return DataGap("no_accounts", "the `integrated` flag of each account", unlocks, ref)
+        return DataGap("no_accounts", "the `integrated` flag of each account", unlocks, ref,
+                       missing_es="el indicador `integrated` de cada cuenta", **es)
     flag = accounts["integrated"].dropna().astype(bool)
     n_int, n_not = int(flag.sum()), int((~flag).sum())
     if min(n_int, n_not) < MIN_ACCOUNTS_PER_GROUP:
         return DataGap("no_adoption", f"enough integrated and non-integrated accounts (it has "
                        f"{n_int:,} and {n_not:,}; at least {MIN_ACCOUNTS_PER_GROUP} of each are "
-                       "needed)", unlocks, ref)
+                       "needed)", unlocks, ref,
+                       missing_es=f"suficientes cuentas integradas y no integradas (tiene "
+                                  f"{_num(n_int, 'es')} y {_num(n_not, 'es')}; se necesitan al "
+                                  f"menos {MIN_ACCOUNTS_PER_GROUP} de cada grupo)", **es)
     return None
 
 
@@ -723,7 +825,12 @@ def uplift_analysis(
             gaps["synth"] = DataGap("synth", "enough comparison units or months before the first "
                                     f"integration for a synthetic control ({err})",
                                     "a look-alike of the largest early adopter",
-                                    CONTRACT_REF["units"])
+                                    CONTRACT_REF["units"],
+                                    missing_es="suficientes unidades de comparación o meses antes "
+                                               "de la primera integración para construir un "
+                                               "control sintético",
+                                    unlocks_es="una réplica sintética de la mayor de las primeras "
+                                               "unidades en integrarse")
         if sc is not None:
             key = f"synthetic control: {sc_unit}"
             labels[key] = sc
@@ -754,7 +861,10 @@ def uplift_analysis(
             dr = dml = None
             gaps["accounts"] = DataGap("accounts", f"accounts that can be compared ({err})",
                                        "an account-level check of the uplift",
-                                       CONTRACT_REF["accounts"])
+                                       CONTRACT_REF["accounts"],
+                                       missing_es="cuentas integradas y no integradas que se "
+                                                  "puedan comparar",
+                                       unlocks_es="una comprobación del aumento a nivel de cuenta")
         if dr is not None:
             treated_rev = float(acc.loc[acc["integrated"] == 1, "revenue"].mean())
             labels["doubly robust (accounts)"] = dr
@@ -849,11 +959,14 @@ class ReportTable:
                           intervals=self.intervals, language=language)[0]
 
 
-def p_value_text(p: float) -> str:
-    """A p-value for readers: three decimals, ``<0.001`` below that, ``–`` when missing."""
+def p_value_text(p: float, language: str = "en") -> str:
+    """A p-value for readers: three decimals, ``<0.001`` below that, ``–`` when missing (decimal
+    comma with ``language="es"``: ``0,041``, ``<0,001``)."""
+    es = _lang(language) == "es"
     if p is None or not np.isfinite(p):
         return "–"
-    return "<0.001" if p < 0.0005 else f"{p:.3f}"
+    text = "<0.001" if p < 0.0005 else f"{p:.3f}"
+    return text.replace(".", ",") if es else text
 
 
 _NAIVE_LABELS = {
@@ -865,26 +978,56 @@ _NAIVE_LABELS = {
     "never_adopters_change": ("Change of never-integrated units over the same months",
                               "bias it contains"),
 }
+_NAIVE_LABELS_ES = {
+    "adopters_vs_never": ("Unidades integradas frente a unidades que nunca se integraron (tras la "
+                          "integración)", "estimación ingenua"),
+    "before_vs_after": ("Unidades integradas, después frente a antes de integrarse",
+                        "estimación ingenua"),
+    "head_start_before_anyone_adopted": ("Ventaja previa de las futuras integradas antes de que "
+                                         "nadie se integrara", "sesgo que contiene"),
+    "never_adopters_change": ("Cambio de las unidades nunca integradas en los mismos meses",
+                              "sesgo que contiene"),
+}
+_KIND_ES = {"naive estimate": "estimación ingenua", "bias diagnostic": "diagnóstico de sesgo"}
 
 
-def _interval(level: float) -> str:
+def _interval(level: float, language: str = "en") -> str:
+    if language == "es":
+        return f"intervalo del {level * 100:g} %".replace(".", ",")
     return f"{level * 100:g} % interval"
 
 
-def naive_table(naive: Any, level: float = 0.95) -> ReportTable:
+def _outcome_es(outcome: str) -> str:
+    return {"revenue": "ingresos"}.get(str(outcome), str(outcome))
+
+
+def naive_table(naive: Any, level: float = 0.95, language: str = "en") -> ReportTable:
     """The naive comparisons and the two biases behind them, one row each (from
     :meth:`smlib.causal.naive.NaiveResult.to_frame`): what is compared, whether it is a naive
     estimate or a bias, the difference in revenue per unit and month with its interval, and the
     difference as % of the comparison group's mean with its interval. ``level`` names the
-    intervals' coverage in the headers (the one the comparisons were computed with)."""
+    intervals' coverage in the headers (the one the comparisons were computed with); texts in
+    ``language`` (show it with ``.show(language)``)."""
+    es = _lang(language) == "es"
     t = naive.to_frame()
-    known = t["method"].map(lambda m: _NAIVE_LABELS.get(m, (str(m).replace("_", " "), "")))
+    names = _NAIVE_LABELS_ES if es else _NAIVE_LABELS
+    known = t["method"].map(lambda m: names.get(m, (str(m).replace("_", " "), "")))
     frame = pd.DataFrame({
         "comparison": [k[0] for k in known],
-        "kind": [k[1] or kind for k, kind in zip(known, t["kind"])],
+        "kind": [k[1] or (_KIND_ES.get(kind, kind) if es else kind)
+                 for k, kind in zip(known, t["kind"])],
         "difference": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
         "pct": t["pct"], "pct_ci_low": t["pct_ci_low"], "pct_ci_high": t["pct_ci_high"],
     })
+    if es:
+        return ReportTable(
+            frame, caption="Comparaciones ingenuas (sesgadas) y los sesgos que contienen",
+            formats={"difference": "money", "pct": "pct"},
+            labels={"comparison": "Comparación", "kind": "Qué es",
+                    "difference": f"Diferencia en {_outcome_es(naive.outcome_label)} por unidad y "
+                                  f"mes ({_interval(level, 'es')})",
+                    "pct": f"En % del grupo de comparación ({_interval(level, 'es')})"},
+            intervals={"difference": ("ci_low", "ci_high"), "pct": ("pct_ci_low", "pct_ci_high")})
     return ReportTable(
         frame, caption="Naive comparisons (biased) and the biases they contain",
         formats={"difference": "money", "pct": "pct"},
@@ -898,45 +1041,66 @@ def naive_table(naive: Any, level: float = 0.95) -> ReportTable:
 _PER = {"staggered_did": "unit and month", "twfe_did": "unit and month",
         "synthetic_control": "month (one unit)", "doubly_robust": "account",
         "dml_plr": "account"}
+_PER_ES = {"unit and month": "unidad y mes", "month (one unit)": "mes (una unidad)",
+           "account": "cuenta"}
 
 
 def estimates_table(table: pd.DataFrame, results: Mapping[str, Any] | None = None,
-                    level: float = 0.95) -> ReportTable:
+                    level: float = 0.95, language: str = "en") -> ReportTable:
     """All estimates side by side (rows of :func:`compare_estimates`): the effect in money with
     its 95 % interval and what it is per (unit and month, or account), the uplift in % of the
     revenue without integration with its interval, and on simulated data the true values and
     whether the interval contains the truth. ``results`` (label -> result) adds a note when an
-    estimate leaves cells out (:func:`smlib.causal.staggered_did` with non-estimable cells)."""
+    estimate leaves cells out (:func:`smlib.causal.staggered_did` with non-estimable cells).
+    Texts and method names (:func:`estimate_label`) in ``language``."""
+    es = _lang(language) == "es"
     t = table.reset_index(drop=True)
+    per = [("unit and month" if b else _PER.get(m, "")) for m, b in zip(t["method"], t["biased"])]
     frame = pd.DataFrame({
-        "method": t["label"],
-        "per": [("unit and month" if b else _PER.get(m, "")) for m, b in zip(t["method"], t["biased"])],
+        "method": [estimate_label(v, language) for v in t["label"]] if es else t["label"],
+        "per": [_PER_ES.get(p, p) for p in per] if es else per,
         "effect": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
         "uplift": t["pct"], "uplift_ci_low": t["pct_ci_low"], "uplift_ci_high": t["pct_ci_high"],
     })
     formats: dict[str, Any] = {"effect": "money", "uplift": "pct"}
-    labels = {"method": "Method", "per": "Effect per", "effect": f"Effect ({_interval(level)})",
-              "uplift": f"Uplift ({_interval(level)})"}
+    if es:
+        labels = {"method": "Método", "per": "Efecto por",
+                  "effect": f"Efecto ({_interval(level, 'es')})",
+                  "uplift": f"Aumento ({_interval(level, 'es')})"}
+    else:
+        labels = {"method": "Method", "per": "Effect per", "effect": f"Effect ({_interval(level)})",
+                  "uplift": f"Uplift ({_interval(level)})"}
+    yes_no = ("sí", "no") if es else ("yes", "no")
     if t["truth"].notna().any():
         frame["truth"] = t["truth"]
         frame["truth_pct"] = t["truth_pct"]
         frame["covers_truth"] = t["covers_truth"].map(
             lambda v: "–" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-            else ("yes" if v else "no"))
+            else (yes_no[0] if v else yes_no[1]))
         formats.update(truth="money", truth_pct="pct")
-        labels.update(truth="True effect", truth_pct="True uplift",
-                      covers_truth="Truth inside interval")
+        if es:
+            labels.update(truth="Efecto real", truth_pct="Aumento real",
+                          covers_truth="Valor real dentro del intervalo")
+        else:
+            labels.update(truth="True effect", truth_pct="True uplift",
+                          covers_truth="Truth inside interval")
     notes = []
     for label in t["label"]:
         res = (results or {}).get(label)
         cells = getattr(res, "details", {}).get("excluded_cells") if res is not None else None
         notes.append("" if cells is None or len(cells) == 0 else
+                     f"deja fuera {len(cells)} celdas que no pudo estimar" if es else
                      f"leaves out {len(cells)} cells it could not estimate")
     if any(notes):
         frame["note"] = notes
-        labels["note"] = "Note"
-    caption = ("Estimates of the effect of integration, side by side (uplift: % of the revenue "
-               "without integration" + ("; true values: simulation)" if "truth" in frame else ")"))
+        labels["note"] = "Nota" if es else "Note"
+    if es:
+        caption = ("Estimaciones del efecto de la integración, lado a lado (aumento: % de los "
+                   "ingresos sin integración" + ("; valores reales: simulación)" if "truth" in frame
+                                                 else ")"))
+    else:
+        caption = ("Estimates of the effect of integration, side by side (uplift: % of the revenue "
+                   "without integration" + ("; true values: simulation)" if "truth" in frame else ")"))
     return ReportTable(frame, caption=caption,
                        formats=formats, labels=labels,
                        intervals={"effect": ("ci_low", "ci_high"),
@@ -951,49 +1115,110 @@ _CHECKS = {
     "leave_one_cohort_out": ("Leave one group out: the estimate without each group of units that "
                              "integrated in the same month (should stay similar)", "Units used"),
 }
+_CHECKS_ES = {
+    "placebo_dates": ("Fechas placebo: se adelanta la integración y se mide el efecto antes de la "
+                      "fecha real (debería estar cerca de 0)", "Inicio supuesto"),
+    "placebo_outcome": ("Resultado placebo: un resultado que la integración no puede cambiar "
+                        "(debería estar cerca de 0)", "Resultado"),
+    "leave_one_cohort_out": ("Dejar fuera un grupo: la estimación sin cada grupo de unidades que se "
+                             "integraron en el mismo mes (debería mantenerse parecida)",
+                             "Unidades usadas"),
+}
+
+
+def _note_es(note: str) -> str:
+    """A note of :mod:`smlib.causal.robustness` in Spanish (unknown notes as they are)."""
+    import re
+
+    if note == "only one cohort: nothing to leave out":
+        return "solo hay un grupo: no hay nada que dejar fuera"
+    m = re.fullmatch(r"(\d+) adopter\(s\) without an earlier period dropped", note)
+    if m:
+        return f"se descartan {m.group(1)} unidades integradas sin un periodo anterior"
+    return note
 
 
 def robustness_table(name: str, frame: pd.DataFrame, outcome: str = "revenue",
-                     level: float = 0.95) -> ReportTable:
+                     level: float = 0.95, language: str = "en") -> ReportTable:
     """One robustness check of :mod:`smlib.causal.robustness` as a readable table: what was done,
     the estimate with its 95 % interval (money for the revenue outcome), the p-value of "no
-    effect" and the number of units. ``name`` is the key in ``UpliftAnalysis.robustness``."""
+    effect" and the number of units. ``name`` is the key in ``UpliftAnalysis.robustness``; texts
+    in ``language``."""
     if name not in _CHECKS:
         raise ValueError(f"name must be one of {sorted(_CHECKS)}, got {name!r}")
-    caption, first = _CHECKS[name]
+    es = _lang(language) == "es"
+    caption, first = (_CHECKS_ES if es else _CHECKS)[name]
     f = frame.reset_index(drop=True)
     label = f["label"].astype(str)
     if name == "placebo_dates":
-        label = f["shift"].map(lambda k: f"{int(k)} month{'s' if int(k) != 1 else ''} early")
+        if es:
+            label = f["shift"].map(lambda k: f"{int(k)} {'mes' if int(k) == 1 else 'meses'} antes")
+        else:
+            label = f["shift"].map(lambda k: f"{int(k)} month{'s' if int(k) != 1 else ''} early")
     elif name == "leave_one_cohort_out":
-        label = label.str.replace("all cohorts", "all units", regex=False).str.replace(
-            "without cohort ", "without the units integrating in ", regex=False)
+        if es:
+            label = label.str.replace("all cohorts", "todas las unidades", regex=False).str.replace(
+                "without cohort ", "sin las unidades que se integraron en ", regex=False)
+        else:
+            label = label.str.replace("all cohorts", "all units", regex=False).str.replace(
+                "without cohort ", "without the units integrating in ", regex=False)
     out = pd.DataFrame({"what": label, "estimate": f["estimate"], "ci_low": f["ci_low"],
-                        "ci_high": f["ci_high"], "p_value": f["p_value"].map(p_value_text),
+                        "ci_high": f["ci_high"],
+                        "p_value": f["p_value"].map(lambda p: p_value_text(p, language)),
                         "n_units": f["n_units"].astype("int64")})
     if "note" in f and f["note"].astype(str).str.len().gt(0).any():
-        out["note"] = f["note"].astype(str)
+        out["note"] = f["note"].astype(str).map(_note_es) if es else f["note"].astype(str)
     money = name != "placebo_outcome" and outcome == "revenue"
+    if es:
+        labels = {"what": first, "estimate": f"Efecto estimado ({_interval(level, 'es')})",
+                  "p_value": "Valor p (sin efecto)", "n_units": "Unidades", "note": "Nota"}
+    else:
+        labels = {"what": first, "estimate": f"Estimated effect ({_interval(level)})",
+                  "p_value": "p-value (no effect)", "n_units": "Units", "note": "Note"}
     return ReportTable(
         out, caption=caption,
         formats={"estimate": "money" if money else "float", "p_value": "text"},
-        labels={"what": first, "estimate": f"Estimated effect ({_interval(level)})",
-                "p_value": "p-value (no effect)", "n_units": "Units", "note": "Note"},
+        labels=labels,
         intervals={"estimate": ("ci_low", "ci_high")})
 
 
-def synth_table(sc: Any, min_weight: float = 0.001) -> ReportTable:
+def synth_table(sc: Any, min_weight: float = 0.001, language: str = "en") -> ReportTable:
     """Key figures of a synthetic control (:class:`smlib.causal.synth.SyntheticControlResult`) as
     a two-column table: unit, start, average monthly gap with its interval, fit before the start
-    (root mean squared prediction error), placebo p-value and the donors' weights."""
+    (root mean squared prediction error), placebo p-value and the donors' weights; texts and
+    numbers in ``language``."""
     from smlib import narrative
 
+    lang = _lang(language)
     start = sc.treatment_time
     start = start.date().isoformat() if isinstance(start, pd.Timestamp) else str(start)
     w = sc.weights[sc.weights > min_weight].sort_values(ascending=False)
     lvl = int(round(sc.level * 100))
-    money = narrative.format_money
     bounded = np.isfinite([sc.ci_low, sc.ci_high]).all()
+    donors = ", ".join(f"{k} {narrative.format_pct(v, lang, decimals=0)}" for k, v in w.items())
+
+    def money(x: float) -> str:
+        return narrative.format_money(x, lang)
+
+    if lang == "es":
+        interval = (f"intervalo del {lvl} %: {money(sc.ci_low)} a {money(sc.ci_high)}" if bounded
+                    else f"sin intervalo finito del {lvl} %: hay demasiado pocas unidades de "
+                         "comparación para la prueba placebo")
+        rows = [
+            ("Unidad", str(sc.treated_unit)),
+            ("Integrada desde", start),
+            ("Efecto mensual medio (diferencia con su réplica sintética)",
+             f"{money(sc.estimate)} ({interval})"),
+            ("Error mensual típico de la réplica antes de la integración", money(sc.pre_rmspe)),
+            ("Valor p placebo (parte de las unidades con una diferencia así de grande por azar)",
+             p_value_text(sc.placebo_p_value, "es")),
+            ("Réplica construida con (peso)", donors),
+        ]
+        return ReportTable(pd.DataFrame(rows, columns=["figure", "value"]),
+                           caption="Control sintético para la mayor de las primeras unidades en "
+                                   "integrarse",
+                           formats={"figure": "text", "value": "text"},
+                           labels={"figure": "Cifra", "value": "Valor"})
     interval = (f"{lvl} % interval {money(sc.ci_low)} to {money(sc.ci_high)}" if bounded else
                 f"no finite {lvl} % interval: too few comparison units for the placebo test")
     rows = [
@@ -1004,8 +1229,7 @@ def synth_table(sc: Any, min_weight: float = 0.001) -> ReportTable:
         ("Typical monthly error of the look-alike before integration", money(sc.pre_rmspe)),
         ("Placebo p-value (share of units with a gap this large by chance)",
          p_value_text(sc.placebo_p_value)),
-        ("Look-alike built from (weight)",
-         ", ".join(f"{k} {narrative.format_pct(v, decimals=0)}" for k, v in w.items())),
+        ("Look-alike built from (weight)", donors),
     ]
     return ReportTable(pd.DataFrame(rows, columns=["figure", "value"]),
                        caption="Synthetic control for the largest early adopter",
@@ -1013,37 +1237,72 @@ def synth_table(sc: Any, min_weight: float = 0.001) -> ReportTable:
                        labels={"figure": "Figure", "value": "Value"})
 
 
-def dr_tables(dr: Any) -> tuple[ReportTable, ReportTable]:
+def dr_tables(dr: Any, language: str = "en") -> tuple[ReportTable, ReportTable]:
     """The account-level doubly robust estimate (:class:`smlib.causal.dr.DoublyRobustResult`):
     key figures (effect per account with interval, p-value, accounts used and trimmed) and its
     overlap table (propensity-score quantiles, shares outside the overlap band and effective
-    sample size per arm)."""
+    sample size per arm); texts and numbers in ``language``."""
     from smlib import narrative
     from smlib.causal.dr import OVERLAP_BAND
 
+    lang = _lang(language)
+    es = lang == "es"
     lo, hi = OVERLAP_BAND
     lvl = int(round(dr.level * 100))
-    key = pd.DataFrame([
-        ("Effect on won revenue per integrated account",
-         f"{narrative.format_money(dr.estimate)} ({lvl} % interval "
-         f"{narrative.format_money(dr.ci_low)} to {narrative.format_money(dr.ci_high)})"),
-        ("p-value (no effect)", p_value_text(dr.p_value)),
-        ("Accounts used", narrative.format_number(dr.n_obs or 0)),
-        ("Accounts dropped for lack of comparable accounts", narrative.format_number(dr.n_trimmed)),
-    ], columns=["figure", "value"])
+
+    def money(x: float) -> str:
+        return narrative.format_money(x, lang)
+
+    def number(x: float) -> str:
+        return narrative.format_number(x, 0, lang)
+
+    if es:
+        key = pd.DataFrame([
+            ("Efecto sobre los ingresos ganados por cuenta integrada",
+             f"{money(dr.estimate)} (intervalo del {lvl} %: {money(dr.ci_low)} a "
+             f"{money(dr.ci_high)})"),
+            ("Valor p (sin efecto)", p_value_text(dr.p_value, "es")),
+            ("Cuentas usadas", number(dr.n_obs or 0)),
+            ("Cuentas descartadas por falta de cuentas comparables", number(dr.n_trimmed)),
+        ], columns=["figure", "value"])
+    else:
+        key = pd.DataFrame([
+            ("Effect on won revenue per integrated account",
+             f"{money(dr.estimate)} ({lvl} % interval {money(dr.ci_low)} to {money(dr.ci_high)})"),
+            ("p-value (no effect)", p_value_text(dr.p_value)),
+            ("Accounts used", number(dr.n_obs or 0)),
+            ("Accounts dropped for lack of comparable accounts", number(dr.n_trimmed)),
+        ], columns=["figure", "value"])
     ov = dr.overlap.copy()
-    ov["arm"] = ov["arm"].map({"treated": "integrated", "control": "not integrated"}).fillna(ov["arm"])
+    arms = ({"treated": "integradas", "control": "no integradas"} if es else
+            {"treated": "integrated", "control": "not integrated"})
+    ov["arm"] = ov["arm"].map(arms).fillna(ov["arm"])
     keep = [c for c in ("arm", "n", "min", "p05", "median", "p95", "max", "share_below",
                         "share_above", "ess") if c in ov]
     ov = ov[keep]
+    formats = {"n": "int", "min": "float2", "p05": "float2", "median": "float2", "p95": "float2",
+               "max": "float2", "share_below": "pct", "share_above": "pct", "ess": "int"}
+    if es:
+        return (
+            ReportTable(key, caption=f"Estimación doblemente robusta en cuentas ({dr.estimand})",
+                        formats={"figure": "text", "value": "text"},
+                        labels={"figure": "Cifra", "value": "Valor"}),
+            ReportTable(ov, caption="Solapamiento: probabilidad estimada de estar integrada, por "
+                                    "grupo",
+                        formats=formats,
+                        labels={"arm": "Cuentas", "n": "Número", "min": "Mínimo",
+                                "p05": "Percentil 5", "median": "Mediana", "p95": "Percentil 95",
+                                "max": "Máximo",
+                                "share_below": f"Parte por debajo de {lo:g}".replace(".", ","),
+                                "share_above": f"Parte por encima de {hi:g}".replace(".", ","),
+                                "ess": "Número efectivo"}),
+        )
     return (
         ReportTable(key, caption=f"Doubly robust estimate on accounts ({dr.estimand})",
                     formats={"figure": "text", "value": "text"},
                     labels={"figure": "Figure", "value": "Value"}),
         ReportTable(ov, caption="Overlap: estimated probability of being integrated, by group",
-                    formats={"n": "int", "min": "float2", "p05": "float2", "median": "float2",
-                             "p95": "float2", "max": "float2", "share_below": "pct",
-                             "share_above": "pct", "ess": "int"},
+                    formats=formats,
                     labels={"arm": "Accounts", "n": "Number", "min": "Lowest", "p05": "5th pct.",
                             "median": "Median", "p95": "95th pct.", "max": "Highest",
                             "share_below": f"Share below {lo:g}",

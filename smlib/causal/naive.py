@@ -82,10 +82,21 @@ class NaiveResult:
         t = self.to_frame()[["method", "estimate", "std_error", "ci_low", "ci_high", "pct", "kind"]]
         return t.to_string(index=False, float_format=lambda v: f"{v:,.4g}") + "\n\n" + self.explanation
 
-    def plot(self, ax: Any = None) -> Any:
-        """Horizontal bars of the naive estimates and diagnostics with 95 % intervals."""
+    def explain(self, language: str = "en") -> str:
+        """The plain explanation of why these comparisons mislead, in ``language`` (``"en"`` or
+        ``"es"``), with this result's numbers (``explanation`` is the one asked for at fit)."""
+        if language not in _EXPLAIN:
+            raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
+        return _explanation(self.diagnostics[0], self.diagnostics[1], language)
+
+    def plot(self, ax: Any = None, language: str = "en") -> Any:
+        """Horizontal bars of the naive estimates and diagnostics with 95 % intervals; title, axis
+        and row names in ``language`` (``"en"`` or ``"es"``)."""
         import matplotlib.pyplot as plt
 
+        if language not in _EXPLAIN:
+            raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
+        es = language == "es"
         t = self.to_frame()
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3))
@@ -94,11 +105,23 @@ class NaiveResult:
         ax.barh(y, t["estimate"], color=colors, alpha=0.7)
         ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
                     fmt="none", color="black", capsize=3)
-        ax.set_yticks(y, [m.replace("_", " ") for m in t["method"]])
+        ax.set_yticks(y, [_ROWS_ES.get(m, m.replace("_", " ")) if es else m.replace("_", " ")
+                          for m in t["method"]])
         ax.axvline(0, color="grey", lw=0.8)
+        if es:
+            outcome = {"revenue": "ingresos"}.get(self.outcome_label, self.outcome_label)
+            ax.set_xlabel(f"diferencia en {outcome} medios por unidad y periodo")
+            ax.set_title("Comparaciones ingenuas (rojo) y lo que las sesga (gris)")
+            return ax
         ax.set_xlabel(f"difference in mean {self.outcome_label} per unit and period")
         ax.set_title("Naive comparisons (red) and what biases them (grey)")
         return ax
+
+
+_ROWS_ES = {"adopters_vs_never": "integradas frente a nunca integradas",
+            "before_vs_after": "después frente a antes",
+            "head_start_before_anyone_adopted": "ventaja previa de las integradas",
+            "never_adopters_change": "cambio de las nunca integradas"}
 
 
 _EXPLAIN = {
@@ -120,6 +143,15 @@ _EXPLAIN = {
            "comparan cambios, no niveles, frente a unidades que aún no habían adoptado, lo que "
            "elimina ambos sesgos."),
 }
+
+
+def _explanation(head: EstimateResult, trend: EstimateResult, language: str) -> str:
+    """:data:`_EXPLAIN` filled with the head start and the never-adopters' change."""
+    head_pct = head.estimate / head.details["comparison_mean"]
+    trend_pct = trend.estimate / trend.details["comparison_mean"]
+    return _EXPLAIN[language].format(
+        head=_fmt(head.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
+        trend=_fmt(trend.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
 
 
 def _fmt(x: float, language: str, pct: bool = False) -> str:
@@ -193,11 +225,7 @@ def naive_comparisons(
                             "never_adopters_change")
     for r in (diag1, diag2):
         r.estimand = "bias diagnostic"
-    head_pct = diag1.estimate / diag1.details["comparison_mean"]
-    trend_pct = diag2.estimate / diag2.details["comparison_mean"]
-    text = _EXPLAIN[language].format(
-        head=_fmt(diag1.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
-        trend=_fmt(diag2.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
+    text = _explanation(diag1, diag2, language)
     return NaiveResult(comparisons=[cmp1, cmp2], diagnostics=[diag1, diag2], explanation=text,
                        outcome_label=outcome, language=language,
                        details=dict(first_adoption_index=t0))

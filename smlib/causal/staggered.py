@@ -322,8 +322,13 @@ class PretrendTest:
                 f"p = {self.p_value:.4g} (chi2({self.df}) p = {self.p_value_chi2:.4g})"
                 + (f"; {self.note}" if self.note else ""))
 
-    def plain(self, alpha: float = 0.05) -> str:
-        """The result in one plain sentence for a non-technical reader."""
+    def plain(self, alpha: float = 0.05, language: str = "en") -> str:
+        """The result in one plain sentence for a non-technical reader, in ``language``
+        (``"en"`` or ``"es"``)."""
+        from smlib.formatting import validate_language
+
+        if validate_language(language) == "es":
+            return self._plain_es(alpha)
         unit = self.period_unit
         if not np.isfinite(self.p_value):
             return f"The check of trends before integration could not be run ({self.note})."
@@ -335,6 +340,35 @@ class PretrendTest:
         return head + (f"Above {alpha:g}: before integrating, these units moved in line with their "
                        f"comparison units, as the method assumes (the test cannot prove it, but "
                        f"finds no sign against it).")
+
+    def _plain_es(self, alpha: float) -> str:
+        import re
+
+        unit = {"months": "meses", "periods": "periodos"}.get(self.period_unit, self.period_unit)
+        a = f"{alpha:g}".replace(".", ",")
+        if not np.isfinite(self.p_value):
+            note = self.note
+            m = re.fullmatch(r"(\d+) units are too few to test (\d+) event times jointly", note)
+            if m:
+                note = (f"{m.group(1)} unidades son demasiado pocas para contrastar {m.group(2)} "
+                        "momentos a la vez")
+            else:
+                note = {"no pre-adoption event times to test":
+                        "no hay momentos anteriores a la integración que contrastar",
+                        "singular covariance matrix of the event-study pre-period effects":
+                        "la matriz de covarianzas de los efectos previos es singular"}.get(note, note)
+            return ("La comprobación de las tendencias antes de la integración no se pudo hacer "
+                    f"({note}).")
+        p = f"{self.p_value:.2f}".replace(".", ",")
+        head = (f"Comprobación de las tendencias antes de la integración (los {self.df} {unit} "
+                f"anteriores): p = {p}. ")
+        if self.p_value < alpha:
+            return head + (f"Por debajo de {a}: antes de integrarse, estas unidades ya se estaban "
+                           "separando de sus unidades de comparación, así que las estimaciones "
+                           "pueden estar sesgadas.")
+        return head + (f"Por encima de {a}: antes de integrarse, estas unidades evolucionaban igual "
+                       "que sus unidades de comparación, como supone el método (la prueba no puede "
+                       "demostrarlo, pero no encuentra indicios en contra).")
 
 
 @dataclass
@@ -440,15 +474,17 @@ class StaggeredResult(EstimateResult):
             table, pre,
         ])
 
-    def plot(self, ax: Any = None) -> Any:
-        """Event-study plot (dynamic aggregation); see :func:`event_study_plot`."""
-        return event_study_plot(self, ax=ax)
+    def plot(self, ax: Any = None, language: str = "en") -> Any:
+        """Event-study plot (dynamic aggregation) in ``language``; see :func:`event_study_plot`."""
+        return event_study_plot(self, ax=ax, language=language)
 
 
 def _plot_components(agg: AggregateResult, ax: Any = None, title: str | None = None,
-                     xlabel: str | None = None, ylabel: str | None = None) -> Any:
+                     xlabel: str | None = None, ylabel: str | None = None,
+                     language: str = "en") -> Any:
     import matplotlib.pyplot as plt
 
+    es = language == "es"
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     tab = agg.table
@@ -459,37 +495,59 @@ def _plot_components(agg: AggregateResult, ax: Any = None, title: str | None = N
     is_event = agg.aggregation == "dynamic"
     pre = (x < 0) if is_event else np.zeros(len(x), dtype=bool)
     if np.isfinite(tab["band_low"]).any():
+        lvl = int(round(agg.level * 100))
         ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15, step=None,
-                        label=f"{int(round(agg.level * 100))}% simultaneous band")
-    for mask, color, lab in ((pre, "tab:gray", "before adoption"), (~pre, "tab:blue", "after adoption")):
+                        label=(f"banda simultánea del {lvl} %" if es else
+                               f"{lvl}% simultaneous band"))
+    labels = (("antes de la integración", "después de la integración") if es else
+              ("before adoption", "after adoption"))
+    for mask, color, lab in ((pre, "tab:gray", labels[0]), (~pre, "tab:blue", labels[1])):
         if mask.any():
             ax.errorbar(x[mask], est[mask],
                         yerr=[est[mask] - tab["ci_low"].to_numpy()[mask], tab["ci_high"].to_numpy()[mask] - est[mask]],
                         fmt="o", color=color, capsize=3,
-                        label=f"{lab} ({int(round(agg.level * 100))}% pointwise CI)")
+                        label=(f"{lab} (IC puntual del {int(round(agg.level * 100))} %)" if es else
+                               f"{lab} ({int(round(agg.level * 100))}% pointwise CI)"))
     ax.axhline(0, color="black", lw=0.8)
     if is_event:
         ax.axvline(-0.5, color="gray", ls="--", lw=0.8)
     _ = ax.set_title(title or f"{agg.aggregation.capitalize()} effects of adoption")
     _ = ax.set_xlabel(xlabel or agg.table.columns[0])
-    _ = ax.set_ylabel(ylabel or "Effect (outcome units)")
+    _ = ax.set_ylabel(ylabel or ("Efecto (unidades del resultado)" if es else
+                                 "Effect (outcome units)"))
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
 def event_study_plot(result: StaggeredResult, ax: Any = None, title: str | None = None,
-                     min_e: float = -np.inf, max_e: float = np.inf) -> Any:
+                     min_e: float = -np.inf, max_e: float = np.inf,
+                     language: str = "en") -> Any:
     """Event-study plot of a :class:`StaggeredResult`: dynamic effects by periods since adoption.
 
     Points are ``theta(e)``, the average effect ``e`` periods after adoption (``e < 0``: before,
     grey — these should be near 0 if trends were parallel); bars are pointwise confidence
-    intervals and the shaded area the simultaneous band. Returns the matplotlib Axes.
+    intervals and the shaded area the simultaneous band. Title, axes and legend in ``language``
+    (``"en"`` or ``"es"``). Returns the matplotlib Axes.
     """
+    from smlib.formatting import validate_language
+
     if not isinstance(result, StaggeredResult):
         raise ValueError(f"event_study_plot needs a StaggeredResult, got {type(result).__name__}")
+    lang = validate_language(language)
     agg = result.aggregate("dynamic", min_e=min_e, max_e=max_e, na_rm=True)
     unit = result.details.get("period_unit", "periods")
     outcome = result.details.get("outcome", "outcome")
+    if lang == "es":
+        unit_es = {"months": "meses", "periods": "periodos"}.get(unit, unit)
+        one = {"months": "mes", "periods": "periodo"}.get(unit, unit)
+        outcome_es = {"revenue": "ingresos"}.get(outcome, outcome)
+        return _plot_components(
+            agg, ax=ax,
+            title=title or f"Estudio de eventos: efecto sobre {outcome_es} por {unit_es} desde la "
+                           "integración",
+            xlabel=(f"{unit_es.capitalize()} respecto a la integración (0 = {one} de la "
+                    "integración)"),
+            ylabel=f"Efecto sobre {outcome_es} (unidades de {outcome_es})", language="es")
     return _plot_components(
         agg, ax=ax,
         title=title or f"Event study: effect on {outcome} by {unit} since adoption",

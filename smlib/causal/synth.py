@@ -359,36 +359,51 @@ class SyntheticControlResult(EstimateResult):
             "donor weights: " + ", ".join(f"{k} {v:.3f}" for k, v in w.items()),
         ])
 
-    def plot(self, kind: str = "gap", ax: Any = None, max_pre_ratio: float = 5.0) -> Any:
+    def plot(self, kind: str = "gap", ax: Any = None, max_pre_ratio: float = 5.0,
+             language: str = "en") -> Any:
         """``kind="gap"``: treated minus synthetic over time with the placebo gaps (units whose
         pre-period MSPE is ≤ ``max_pre_ratio`` × the treated one, as ADH figs. 5–7) in grey;
-        ``kind="paths"``: treated and synthetic outcome. Returns the axes."""
+        ``kind="paths"``: treated and synthetic outcome. Title, axes and legend in ``language``
+        (``"en"`` or ``"es"``). Returns the axes."""
         import matplotlib.pyplot as plt
 
+        from smlib.formatting import validate_language
+
+        es = validate_language(language) == "es"
+        outcome = ({"revenue": "ingresos"}.get(self.outcome_label, self.outcome_label) if es
+                   else self.outcome_label)
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 4))
         p = self.path
         if kind == "paths":
             ax.plot(p["time"], p["treated"], color="black", lw=2, label=str(self.treated_unit))
             ax.plot(p["time"], p["synthetic"], color="tab:red", ls="--", lw=2,
-                    label="synthetic control")
-            ax.set_ylabel(self.outcome_label)
-            ax.set_title(f"{self.treated_unit} and its synthetic control ({self.outcome_label})")
+                    label="control sintético" if es else "synthetic control")
+            ax.set_ylabel(outcome)
+            ax.set_title(f"{self.treated_unit} y su control sintético ({outcome})" if es else
+                         f"{self.treated_unit} and its synthetic control ({self.outcome_label})")
         elif kind == "gap":
             if self.placebo_gaps is not None and self.placebos is not None:
                 pre = self.placebos.set_index("unit")["pre_mspe"]
                 for u in self.placebo_gaps.columns:
                     if u != self.treated_unit and pre.get(u, np.inf) <= max_pre_ratio * self.pre_rmspe ** 2:
                         ax.plot(p["time"], self.placebo_gaps[u].to_numpy(), color="0.75", lw=0.8)
-                ax.plot([], [], color="0.75", lw=0.8, label="placebo units")
+                ax.plot([], [], color="0.75", lw=0.8,
+                        label="unidades placebo" if es else "placebo units")
             ax.plot(p["time"], p["gap"], color="black", lw=2, label=str(self.treated_unit))
             ax.axhline(0, color="grey", lw=0.8)
-            ax.set_ylabel(f"gap in {self.outcome_label} (treated − synthetic)")
-            ax.set_title(f"Synthetic control gap for {self.treated_unit} ({self.outcome_label})")
+            if es:
+                ax.set_ylabel(f"diferencia en {outcome} (tratada − sintética)")
+                ax.set_title(f"Diferencia con el control sintético de {self.treated_unit} "
+                             f"({outcome})")
+            else:
+                ax.set_ylabel(f"gap in {self.outcome_label} (treated − synthetic)")
+                ax.set_title(f"Synthetic control gap for {self.treated_unit} ({self.outcome_label})")
         else:
             raise ValueError(f"kind must be 'gap' or 'paths', got {kind!r}")
-        ax.axvline(self.treatment_time, color="tab:blue", ls=":", lw=1.2, label="treatment start")
-        ax.set_xlabel("period")
+        ax.axvline(self.treatment_time, color="tab:blue", ls=":", lw=1.2,
+                   label="inicio de la integración" if es else "treatment start")
+        ax.set_xlabel("periodo" if es else "period")
         if pd.api.types.is_datetime64_any_dtype(p["time"]):
             ax.tick_params(axis="x", labelrotation=30)
         ax.legend(frameon=False, fontsize=8)

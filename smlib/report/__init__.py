@@ -1,7 +1,8 @@
 """Scheduled report runs: papermill batches rendered to offline HTML, with provenance.
 
 Notebooks call :func:`show_headline` for their top-of-report numbers, :func:`show_warnings` for the
-"Data warnings" box and :func:`show_unavailable` where a section cannot run on the data.
+"Data warnings" box, :func:`show_unavailable` / :func:`show_gap` where a section cannot run on the
+data, and :func:`say` / :func:`pick` for the story text in the report's language.
 ``smlib report run`` (see :mod:`smlib.cli`) executes the runs listed in ``reports.toml`` and
 publishes them into ``reports/<run-id>/``. Names are imported lazily so that a notebook importing ``show_headline``
 does not pay for papermill and nbconvert.
@@ -20,6 +21,8 @@ _LAZY: dict[str, str] = {
     "show_warnings": "notices",
     "show_unavailable": "notices",
     "show_gap": "notices",
+    "say": "text",
+    "pick": "text",
     "extract_warnings": "notices",
     "WARNINGS_MIMETYPE": "notices",
 }

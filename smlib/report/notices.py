@@ -259,22 +259,34 @@ def show_unavailable(section: str, missing: str, unlocks: str, contract_ref: str
 _gaps_shown: set[str] = set()  # codes of the gaps this kernel already explained in full
 
 
+def _gap_text(gap: Any, part: str, language: str) -> str:
+    """``gap.<part>`` in ``language``: its ``<part>_in(language)`` method when it has one."""
+    method = getattr(gap, f"{part}_in", None)
+    return method(language) if callable(method) else getattr(gap, part)
+
+
 def show_gap(gap: Any, section: str, language: str = "en") -> None:
     """Show why ``section`` is not available, from a :class:`smlib.gaps.DataGap` (returns None).
 
     The first section a gap affects gets the full box (:func:`show_unavailable`); later sections
     missing for the same gap (same ``code`` and ``missing``) get one short line pointing back to
     it, so a report without, e.g., a unit panel does not repeat the same box in every section.
+    The gap's texts are shown in ``language`` (its ``missing_in``/``unlocks_in``/
+    ``contract_ref_in`` methods when it has them, e.g. Spanish ``missing_es``); ``section`` is
+    given in the report's language by the caller.
     """
     from IPython.display import display
 
+    lang = _lang(language)
+    missing, unlocks, ref = (_gap_text(gap, k, lang) for k in ("missing", "unlocks",
+                                                                  "contract_ref"))
     key = f"{gap.code}\0{gap.missing}"
     if key not in _gaps_shown:
         _gaps_shown.add(key)
-        show_unavailable(section, gap.missing, gap.unlocks, gap.contract_ref, language)
+        show_unavailable(section, missing, unlocks, ref, lang)
         return
-    t = _TEXT[_lang(language)]
-    line = t["again"].format(missing=gap.missing)
+    t = _TEXT[lang]
+    line = t["again"].format(missing=missing)
     shown = _BACKTICKS.sub(r"<code>\1</code>", html.escape(line))
     display({"text/plain": f"{section}: {line}",
              "text/html": f'<p class="unavailable-again" data-smarketing="unavailable">'

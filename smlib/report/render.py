@@ -147,16 +147,20 @@ def remote_references(html: str) -> list[str]:
     return found
 
 
-def _fmt_value(key: str, value: Any) -> str:
+def _fmt_value(key: str, value: Any, language: str = "en") -> str:
     if value is None:
+        if language == "es":
+            return ("None (el conjunto de datos simulado por defecto)" if key == "data_path" else
+                    "None (el valor por defecto del cuaderno)")
         return "None (the default simulated dataset)" if key == "data_path" else "None (the notebook's default)"
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _short(digest: str | None, n: int = 12) -> str:
-    return digest[:n] if digest else "not recorded"
+def _short(digest: str | None, n: int = 12, language: str = "en") -> str:
+    lang = language if isinstance(language, str) and language in CHROME else "en"
+    return digest[:n] if digest else CHROME[lang]["not_recorded"]
 
 
 #: The report's frame (header and footer) in each report language; a report's ``language``
@@ -203,6 +207,14 @@ CHROME: dict[str, dict[str, str]] = {
 }
 
 
+#: Where a report's seed came from (provenance ``seed_source``), in the frame's other languages.
+_SEED_SOURCE: dict[str, dict[str, str]] = {
+    "es": {"parameter": "parámetro",
+           "default dataset (config.DEFAULT_SEED)": "conjunto de datos por defecto "
+                                                   "(config.DEFAULT_SEED)"},
+}
+
+
 def template_context(provenance: Mapping[str, Any], *, provenance_file: str, notebook_file: str | None) -> dict[str, Any]:
     """The values the template shows, derived from a provenance record (see smlib.report.provenance).
 
@@ -217,14 +229,17 @@ def template_context(provenance: Mapping[str, Any], *, provenance_file: str, not
     commit = git.get("commit")
     commit_text = t["no_git"] if not commit else commit + (f" ({t['dirty']})" if git.get("dirty") else "")
     seed = provenance.get("seed")
+    source = provenance.get("seed_source", "")
+    lang = language if isinstance(language, str) else "en"
+    source = _SEED_SOURCE.get(lang, {}).get(source, source)
     rows = [
         (t["Report"], f"{provenance.get('title', '')} ({provenance.get('report', '')})"),
-        (t["Notebook"], f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'))})"),
+        (t["Notebook"], f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'), language=language)})"),
         (t["Run id"], str(provenance.get("run_id", ""))),
         (t["Started (UTC)"], str(provenance.get("started_at", ""))),
         (t["Run time"], f"{provenance.get('duration_seconds', 0):.1f} s"),
         (t["Git commit"], commit_text),
-        (t["Seed"], t["none"] if seed is None else f"{seed} ({provenance.get('seed_source', '')})"),
+        (t["Seed"], t["none"] if seed is None else f"{seed} ({source})"),
         (t["Data"], str(data.get("path") or t["no_data"])),
         (t["Kernel"], str(provenance.get("kernel", ""))),
     ]
@@ -237,7 +252,7 @@ def template_context(provenance: Mapping[str, Any], *, provenance_file: str, not
         "run_date": _run_date(str(provenance.get("started_at", ""))),
         "data_period": (f"{period['start']} {t['to']} {period['end']}" if period.get("start")
                         else t["not_recorded"]),
-        "parameters": [(k, _fmt_value(k, v)) for k, v in (provenance.get("parameters") or {}).items()],
+        "parameters": [(k, _fmt_value(k, v, language)) for k, v in (provenance.get("parameters") or {}).items()],
         "provenance_rows": rows,
         "input_hashes": sorted((data.get("files") or {}).items()),
         "versions": sorted(versions.items()),
