@@ -691,6 +691,13 @@ def missing_table_warnings(dataset: Dataset) -> list[DataWarning]:
 
 # ----------------------------------------------------------------------------------------- funnel
 
+#: The funnel steps' names in Spanish (the English names are the warnings' ``step`` details).
+_STEP_ES: dict[str, str] = {
+    "lead → MQL": "lead → MQL", "MQL → SQL": "MQL → SQL", "SQL → opportunity": "SQL → oportunidad",
+    "opportunity → won": "oportunidad → ganada", "closed → won": "cerrada → ganada",
+}
+
+
 def _funnel_steps(opp: pd.DataFrame) -> list[dict[str, Any]]:
     """(name, denominator mask, numerator mask, definition en/es, noun en/es) of each step."""
     has = {c: (opp[c].notna() if c in opp.columns else None)
@@ -757,16 +764,17 @@ def funnel_warnings(opportunities: pd.DataFrame) -> list[DataWarning]:
         if den < DEGENERATE_MIN_DENOMINATOR or 0 < num < den:
             continue
         rate = num / den
+        step_es = _STEP_ES.get(s["step"], s["step"])
         if rate == 1:
             en = (f"Funnel step {s['step']} is 100 %: all {_n(den, 'en')} {s['noun_en']} passed "
                   f"it. Definition used: {s['d_en']}.")
-            es = (f"La etapa del embudo {s['step']} es del 100 %: los {_n(den, 'es')} "
-                  f"{s['noun_es']} la pasaron. Definición usada: {s['d_es']}.")
+            es = (f"La etapa del embudo {step_es} es del 100 %: todos los casos "
+                  f"({_n(den, 'es')} {s['noun_es']}) la pasaron. Definición usada: {s['d_es']}.")
         else:
             en = (f"Funnel step {s['step']} is 0 %: none of the {_n(den, 'en')} {s['noun_en']} "
                   f"passed it. Definition used: {s['d_en']}.")
-            es = (f"La etapa del embudo {s['step']} es del 0 %: ninguno de los {_n(den, 'es')} "
-                  f"{s['noun_es']} la pasó. Definición usada: {s['d_es']}.")
+            es = (f"La etapa del embudo {step_es} es del 0 %: ninguno de los casos "
+                  f"({_n(den, 'es')} {s['noun_es']}) la pasó. Definición usada: {s['d_es']}.")
         extra_en = extra_es = ""
         if s["step"] == "opportunity → won" and rate == 1 and "opportunity_at" in opp.columns:
             lost_early = int((opp["outcome"].eq("lost") & opp["opportunity_at"].isna()).sum())
@@ -776,7 +784,7 @@ def funnel_warnings(opportunities: pd.DataFrame) -> list[DataWarning]:
                             "closed → won instead.")
                 extra_es = (f" Los {_n(lost_early, 'es')} acuerdos perdidos se cerraron antes de la "
                             "etapa de oportunidad, así que esta tasa de cierre no dice nada sobre la "
-                            "venta; mejor leer cerrados → ganados.")
+                            "venta; mejor leer cerrada → ganada.")
         en += (extra_en or " A rate of exactly " + ("100 %" if rate == 1 else "0 %") +
                " usually reflects how the data were recorded, not performance; the report does not "
                "read this step as a result.")

@@ -780,14 +780,15 @@ def unavailable_items(spend: bool = True, attribution: str | None = None,
     """Which executive headline items cannot be computed, with the text shown instead.
 
     ``spend=False`` (no spend table with costs): cost, payback, return and channel actions.
-    ``attribution`` (the reason no attribution model can run, e.g. "no won deal after a touch"):
-    return by team and channel actions. For :func:`executive_items`' ``unavailable``.
+    ``attribution`` (why no attribution model can run, a clause in ``language``, e.g. "there is no
+    won deal after a touch"): return by team and channel actions. For :func:`executive_items`'
+    ``unavailable``.
     """
     lang = _lang(language)
     out: dict[str, str] = {}
     if attribution:
-        text = (f"not available: this data has {attribution}" if lang == "en" else
-                f"no disponible: estos datos tienen {attribution}")
+        text = (f"not available: {attribution}" if lang == "en" else
+                f"no disponible: {attribution}")
         out |= {"roi": text, "channels": text}
     if not spend:
         text = _NOT_AVAILABLE["spend"][0 if lang == "en" else 1]

@@ -379,3 +379,16 @@ def test_config_that_is_a_folder_is_exit_2(tmp_path, capsys):
 
     assert main(["report", "run", "--config", str(tmp_path), "--reports-dir", str(tmp_path / "r")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_spanish_runs_take_their_spanish_title(tmp_path):
+    cfg = load_config(_cfg(tmp_path, NB_DIR + _run(extra='title = "Sales report"\ntitle_es = "Informe de ventas"')))
+    assert cfg.runs[0].title_es == "Informe de ventas"
+    en = plan_runs(cfg.runs, {}, {})
+    assert en[0].spec.title == "Sales report"
+    project = load_config()
+    es = plan_runs(select_runs(project, ["03_executive_summary"]), {"language": "es"},
+                   project.parameters)
+    assert es[0].spec.title == "Resumen ejecutivo"
+    with pytest.raises(ReportConfigError, match="'title_es' must be a non-empty string"):
+        load_config(_cfg(tmp_path, NB_DIR + _run(extra='title_es = ""')))

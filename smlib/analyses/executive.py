@@ -25,6 +25,15 @@ DATA_DRIVEN_MODELS: tuple[str, ...] = ("logistic", "incremental")
 FALLBACK_MODEL: str = "markov"
 
 
+#: Why nothing can be credited, as a clause for the headline: (English, Spanish) by gap code.
+_NO_ATTRIBUTION: dict[str, tuple[str, str]] = {
+    "no_journeys": ("there are no touches to build journeys from",
+                    "no hay contactos con los que construir recorridos"),
+    "no_wins": ("there is no won deal after a touch",
+                "no hay ningún acuerdo ganado después de un contacto"),
+}
+
+
 @dataclass
 class ExecutiveSummary:
     """Everything report 03 shows, and what the data could not support.
@@ -91,15 +100,17 @@ class ExecutiveSummary:
     def unavailable(self) -> dict[str, str]:
         """Headline items the data cannot support, with the text shown instead."""
         gap = self.gaps.get("attribution")
-        out = nv.unavailable_items(spend=self.has_spend,
-                                   attribution=f"no {gap.missing.removeprefix('any ')}"
-                                   if gap is not None else None, language=self.language)
+        en = self.language == "en"
+        reason = None if gap is None else _NO_ATTRIBUTION.get(gap.code, _NO_ATTRIBUTION["no_wins"])[
+            0 if en else 1]
+        out = nv.unavailable_items(spend=self.has_spend, attribution=reason,
+                                   language=self.language)
         phrase = self.credit_phrase()
         if not self.has_spend and phrase and "roi" in out:  # no costs, but credit to report
             out["roi"] = f"{out['roi']}; {phrase}"
         if self.customers is None:  # no won deal: no customer to value
             out.setdefault("payback", nv.unavailable_items(
-                attribution="no won deal" if self.language == "en" else "ningún acuerdo ganado",
+                attribution=_NO_ATTRIBUTION["no_wins"][0 if en else 1],
                 language=self.language)["roi"])
         return out
 
@@ -222,8 +233,9 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         customers = metrics.customer_economics(opp, data.spend, churn_rate=monthly_churn,
                                                contract_months=contract_months)
     else:
-        gaps["wins"] = DataGap("no_wins", "any won deal" if lang == "en" else "ningún acuerdo ganado",
-                               nv.label("spend_unlocks", lang), CONTRACT_REF["opportunities"])
+        gaps["wins"] = DataGap("no_wins", "any won deal", "customer lifetime value and payback",
+                               CONTRACT_REF["opportunities"], missing_es="algún acuerdo ganado",
+                               unlocks_es="el valor de vida del cliente y el plazo de recuperación")
     start, end = ((data.spend["period"].min(), data.spend["period"].max()) if has_spend else
                   (opp["lead_at"].min(), opp["lead_at"].max()) if len(opp) else
                   (data.touchpoints["timestamp"].min(), data.touchpoints["timestamp"].max()))

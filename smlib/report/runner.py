@@ -30,6 +30,7 @@ batch killed outright is marked incomplete by the next batch (see :mod:`smlib.re
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import errno
 import io
@@ -60,7 +61,7 @@ from smlib.report.headline import extract_headlines
 from smlib.report.notices import extract_warnings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_RUN_KEYS = {"name", "notebook", "title", "parameters"}
+_RUN_KEYS = {"name", "notebook", "title", "title_es", "parameters"}
 _DEFAULT_KEYS = {"notebooks_dir", "timeout_seconds", "parameters", "require_headline"}
 #: Parameter through which a notebook receives its dataset location (None = default dataset).
 DATA_PARAM = "data_path"
@@ -78,6 +79,7 @@ class RunSpec:
     notebook: Path
     title: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    title_es: str | None = None  # the title of a run whose ``language`` parameter is "es"
 
 
 @dataclass(frozen=True)
@@ -229,8 +231,12 @@ def load_config(path: Path | str | None = None) -> BatchConfig:
         title = r.get("title", name)
         if not isinstance(title, str) or not title.strip():
             raise ReportConfigError(f"{where}: 'title' must be a non-empty string")
+        title_es = r.get("title_es")
+        if title_es is not None and (not isinstance(title_es, str) or not title_es.strip()):
+            raise ReportConfigError(f"{where}: 'title_es' must be a non-empty string")
         params = _resolve_data_path(_check_params(r.get("parameters", {}), where), src.parent)
-        runs.append(RunSpec(name=name, notebook=notebook, title=title, parameters=params))
+        runs.append(RunSpec(name=name, notebook=notebook, title=title, parameters=params,
+                            title_es=title_es))
     return BatchConfig(
         source=src.resolve(), runs=tuple(runs), parameters=_resolve_data_path(base_params, src.parent),
         timeout_seconds=timeout, require_headline=require_headline,
@@ -511,6 +517,8 @@ def plan_runs(
         }
         effective = {**nb_params, **passed}
         check_parameter_values(effective, where=f"run {r.name!r}")
+        if effective.get("language") == "es" and r.title_es:  # the report's title in its language
+            r = dataclasses.replace(r, title=r.title_es)
         merged.append((r, passed, effective, DATA_PARAM in nb_params))
     cache: dict[Any, dict[str, Any]] = {}
     planned = []
