@@ -13,8 +13,8 @@ non-converting journey. Conventions (all stated here once, tested in tests/test_
   last touch are dropped.
 - Order within a journey: timestamp, then channel, then touch_type (then team), so ties are
   deterministic and the result does not depend on row order.
-- Milestones (Marketo Measure / HubSpot "key conversion points", see /work/shared/domain-notes.md
-  section 3: https://experienceleague.adobe.com/en/docs/marketo-measure/using/introduction-to-marketo-measure/overview-resources/marketo-measure-attribution-models):
+- Milestones (Marketo Measure / HubSpot "key conversion points", see docs/sources.md §3:
+  https://experienceleague.adobe.com/en/docs/marketo-measure/using/introduction-to-marketo-measure/overview-resources/marketo-measure-attribution-models):
   ``is_first_touch`` = position 0; ``is_lead_creation`` = the last touch at or before the
   opportunity's ``lead_at``; ``is_opp_creation`` = the last touch at or before ``opportunity_at``;
   ``is_closed_won`` = the last touch of a converting journey. When the stage time is before the
@@ -496,7 +496,7 @@ def journey_mix(journeys: pd.DataFrame | Journeys, level: float = 0.95) -> pd.Da
     Wilson score interval ``ci_low``/``ci_high`` at ``level`` (statsmodels ``proportion_confint``;
     NaN for an empty type), ``revenue`` (sum of conversion_value) and ``mean_touches``.
     The journey-type split mirrors the MGL/TGL/SGL "who sourced it" view of the SiriusDecisions
-    demand waterfall (domain-notes section 2, https://www.marketone.com/articles/sirius-decisions-demand-waterfall-explained-pt-2).
+    demand waterfall (docs/sources.md §2, https://www.marketone.com/articles/sirius-decisions-demand-waterfall-explained-pt-2).
     """
     df = journeys.journeys if isinstance(journeys, Journeys) else journeys
     need = {"journey_type", "converted", "conversion_value", "n_touches"}

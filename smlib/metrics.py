@@ -5,7 +5,7 @@ acquisition cost (CAC) and conversion ratios, with the credit for a sale shared 
 module computes those figures from the five tables of the data contract (data/README.md) and from the
 credit tables of :mod:`smlib.attribution` (columns ``model, channel, conversions, value, share``).
 
-Every formula follows the sourced table in /work/shared/domain-notes.md, section 2; the source is
+Every formula follows the sourced table in docs/sources.md §2; the source is
 cited in each function. Project-wide conventions:
 
 * **Cost** comes from the ``spend`` table only (media, tools and the loaded cost of people's time,
@@ -42,9 +42,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
 
-#: Funnel stages in order (SiriusDecisions Demand Waterfall, domain-notes §2).
+#: Funnel stages in order (SiriusDecisions Demand Waterfall, docs/sources.md §2).
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
-#: Channels whose cost is paid media (numerator of paid CAC; thematchbox glossary, domain-notes §2).
+#: Channels whose cost is paid media (numerator of paid CAC; thematchbox glossary, docs/sources.md §2).
 PAID_CHANNELS: tuple[str, ...] = ("paid_search", "paid_social")
 #: Spend channels that no touch carries: counted in team and blended figures, never credited.
 OVERHEAD_CHANNELS: tuple[str, ...] = ("sales_people", "marketing_overhead")
@@ -236,7 +236,7 @@ def classify_source(opportunities: pd.DataFrame, touchpoints: pd.DataFrame,
     :func:`smlib.journeys.build_journeys` for won deals (touches before the conversion within the
     lookback). Result (indexed like ``opportunities``): ``marketing_only``, ``sales_only``, ``mixed``
     or ``no_touches``. Marketing-sourced / influenced conventions: metadata.io and petavue
-    (domain-notes §2); ``opportunities.source_team`` is the lead-source alternative.
+    (docs/sources.md §2); ``opportunities.source_team`` is the lead-source alternative.
     """
     opp = _check_opportunities(opportunities)
     _require(touchpoints, ("account_id", "timestamp", "team"), "touchpoints")
@@ -280,7 +280,7 @@ def stage_conversion(opportunities: pd.DataFrame, by: str | Sequence[str] | None
     """Conversion rate of each funnel stage with a Wilson interval.
 
     Rate = # records of the cohort that reached stage k+1 / # that entered stage k (altiorco RevOps
-    dictionary; b2blead.io; SiriusDecisions Demand Waterfall — domain-notes §2). A record reached a
+    dictionary; b2blead.io; SiriusDecisions Demand Waterfall — docs/sources.md §2). A record reached a
     stage when its timestamp is set (``won``: ``outcome == "won"``). Rows:
 
     * ``lead → mql``: leads that can become MQL, i.e. not sales-sourced (``source_team != "sales"``
@@ -325,7 +325,7 @@ def stage_conversion(opportunities: pd.DataFrame, by: str | Sequence[str] | None
 def win_rate(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None,
              level: float = 0.95) -> pd.DataFrame:
     """Win rate = closed-won / (closed-won + closed-lost) opportunities, count-based, open deals
-    excluded (orm-tech and sightfull glossaries, domain-notes §2), with a Wilson interval.
+    excluded (orm-tech and sightfull glossaries, docs/sources.md §2), with a Wilson interval.
 
     Only records that became opportunities count (``opportunity_at`` set, or won): a lead lost
     before the opportunity stage is a funnel loss (see :func:`stage_conversion`), not a lost deal.
@@ -352,7 +352,7 @@ def sales_cycle(opportunities: pd.DataFrame, by: str | Sequence[str] | None = No
                 start: str = "opportunity_at", level: float = 0.95) -> pd.DataFrame:
     """Sales-cycle length in days, from ``start`` (default opportunity creation; ``sql_at`` or
     ``lead_at`` also allowed) to ``closed_at``, on won deals only — the usual convention, which is
-    biased low because long deals are still open (rework.com, chartmogul; domain-notes §2).
+    biased low because long deals are still open (rework.com, chartmogul; docs/sources.md §2).
 
     Columns: ``*by, n, mean_days, median_days, std_error, ci_low, ci_high, note`` (t interval of the
     mean). Won deals without a ``start`` timestamp are left out and counted in the note.
@@ -391,7 +391,7 @@ def pipeline_velocity(opportunities: pd.DataFrame, by: str | Sequence[str] | Non
                       start: str = "opportunity_at", n_boot: int = 200, seed: int = 0,
                       level: float = 0.95) -> pd.DataFrame:
     """Pipeline velocity = # qualified opportunities × average won deal × win rate / cycle days,
-    in revenue per day (theprimecalculator, ooligo; domain-notes §2).
+    in revenue per day (theprimecalculator, ooligo; docs/sources.md §2).
 
     Per group: ``n_opportunities`` = records with ``opportunity_at``; ``avg_deal`` = mean revenue of
     their won deals; ``win_rate`` = won / (won + lost) among them; ``cycle_days`` = mean days from
@@ -488,10 +488,10 @@ def blended_cac(opportunities: pd.DataFrame, spend: pd.DataFrame,
     """Blended CAC and ROI of all marketing and sales cost, per group.
 
     * ``cac`` = total S&M cost (media + people + tools + overhead, all of ``spend``) / new customers
-      (mv3marketing and thematchbox blended-CAC glossaries, domain-notes §2). Interval: cost over the
+      (mv3marketing and thematchbox blended-CAC glossaries, docs/sources.md §2). Interval: cost over the
       exact Poisson interval of the customer count (cost taken as known).
     * ``roi`` = (gross profit of won deals − cost) / cost, on gross profit as recommended by
-      metrickittools' ROI guide (domain-notes §2); ``roas`` = revenue / cost (growthcalc). ROI
+      metrickittools' ROI guide (docs/sources.md §2); ``roas`` = revenue / cost (growthcalc). ROI
       interval: compound-Poisson normal approximation, SE = √Σ gross_profit² / cost.
 
     ``by`` ⊆ {period, quarter, year, unit_id, regime} (see :func:`add_dimensions`; deals by their
@@ -627,7 +627,7 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     * ``conversions``/``revenue`` = credited conversions/value (they add up to the credited totals);
     * ``gross_profit`` = revenue × the revenue-weighted gross margin of won deals;
     * ``cac`` = cost / credited conversions (knowmba: cost per customer by channel, credit depends on
-      the attribution model; domain-notes §2) — credited conversions are won deals, not only new
+      the attribution model; docs/sources.md §2) — credited conversions are won deals, not only new
       customers, because attribution credits every won journey;
     * ``roi`` = (gross profit − cost) / cost (metrickittools); ``roas`` = revenue / cost (growthcalc).
 
@@ -703,7 +703,7 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
 
     Team credit = sum of its channels' credit (channel → team from :func:`channel_team_map`); team
     cost = all of the team's ``spend``, people and overhead included (blended-CAC convention, mv3
-    marketing; domain-notes §2). Formulas as in :func:`channel_economics`; credited revenue over the
+    marketing; docs/sources.md §2). Formulas as in :func:`channel_economics`; credited revenue over the
     teams adds up to the model's credited total.
 
     Intervals: with ``draws`` = ``{model: smlib.attribution.uncertainty.BootstrapDraws}`` (from
@@ -778,7 +778,7 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
 def paid_cac(credit: pd.DataFrame, spend: pd.DataFrame,
              paid_channels: Sequence[str] = PAID_CHANNELS, level: float = 0.95) -> pd.DataFrame:
     """Paid CAC = paid media spend / new customers from paid channels (thematchbox, malartu;
-    domain-notes §2), where customers from paid channels = conversions the attribution model credits
+    docs/sources.md §2), where customers from paid channels = conversions the attribution model credits
     to ``paid_channels``. Per model; interval from the exact Poisson interval of the credited count
     (rounded). Columns: ``model, cost, conversions, cac, ci_low, ci_high, note``.
     """
@@ -819,7 +819,7 @@ def unit_economics(cac: Any, arpa: float, gross_margin: float, churn_rate: float
     """LTV, LTV:CAC and CAC payback, per CAC value (all rates per month).
 
     * LTV = ARPA × gross margin / churn rate (7busyboss; lean-case customer-lifetime metrics;
-      domain-notes §2);
+      docs/sources.md §2);
     * LTV:CAC, target ≥ 3 (David Skok, *SaaS Metrics 2.0*);
     * payback months = CAC / (ARPA × gross margin), target < 12 (Skok: 5–12; metrickittools).
 
@@ -1045,7 +1045,7 @@ def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
                       level: float = 0.95) -> pd.DataFrame:
     """Mean unit-month ``outcome`` before (``separate``) and after (``integrated``) each unit's
     ``adoption_period`` — descriptive, NOT the effect of integration: better units integrate first,
-    so this comparison is biased (domain-notes §1; the causal estimate is in report 02).
+    so this comparison is biased (docs/sources.md §1; the causal estimate is in report 02).
 
     The ``integrated`` mean is the observed mean over post-adoption unit-periods (the same number
     as :func:`smlib.causal.claims.treated_mean`, here with its interval). Standard errors are

@@ -233,7 +233,7 @@ def funnel_counts(opportunities: pd.DataFrame, by: str | None = None,
 
     A lead reached a stage when the stage's timestamp is set (``won``: ``outcome == "won"``);
     stages follow the SiriusDecisions demand waterfall (inquiry -> MQL -> SQL -> opportunity ->
-    won; domain-notes section 2, https://www.mv3marketing.com/glossary/demand-waterfall/).
+    won; docs/sources.md §2, https://www.mv3marketing.com/glossary/demand-waterfall/).
     ``share_of_leads`` = reached / leads with a Wilson score interval (statsmodels
     ``proportion_confint``) at ``level``. Sales-sourced leads skip MQL by the contract, so the MQL
     share is below the SQL share when sales source many leads. ``by`` (e.g. ``"source_team"``)

@@ -196,6 +196,7 @@ CATALOG: list[Entry] = [
           ("no_wins", "no won deal", "attribution 'cannot be told from this data: it has no won deal after a touch'"),
           ("only_converting", "only accounts with a won deal (no journey without a purchase)", "data-driven models skipped with the reason; report 03 states the model it uses instead"),
           ("no_touches", "a touchpoints file with no rows", "report 00 says no journey can be built; attribution says it has no touches"),
+          ("optional_columns_absent", "the optional columns left out (spend.unit_id, accounts.integrated, opportunities.source_team, touchpoints.cost)", "every report runs; the sections that need a column are left out or say so"),
       )],
 ]
 

@@ -17,7 +17,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("SMARKETING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# Flags from /work/shared/tooling-notes.md: no sandbox (containers), nothing phoning home.
+# Headless Chromium flags: no sandbox (containers), nothing phoning home.
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",

@@ -43,7 +43,7 @@ def test_case_names():
         "minimum", "header_only_optional", "zero_spend", "never_adopt", "all_adopt",
         "adoption_after_end", "single_unit", "zero_revenue_most_wins", "no_lost", "all_lost_closed",
         "channel_everywhere", "channel_only_converting", "twin_channels", "no_opportunities",
-        "no_wins", "only_converting", "no_touches"}
+        "no_wins", "only_converting", "no_touches", "optional_columns_absent"}
     with pytest.raises(KeyError, match="minimum"):
         export_case("nope")
 
@@ -340,3 +340,10 @@ def test_cases_that_leave_an_analysis_nothing_to_work_on(cases):
     assert only["opportunities"]["outcome"].eq("won").all()
     assert set(only["touchpoints"]["account_id"]) <= set(only["opportunities"]["account_id"])
     assert cases["no_touches"]["touchpoints"].empty and len(cases["no_touches"]["opportunities"])
+
+
+def test_optional_columns_absent(cases):
+    out = cases["optional_columns_absent"]
+    assert "unit_id" not in out["spend"] and "integrated" not in out["accounts"]
+    assert "source_team" not in out["opportunities"] and "cost" not in out["touchpoints"]
+    assert not out["spend"].duplicated(["period", "channel", "team"]).any()

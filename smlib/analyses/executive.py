@@ -61,6 +61,7 @@ class ExecutiveSummary:
     win: pd.DataFrame
     cycle: pd.DataFrame
     funnel: pd.DataFrame
+    funnel_by: str | None
     did: Any
     uplift: Any
     has_spend: bool
@@ -218,12 +219,15 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
             "share").reset_index()
     by_regime = (metrics.blended_cac(data.opportunities, data.spend, by="regime",
                                      accounts=data.accounts, units=data.units)
-                 if has_spend and data.has("units") and data.has("accounts") else None)
+                 if has_spend and data.has("units") and data.has("accounts")
+                 and "unit_id" in data.spend.columns and data.spend["unit_id"].notna().any()
+                 else None)  # costs before/after integration need spend by business unit
     did, uplift, uplift_gap = estimate_uplift(data.units, outcome="revenue")
     if uplift_gap is not None:
         gaps["uplift"] = DataGap(uplift_gap.code, nv.label("needs_units", lang),
                                  nv.label("units_unlocks", lang), CONTRACT_REF["units"])
     opp = data.opportunities
+    funnel_by = "source_team" if "source_team" in opp.columns else None  # an optional column
     customers = None
     if opp.empty:
         gaps["opportunities"] = DataGap(
@@ -246,6 +250,7 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         customers=customers,
         paid=paid, channels=channels, teams=teams, recommendations=recommendations,
         win=metrics.win_rate(opp), cycle=metrics.sales_cycle(opp),
-        funnel=metrics.stage_conversion(opp, by="source_team"), did=did, uplift=uplift,
+        funnel=metrics.stage_conversion(opp, by=funnel_by), funnel_by=funnel_by, did=did,
+        uplift=uplift,
         has_spend=has_spend, start=start, end=end, claim=claim, language=lang,
         warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified))

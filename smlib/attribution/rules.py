@@ -10,7 +10,7 @@ so the credited totals always equal the input totals. The row→channel weight m
 the counts, which is what makes the bootstrap a single matrix product
 (:func:`smlib.attribution.uncertainty.bootstrap`).
 
-Conventions and sources (see /work/shared/domain-notes.md §3):
+Conventions and sources (see docs/sources.md §3):
 
 * ``first_touch`` / ``last_touch``: 100 % to the first / last touch.
 * ``last_non_direct``: 100 % to the last touch whose channel is not "direct"; a journey made only
@@ -24,7 +24,7 @@ Conventions and sources (see /work/shared/domain-notes.md §3):
 * ``time_decay``: ``w_t ∝ 2^(−age_t / half_life)``, ``age_t`` = days from the touch to the
   conversion (Google Ads ``TIME_DECAY``: half-life 7 days). Needs the touches table.
 * ``w_shaped``: 30 % first touch, 30 % lead creation, 30 % opportunity creation, 10 % over the
-  other touches (Marketo Measure / HubSpot via domain notes). Needs the touches table.
+  other touches (Marketo Measure / HubSpot, docs/sources.md §3). Needs the touches table.
 * ``full_path`` (Z-shaped): 22.5 % each on first touch, lead creation, opportunity creation and
   closed-won, 10 % over the other touches (Marketo Measure; HubSpot). Needs the touches table.
 

@@ -1,7 +1,7 @@
 """Uplift as a share of counterfactual revenue, and a plain-language verdict on a claimed uplift.
 
 The marketing literature repeats that integrating marketing and sales raises revenue "by up to 20 %"
-(Aberdeen Group 2010 survey, see /work/shared/domain-notes.md section 1: a cross-sectional
+(Aberdeen Group 2010 survey, see docs/sources.md §1: a cross-sectional
 best-in-class vs laggard contrast, not a causal estimate). This module turns a causal estimate of
 the ATT into a percentage of the counterfactual and phrases it against such a claim, in English or
 Spanish (the source article is Spanish).

@@ -1,7 +1,7 @@
 """The naive answers to "how much did integration add?", computed honestly and labelled as biased.
 
 Two comparisons a dashboard would show (the kind behind the "up to 20 %" survey figures, see
-/work/shared/domain-notes.md section 1):
+docs/sources.md §1):
 
 - **adopters vs never-adopters** after adoption: mean outcome of adopters' post-adoption
   unit-periods minus the never-adopters' mean over the same calendar window;

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smlib import config
+from smlib.io import sha256_file  # one definition: the loader's (files are hashed the same way)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,15 +46,6 @@ PACKAGES: tuple[str, ...] = (
     "scikit-learn", "matplotlib", "seaborn", "papermill", "nbconvert", "nbformat", "nbclient",
     "ipykernel",
 )
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file's bytes, read in 1 MiB chunks (constant memory)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _extra_files(folder: Path, truth: bool = True) -> list[Path]:
@@ -114,7 +106,6 @@ def table_sha256(df: pd.DataFrame) -> str:
     added, removed or reordered row or column changes it. Columns Arrow cannot convert (mixed
     Python objects) are hashed as text.
     """
-    import hashlib as _hashlib
 
     import pyarrow as pa
 
@@ -127,7 +118,7 @@ def table_sha256(df: pd.DataFrame) -> str:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
-    return _hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
 def table_hashes(ds: Dataset) -> dict[str, dict[str, Any]]:

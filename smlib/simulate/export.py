@@ -389,6 +389,16 @@ def _drop_lost(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {**t, "opportunities": op[op["outcome"] != "lost"]}
 
 
+def _optional_columns_absent(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every table there, but without the columns the contract calls optional: spend without
+    ``unit_id`` (summed over units), accounts without ``integrated``, opportunities without
+    ``source_team``, touches without ``cost``."""
+    sp = t["spend"].groupby(["period", "channel", "team"], as_index=False, sort=True)["cost"].sum()
+    return {**t, "spend": sp, "accounts": t["accounts"].drop(columns="integrated"),
+            "opportunities": t["opportunities"].drop(columns="source_team"),
+            "touchpoints": t["touchpoints"].drop(columns="cost")}
+
+
 def _no_opportunities(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The opportunities table has a header but no rows (touches only)."""
     return {**t, "opportunities": t["opportunities"].iloc[0:0]}
@@ -487,6 +497,7 @@ EXPORT_CASES: dict[str, dict[str, Any]] = {
     "single_unit": dict(tables=_ALL, n_units=1),
     "zero_revenue_most_wins": dict(tables=_ALL, zero_revenue_share=0.8),
     "no_lost": dict(tables=_ALL, postprocess=_drop_lost),
+    "optional_columns_absent": dict(tables=_ALL, postprocess=_optional_columns_absent),
     # data the loader accepts but that leave an analysis nothing to work on
     "no_opportunities": dict(postprocess=_no_opportunities),
     "no_wins": dict(postprocess=_no_wins),

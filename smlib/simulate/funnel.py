@@ -34,7 +34,7 @@ from scipy import optimize, special
 from smlib.simulate.params import CH, CHANNELS, N_MKT, Params
 
 #: Stage intercepts A_k by segment (smb, mid_market, enterprise), assumption, chosen so that
-#: stage rates land in the vendor ranges of domain-notes section 2 (MQL->SQL 13-40 %, SQL->opp
+#: stage rates land in the vendor ranges of docs/sources.md §2 (MQL->SQL 13-40 %, SQL->opp
 #: 30-80 %, opp->won 10-35 %, lower for enterprise).
 INTERCEPT: np.ndarray = np.array([
     [-1.5, -1.8, -2.1],   # qualification

@@ -1,6 +1,6 @@
 """Parameters of the ground-truth simulator, each with its source.
 
-Numbers come from /work/shared/domain-notes.md (section 4 unless stated). Where the notes say a value
+Numbers come from docs/sources.md §4 unless stated. Where it says a value
 is a policy choice or UNSOURCED, the default here is labelled ``assumption``. Vendor benchmarks are
 cross-sectional; they set plausible ranges, not causal effects.
 
@@ -44,7 +44,7 @@ class Params:
     - ``n_units=60``, ``n_periods=48``, ``start="2022-01-01"``: design size (brief).
     - ``true_uplift=0.08``: long-run effect of integration as a fraction of a unit's counterfactual
       expected revenue. Deliberately well below the "up to 20 %" of Aberdeen 2010 (a cross-sectional
-      best-in-class vs laggard contrast, domain-notes section 1), which the workbook must not simply
+      best-in-class vs laggard contrast, docs/sources.md §1), which the workbook must not simply
       reproduce.
     - ``n_cohorts=4``, ``never_adopt_share=0.3``: staggered adoption, assumption.
     - ``ramp_periods=3``: the effect ramps up linearly over three months, assumption.
@@ -53,7 +53,7 @@ class Params:
     - ``base_revenue=400_000``: monthly revenue of a typical unit (data/README.md example 412,000).
     - ``quality_revenue_effect=0.25``: log-revenue per s.d. of the hidden unit quality, assumption.
     - ``adoption_noise_sd=0.75``: noise in the adoption score ``quality + noise``; smaller means
-      stronger selection of good units into early adoption (domain-notes section 1, "selection").
+      stronger selection of good units into early adoption (docs/sources.md §1, "selection").
     - ``revenue_noise_sd=0.05``, ``growth_per_year=0.06``, ``seasonality=0.05``: in units of
       ``base_revenue``; assumption.
 
@@ -93,7 +93,7 @@ class Params:
       42 h); SLA "first contact <= 1 h" is a policy choice. Delays are capped at 7 days.
     - ``delay_effect_scale=0.25``: the HBR / MIT (InsideSales 2007) decay of qualification odds
       (contact after 1 h: 1/7 the odds of < 1 h; after 24 h: 1/60) is observational, so only this
-      fraction of its log-odds is used (assumption, as domain-notes advises).
+      fraction of its log-odds is used (assumption, as docs/sources.md §4 advises).
     - ``acceptance_shift``: MQL -> SQL log-odds added for marketing leads: 0 -> logit(0.375) -
       logit(0.13) = 1.39 (median 13 % vs top performers 35-40 %, prooflytics; vendor, cross-sectional).
     - ``content_use``: share of sales' late-stage work that uses marketing content, 0.35 -> 1.0
@@ -111,7 +111,7 @@ class Params:
     - ``media_cost_sd_log=0.35``: log-normal spread of media cost per touch, assumption.
     - ``sdr_loaded_cost=110_000`` USD/year: SDR OTE $65-95k (prowi.io) x ~1.3 benefits and tools
       (assumption); ``sdr_touches_per_year``: calls 9,000, emails 22,000 (40 dials / 100 emails a day
-      x 220 days, assumption). Cost per sales touch = loaded rep cost / productive touches (domain-notes).
+      x 220 days, assumption). Cost per sales touch = loaded rep cost / productive touches (docs/sources.md §4).
     - ``ae_loaded_cost``: smb 155k, mid-market 230k, enterprise 340k USD/year (AE OTE $100-140k /
       $150-200k / $220-300k, prowi.io, x ~1.15 loaded); ``ae_meetings_per_year=600``; demos cost
       1.2 and proposals 1.5 meetings. Gives $260-570 per meeting, cf. $180-400 per sales call
