@@ -936,9 +936,12 @@ def dropped_rows_warnings(dataset: Any) -> list[DataWarning]:
         en = (f"{_n(n, 'en')} {'row' if n == 1 else 'rows'} of {d.get('table')}{col} broke the "
               f"rule “{d.get('rule')}” and {'was' if n == 1 else 'were'} left out (data rows "
               f"{shown}).")
-        es = (f"{_n(n, 'es')} {'fila' if n == 1 else 'filas'} de {d.get('table')}{col} "
-              f"{'incumplía' if n == 1 else 'incumplían'} la regla “{d.get('rule')}” y se "
-              f"{'dejó' if n == 1 else 'dejaron'} fuera (filas de datos {shown}).")
+        col_es = f" (columna {d['column']})" if d.get("column") else ""
+        # the contract's rules are written in English (data/README.md): name the column instead
+        es = (f"{_n(n, 'es')} {'fila' if n == 1 else 'filas'} de {d.get('table')}{col_es} "
+              f"{'incumplía' if n == 1 else 'incumplían'} una regla del contrato de datos "
+              f"(data/README.md) y se {'dejó' if n == 1 else 'dejaron'} fuera (filas de datos "
+              f"{shown}).")
         out.append(_w("dropped_rows", en, es, table=d.get("table"), column=d.get("column"),
                       rule=d.get("rule"), count=n, rows=rows))
     return out

@@ -379,6 +379,7 @@ def test_zero_spend_and_dropped_rows():
     assert ws[0].message == ("7 rows of touchpoints, column cost broke the rule “cost >= 0” and "
                              "were left out (data rows 2, 5, 9, 11, 12 …).")
     assert ws[0].details["count"] == 7 and "filas" in ws[0].message_es
+    assert "cost >= 0" not in ws[0].message_es and "(columna cost)" in ws[0].message_es
     assert dw.dropped_rows_warnings(_dataset()) == []
 
 
