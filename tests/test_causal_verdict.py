@@ -132,6 +132,10 @@ def test_compare_estimates_and_forest_plot():
     assert bool(t.loc[0, "covers_truth"]) and not bool(t.loc[1, "covers_truth"])
     ax = forest_plot(t)
     assert "uplift" in ax.get_xlabel() and ax.get_title()
+    keys = [h.get_label() for h in ax.get_legend().legend_handles]
+    assert "true value (simulation)" in keys and "naive comparison (biased)" not in keys
+    real = forest_plot(t.assign(truth=np.nan, truth_pct=np.nan), language="es")  # real data
+    assert not any("simulación" in h.get_label() for h in real.get_legend().legend_handles)
     with pytest.raises(ValueError, match="EstimateResult or NaiveResult"):
         compare_estimates({"x": 3.0})
     with pytest.raises(ValueError, match="column must be"):

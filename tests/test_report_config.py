@@ -392,3 +392,12 @@ def test_spanish_runs_take_their_spanish_title(tmp_path):
     assert es[0].spec.title == "Resumen ejecutivo"
     with pytest.raises(ReportConfigError, match="'title_es' must be a non-empty string"):
         load_config(_cfg(tmp_path, NB_DIR + _run(extra='title_es = ""')))
+
+
+def test_each_project_report_can_run_alone():
+    """`smlib report run --only <name>` plans for every run of the project's reports.toml: the
+    batch-wide [defaults] parameters are declared by every notebook (none is left without one)."""
+    project = load_config()
+    for run in project.runs:
+        planned = plan_runs(select_runs(project, [run.name]), {}, project.parameters)
+        assert [p.spec.name for p in planned] == [run.name]

@@ -420,9 +420,11 @@ def forest_plot(
     if left is not None:
         ax.set_xlim(left, right)
     words = _FOREST["es" if es else "en"]
-    ax.plot([], [], "D", color="black", mfc="none", label=words["truth"])
+    if truth_col in t and t[truth_col].notna().any():  # simulated data only: no truth, no key
+        ax.plot([], [], "D", color="black", mfc="none", label=words["truth"])
     ax.plot([], [], "o-", color="tab:blue", label=words["causal"])
-    ax.plot([], [], "o-", color="tab:red", label=words["naive"])
+    if t["biased"].astype(bool).any():
+        ax.plot([], [], "o-", color="tab:red", label=words["naive"])
     ax.axvline(0, color="grey", lw=0.8)
     if claim is not None and column == "pct":
         shown = _pct_int(claim, language) if es else f"{claim:.0%}"
