@@ -1021,22 +1021,19 @@ def naive_table(naive: Any, level: float = 0.95, language: str = "en") -> Report
         "difference": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
         "pct": t["pct"], "pct_ci_low": t["pct_ci_low"], "pct_ci_high": t["pct_ci_high"],
     })
-    if es:
-        return ReportTable(
-            frame, caption="Comparaciones ingenuas (sesgadas) y los sesgos que contienen",
-            formats={"difference": "money", "pct": "pct"},
-            labels={"comparison": "Comparación", "kind": "Qué es",
-                    "difference": f"Diferencia en {_outcome_es(naive.outcome_label)} por unidad y "
-                                  f"mes ({_interval(level, 'es')})",
-                    "pct": f"En % del grupo de comparación ({_interval(level, 'es')})"},
-            intervals={"difference": ("ci_low", "ci_high"), "pct": ("pct_ci_low", "pct_ci_high")})
+    caption, labels = (
+        ("Comparaciones ingenuas (sesgadas) y los sesgos que contienen",
+         {"comparison": "Comparación", "kind": "Qué es",
+          "difference": f"Diferencia en {_outcome_es(naive.outcome_label)} por unidad y mes "
+                        f"({_interval(level, 'es')})",
+          "pct": f"En % del grupo de comparación ({_interval(level, 'es')})"}) if es else
+        ("Naive comparisons (biased) and the biases they contain",
+         {"comparison": "Comparison", "kind": "What it is",
+          "difference": f"Difference in {naive.outcome_label} per unit and month "
+                        f"({_interval(level)})",
+          "pct": f"As % of the comparison group ({_interval(level)})"}))
     return ReportTable(
-        frame, caption="Naive comparisons (biased) and the biases they contain",
-        formats={"difference": "money", "pct": "pct"},
-        labels={"comparison": "Comparison", "kind": "What it is",
-                "difference": f"Difference in {naive.outcome_label} per unit and month "
-                              f"({_interval(level)})",
-                "pct": f"As % of the comparison group ({_interval(level)})"},
+        frame, caption=caption, formats={"difference": "money", "pct": "pct"}, labels=labels,
         intervals={"difference": ("ci_low", "ci_high"), "pct": ("pct_ci_low", "pct_ci_high")})
 
 
