@@ -2,7 +2,7 @@
 
 ``show_table(df)`` displays a DataFrame the way leadership should read it: no 0, 1, 2… index,
 thousands separators, shares as percentages, money as ``$1.2M`` (in the report's currency,
-:mod:`smlib.formatting`: ``R$1.2M``, ``€850k``), dates as ``YYYY-MM-DD``, missing
+:mod:`smlib.presentation.settings`: ``R$1.2M``, ``€850k``), dates as ``YYYY-MM-DD``, missing
 values as ``–`` and headers in sentence case. ``format_table(df)`` returns the pandas ``Styler``
 it is built on (``.to_html()`` gives the HTML string).
 
@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from smlib import formatting, narrative
+from smlib import narrative
+from smlib.presentation import settings
 
 __all__ = ["KINDS", "NA_TEXT", "column_label", "format_table", "format_value", "infer_format",
            "show_table", "table_text"]
@@ -150,7 +151,7 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en",
     (``69.9``, for dense matrices whose caption says %); ``money``: two
     significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
     ``money_exact``: whole units (``$215,609``, ``215.609 US$``, ``R$215,609``); money in
-    ``currency`` (ISO 4217 code; default the report's, :func:`smlib.formatting.report_currency`);
+    ``currency`` (ISO 4217 code; default the report's, :func:`smlib.presentation.settings.report_currency`);
     ``int``: thousands separators; ``float``: 3
     significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
     ``datetime``: ``YYYY-MM-DD HH:MM``; ``bool``: yes/no; ``channel``/``model``/``team``: the
@@ -179,7 +180,7 @@ def format_value(x: Any, kind: str | Formatter, language: str = "en",
         return narrative.format_money(v, language, currency)
     if kind == "money_exact":
         num = narrative.format_number(abs(v), 0, language)
-        return formatting.attach_currency(num, currency, language,
+        return settings.attach_currency(num, currency, language,
                                           negative=v < 0 and bool(num.strip("0.,")))
     if kind == "int":
         return narrative.format_number(v, 0, language)

@@ -74,7 +74,7 @@ class DataGap:
 
 
 def _lang(language: str) -> str:
-    from smlib.formatting import validate_language
+    from smlib.presentation.settings import validate_language
 
     return validate_language(language)
 

@@ -1114,7 +1114,7 @@ _STAGE_NAMES = {
 def _fig_text(language: str) -> dict[str, str]:
     if language not in _FIG_TEXT:
         raise ValueError(f"language must be one of {sorted(_FIG_TEXT)}, got {language!r}")
-    from smlib.formatting import currency_symbol
+    from smlib.presentation.settings import currency_symbol
 
     symbol = currency_symbol(language=language)  # money in the report's currency
     return {k: v.replace("{currency}", symbol) for k, v in _FIG_TEXT[language].items()}

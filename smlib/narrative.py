@@ -10,7 +10,7 @@ Conventions: English uses ``$1.2M`` and ``23 %``; Spanish uses a decimal comma, 
 ``8,4 mil US$`` and ``23 %`` (a space before the percent sign, as the RAE recommends and as
 :func:`smlib.causal.claims` writes it in both languages). Percentages
 get one decimal below 10 % and none above; money two significant figures from a thousand up, in
-the report's currency (:mod:`smlib.formatting`: ``R$1.2M``, ``1,2 M BRL``, ``€850k``).
+the report's currency (:mod:`smlib.presentation.settings`: ``R$1.2M``, ``1,2 M BRL``, ``€850k``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from smlib import formatting
+from smlib.presentation import settings
 
-LANGUAGES: tuple[str, ...] = formatting.LANGUAGES
+LANGUAGES: tuple[str, ...] = settings.LANGUAGES
 
 _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -255,7 +255,7 @@ _CONFIDENCE = {
 # --------------------------------------------------------------------------------------------
 
 def _lang(language: str) -> str:
-    return formatting.validate_language(language)
+    return settings.validate_language(language)
 
 
 def _finite(x: Any, name: str) -> float:
@@ -290,7 +290,7 @@ def format_money(x: float, language: str = "en", currency: str | None = None) ->
     ``$850k``, ``$4.3k``), whole units below (``$850``); Spanish ``1,2 M US$``, ``850 mil US$``,
     ``1,5 mil M US$`` (mil millones), ``850 US$``. ``currency``: an ISO 4217 code (``"BRL"`` →
     ``R$1.2M`` / ``1,2 M BRL``, ``"EUR"`` → ``€850k`` / ``850 mil €``), default the report's
-    (:func:`smlib.formatting.set_report_locale`); a bare symbol (``"$"``) is written as given."""
+    (:func:`smlib.presentation.settings.set_report_locale`); a bare symbol (``"$"``) is written as given."""
     lang = _lang(language)
     v = _finite(x, "amount")
     a = abs(v)
@@ -302,7 +302,7 @@ def format_money(x: float, language: str = "en", currency: str | None = None) ->
             dec = 1 if size > 1 and round(scaled, 1) < 10 else 0
             break
     num = format_number(scaled, dec, lang)
-    return formatting.attach_currency(num + (en if lang == "en" else es), currency, lang,
+    return settings.attach_currency(num + (en if lang == "en" else es), currency, lang,
                                       negative=v < 0 and bool(num.strip("0,.")))
 
 
@@ -699,7 +699,7 @@ def label(key: str, language: str = "en") -> str:
     if key not in _LABELS:
         raise ValueError(f"unknown label {key!r}; known: {sorted(_LABELS)}")
     text = _LABELS[key][0 if lang == "en" else 1]
-    return text.replace("{currency}", formatting.currency_symbol(language=lang))
+    return text.replace("{currency}", settings.currency_symbol(language=lang))
 
 
 def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.DataFrame,

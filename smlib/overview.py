@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
-from smlib.formatting import money_unit
+from smlib.presentation.settings import money_unit
 from smlib.io import Dataset
 from smlib.journeys import JOURNEY_TYPES, Journeys
 from smlib.narrative import (channel_label, format_interval, format_money, format_month,
@@ -86,7 +86,7 @@ _TEAM_LABELS: dict[str, dict[str, str]] = {
 
 
 def _lang(language: str) -> str:
-    from smlib.formatting import validate_language
+    from smlib.presentation.settings import validate_language
 
     return validate_language(language)
 

@@ -110,7 +110,7 @@ def test_format_value_money_in_other_currencies(x, kind, currency, en, es):
 
 
 def test_tables_write_money_in_the_report_currency():
-    from smlib.formatting import report_locale
+    from smlib.presentation.settings import report_locale
 
     df = pd.DataFrame({"channel": ["email"], "revenue": [1_234_567.0], "cost": [8400.0]})
     with report_locale(currency="BRL"):

@@ -1,4 +1,4 @@
-"""The report's locale (smlib.formatting): validation, currency symbols from Babel, money in the
+"""The report's locale (smlib.presentation.settings): validation, currency symbols from Babel, money in the
 report currency everywhere (text, tables, axis labels), and state that tests cannot leak."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from smlib import formatting as fm  # noqa: E402
+from smlib.presentation import settings as fm  # noqa: E402
 from smlib import metrics, overview  # noqa: E402
 from smlib import narrative as nv  # noqa: E402
 from smlib.display import format_value  # noqa: E402

@@ -39,7 +39,7 @@ def test_format_money_in_other_currencies(x, currency, en, es) -> None:
 
 
 def test_format_money_follows_the_report_currency() -> None:
-    from smlib.formatting import report_locale
+    from smlib.presentation.settings import report_locale
 
     with report_locale(currency="BRL"):
         assert nv.format_money(1_234_567) == "R$1.2M"

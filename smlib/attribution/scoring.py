@@ -56,7 +56,7 @@ _FITTED = ("logistic", "incremental")
 
 
 def _lang(language: str) -> str:
-    from smlib.formatting import validate_language
+    from smlib.presentation.settings import validate_language
 
     return validate_language(language)
 

@@ -452,7 +452,7 @@ _FOREST = {
 
 
 def _lang(language: str) -> str:
-    from smlib.formatting import validate_language
+    from smlib.presentation.settings import validate_language
 
     return validate_language(language)
 

@@ -264,7 +264,7 @@ class DoublyRobustResult(EstimateResult):
         ``language`` (``"en"`` or ``"es"``); returns the axes."""
         import matplotlib.pyplot as plt
 
-        from smlib.formatting import validate_language
+        from smlib.presentation.settings import validate_language
         from smlib.narrative import format_number
 
         es = validate_language(language) == "es"

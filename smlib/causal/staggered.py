@@ -325,7 +325,7 @@ class PretrendTest:
     def plain(self, alpha: float = 0.05, language: str = "en") -> str:
         """The result in one plain sentence for a non-technical reader, in ``language``
         (``"en"`` or ``"es"``)."""
-        from smlib.formatting import validate_language
+        from smlib.presentation.settings import validate_language
 
         if validate_language(language) == "es":
             return self._plain_es(alpha)
@@ -529,7 +529,7 @@ def event_study_plot(result: StaggeredResult, ax: Any = None, title: str | None 
     intervals and the shaded area the simultaneous band. Title, axes and legend in ``language``
     (``"en"`` or ``"es"``). Returns the matplotlib Axes.
     """
-    from smlib.formatting import validate_language
+    from smlib.presentation.settings import validate_language
 
     if not isinstance(result, StaggeredResult):
         raise ValueError(f"event_study_plot needs a StaggeredResult, got {type(result).__name__}")

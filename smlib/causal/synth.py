@@ -367,7 +367,7 @@ class SyntheticControlResult(EstimateResult):
         (``"en"`` or ``"es"``). Returns the axes."""
         import matplotlib.pyplot as plt
 
-        from smlib.formatting import validate_language
+        from smlib.presentation.settings import validate_language
 
         es = validate_language(language) == "es"
         outcome = ({"revenue": "ingresos"}.get(self.outcome_label, self.outcome_label) if es

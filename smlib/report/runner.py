@@ -434,7 +434,7 @@ def check_parameter_values(params: Mapping[str, Any], where: str = "parameters")
     ``error`` or ``drop``; ``labels`` a mapping of channel to a non-empty text. Raises
     :class:`ReportConfigError` naming the parameter, the value and what was expected.
     """
-    from smlib.formatting import validate_currency, validate_language
+    from smlib.presentation.settings import validate_currency, validate_language
 
     def bad(name: str, expected: str) -> ReportConfigError:
         return ReportConfigError(f"{where}: parameter {name}={params[name]!r}: expected {expected}")

@@ -18,21 +18,27 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from smlib.formatting import LANGUAGES, validate_language
+from smlib.presentation import catalogue
+from smlib.presentation.settings import LANGUAGES, validate_language
 
 __all__ = ["pick", "say"]
 
 T = TypeVar("T")
 
 
-def pick(texts: Mapping[str, T], language: str) -> T:
-    """The value of ``texts`` (``{"en": ..., "es": ...}``) for ``language``.
+def pick(texts: Mapping[str, T] | str, language: str) -> T:
+    """The value of ``texts`` for ``language``: a catalogue key (``"overview.funnel.caption"``,
+    looked up with :func:`smlib.presentation.catalogue.entry`) or ``{"en": ..., "es": ...}``.
 
     Raises ValueError when ``language`` is not a report language, when ``texts`` is not a mapping
     or lacks a report language (every one must be given, so no report falls back to another
     language), or has a key that is not a report language (a typo such as ``"sp"``).
     """
     lang = validate_language(language)
+    if isinstance(texts, str):
+        for other in LANGUAGES:  # every language must have it, not only the one shown
+            catalogue.entry(texts, other)
+        return catalogue.entry(texts, lang)
     if not isinstance(texts, Mapping):
         raise ValueError(f"texts must be a dict {{language: text}} with keys {list(LANGUAGES)}, "
                          f"got {type(texts).__name__}")
@@ -51,8 +57,9 @@ def _markdown(text: Any, language: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def say(texts: Mapping[str, str], language: str) -> None:
-    """Display the Markdown text of ``texts`` (``{"en": ..., "es": ...}``) for ``language``.
+def say(texts: Mapping[str, str] | str, language: str, **values: Any) -> None:
+    """Display the Markdown text of ``texts`` for ``language``: a catalogue key (its
+    ``{placeholders}`` filled from ``values``) or ``{"en": ..., "es": ...}``.
 
     The text is dedented and stripped of surrounding blank lines, so it may be written as an
     indented triple-quoted string. Returns None (nothing else is displayed). Raises ValueError as
@@ -60,6 +67,10 @@ def say(texts: Mapping[str, str], language: str) -> None:
     """
     from IPython.display import Markdown, display  # smlib must not need IPython to import
 
+    if isinstance(texts, str):
+        chosen = {lang: catalogue.text(texts, lang, **values) for lang in LANGUAGES}
+    else:
+        chosen = {lang: pick(texts, lang) for lang in LANGUAGES}
     for lang in LANGUAGES:  # every language checked, not only the one shown
-        _markdown(pick(texts, lang), lang)
-    display(Markdown(_markdown(pick(texts, language), language)))
+        _markdown(chosen[lang], lang)
+    display(Markdown(_markdown(chosen[validate_language(language)], language)))

@@ -2,7 +2,7 @@
 
 A report notebook calls :func:`set_report_locale` once, near the top, from its parameters::
 
-    from smlib.formatting import set_report_locale
+    from smlib.presentation.settings import set_report_locale
     set_report_locale(language, currency)      # e.g. "es", "BRL"; both validated here
 
 Like matplotlib's ``rcParams`` the settings are module-level state: every money amount, axis label
