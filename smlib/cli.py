@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``smlib`` command; returns the process exit code."""
     args = _parser().parse_args(argv)
-    from smlib.report import publish as pub
-    from smlib.report import runner
+    from smlib.report import publish as pub  # lazy: papermill and nbconvert are slow to import
+    from smlib.report import runner  # lazy: as above; `smlib --help` stays instant
 
     try:
         if args.action == "run":
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{r.name:<32} {r.notebook.name:<36} {params}")
             return 0
         if args.action == "store-checked":
-            from smlib.report.nbcheck import store_checked_outputs
+            from smlib.report.nbcheck import store_checked_outputs  # lazy: needs nbval's runner
 
             for nb in args.notebooks:
                 print(f"{nb}: stored outputs of {store_checked_outputs(nb)} checked cell(s)")

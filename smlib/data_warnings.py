@@ -23,13 +23,14 @@ Codes and thresholds (the module constants below; docs/data-warnings.md explains
 ========================  ======================================================================
 
 Messages name no account or deal: counts, shares and channel names only. Every warning carries its
-message in English (``message``) and Spanish (``message_es``); ``details`` holds the numbers.
+message in English (``message``) and Spanish (``message_es``), both from the text catalogue
+(``[data_warnings.*]``); ``details`` holds the numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +38,14 @@ import numpy as np
 import pandas as pd
 
 from smlib import config
-from smlib.narrative import channel_label, format_month, format_number, format_pct
+from smlib.journeys import Journeys, build_journeys
+from smlib.presentation.catalogue import text as catalogue_text
+from smlib.presentation.labels import channel_label
+from smlib.presentation.numbers import format_month, format_number, format_pct
+from smlib.presentation.settings import LANGUAGES, validate_language
 
 if TYPE_CHECKING:
     from smlib.io import Dataset
-    from smlib.journeys import Journeys
 
 __all__ = [
     "CODES",
@@ -96,6 +100,9 @@ DATA_START_MIN_MIDDLE_MONTHS: int = 3
 _SEP = config.PATH_SEPARATOR
 #: How channels that always occur together are named as one group.
 GROUP_JOINER: str = " + "
+#: The language the data contract's rules are written in (data/README.md): a message quotes a
+#: broken rule only in this language and names the table and column in the others.
+CONTRACT_LANGUAGE: str = "en"
 
 
 # ------------------------------------------------------------------------------------ the record
@@ -143,9 +150,8 @@ class DataWarning:
 
     def text(self, language: str = "en") -> str:
         """The message in ``language`` (``"en"`` or ``"es"``)."""
-        if language not in ("en", "es"):
-            raise ValueError(f"language must be 'en' or 'es', got {language!r}")
-        return self.message_es if language == "es" and self.message_es else self.message
+        lang = validate_language(language)
+        return self.message_es if lang == "es" and self.message_es else self.message
 
     def to_dict(self, language: str = "en") -> dict[str, Any]:
         """``{"code", "message"}`` (message in ``language``) plus ``"details"`` when there are any."""
@@ -155,8 +161,19 @@ class DataWarning:
         return out
 
 
-def _w(code: str, en: str, es: str, **details: Any) -> DataWarning:
-    return DataWarning(code, en, details, es)
+def _say(key: str, lang: str, **values: Any) -> str:
+    """The catalogue text ``data_warnings.<key>`` in ``lang``."""
+    return catalogue_text(f"data_warnings.{key}", lang, **values)
+
+
+def _warning(code: str, message: Callable[[str], str], **details: Any) -> DataWarning:
+    """A warning whose message, in every report language, is ``message(language)``."""
+    texts = {lang: message(lang) for lang in LANGUAGES}
+    return DataWarning(code, texts["en"], details, texts.get("es", ""))
+
+
+def _one_many(n: int) -> str:
+    return "one" if n == 1 else "many"
 
 
 def _n(x: float, lang: str) -> str:
@@ -172,7 +189,7 @@ def _times(x: float, lang: str) -> str:
 
 
 def _join(items: Sequence[str], lang: str) -> str:
-    word = " and " if lang == "en" else " y "
+    word = f" {_say('word.and', lang)} "
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -335,17 +352,9 @@ def separation_warnings(paths: pd.DataFrame) -> list[DataWarning]:
     if not rep.journeys:
         return out
     if rep.converting == 0 or rep.non_converting == 0:
-        none_en = "converted" if rep.converting == 0 else "failed to convert"
-        none_es = "convirtió" if rep.converting == 0 else "dejó de convertir"
-        out.append(_w(
-            "separation",
-            f"No journey in this data {none_en}, so data-driven attribution cannot compare journeys "
-            "that led to a sale with journeys that did not: its credit is not identifiable for any "
-            "channel. The report shows rule-based models only and names no data-driven model to trust.",
-            f"Ningún recorrido de estos datos {none_es}, así que la atribución basada en datos no puede "
-            "comparar recorridos que acabaron en venta con otros que no: su crédito no es identificable "
-            "para ningún canal. El informe muestra solo modelos de reglas y no recomienda ningún "
-            "modelo basado en datos.",
+        none = "word.converted" if rep.converting == 0 else "word.failed"
+        out.append(_warning(
+            "separation", lambda lang: _say("separation.none", lang, none=_say(none, lang)),
             kind="no_converting" if rep.converting == 0 else "no_non_converting",
             converting_journeys=rep.converting, non_converting_journeys=rep.non_converting,
             channels=sorted(rep.journeys)))
@@ -355,48 +364,23 @@ def separation_warnings(paths: pd.DataFrame) -> list[DataWarning]:
         if not channels:
             continue
         n = _journeys_with(paths, channels)
-        many = len(channels) > 1
-        if kind == "only_converting":
-            en = (f"{_cap(_join(_labels(channels, 'en'), 'en'))} {'occur' if many else 'occurs'} "
-                  f"only in journeys that ended in a won deal ({_n(n, 'en')} journey{'s' if n != 1 else ''}). "
-                  "Data-driven models cannot tell how much of the sale "
-                  f"{'they' if many else 'it'} caused: that credit is not identifiable, so the report "
-                  "does not rely on it when it names a model to trust.")
-            es = (f"{_cap(_join(_labels(channels, 'es'), 'es'))} solo "
-                  f"{'aparecen' if many else 'aparece'} en recorridos que acabaron en un acuerdo ganado ({_n(n, 'es')} "
-                  f"recorrido{'s' if n != 1 else ''}). Los modelos basados en datos no pueden saber "
-                  "qué parte de la venta se les debe: ese crédito no es identificable, y el informe no "
-                  "se apoya en él al recomendar un modelo.")
-        else:
-            en = (f"{_cap(_join(_labels(channels, 'en'), 'en'))} {'occur' if many else 'occurs'} "
-                  f"only in journeys that did not end in a won deal ({_n(n, 'en')} "
-                  f"journey{'s' if n != 1 else ''}). Data-driven credit for "
-                  f"{'them' if many else 'it'} is pinned at zero by the data rather than measured, so "
-                  "it is not identifiable and the report does not rely on it when it names a model "
-                  "to trust.")
-            es = (f"{_cap(_join(_labels(channels, 'es'), 'es'))} solo "
-                  f"{'aparecen' if many else 'aparece'} en recorridos que no acabaron en un acuerdo "
-                  f"ganado ({_n(n, 'es')} "
-                  f"recorrido{'s' if n != 1 else ''}). Su crédito basado en datos queda fijado en cero "
-                  "por los datos, no medido: no es identificable, y el informe no se apoya en él al "
-                  "recomendar un modelo.")
-        out.append(_w("separation", en, es, kind=kind, channels=list(channels),
-                      journeys={c: sum(rep.journeys[c]) for c in channels}))
+
+        def message(lang: str, kind: str = kind, channels: tuple[str, ...] = channels,
+                    n: int = n) -> str:
+            return _say(f"separation.{kind}_{_one_many(len(channels))}", lang,
+                        channels=_cap(_join(_labels(channels, lang), lang)),
+                        journeys=_say(f"separation.journeys_{_one_many(n)}", lang, n=_n(n, lang)))
+
+        out.append(_warning("separation", message, kind=kind, channels=list(channels),
+                            journeys={c: sum(rep.journeys[c]) for c in channels}))
     if rep.always_together:
-        groups_en = "; ".join(_join(_labels(g, "en"), "en") for g in rep.always_together)
-        groups_es = "; ".join(_join(_labels(g, "es"), "es") for g in rep.always_together)
-        many = len(rep.always_together) > 1
-        en = (f"These channels always occur in the same journeys: {groups_en}. No model can split "
-              f"credit between them, so the report treats {'each group' if many else 'them'} as one "
-              "channel and names no model to trust on the strength of their separate credit.")
-        es = (f"Estos canales aparecen siempre en los mismos recorridos: {groups_es}. Ningún modelo "
-              f"puede repartir el crédito entre ellos, así que el informe trata "
-              f"{'cada grupo' if many else 'el grupo'} como un solo canal y no recomienda ningún "
-              "modelo por su crédito por separado.")
-        out.append(_w("separation", en, es, kind="always_together",
-                      groups=[list(g) for g in rep.always_together],
-                      journeys={GROUP_JOINER.join(g): sum(rep.journeys[g[0]])
-                                for g in rep.always_together}))
+        many = _one_many(len(rep.always_together))
+        out.append(_warning(
+            "separation", lambda lang: _say(
+                f"separation.together_{many}", lang,
+                groups="; ".join(_join(_labels(g, lang), lang) for g in rep.always_together)),
+            kind="always_together", groups=[list(g) for g in rep.always_together],
+            journeys={GROUP_JOINER.join(g): sum(rep.journeys[g[0]]) for g in rep.always_together}))
     return out
 
 
@@ -486,22 +470,17 @@ def lookback_warnings(touchpoints: pd.DataFrame, opportunities: pd.DataFrame,
     if share <= LOOKBACK_MIN_SHARE and rev_share <= LOOKBACK_MIN_SHARE:
         return []
     n_all_lost = int(hit.loc[hit["touches_kept"] == 0, "deals"].sum())
-    days = format_number(lookback_days, 0 if float(lookback_days).is_integer() else 1, "en")
-    days_es = format_number(lookback_days, 0 if float(lookback_days).is_integer() else 1, "es")
-    en = (f"{_n(n_hit, 'en')} of {_n(n_won, 'en')} won deals ({_pct(share, 'en')}), carrying "
-          f"{_pct(rev_share, 'en')} of won revenue, had touches earlier than the {days}-day lookback "
-          "window; those touches get no credit in any model.")
-    es = (f"{_n(n_hit, 'es')} de {_n(n_won, 'es')} acuerdos ganados ({_pct(share, 'es')}), con el "
-          f"{_pct(rev_share, 'es')} de los ingresos ganados, tuvieron contactos anteriores a la "
-          f"ventana de {days_es} días; esos contactos no reciben crédito en ningún modelo.")
-    if n_all_lost:
-        en += (f" {_n(n_all_lost, 'en')} of them had no touch inside the window and are left out "
-               "of attribution entirely.")
-        es += (f" {_n(n_all_lost, 'es')} de ellos no tuvieron ningún contacto dentro de la ventana "
-               "y quedan fuera de la atribución.")
-    en += " A longer lookback window would keep them."
-    es += " Una ventana más larga los conservaría."
-    return [_w("lookback_loss", en, es, lookback_days=float(lookback_days), won_deals=n_won,
+    decimals = 0 if float(lookback_days).is_integer() else 1
+
+    def message(lang: str) -> str:
+        out = _say("lookback.loss", lang, hit=_n(n_hit, lang), won=_n(n_won, lang),
+                   share=_pct(share, lang), revenue_share=_pct(rev_share, lang),
+                   days=format_number(lookback_days, decimals, lang))
+        if n_all_lost:
+            out += _say("lookback.all_lost", lang, n=_n(n_all_lost, lang))
+        return out + _say("lookback.longer", lang)
+
+    return [_warning("lookback_loss", message, lookback_days=float(lookback_days), won_deals=n_won,
                affected_deals=n_hit, affected_share=share, revenue_share=rev_share,
                deals_without_kept_touches=n_all_lost,
                touches_outside=int(hit["touches_outside"].sum()),
@@ -536,40 +515,22 @@ def revenue_warnings(opportunities: pd.DataFrame) -> list[DataWarning]:
             # say the rule that fired with the smaller number of deals
             use_k = share_k > CONCENTRATION_LIMIT and (k <= n2 or share_2 <= CONCENTRATION_LIMIT)
             deals, share = (k, share_k) if use_k else (n2, share_2)
-            one = deals == 1
-            if deals >= n:  # every won deal is among the top ones: say how few there are
-                few_en = "is only one won deal" if n == 1 else f"are only {_n(n, 'en')} won deals"
-                few_es = "Solo hay un acuerdo ganado" if n == 1 else f"Solo hay {_n(n, 'es')} acuerdos ganados"
-                en = (f"There {few_en}, so revenue-based figures (revenue credit per channel, ROI, LTV) rest on "
-                      f"{'it' if n == 1 else 'them'} alone; read them as examples, not as a trend.")
-                es = (f"{few_es}, así que las cifras basadas en ingresos (crédito en ingresos por canal, ROI, "
-                      f"LTV) dependen solo de {'él' if n == 1 else 'ellos'}; son ejemplos, no una "
-                      "tendencia.")
-            else:
-                en = (f"{'The largest' if one else 'The ' + _n(deals, 'en') + ' largest'} of "
-                      f"{_n(n, 'en')} won deals {'holds' if one else 'hold'} {_pct(share, 'en')} of "
-                      "won revenue. Revenue-based figures (revenue credit per channel, ROI, LTV) "
-                      f"depend on {'that deal' if one else 'those deals'}; deal counts are the "
-                      "steadier measure.")
-                es = (f"{'El mayor' if one else 'Los ' + _n(deals, 'es') + ' mayores'} de los "
-                      f"{_n(n, 'es')} acuerdos ganados {'concentra' if one else 'concentran'} el "
-                      f"{_pct(share, 'es')} de los ingresos ganados. Las cifras basadas en ingresos "
-                      "(crédito en ingresos por canal, ROI, LTV) dependen de "
-                      f"{'ese acuerdo' if one else 'esos acuerdos'}; el número de acuerdos es la "
-                      "medida más estable.")
-            out.append(_w("revenue_concentration", en, es, won_deals=n, top_deals=deals,
+
+            def message(lang: str, deals: int = deals, share: float = share) -> str:
+                if deals >= n:  # every won deal is among the top ones: say how few there are
+                    return _say(f"revenue.few_{_one_many(n)}", lang, n=_n(n, lang))
+                return _say(f"revenue.top_{_one_many(deals)}", lang, deals=_n(deals, lang),
+                            n=_n(n, lang), share=_pct(share, lang))
+
+            out.append(_warning("revenue_concentration", message, won_deals=n, top_deals=deals,
                           top_share=share, top_1pct_deals=k, top_1pct_share=share_k,
                           top_2_share=share_2, limit=CONCENTRATION_LIMIT))
     zero = int((rev == 0).sum())
     if zero >= ZERO_REVENUE_MIN_DEALS:
         share = zero / n
-        en = (f"{_n(zero, 'en')} of {_n(n, 'en')} won deals ({_pct(share, 'en')}) have revenue 0. "
-              "They count as wins but add nothing to revenue, ROI or LTV; check whether their "
-              "revenue is missing rather than truly zero.")
-        es = (f"{_n(zero, 'es')} de {_n(n, 'es')} acuerdos ganados ({_pct(share, 'es')}) tienen "
-              "ingresos 0. Cuentan como ganados pero no suman a los ingresos, el ROI ni el LTV; "
-              "conviene comprobar si falta el importe en lugar de ser realmente cero.")
-        out.append(_w("zero_revenue_wins", en, es, won_deals=n, zero_revenue_deals=zero,
+        out.append(_warning("zero_revenue_wins", lambda lang: _say(
+            "revenue.zero", lang, zero=_n(zero, lang), n=_n(n, lang), share=_pct(share, lang)),
+            won_deals=n, zero_revenue_deals=zero,
                       share=share))
     return out
 
@@ -583,30 +544,8 @@ def _absent(dataset: Any, table: str) -> bool:
     return df is None or len(df) == 0
 
 
-_TABLE_TEXT = {
-    "spend": (
-        "no_spend",
-        "This data has no spend table (cost by month, channel and team), so the cost-based figures "
-        "are skipped: cost per customer (CAC), ROI, ROAS, payback and LTV:CAC by channel and team.",
-        "Estos datos no tienen tabla de gasto (coste por mes, canal y equipo), así que se omiten las "
-        "cifras basadas en costes: coste por cliente (CAC), ROI, ROAS, recuperación y LTV:CAC por "
-        "canal y equipo."),
-    "units": (
-        "no_units",
-        "This data has no business-unit table (revenue by unit and month with the month each unit "
-        "integrated marketing and sales), so the estimate of the revenue uplift from integration "
-        "is skipped.",
-        "Estos datos no tienen tabla de unidades de negocio (ingresos por unidad y mes, con el mes en "
-        "que cada unidad integró marketing y ventas), así que se omite la estimación del aumento de "
-        "ingresos por la integración."),
-    "accounts": (
-        "no_accounts",
-        "This data has no accounts table (segment, size and integrated flag per account), so the "
-        "account-level checks of the integration uplift and the splits by segment are skipped.",
-        "Estos datos no tienen tabla de cuentas (segmento, tamaño e indicador de integración por "
-        "cuenta), así que se omiten las comprobaciones por cuenta del efecto de la integración y los "
-        "desgloses por segmento."),
-}
+#: The warning code of each optional table that is missing (its text: ``data_warnings.table.<table>``).
+_TABLE_CODE: dict[str, str] = {"spend": "no_spend", "units": "no_units", "accounts": "no_accounts"}
 
 
 def _adoption_warning(units: pd.DataFrame) -> DataWarning | None:
@@ -625,36 +564,22 @@ def _adoption_warning(units: pd.DataFrame) -> DataWarning | None:
     inside = n_units - never - after - before
     if inside > 0:
         return None
-    start_en, end_en = format_month(first, "en"), format_month(last, "en")
-    start_es, end_es = format_month(first, "es"), format_month(last, "es")
     if never == n_units:
-        why_en = f"none of the {_n(n_units, 'en')} business units has an adoption date (none integrated)"
-        why_es = (f"ninguna de las {_n(n_units, 'es')} unidades de negocio tiene fecha de adopción "
-                  "(ninguna se integró)")
         reason = "never"
     elif after + never == n_units:
-        why_en = (f"every adoption date is after the last month of data ({end_en}): "
-                  f"{_n(after, 'en')} units adopt later, {_n(never, 'en')} never")
-        why_es = (f"todas las fechas de adopción son posteriores al último mes de datos ({end_es}): "
-                  f"{_n(after, 'es')} unidades adoptan después, {_n(never, 'es')} nunca")
         reason = "after_end"
     elif before + never == n_units:
-        why_en = (f"every unit that integrated did so in or before the first month of data "
-                  f"({start_en}), so there are no months before integration to compare with")
-        why_es = (f"todas las unidades que se integraron lo hicieron en el primer mes de datos "
-                  f"({start_es}) o antes, así que no hay meses previos con los que comparar")
         reason = "before_start"
     else:
-        why_en = (f"no unit integrated between {start_en} and {end_en}: {_n(before, 'en')} did so at "
-                  f"or before the start, {_n(after, 'en')} after the end, {_n(never, 'en')} never")
-        why_es = (f"ninguna unidad se integró entre {start_es} y {end_es}: {_n(before, 'es')} lo hizo "
-                  f"al principio o antes, {_n(after, 'es')} después del final, {_n(never, 'es')} nunca")
         reason = "outside"
-    en = (f"The integration uplift cannot be estimated: {why_en}. Integrated and non-integrated "
-          "revenue cannot be compared inside this data, so that analysis is skipped.")
-    es = (f"No se puede estimar el efecto de la integración: {why_es}. Dentro de estos datos no se "
-          "pueden comparar ingresos con y sin integración, así que ese análisis se omite.")
-    return _w("no_adoption", en, es, reason=reason, units=n_units, never=never,
+
+    def message(lang: str) -> str:
+        why = _say(f"adoption.{reason}", lang, units=_n(n_units, lang),
+                   start=format_month(first, lang), end=format_month(last, lang),
+                   before=_n(before, lang), after=_n(after, lang), never=_n(never, lang))
+        return _say("adoption.warning", lang, why=why)
+
+    return _warning("no_adoption", message, reason=reason, units=n_units, never=never,
               after_end=after, at_or_before_start=before, first_period=first, last_period=last)
 
 
@@ -665,23 +590,19 @@ def missing_table_warnings(dataset: Dataset) -> list[DataWarning]:
     tables) or has no rows; a spend table whose costs are all 0 gives ``no_spend`` too. ``no_adoption`` fires when a units table exists but no unit adopted
     integration inside the data: every ``adoption_period`` is empty (never), after the last
     ``period``, or at or before the first one (no month before integration), the same rule as
-    :func:`smlib.causal.claims.panel_gap`. The message says which of these holds.
+    :func:`smlib.gaps.panel_gap`. The message says which of these holds.
     """
     out: list[DataWarning] = []
     for table in ("spend", "units", "accounts"):
         if _absent(dataset, table):
-            code, en, es = _TABLE_TEXT[table]
-            out.append(_w(code, en, es, table=table))
+            out.append(_warning(_TABLE_CODE[table],
+                                lambda lang, table=table: _say(f"table.{table}", lang),
+                                table=table))
     spend = getattr(dataset, "spend", None)
     if not _absent(dataset, "spend") and "cost" in spend and not (spend["cost"] > 0).any():
-        out.append(_w(
-            "no_spend",
-            f"The spend table has {_n(len(spend), 'en')} rows but every cost is 0, so the "
-            "cost-based figures are skipped: cost per customer (CAC), ROI, ROAS, payback and "
-            "LTV:CAC by channel and team.",
-            f"La tabla de gasto tiene {_n(len(spend), 'es')} filas pero todos los costes son 0, así "
-            "que se omiten las cifras basadas en costes: coste por cliente (CAC), ROI, ROAS, "
-            "recuperación y LTV:CAC por canal y equipo.", table="spend", reason="all_zero"))
+        out.append(_warning("no_spend", lambda lang: _say("table.spend_all_zero", lang,
+                                                           n=_n(len(spend), lang)),
+                            table="spend", reason="all_zero"))
     if not _absent(dataset, "units"):
         w = _adoption_warning(dataset.units)
         if w is not None:
@@ -691,15 +612,9 @@ def missing_table_warnings(dataset: Dataset) -> list[DataWarning]:
 
 # ----------------------------------------------------------------------------------------- funnel
 
-#: The funnel steps' names in Spanish (the English names are the warnings' ``step`` details).
-_STEP_ES: dict[str, str] = {
-    "lead → MQL": "lead → MQL", "MQL → SQL": "MQL → SQL", "SQL → opportunity": "SQL → oportunidad",
-    "opportunity → won": "oportunidad → ganada", "closed → won": "cerrada → ganada",
-}
-
-
 def _funnel_steps(opp: pd.DataFrame) -> list[dict[str, Any]]:
-    """(name, denominator mask, numerator mask, definition en/es, noun en/es) of each step."""
+    """Each step: its key (``data_warnings.funnel.step.<key>``), denominator and numerator masks,
+    and the key of its definition and noun (``lead_mql_marketing`` with ``source_team``)."""
     has = {c: (opp[c].notna() if c in opp.columns else None)
            for c in ("mql_at", "sql_at", "opportunity_at")}
     won, lost = opp["outcome"].eq("won"), opp["outcome"].eq("lost")
@@ -707,39 +622,20 @@ def _funnel_steps(opp: pd.DataFrame) -> list[dict[str, Any]]:
     steps = []
     if has["mql_at"] is not None:
         if "source_team" in opp.columns:
-            pop = ~opp["source_team"].eq("sales")
-            d_en = "leads with an MQL date / leads not sourced by sales (source_team ≠ sales)"
-            d_es = "leads con fecha de MQL / leads no generados por ventas (source_team ≠ sales)"
-            noun_en, noun_es = "marketing-sourced leads", "leads de marketing"
+            pop, words = ~opp["source_team"].eq("sales"), "lead_mql_marketing"
         else:
-            pop = pd.Series(True, index=opp.index)
-            d_en, d_es = "leads with an MQL date / all leads", "leads con fecha de MQL / todos los leads"
-            noun_en, noun_es = "leads", "leads"
-        steps.append(dict(step="lead → MQL", pop=pop, hit=has["mql_at"], d_en=d_en, d_es=d_es,
-                          noun_en=noun_en, noun_es=noun_es))
+            pop, words = pd.Series(True, index=opp.index), "lead_mql"
+        steps.append(dict(step="lead_mql", pop=pop, hit=has["mql_at"], words=words))
         if has["sql_at"] is not None:
-            steps.append(dict(step="MQL → SQL", pop=has["mql_at"], hit=has["sql_at"],
-                              d_en="MQLs with an SQL date / MQLs (leads with an MQL date)",
-                              d_es="MQL con fecha de SQL / MQL (leads con fecha de MQL)",
-                              noun_en="MQLs", noun_es="MQL"))
+            steps.append(dict(step="mql_sql", pop=has["mql_at"], hit=has["sql_at"],
+                              words="mql_sql"))
     if has["sql_at"] is not None and has["opportunity_at"] is not None:
-        steps.append(dict(step="SQL → opportunity", pop=has["sql_at"], hit=has["opportunity_at"],
-                          d_en="SQLs with an opportunity date / SQLs (leads with an SQL date)",
-                          d_es="SQL con fecha de oportunidad / SQL (leads con fecha de SQL)",
-                          noun_en="SQLs", noun_es="SQL"))
+        steps.append(dict(step="sql_opportunity", pop=has["sql_at"], hit=has["opportunity_at"],
+                          words="sql_opportunity"))
     if has["opportunity_at"] is not None:
-        steps.append(dict(step="opportunity → won", pop=(has["opportunity_at"] | won) & closed,
-                          hit=won,
-                          d_en="won / (won + lost) among deals that reached the opportunity stage; "
-                               "open deals excluded",
-                          d_es="ganadas / (ganadas + perdidas) entre los acuerdos que llegaron a "
-                               "oportunidad; sin los abiertos",
-                          noun_en="closed opportunities", noun_es="oportunidades cerradas"))
-    steps.append(dict(step="closed → won", pop=closed, hit=won,
-                      d_en="won / (won + lost) among all closed leads, at any stage",
-                      d_es="ganados / (ganados + perdidos) entre todos los leads cerrados, en "
-                           "cualquier etapa",
-                      noun_en="closed leads", noun_es="leads cerrados"))
+        steps.append(dict(step="opportunity_won", pop=(has["opportunity_at"] | won) & closed,
+                          hit=won, words="opportunity_won"))
+    steps.append(dict(step="closed_won", pop=closed, hit=won, words="closed_won"))
     return steps
 
 
@@ -764,36 +660,25 @@ def funnel_warnings(opportunities: pd.DataFrame) -> list[DataWarning]:
         if den < DEGENERATE_MIN_DENOMINATOR or 0 < num < den:
             continue
         rate = num / den
-        step_es = _STEP_ES.get(s["step"], s["step"])
-        if rate == 1:
-            en = (f"Funnel step {s['step']} is 100 %: all {_n(den, 'en')} {s['noun_en']} passed "
-                  f"it. Definition used: {s['d_en']}.")
-            es = (f"La etapa del embudo {step_es} es del 100 %: todos los casos "
-                  f"({_n(den, 'es')} {s['noun_es']}) la pasaron. Definición usada: {s['d_es']}.")
-        else:
-            en = (f"Funnel step {s['step']} is 0 %: none of the {_n(den, 'en')} {s['noun_en']} "
-                  f"passed it. Definition used: {s['d_en']}.")
-            es = (f"La etapa del embudo {step_es} es del 0 %: ninguno de los casos "
-                  f"({_n(den, 'es')} {s['noun_es']}) la pasó. Definición usada: {s['d_es']}.")
-        extra_en = extra_es = ""
-        if s["step"] == "opportunity → won" and rate == 1 and "opportunity_at" in opp.columns:
+        lost_early = 0
+        if s["step"] == "opportunity_won" and rate == 1 and "opportunity_at" in opp.columns:
             lost_early = int((opp["outcome"].eq("lost") & opp["opportunity_at"].isna()).sum())
+
+        def message(lang: str, s: dict[str, Any] = s, rate: float = rate, den: int = den,
+                    lost_early: int = lost_early) -> str:
+            out = _say("funnel.all" if rate == 1 else "funnel.none", lang,
+                       step=_say(f"funnel.step.{s['step']}", lang), n=_n(den, lang),
+                       noun=_say(f"funnel.noun.{s['words']}", lang),
+                       definition=_say(f"funnel.definition.{s['words']}", lang))
             if lost_early:
-                extra_en = (f" The {_n(lost_early, 'en')} lost deals all closed before the "
-                            "opportunity stage, so this win rate says nothing about selling; read "
-                            "closed → won instead.")
-                extra_es = (f" Los {_n(lost_early, 'es')} acuerdos perdidos se cerraron antes de la "
-                            "etapa de oportunidad, así que esta tasa de cierre no dice nada sobre la "
-                            "venta; mejor leer cerrada → ganada.")
-        en += (extra_en or " A rate of exactly " + ("100 %" if rate == 1 else "0 %") +
-               " usually reflects how the data were recorded, not performance; the report does not "
-               "read this step as a result.")
-        es += (extra_es or " Una tasa de exactamente el " + ("100 %" if rate == 1 else "0 %") +
-               " suele deberse a cómo se registraron los datos, no al rendimiento; el informe no "
-               "interpreta esta etapa como un resultado.")
-        out.append(_w("degenerate_rate", en, es, step=s["step"], rate=rate, numerator=num,
-                      denominator=den, definition=s["d_en"],
-                      min_denominator=DEGENERATE_MIN_DENOMINATOR))
+                return out + _say("funnel.lost_early", lang, n=_n(lost_early, lang))
+            return out + _say("funnel.recorded", lang, rate="100 %" if rate == 1 else "0 %")
+
+        out.append(_warning("degenerate_rate", message,
+                            step=_say(f"funnel.step.{s['step']}", "en"), rate=rate,
+                            numerator=num, denominator=den,
+                            definition=_say(f"funnel.definition.{s['words']}", "en"),
+                            min_denominator=DEGENERATE_MIN_DENOMINATOR))
     return out
 
 
@@ -849,48 +734,22 @@ def data_start_warnings(opportunities: pd.DataFrame) -> list[DataWarning]:
         rate = won / leads
         r = rate / ref
         high = r > 1
-        names_en = _join([format_month(p.to_timestamp(), "en") for p in flagged.index], "en")
-        names_es = _join([format_month(p.to_timestamp(), "es") for p in flagged.index], "es")
-        base_en = (f"Leads from {names_en} turned into won deals at {_pct(rate, 'en')}, "
-                   f"{_times(r, 'en')} the median of {_pct(ref, 'en')} in the months between "
-                   f"(rule: first or last {edge} months with at least {DATA_START_MIN_LEADS} leads, "
-                   f"more than {_times(DATA_START_FACTOR, 'en')} or less than "
-                   f"{_times(1 / DATA_START_FACTOR, 'en')} the median).")
-        base_es = (f"Los leads de {names_es} se convirtieron en acuerdos ganados al "
-                   f"{_pct(rate, 'es')}, {_times(r, 'es')} la mediana del {_pct(ref, 'es')} de los "
-                   f"meses intermedios (regla: primeros o últimos {edge} meses con al menos "
-                   f"{DATA_START_MIN_LEADS} leads, más de {_times(DATA_START_FACTOR, 'es')} o menos de "
-                   f"{_times(1 / DATA_START_FACTOR, 'es')} la mediana).")
-        if where == "end" and not high:
-            open_share = open_ / leads
-            en = (base_en + f" Recent leads have had less time to close ({_pct(open_share, 'en')} "
-                  "of them are still open), so a lower rate at the end of the data is expected "
-                  "(right truncation), not a decline; the report's rates for those months are "
-                  "provisional.")
-            es = (base_es + f" Los leads recientes han tenido menos tiempo para cerrarse (el "
-                  f"{_pct(open_share, 'es')} sigue abierto), así que una tasa menor al final de los "
-                  "datos es de esperar (truncamiento por la derecha), no un descenso; las tasas de "
-                  "esos meses son provisionales.")
-        elif where == "end":
-            en = (base_en + " Recent leads would normally convert less, not more: check whether the "
-                  "extract kept only recent leads that had already closed.")
-            es = (base_es + " Lo normal es que los leads recientes conviertan menos, no más: conviene "
-                  "comprobar si el extracto solo incluyó leads recientes ya cerrados.")
-        elif high:
-            en = (base_en + " The data probably start in the middle of the funnel (e.g. only leads "
-                  "still active, or already won, when the records begin are included: left "
-                  "truncation); read rates for the first months with care.")
-            es = (base_es + " Probablemente los datos empiezan a mitad del embudo (p. ej. solo se "
-                  "incluyen leads que seguían activos, o ya ganados, cuando empiezan los registros: "
-                  "truncamiento por la izquierda); las tasas de los primeros meses deben leerse con "
-                  "cuidado.")
+        if where == "end":
+            tail = "end_high" if high else "end_low"
         else:
-            en = (base_en + " Records from the first months may be incomplete (e.g. later stages not "
-                  "yet tracked when the data begin); read rates for those months with care.")
-            es = (base_es + " Los registros de los primeros meses pueden estar incompletos (p. ej. "
-                  "etapas posteriores aún sin registrar al empezar los datos); las tasas de esos "
-                  "meses deben leerse con cuidado.")
-        out.append(_w("data_start", en, es, where=where, direction="high" if high else "low",
+            tail = "start_high" if high else "start_low"
+
+        def message(lang: str, flagged: pd.DataFrame = flagged, rate: float = rate,
+                    r: float = r, tail: str = tail, open_share: float = open_ / leads) -> str:
+            months = _join([format_month(p.to_timestamp(), lang) for p in flagged.index], lang)
+            return (_say("data_start.rule", lang, months=months, rate=_pct(rate, lang),
+                         ratio=_times(r, lang), median=_pct(ref, lang), edge=edge,
+                         min_leads=DATA_START_MIN_LEADS,
+                         factor=_times(DATA_START_FACTOR, lang),
+                         inverse=_times(1 / DATA_START_FACTOR, lang))
+                    + _say(f"data_start.{tail}", lang, open=_pct(open_share, lang)))
+
+        out.append(_warning("data_start", message, where=where, direction="high" if high else "low",
                       months=[str(p) for p in flagged.index], leads=leads, won=won, open=open_,
                       rate=rate, median_rate=ref, ratio=r, factor=DATA_START_FACTOR,
                       min_leads=DATA_START_MIN_LEADS))
@@ -913,15 +772,10 @@ def unbudgeted_channel_warnings(dataset: Any) -> list[DataWarning]:
     missing = sorted(set(tp["channel"].dropna()) - set(spend["channel"].dropna()))
     if not missing:
         return []
-    names_en, names_es = _join(_labels(missing, "en"), "en"), _join(_labels(missing, "es"), "es")
     touches = int(tp["channel"].isin(missing).sum())
-    en = (f"{names_en} {'has' if len(missing) == 1 else 'have'} touches ({_n(touches, 'en')}) but no "
-          "row in the spend table: their cost counts as 0, so their CAC, ROI and ROAS are not "
-          "shown; team and total figures include every cost the spend table has.")
-    es = (f"{names_es} {'tiene' if len(missing) == 1 else 'tienen'} contactos ({_n(touches, 'es')}) "
-          "pero ninguna fila en la tabla de gasto: su coste cuenta como 0, así que no se muestran "
-          "su CAC, ROI ni ROAS; las cifras por equipo y totales incluyen todo el coste de la tabla.")
-    return [_w("unbudgeted_channels", en, es, channels=missing, touches=touches)]
+    return [_warning("unbudgeted_channels", lambda lang: _say(
+        f"unbudgeted.{_one_many(len(missing))}", lang, channels=_join(_labels(missing, lang), lang),
+        n=_n(touches, lang)), channels=missing, touches=touches)]
 
 
 def dropped_rows_warnings(dataset: Any) -> list[DataWarning]:
@@ -932,18 +786,19 @@ def dropped_rows_warnings(dataset: Any) -> list[DataWarning]:
     for d in getattr(dataset, "dropped", None) or []:
         n, rows = int(d.get("count", 0)), list(d.get("rows", []))
         shown = ", ".join(str(r) for r in rows) + (" …" if n > len(rows) else "")
-        col = f", column {d['column']}" if d.get("column") else ""
-        en = (f"{_n(n, 'en')} {'row' if n == 1 else 'rows'} of {d.get('table')}{col} broke the "
-              f"rule “{d.get('rule')}” and {'was' if n == 1 else 'were'} left out (data rows "
-              f"{shown}).")
-        col_es = f" (columna {d['column']})" if d.get("column") else ""
-        # the contract's rules are written in English (data/README.md): name the column instead
-        es = (f"{_n(n, 'es')} {'fila' if n == 1 else 'filas'} de {d.get('table')}{col_es} "
-              f"{'incumplía' if n == 1 else 'incumplían'} una regla del contrato de datos "
-              f"(data/README.md) y se {'dejó' if n == 1 else 'dejaron'} fuera (filas de datos "
-              f"{shown}).")
-        out.append(_w("dropped_rows", en, es, table=d.get("table"), column=d.get("column"),
-                      rule=d.get("rule"), count=n, rows=rows))
+
+        def message(lang: str, d: Mapping[str, Any] = d, n: int = n, shown: str = shown) -> str:
+            # the contract's rules are written in one language (data/README.md): other languages
+            # name the table and column instead of quoting the rule
+            rule = "rule_named" if lang == CONTRACT_LANGUAGE else "rule_unnamed"
+            return _say(f"dropped.{_one_many(n)}", lang, n=_n(n, lang), table=d.get("table"),
+                        column=_say("dropped.column", lang, column=d["column"])
+                        if d.get("column") else "",
+                        broke=_say(f"dropped.{rule}_{_one_many(n)}", lang, rule=d.get("rule")),
+                        rows=shown)
+
+        out.append(_warning("dropped_rows", message, table=d.get("table"), column=d.get("column"),
+                            rule=d.get("rule"), count=n, rows=rows))
     return out
 
 
@@ -959,16 +814,14 @@ def trimmed_space_warnings(dataset: Any) -> list[DataWarning]:
         examples = [str(x) for x in note.get("examples") or []]
         shown = (", ".join(f"“{x}”" for x in examples)) if examples else ""
         where = f"{note.get('table')}.{note.get('column')}"
-        en = (f"{_n(n, 'en')} {'value' if n == 1 else 'values'} of {where} had spaces before or "
-              f"after the text and {'was' if n == 1 else 'were'} trimmed"
-              + (f" (e.g. {shown})" if shown else "") + ", so that, e.g., “email ” and “email” "
-              "count as one channel.")
-        es = (f"{_n(n, 'es')} {'valor' if n == 1 else 'valores'} de {where} "
-              f"{'tenía' if n == 1 else 'tenían'} espacios antes o después del texto y se "
-              f"{'recortó' if n == 1 else 'recortaron'}" + (f" (p. ej. {shown})" if shown else "")
-              + ", para que, p. ej., «email » y «email» cuenten como un solo canal.")
-        out.append(_w("trimmed_spaces", en, es, table=note.get("table"),
-                      column=note.get("column"), count=n, examples=examples))
+
+        def message(lang: str, n: int = n, where: str = where, shown: str = shown) -> str:
+            examples = _say("trimmed.examples", lang, values=shown) if shown else ""
+            return _say(f"trimmed.{_one_many(n)}", lang, n=_n(n, lang), where=where,
+                        examples=examples)
+
+        out.append(_warning("trimmed_spaces", message, table=note.get("table"),
+                            column=note.get("column"), count=n, examples=examples))
     return out
 
 
@@ -987,8 +840,6 @@ def collect_warnings(dataset: Dataset, journeys: Journeys | None = None,
         lookback_days = journeys.lookback_days
     if len(tp) and len(opp):
         if journeys is None:
-            from smlib.journeys import build_journeys
-
             journeys = build_journeys(tp, opp, lookback_days, validate_input=False)
         out += separation_warnings(journeys.paths)
         out += lookback_warnings(tp, opp, lookback_days, journeys=journeys)

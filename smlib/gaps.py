@@ -8,25 +8,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["CONTRACT_REF", "CONTRACT_REF_ES", "DataGap", "attribution_gap", "data_driven_gap"]
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.numbers import format_month, format_number
+from smlib.presentation.settings import validate_language
 
-#: Where the data contract describes each table (shown in the "not available" boxes).
-CONTRACT_REF: dict[str, str] = {
-    "touchpoints": "data/README.md, table `touchpoints`",
-    "opportunities": "data/README.md, table `opportunities` (won deals: `outcome` = won)",
-    "units": "data/README.md, table `units` (business units by month, with `adoption_period`)",
-    "accounts": "data/README.md, table `accounts` (column `integrated`)",
-    "spend": "data/README.md, table `spend`",
-}
+__all__ = ["CONTRACT_REF", "CONTRACT_REF_ES", "MIN_ACCOUNTS_PER_GROUP", "DataGap", "account_gap",
+           "attribution_gap", "catalogue_gap", "data_driven_gap", "panel_gap"]
+
+#: Where the data contract describes each table (shown in the "not available" boxes; the texts are
+#: the catalogue's ``data_warnings.contract_ref.<table>``).
+CONTRACT_REF: dict[str, str] = dict(entry("data_warnings.contract_ref", "en"))
 #: The same places, in Spanish (a gap whose ``contract_ref`` is one of :data:`CONTRACT_REF` shows
 #: the Spanish one in a Spanish report).
-CONTRACT_REF_ES: dict[str, str] = {
-    "touchpoints": "data/README.md, tabla `touchpoints`",
-    "opportunities": "data/README.md, tabla `opportunities` (acuerdos ganados: `outcome` = `won`)",
-    "units": "data/README.md, tabla `units` (unidades de negocio por mes, con `adoption_period`)",
-    "accounts": "data/README.md, tabla `accounts` (columna `integrated`)",
-    "spend": "data/README.md, tabla `spend`",
-}
+CONTRACT_REF_ES: dict[str, str] = dict(entry("data_warnings.contract_ref", "es"))
 _REF_ES = {CONTRACT_REF[k]: CONTRACT_REF_ES[k] for k in CONTRACT_REF}
 
 
@@ -66,39 +60,34 @@ class DataGap:
 
     def text(self, language: str = "en") -> str:
         """One plain sentence: what is missing and what it would unlock."""
-        if _lang(language) == "es":
-            return (f"Estos datos no tienen {self.missing_in('es')}. Con ello, el informe "
-                    f"mostraría {self.unlocks_in('es')} (véase {self.contract_ref_in('es')}).")
-        return (f"This data does not have {self.missing}. With it, the report would show "
-                f"{self.unlocks} (see {self.contract_ref}).")
+        lang = _lang(language)
+        return text("data_warnings.gap.sentence", lang, missing=self.missing_in(lang),
+                    unlocks=self.unlocks_in(lang), ref=self.contract_ref_in(lang))
 
 
 def _lang(language: str) -> str:
-    from smlib.presentation.settings import validate_language
-
     return validate_language(language)
 
 
-_ATTRIBUTION_UNLOCKS_ES = "qué contactos de marketing y ventas generan los ingresos"
+def catalogue_gap(code: str, missing: str, unlocks: str, table: str,
+                  **values: object) -> DataGap:
+    """A :class:`DataGap` whose texts are catalogue keys (``missing``: what the data lack,
+    ``unlocks``: what the report would show; both filled from ``values``), in every report
+    language; ``table`` names the contract table in :data:`CONTRACT_REF`."""
+    return DataGap(code, text(missing, "en", **values), text(unlocks, "en", **values),
+                   CONTRACT_REF[table], missing_es=text(missing, "es", **values),
+                   unlocks_es=text(unlocks, "es", **values))
 
 
 def attribution_gap(paths: pd.DataFrame) -> DataGap | None:
     """Why no attribution model can run on a path table (journeys with ``total_conversions``), or
     None when it can: there must be at least one journey and at least one won deal in them."""
     if paths is None or len(paths) == 0:
-        return DataGap("no_journeys", "any touches to build customer journeys from",
-                       "which marketing and sales touches earn the revenue",
-                       CONTRACT_REF["touchpoints"],
-                       missing_es="contactos con los que construir los recorridos de los clientes",
-                       unlocks_es=_ATTRIBUTION_UNLOCKS_ES)
+        return catalogue_gap("no_journeys", "data_warnings.gap.no_journeys",
+                             "data_warnings.gap.attribution_unlocks", "touchpoints")
     if float(paths["total_conversions"].sum()) <= 0:
-        return DataGap("no_wins", "any won deal after a touch (attribution needs at least one "
-                       "purchase to share the credit of)",
-                       "which marketing and sales touches earn the revenue",
-                       CONTRACT_REF["opportunities"],
-                       missing_es="al menos un acuerdo ganado después de un contacto (la "
-                                  "atribución necesita al menos una compra cuyo mérito repartir)",
-                       unlocks_es=_ATTRIBUTION_UNLOCKS_ES)
+        return catalogue_gap("no_wins", "data_warnings.gap.no_wins",
+                             "data_warnings.gap.attribution_unlocks", "opportunities")
     return None
 
 
@@ -109,13 +98,76 @@ def data_driven_gap(paths: pd.DataFrame) -> DataGap | None:
     if gap is not None:
         return gap
     if "total_null" in paths and float(paths["total_null"].sum()) <= 0:
-        return DataGap("only_converting", "journeys that did not end in a purchase (every journey "
-                       "here ended in a won deal, e.g. because only won deals were exported)",
-                       "data-driven credit: what each channel adds, learned by comparing journeys "
-                       "with and without a purchase", CONTRACT_REF["touchpoints"],
-                       missing_es="recorridos que no acabaron en compra (aquí todos acabaron en "
-                                  "un acuerdo ganado, p. ej. porque solo se exportaron los "
-                                  "acuerdos ganados)",
-                       unlocks_es="el mérito basado en datos: lo que aporta cada canal, aprendido "
-                                  "al comparar recorridos con y sin compra")
+        return catalogue_gap("only_converting", "data_warnings.gap.only_converting",
+                             "data_warnings.gap.data_driven_unlocks", "touchpoints")
+    return None
+
+
+# --- the uplift analysis (report 02): unit panel and accounts ------------------------------------
+
+#: Fewest accounts in each group (integrated, not) for the account-level estimators.
+MIN_ACCOUNTS_PER_GROUP: int = 20
+
+
+def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap | None:
+    """Why the unit-panel uplift (difference-in-differences) cannot be estimated, or None if it can.
+
+    Needs: a ``units`` table with ``outcome``, at least two units, at least one unit that adopted
+    integration inside the data with at least one month of data before it, and at least one unit
+    to compare with (one that had not adopted by then).
+    """
+    rollout = "uplift.gap.panel_unlocks_rollout"
+    if units is None or len(units) == 0:
+        return catalogue_gap("no_units", "uplift.gap.no_units", rollout, "units")
+    if outcome not in units.columns or "adoption_period" not in units.columns:
+        col = outcome if outcome not in units.columns else "adoption_period"
+        return catalogue_gap("no_units", "uplift.gap.no_column", "uplift.gap.panel_unlocks", "units",
+                             column=col)
+    if units["unit_id"].nunique() < 2:
+        return catalogue_gap("no_units", "uplift.gap.one_unit", rollout, "units")
+    first, last = units["period"].min(), units["period"].max()
+    adoption = units.groupby("unit_id")["adoption_period"].first()
+    dated = adoption.dropna()
+    inside = dated[(dated > first) & (dated <= last)]
+    if inside.empty:
+        if dated.empty:
+            why, month = "no_dates", None
+        elif (dated > last).all():
+            why, month = "all_after", last
+        else:
+            why, month = "all_before", first
+        texts = {lang: text("uplift.gap.cannot_compare", lang, why=text(
+                     f"uplift.gap.{why}", lang,
+                     month="" if month is None else format_month(month, lang)))
+                 for lang in ("en", "es")}
+        return DataGap("no_adoption", texts["en"], text(rollout, "en"), CONTRACT_REF["units"],
+                       missing_es=texts["es"], unlocks_es=text(rollout, "es"))
+    not_yet = adoption.isna() | (adoption > inside.min())
+    if not not_yet.any():
+        return catalogue_gap("no_adoption", "uplift.gap.same_month", rollout, "units")
+    return None
+
+
+def account_gap(accounts: pd.DataFrame | None) -> DataGap | None:
+    """Why the account-level check (doubly robust, double ML) cannot run, or None if it can.
+
+    Needs an ``accounts`` table with ``integrated``, ``segment`` and ``size``, and at least
+    :data:`MIN_ACCOUNTS_PER_GROUP` accounts in each group (integrated and not).
+    """
+    if accounts is None or len(accounts) == 0:
+        return catalogue_gap("no_accounts", "uplift.gap.no_accounts", "uplift.gap.accounts_unlocks",
+                             "accounts")
+    if "integrated" not in accounts.columns:
+        return catalogue_gap("no_accounts", "uplift.gap.no_flag", "uplift.gap.accounts_unlocks",
+                             "accounts")
+    flag = accounts["integrated"].dropna().astype(bool)
+    n_int, n_not = int(flag.sum()), int((~flag).sum())
+    if min(n_int, n_not) < MIN_ACCOUNTS_PER_GROUP:
+        texts = {lang: text("uplift.gap.few_accounts", lang,
+                            n_integrated=format_number(n_int, 0, lang),
+                            n_not=format_number(n_not, 0, lang), minimum=MIN_ACCOUNTS_PER_GROUP)
+                 for lang in ("en", "es")}
+        return DataGap("no_adoption", texts["en"], text("uplift.gap.accounts_unlocks", "en"),
+                       CONTRACT_REF["accounts"], missing_es=texts["es"],
+                       unlocks_es=text("uplift.gap.accounts_unlocks", "es"))
     return None

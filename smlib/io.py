@@ -1104,7 +1104,7 @@ def _recorded(folder: Path) -> tuple[object, object] | None:
 def _simulator_version() -> str | None:
     """Version (source hash) of the installed simulator; None when it cannot be imported."""
     try:
-        from smlib.simulate import simulator_version
+        from smlib.simulate.truth import simulator_version  # lazy: simulator optional for real data
     except ImportError:
         return None
     return simulator_version()
@@ -1121,7 +1121,7 @@ def _is_current(folder: Path, seed: int) -> bool:
 
 def _generate(folder: Path, seed: int) -> None:
     """Write the simulated dataset of ``seed`` into ``folder`` (a fresh, empty temp folder)."""
-    from smlib.simulate import simulate  # imported late: the simulator is heavy and optional here
+    from smlib.simulate.core import simulate  # lazy: the simulator is heavy and optional here
 
     simulate(seed=seed).write(folder)
 

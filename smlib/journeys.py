@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +48,64 @@ from smlib import config
 from smlib.io import check_duckdb_base_tables, find_table_file, load_table
 from smlib.schemas import DataValidationError, Problem, make_problem, validate
 
-__all__ = ["Journeys", "build_journeys", "build_journeys_from_files", "journey_mix", "merge_channels"]
+__all__ = ["JOURNEY_TYPES", "Journeys", "build_journeys", "build_journeys_from_files",
+           "channel_team_map", "journey_mix", "merge_channels"]
 
+#: Journey types by the teams that touched the journey.
 JOURNEY_TYPES: tuple[str, ...] = ("marketing_only", "sales_only", "mixed")
+
+
+def _team_pairs(df: pd.DataFrame, name: str) -> dict[str, str]:
+    """Channel → team pairs of a table with ``channel`` and ``team`` columns (one team each)."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in ("channel", "team") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; expected a table with columns "
+                         "channel and team (e.g. the touchpoints table)")
+    pairs = df[["channel", "team"]].drop_duplicates()
+    twice = pairs["channel"][pairs["channel"].duplicated()]
+    if len(twice):
+        ch = twice.iloc[0]
+        raise ValueError(f"{name}: channel {ch!r} belongs to teams "
+                         f"{sorted(pairs.loc[pairs['channel'] == ch, 'team'].astype(str))}; "
+                         "each channel must belong to one team")
+    return dict(zip(pairs["channel"].astype(str), pairs["team"].astype(str)))
+
+
+def channel_team_map(source: Mapping[str, str] | pd.DataFrame | pd.Series | None = None, *,
+                     touchpoints: pd.DataFrame | None = None, spend: pd.DataFrame | None = None,
+                     extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Channel → team ("marketing" / "sales").
+
+    ``source``: ``None`` (start from ``config.MARKETING_CHANNELS`` / ``config.SALES_CHANNELS``), or
+    exactly this map: a mapping or Series channel → team, or a DataFrame with ``channel`` and
+    ``team`` columns (the touchpoints table, ``truth.channel_effects``); its teams must be in
+    ``config.TEAMS``. Then the (channel, team) pairs of ``touchpoints`` and of ``spend`` and the
+    ``extra`` mapping are laid over it, in that order (later sources win).
+
+    Raises:
+        ValueError: a table without channel/team columns, a channel listed under two teams in
+            one table, or a ``source`` team other than marketing/sales.
+    """
+    if source is None:
+        mapping = {**{c: "marketing" for c in config.MARKETING_CHANNELS},
+                   **{c: "sales" for c in config.SALES_CHANNELS}}
+    else:
+        if isinstance(source, pd.DataFrame):
+            mapping = _team_pairs(source, "channel_teams")
+        elif isinstance(source, (Mapping, pd.Series)):
+            mapping = {str(k): str(v) for k, v in dict(source).items()}
+        else:
+            raise ValueError(f"channel_teams: expected None, a mapping or a DataFrame, got "
+                             f"{type(source).__name__}")
+        bad = {c: t for c, t in mapping.items() if t not in config.TEAMS}
+        if bad:
+            raise ValueError(f"channel_teams: team must be one of {config.TEAMS}; got {bad}")
+    for name, df in (("touchpoints", touchpoints), ("spend", spend)):
+        if df is not None:
+            mapping |= _team_pairs(df, name)
+    return mapping | dict(extra or {})
 _ORDER = "ts, channel, touch_type, team"  # deterministic order of touches within a journey
 
 _TOUCH_COLS = ("account_id", "timestamp", "channel", "team", "touch_type")

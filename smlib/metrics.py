@@ -41,6 +41,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
+from smlib.journeys import channel_team_map
+from smlib.schemas import credit_table
 
 #: Funnel stages in order (SiriusDecisions Demand Waterfall, docs/sources.md §2).
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
@@ -553,44 +555,11 @@ def has_costs(spend: pd.DataFrame | None) -> bool:
     return spend is not None and "cost" in spend and bool((spend["cost"] > 0).any())
 
 
-def channel_team_map(spend: pd.DataFrame | None = None,
-                     touchpoints: pd.DataFrame | None = None,
-                     extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Channel → team map: ``config`` channel lists, then ``touchpoints``/``spend`` (channel, team)
-    pairs, then ``extra`` (later sources win). A channel seen with two teams is an error."""
-    mapping = {c: "marketing" for c in config.MARKETING_CHANNELS}
-    mapping |= {c: "sales" for c in config.SALES_CHANNELS}
-    for name, df in (("touchpoints", touchpoints), ("spend", spend)):
-        if df is None:
-            continue
-        _require(df, ("channel", "team"), name)
-        pairs = df[["channel", "team"]].drop_duplicates()
-        dup = pairs["channel"].duplicated(keep=False)
-        if dup.any():
-            raise ValueError(f"{name}: channel(s) {sorted(pairs.loc[dup, 'channel'].unique())} "
-                             "appear with more than one team")
-        mapping |= dict(zip(pairs["channel"], pairs["team"]))
-    return mapping | dict(extra or {})
-
-
 def _credit_frame(credit: pd.DataFrame) -> pd.DataFrame:
-    """Normalise an attribution credit table: model column, CI column names, numeric checks."""
-    _require(credit, ("channel", "conversions", "value"), "credit")
-    cr = credit.copy()
-    if "model" not in cr.columns:
-        cr["model"] = "model"
-    cr = cr.rename(columns={"conversions_ci_low": "ci_low", "conversions_ci_high": "ci_high"})
-    for col in ("conversions", "value"):
-        num = pd.to_numeric(cr[col], errors="coerce")
-        bad = num.isna() | (num < -1e-9)
-        if bad.any():
-            raise ValueError(f"credit: column {col!r}: expected a number >= 0, "
-                             + _bad_rows(bad, cr, col))
-        cr[col] = num.clip(lower=0.0).astype(float)
-    dup = cr.duplicated(["model", "channel"] + [c for c in DIMENSIONS if c in cr.columns])
-    if dup.any():
-        raise ValueError("credit: duplicate (model, channel) rows: " + _bad_rows(dup, cr, "channel"))
-    return cr
+    """Check an attribution credit table (:func:`smlib.schemas.credit_table`: values ``>= 0``,
+    one row per model, channel and grouping column) and name its CI columns ``ci_low, ci_high``."""
+    cr = credit_table(credit, "credit", require_value=True, nonnegative=True, keys=DIMENSIONS)
+    return cr.rename(columns={"conversions_ci_low": "ci_low", "conversions_ci_high": "ci_high"})
 
 
 def _margin(opportunities: pd.DataFrame | None, gross_margin: float | None) -> float:
@@ -636,7 +605,7 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     touches), overhead channels (no touch carries them). Bootstrap bounds give ``cac_ci_*`` =
     cost / conversion bounds and ``roi_ci_*`` from the value bounds (cost and margin taken as known).
     ``by`` ⊆ {period, quarter, year, unit_id, regime}: then ``credit`` must carry the same columns
-    (e.g. from :func:`credit_by`) and spend is grouped alike (``regime`` needs ``units``).
+    (e.g. from :func:`smlib.attribution.credit.credit_by`) and spend is grouped alike (``regime`` needs ``units``).
     """
     by_ = _as_list(by)
     _dims_check(by_, DIMENSIONS, "channel_economics")
@@ -706,7 +675,7 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     marketing; docs/sources.md §2). Formulas as in :func:`channel_economics`; credited revenue over the
     teams adds up to the model's credited total.
 
-    Intervals: with ``draws`` = ``{model: smlib.attribution.uncertainty.BootstrapDraws}`` (from
+    Intervals: with ``draws`` = ``{model: smlib.attribution.resample.BootstrapDraws}`` (from
     ``bootstrap_draws``), each resample's team credit is the sum of its channels' credit, and the
     interval is the percentile interval of those sums (exact for the bootstrap). Otherwise, when
     the credit has bootstrap bounds per channel, the channels' bounds are added (conservative:
@@ -932,112 +901,6 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None) ->
 
 
 # --------------------------------------------------------------------------------------------
-# attribution by group (period, quarter, unit, regime)
-# --------------------------------------------------------------------------------------------
-
-def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touches: Any = None,
-                          n_boot: int = 200, seed: int = 0,
-                          level: float = 0.95) -> tuple[pd.DataFrame, Any]:
-    """Add attribution-bootstrap intervals for ``model`` to a long credit table.
-
-    Runs :func:`smlib.attribution.uncertainty.bootstrap_draws` (journeys resampled, ``n_boot``
-    replicates, ``seed``) on ``paths`` — or on ``touches`` for the models that need them
-    (time decay, W-shaped, full path) — and merges the percentile bounds as ``ci_low, ci_high,
-    value_ci_low, value_ci_high`` on the rows of ``model`` (other models keep NaN). Returns
-    ``(credit_with_bounds, draws)``; pass ``draws`` to :func:`team_economics` for team intervals.
-    The regression models (``logistic``, ``incremental``) are refitted once here and use their
-    own fast one-step (linearised) bootstrap (``LogisticAttribution`` / ``IncrementalAttribution``
-    ``.bootstrap_draws``); when cross-validation selected a non-logistic learner, which would be
-    refitted on every resample (``n_boot`` × its fit time), no interval is computed: the table is
-    returned without bounds, ``draws`` is None and ``result.attrs["note"]`` says why.
-    """
-    from smlib.attribution.api import JOURNEY_MODELS
-    from smlib.attribution.uncertainty import bootstrap_draws
-
-    cr = _credit_frame(credit)
-    if model not in set(cr["model"]):
-        raise ValueError(f"credit has no rows for model {model!r}; models: {list(cr['model'].unique())}")
-    for c in ("ci_low", "ci_high", "value_ci_low", "value_ci_high"):
-        cr[c] = np.nan
-    if n_boot < 2:
-        cr.attrs["note"] = "n_boot < 2: no bootstrap interval"
-        return cr, None
-    if model in ("logistic", "incremental"):
-        from sklearn.linear_model import LogisticRegression
-
-        from smlib.attribution.regression import IncrementalAttribution, LogisticAttribution
-
-        est = (LogisticAttribution() if model == "logistic" else IncrementalAttribution()).fit(paths)
-        if not isinstance(est.model_, LogisticRegression):
-            cr.attrs["note"] = (f"no bootstrap interval for {model!r}: its selected learner "
-                                f"({type(est.model_).__name__}) would be refitted on each of "
-                                f"{n_boot} resamples")
-            return cr, None
-        d = est.bootstrap_draws(n_boot, seed, method="one_step")
-    else:
-        data = touches if model in JOURNEY_MODELS else paths
-        if data is None:
-            raise ValueError(f"model {model!r} needs the journeys' touches table: pass touches=")
-        d = bootstrap_draws(data, model, n_boot=n_boot, seed=seed)
-    q = [(1 - level) / 2, (1 + level) / 2]
-    bounds = pd.DataFrame({"channel": list(d.channels)})
-    bounds[["ci_low", "ci_high"]] = np.nanquantile(d.conversions, q, axis=0).T
-    bounds[["value_ci_low", "value_ci_high"]] = np.nanquantile(d.value, q, axis=0).T
-    rows = cr["model"].eq(model)
-    merged = cr.loc[rows, ["channel"]].merge(bounds, on="channel", how="left")
-    cr.loc[rows, ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]] = merged[
-        ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]].to_numpy()
-    cr.attrs["note"] = f"{n_boot} bootstrap resamples of journeys ({d.method}), seed {seed}"
-    return cr, d
-
-
-def credit_by(journeys: Any, by: str | Sequence[str], models: Sequence[str] | None = None, *,
-              accounts: pd.DataFrame | None = None, units: pd.DataFrame | None = None,
-              **params: Any) -> pd.DataFrame:
-    """Run :func:`smlib.attribution.compare` separately per group of journeys.
-
-    ``journeys`` is a :class:`smlib.journeys.Journeys` (or its ``.journeys`` table). A journey
-    belongs to the month of its conversion (``conversion_at``; non-converting journeys: ``last_at``)
-    and to its account's unit. Each group's path table is rebuilt in the ChannelAttribution layout
-    (``path, total_conversions, total_conversion_value, total_null``); models that need touch
-    timestamps get the group's ``.touches``. Output: the long credit table with the ``by`` columns
-    added, ready for :func:`channel_economics` with the same ``by``.
-    """
-    from smlib.attribution import compare  # lazy: attribution is optional for the rest
-
-    by_ = _as_list(by)
-    _dims_check(by_, DIMENSIONS, "credit_by")
-    touches = getattr(journeys, "touches", None)
-    table = getattr(journeys, "journeys", journeys)
-    _require(table, ("journey_id", "account_id", "path", "converted", "conversion_value",
-                     "conversion_at", "last_at"), "journeys")
-    j = table.assign(_date=table["conversion_at"].where(table["converted"].astype(bool),
-                                                         table["last_at"]))
-    j = _with_dims(j, by_, "_date", "journeys", accounts, units)
-    out = []
-    for key, g in _groups(j, by_):
-        conv = g["converted"].astype(bool)
-        paths = (g.assign(total_conversions=conv.astype(float),
-                          total_conversion_value=g["conversion_value"].fillna(0.0).where(conv, 0.0),
-                          total_null=(~conv).astype(float))
-                 .groupby("path", sort=True)[["total_conversions", "total_conversion_value",
-                                              "total_null"]].sum().reset_index())
-        if paths["total_conversions"].sum() <= 0:
-            continue  # nothing to credit in this group; channel_economics shows cost with a note
-        t = None if touches is None else touches.loc[touches["journey_id"].isin(g["journey_id"])]
-        kw = dict(params)
-        if t is not None:
-            kw["journeys"] = t
-        res = compare(paths, models=models, **kw) if models is not None else compare(paths, **kw)
-        for col, val in zip(by_, key):
-            res[col] = val
-        out.append(res)
-    if not out:
-        raise ValueError("journeys: no group has a conversion, so there is nothing to credit")
-    return pd.concat(out, ignore_index=True)
-
-
-# --------------------------------------------------------------------------------------------
 # unit revenue before vs after integration (descriptive)
 # --------------------------------------------------------------------------------------------
 
@@ -1078,174 +941,3 @@ def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
                      "std_error": se, "ci_low": mean - z * se, "ci_high": mean + z * se,
                      "note": note})
     return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------------
-# figures (readable in print: large fonts, colour-blind-safe palettes, titles with units)
-# --------------------------------------------------------------------------------------------
-
-_FIG_TEXT = {
-    "en": {"roi_title": "ROI by channel under each attribution model\n(% = (gross profit − cost) / cost; grey = cannot be judged)",
-           "model": "Attribution model", "channel": "Channel",
-           "team_title": "ROI of each team under each attribution model\n(% of the team's cost; bars = 95 % interval where available)",
-           "roi_axis": "ROI (%)", "team": "Team",
-           "funnel_title": "Funnel: share of each stage that reaches the next\n(%; bars = 95 % interval)",
-           "rate_axis": "Conversion rate (%)", "source": "Lead source",
-           "cac_title": "Cost to win a new customer, by quarter\n(blended CAC in {currency}; band = 95 % interval)",
-           "cac_axis": "CAC ({currency} per new customer)", "quarter": "Quarter"},
-    "es": {"roi_title": "ROI por canal con cada modelo de atribución\n(% = (margen bruto − coste) / coste; gris = no se puede evaluar)",
-           "model": "Modelo de atribución", "channel": "Canal",
-           "team_title": "ROI de cada equipo con cada modelo de atribución\n(% del coste del equipo; barras = intervalo del 95 % si existe)",
-           "roi_axis": "ROI (%)", "team": "Equipo",
-           "funnel_title": "Embudo: parte de cada etapa que llega a la siguiente\n(%; barras = intervalo del 95 %)",
-           "rate_axis": "Tasa de conversión (%)", "source": "Origen del lead",
-           "cac_title": "Coste de ganar un cliente nuevo, por trimestre\n(CAC total en {currency}; banda = intervalo del 95 %)",
-           "cac_axis": "CAC ({currency} por cliente nuevo)", "quarter": "Trimestre"},
-}
-
-
-_STAGE_NAMES = {
-    "en": {"lead": "lead", "mql": "MQL", "sql": "SQL", "opportunity": "opportunity", "won": "won"},
-    "es": {"lead": "lead", "mql": "MQL", "sql": "SQL", "opportunity": "oportunidad",
-           "won": "ganada"},
-}
-
-
-def _fig_text(language: str) -> dict[str, str]:
-    if language not in _FIG_TEXT:
-        raise ValueError(f"language must be one of {sorted(_FIG_TEXT)}, got {language!r}")
-    from smlib.presentation.settings import currency_symbol
-
-    symbol = currency_symbol(language=language)  # money in the report's currency
-    return {k: v.replace("{currency}", symbol) for k, v in _FIG_TEXT[language].items()}
-
-
-def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
-                          language: str = "en", ax: Any = None) -> Any:
-    """Heatmap of a channel metric (default ROI, shown in %) across attribution models, so the
-    reader sees how the budget story changes with the model. NaN cells (cannot be judged) are grey.
-    Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from smlib.narrative import channel_label, model_label
-
-    txt = _fig_text(language)
-    wide = compare_models(channel_table, metric)
-    wide = wide.loc[~wide.isna().all(axis=1)]  # overhead rows: never judged by any model
-    scale = 100.0 if metric == "roi" else 1.0
-    data = wide * scale
-    data.index = [channel_label(c, language) for c in data.index]
-    data.columns = [model_label(m, language) for m in data.columns]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.1 * len(data.columns) + 3, 0.45 * len(data) + 2))
-    from matplotlib.colors import TwoSlopeNorm
-
-    vals = data.to_numpy(dtype=float)
-    vals = vals[np.isfinite(vals)]
-    # ROI cannot fall below -100 %; two slopes keep losses red even when a cheap channel earns
-    # thousands of percent (colours saturate at the 90th percentile of gains).
-    lo = min(-1.0, float(vals.min())) if vals.size else -1.0
-    hi = max(1.0, float(np.percentile(vals[vals > 0], 90))) if (vals > 0).any() else 1.0
-    sns.heatmap(data.astype(float), ax=ax, cmap="RdBu", norm=TwoSlopeNorm(0.0, lo, hi),
-                annot=True, fmt=".0f", annot_kws={"fontsize": 9}, linewidths=0.5,
-                linecolor="white", cbar_kws={"label": txt["roi_axis"] if metric == "roi" else metric})
-    ax.set_facecolor("#d9d9d9")
-    _ = ax.set_title(txt["roi_title"] if metric == "roi" else metric, fontsize=12)
-    _ = ax.set_xlabel(txt["model"])
-    _ = ax.set_ylabel(txt["channel"])
-    _ = ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
-    return ax
-
-
-def plot_team_roi(team_table: pd.DataFrame, language: str = "en", ax: Any = None) -> Any:
-    """Grouped bars: ROI (%) of marketing and sales under each attribution model, with the
-    interval as error bars when the table has ``roi_ci_low``/``roi_ci_high``."""
-    import matplotlib.pyplot as plt
-
-    from smlib.narrative import _TEAMS, model_label
-
-    txt = _fig_text(language)
-    t = team_table.loc[team_table["team"].isin(["marketing", "sales"])]
-    models = list(dict.fromkeys(t["model"]))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(7.0, 0.9 * len(models) + 3), 4.5))
-    width = 0.38
-    x = np.arange(len(models))
-    for i, (team, colour) in enumerate((("marketing", "#1f77b4"), ("sales", "#ff7f0e"))):
-        g = t.loc[t["team"].eq(team)].set_index("model").reindex(models)
-        y = g["roi"].to_numpy(dtype=float) * 100
-        err = None
-        if {"roi_ci_low", "roi_ci_high"} <= set(g.columns):
-            lo = np.clip(y - g["roi_ci_low"].to_numpy(dtype=float) * 100, 0, None)
-            hi = np.clip(g["roi_ci_high"].to_numpy(dtype=float) * 100 - y, 0, None)
-            err = np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)])
-        ax.bar(x + (i - 0.5) * width, np.nan_to_num(y), width, yerr=err, capsize=3, color=colour,
-               label=_TEAMS[team][language])
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(x, [model_label(m, language) for m in models], rotation=35, ha="right")
-    _ = ax.set_ylabel(txt["roi_axis"])
-    _ = ax.set_title(txt["team_title"], fontsize=12)
-    ax.legend(title=txt["team"])
-    return ax
-
-
-def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str = "en",
-                ax: Any = None) -> Any:
-    """Bars of stage conversion rates (%) with their Wilson intervals, from
-    :func:`stage_conversion`; one colour per value of ``by`` (e.g. ``source_team``) when given.
-    Undefined rates (a stage a group skips) are left empty."""
-    import matplotlib.pyplot as plt
-
-    from smlib.narrative import _TEAMS
-
-    txt = _fig_text(language)
-    names = _STAGE_NAMES[language]
-    t = stage_table.assign(stage=stage_table["from_stage"].map(names) + " → "
-                           + stage_table["to_stage"].map(names))
-    stages = list(dict.fromkeys(t["stage"]))
-    groups = list(t.groupby(by, sort=True)) if by else [(None, t)]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
-    width = 0.8 / len(groups)
-    x = np.arange(len(stages))
-    colours = [plt.get_cmap("tab10")(i) for i in range(10)]
-    for i, (name, g) in enumerate(groups):
-        g = g.set_index("stage").reindex(stages)
-        y = g["rate"].to_numpy(dtype=float) * 100
-        err = np.vstack([np.nan_to_num(y - g["ci_low"].to_numpy(dtype=float) * 100),
-                         np.nan_to_num(g["ci_high"].to_numpy(dtype=float) * 100 - y)])
-        ax.bar(x + (i - (len(groups) - 1) / 2) * width, np.nan_to_num(y), width,
-               yerr=np.clip(err, 0, None), capsize=3, color=colours[i % len(colours)],
-               label=None if name is None else _TEAMS.get(str(name), {}).get(language, str(name)))
-    ax.set_xticks(x, stages, rotation=20, ha="right")
-    _ = ax.set_ylabel(txt["rate_axis"])
-    _ = ax.set_title(txt["funnel_title"], fontsize=12)
-    if by is not None:
-        ax.legend(title=txt["source"])
-    return ax
-
-
-def plot_cac_by_period(cac_table: pd.DataFrame, period: str = "quarter", hue: str | None = None,
-                       language: str = "en", ax: Any = None) -> Any:
-    """Blended CAC (report currency per new customer) by period with its interval as a band, from
-    :func:`blended_cac` grouped by ``period`` (and optionally ``hue``, e.g. ``regime``)."""
-    import matplotlib.pyplot as plt
-
-    txt = _fig_text(language)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    groups = cac_table.groupby(hue, sort=True) if hue else [(None, cac_table)]
-    for name, g in groups:
-        g = g.sort_values(period)
-        x = g[period].astype(str)
-        ax.plot(x, g["cac"], marker="o", label=name)
-        ax.fill_between(x, g["cac_ci_low"].astype(float), g["cac_ci_high"].astype(float), alpha=0.2)
-    _ = ax.set_ylabel(txt["cac_axis"])
-    _ = ax.set_xlabel(txt["quarter"] if period == "quarter" else period)
-    _ = ax.set_title(txt["cac_title"], fontsize=12)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.tick_params(axis="x", labelrotation=45)
-    if hue:
-        ax.legend()
-    return ax

@@ -796,3 +796,52 @@ def empty_frame(table: str) -> pd.DataFrame:
     """
     ts = spec(table)
     return pd.DataFrame({c.name: pd.Series([], dtype=_EMPTY_DTYPES[c.kind]) for c in ts.columns})
+
+
+# --------------------------------------------------------------------------------------------
+# credit tables (output of smlib.attribution, input of smlib.metrics)
+# --------------------------------------------------------------------------------------------
+def credit_table(credit: pd.DataFrame, name: str = "credit", *, require_value: bool = False,
+                 nonnegative: bool = False, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Check a credit table (``model, channel, conversions, value, share``) and return a copy.
+
+    A single-model frame (no ``model`` column) gets ``model = "model"``; a missing ``value``
+    column becomes NaN unless ``require_value``. ``conversions`` (and ``value`` when required)
+    must be finite numbers, and ``>= 0`` with ``nonnegative`` (then converted to float, tiny
+    negative rounding errors clipped to 0). One row per ``model, channel`` and the extra ``keys``
+    columns present (e.g. ``period``).
+
+    Raises:
+        ValueError: naming ``name``, the column and the first offending rows.
+    """
+    if not isinstance(credit, pd.DataFrame):
+        raise ValueError(f"{name}: expected a DataFrame, got {type(credit).__name__}")
+    needed = ("channel", "conversions", "value") if require_value else ("channel", "conversions")
+    missing = [c for c in needed if c not in credit.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; expected the output of "
+                         "attribute()/compare(): model, channel, conversions, value, share")
+    out = credit.copy()
+    if "model" not in out.columns:
+        out["model"] = "model"
+    if "value" not in out.columns:
+        out["value"] = np.nan
+    for col in ("conversions", "value") if require_value else ("conversions",):
+        num = pd.to_numeric(out[col], errors="coerce")
+        finite = np.isfinite(num.to_numpy(float))
+        bad = ~finite | (num.to_numpy(float) < -1e-9) if nonnegative else ~finite
+        if bad.any():
+            rows = list(out.index[bad][:5])
+            more = int(bad.sum()) - len(rows)
+            tail = f" (and {more} more)" if more > 0 else ""
+            got = f", got {list(out.loc[bad, col].head(5))}"
+            raise ValueError(f"{name}: column {col!r}, rows {rows}{tail} (0-based): expected "
+                             + ("a number >= 0" if nonnegative else "a finite number") + got)
+        if nonnegative:
+            out[col] = num.clip(lower=0.0).astype(float)
+    dup = out.duplicated(["model", "channel", *[c for c in keys if c in out.columns]])
+    if dup.any():
+        raise ValueError(f"{name}: duplicate (model, channel) rows, e.g. "
+                         f"{out.loc[dup, ['model', 'channel']].iloc[0].tolist()}; expected one row "
+                         "per model and channel")
+    return out

@@ -45,3 +45,47 @@ def test_no_wins_credits_nothing_and_names_no_model(tmp_path):
     texts = [t for _, t, _ in s.items()]
     assert texts[3].startswith("no disponible")  # return by team
     assert s.missing_for("teams") is not None
+
+
+def test_the_summary_gives_the_notebook_its_tables_and_figures(tmp_path):
+    """Report 03's cells only call the summary and show: printable tables in the language, figures
+    with their titles, None where the data cannot support a section."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # tests only
+    import matplotlib.pyplot as plt
+
+    s = _summary(tmp_path, "minimum", language="es")
+    shares = s.team_share_table()
+    assert list(shares.columns) == ["Modelo de atribución", "Parte del mérito de marketing",
+                                    "Parte del mérito de ventas"]
+    assert shares.iloc[:, 1].str.endswith("%").all()
+    assert s.regime_table() is None and s.uplift_sentence() is None and s.plot_uplift() is None
+    assert s.missing_for("channels") is not None  # the notebook shows the gap, not the table
+    assert s.title().startswith("Resumen ejecutivo") and s.label("cost_section") == "Coste de un cliente"
+    assert "1,5 %" in s.text("caveats") and "12 meses" in s.text("caveats")
+    assert s.sentences_html().startswith('<ul class="smarketing-sentences">')
+    assert s.glossary_table().columns.tolist() == ["Término", "Significado"]
+    assert s.plot_funnel().get_title().startswith("Embudo")
+    assert s.missing_for("cost").text("es").startswith("Estos datos no tienen una tabla de costes")
+    plt.close("all")
+
+
+def test_full_data_give_regime_recommendation_tables_and_the_uplift(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")  # tests only
+    import matplotlib.pyplot as plt
+
+    s = _summary(tmp_path, "channel_everywhere")
+    regimes = s.regime_table()
+    assert list(regimes.columns) == ["Teams", "Cost", "New customers", "CAC (95 % interval)",
+                                     "ROI (95 % interval)"]
+    assert set(regimes["Teams"]) <= {"integrated teams", "separate teams"}
+    rec = s.recommendations_table()
+    assert rec.columns[4] == "ROI, incremental (counterfactual) model (95 % interval)"
+    assert set(rec["Action"]) <= {"grow", "review", "cut", "not judged"}
+    assert s.uplift_sentence().startswith("Claim tested: integrating marketing and sales")
+    for ax in (s.plot_cac(), s.plot_team_roi(), s.plot_channels(), s.plot_uplift()):
+        assert ax.get_title()
+    plt.close("all")

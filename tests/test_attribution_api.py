@@ -11,6 +11,7 @@ import pytest
 import smlib.attribution as attribution
 from smlib.attribution import api
 from smlib.attribution.paths import ParsedPaths, parse_paths, validate_paths
+from smlib.attribution.registry import MODELS
 from test_attribution_rules import touches_table
 
 PATHS = pd.DataFrame({
@@ -30,8 +31,8 @@ TOUCHES = touches_table([
 
 # --- attribute --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model", ["first_touch", "last_touch", "last_non_direct", "linear",
-                                   "position_based", "markov", "shapley"])
+@pytest.mark.parametrize("model", [n for n, s in MODELS.items()
+                                   if not s.needs_journeys and not s.fitted])
 def test_attribute_runs_every_path_model(model: str) -> None:
     out = attribution.attribute(PATHS, model)
     assert list(out.columns[:4]) == api.OUTPUT_COLUMNS

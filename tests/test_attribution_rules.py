@@ -8,6 +8,7 @@ import pytest
 
 from smlib.attribution import rules
 from smlib.attribution.paths import parse_paths
+from smlib.attribution.registry import MODELS
 
 DAY = pd.Timedelta(days=1)
 T0 = pd.Timestamp("2024-03-01", tz="UTC")
@@ -24,6 +25,10 @@ def _paths() -> pd.DataFrame:
 
 def _credit(frame: pd.DataFrame, col: str = "conversions") -> dict[str, float]:
     return dict(zip(frame["channel"], frame[col]))
+
+
+#: The rule models that run on a path table (from the registry).
+PATH_RULES = [n for n, spec in MODELS.items() if spec.rule and not spec.needs_journeys]
 
 
 def touches_table(journeys: list[dict]) -> pd.DataFrame:
@@ -100,8 +105,7 @@ def test_fractional_counts_are_not_truncated() -> None:
     assert out["value"].sum() == pytest.approx(7.5)
 
 
-@pytest.mark.parametrize("model", ["first_touch", "last_touch", "last_non_direct", "linear",
-                                   "position_based"])
+@pytest.mark.parametrize("model", PATH_RULES)
 def test_credits_sum_to_totals_and_share(model: str) -> None:
     rng = np.random.default_rng(3)
     paths = [" > ".join(rng.choice(list("abcdef"), rng.integers(1, 6))) for _ in range(300)]
@@ -116,8 +120,7 @@ def test_credits_sum_to_totals_and_share(model: str) -> None:
     assert (out["conversions"] >= 0).all()
 
 
-@pytest.mark.parametrize("model", ["first_touch", "last_touch", "last_non_direct", "linear",
-                                   "position_based"])
+@pytest.mark.parametrize("model", PATH_RULES)
 def test_row_order_and_split_rows_do_not_change_results(model: str) -> None:
     p = _paths()
     base = getattr(rules, model)(p)

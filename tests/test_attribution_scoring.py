@@ -12,38 +12,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from smlib.attribution.scoring import (  # noqa: E402
-    conclusion,
-    plot_scores,
-    plot_share_heatmap,
-    score_against_truth,
-    share_matrix,
-    tvd,
-)
+from smlib.attribution.plots import plot_scores, plot_share_heatmap  # noqa: E402
+from smlib.attribution.scoring import score_against_truth, share_matrix, tvd  # noqa: E402
+from attribution_cases import CREDIT, TRUTH, credit  # noqa: E402,F401
 
-TRUTH = pd.DataFrame({
-    "channel": ["email", "webinar", "demo", "proposal"],
-    "team": ["marketing", "marketing", "sales", "sales"],
-    "incremental_conversions": [10.0, 30.0, 40.0, 20.0],
-    "incremental_revenue": [1000.0, 3000.0, 4000.0, 2000.0],
-    "share": [0.1, 0.3, 0.4, 0.2],
-})
 TRUTH_TEAMS = pd.DataFrame({"team": ["marketing", "sales", "shared"],
                             "incremental_conversions": [20.0, 60.0, 20.0]})
-
-
-def credit(model: str, conv: list[float], channels: list[str] | None = None) -> pd.DataFrame:
-    channels = channels or ["email", "webinar", "demo", "proposal"]
-    c = np.array(conv, float)
-    return pd.DataFrame({"model": model, "channel": channels, "conversions": c,
-                         "value": c * 100, "share": c / c.sum() if c.sum() else c})
-
-
-CREDIT = pd.concat([
-    credit("perfect", [5, 15, 20, 10]),             # the true shares at half the scale
-    credit("last_touch", [0, 0, 10, 40]),          # all on sales, mostly proposal
-    credit("first_touch", [50, 0, 0, 0]),
-], ignore_index=True)
 
 
 def test_tvd_hand_computed() -> None:
@@ -111,17 +85,6 @@ def test_share_matrix_and_plots() -> None:
     assert len(ax.patches) == 3
 
 
-def test_conclusion_is_computed_from_results() -> None:
-    scores = score_against_truth(CREDIT, TRUTH)
-    text = conclusion(CREDIT, scores)
-    assert "The perfect model came closest" in text and "0 % of the credit" in text
-    assert "against 60 % to 90 % for the rule-based and Markov models" in text
-    assert "sales touches earn 60 %" in text
-    other = conclusion(CREDIT.replace({"perfect": "incremental"}))
-    assert other.startswith("There is no known right answer") and "Prefer the incremental model" in other
-    assert "disagree most about email" in other  # email ranges 0 % to 100 %
-
-
 @pytest.mark.slow
 def test_incremental_beats_every_rule_and_markov_model_on_the_default_simulation() -> None:
     from smlib.attribution import compare
@@ -147,139 +110,24 @@ def test_incremental_beats_every_rule_and_markov_model_on_the_default_simulation
                - scores.loc["incremental", "sales_share_truth"]) < 0.05
 
 
-SMALL = pd.DataFrame([
-    ("email > demo", 20, 2000.0, 30), ("email", 5, 500.0, 60), ("demo", 10, 1000.0, 20),
-    ("webinar > email > demo", 30, 6000.0, 10), ("webinar", 2, 200.0, 40),
-], columns=["path", "total_conversions", "total_conversion_value", "total_null"])
+def test_credit_table_is_the_one_check_of_credit_tables() -> None:
+    """smlib.schemas.credit_table: used by scoring/teams (finite conversions) and by the
+    economics (values >= 0, tiny negatives clipped, one row per model, channel and period)."""
+    from smlib.schemas import credit_table
 
-
-def test_run_comparison_credit_intervals_and_fitted_models() -> None:
-    from smlib.attribution import attribute
-    from smlib.attribution.scoring import plot_credit_intervals, run_comparison
-
-    res = run_comparison(SMALL, models=["linear", "time_decay", "markov", "logistic", "incremental"],
-                         n_boot=30, incremental_params={"candidates": ["logit_C=1"], "cv": 2})
-    assert res.skipped == {"time_decay": "needs the journey-level touches table (journeys=...)"}
-    assert res.credit["model"].unique().tolist() == ["linear", "markov", "logistic", "incremental"]
-    pd.testing.assert_frame_equal(
-        res.credit[res.credit["model"] == "linear"].drop(columns="model").reset_index(drop=True),
-        attribute(SMALL, "linear")[["channel", "conversions", "value", "share"]])
-    assert set(res.fitted) == {"logistic", "incremental"}
-    methods = res.intervals.groupby("model")["method"].first()
-    assert methods["linear"] == "linear" and methods["incremental"] == "one_step"
-    ok = (res.intervals["share_ci_low"] <= res.intervals["share"] + 1e-12) & \
-         (res.intervals["share"] <= res.intervals["share_ci_high"] + 1e-12)
-    assert ok.all()
-    assert res.rerun_params() == {"incremental": {"candidates": ["logit_C=1"], "cv": None}}
-    ax = plot_credit_intervals(res.intervals, ["linear", "incremental"])
-    assert len(ax.get_legend().get_texts()) == 2
-    assert run_comparison(SMALL, models=["linear"], n_boot=0).intervals.empty
-    with pytest.raises(ValueError, match="unknown model"):
-        run_comparison(SMALL, models=["linear", "magic"])
-    with pytest.raises(ValueError, match="n_boot"):
-        run_comparison(SMALL, models=["linear"], n_boot=1)
-
-
-def test_team_intervals_and_recommendation() -> None:
-    from smlib.attribution.scoring import recommend, run_comparison
-
-    teams = {"email": "marketing", "webinar": "marketing", "demo": "sales"}
-    res = run_comparison(SMALL, models=["linear", "logistic"], n_boot=50)
-    ti = res.team_intervals(teams).set_index(["model", "team"])
-    lin = res.credit[res.credit["model"] == "linear"].set_index("channel")["share"]
-    assert ti.loc[("linear", "sales"), "share"] == pytest.approx(lin["demo"])
-    assert (ti["ci_low"] <= ti["share"] + 1e-12).all() and (ti["share"] <= ti["ci_high"] + 1e-12).all()
-    assert ti.groupby(level="model")["share"].sum().to_numpy() == pytest.approx([1, 1])
-    assert recommend(res.credit) == "logistic"
-    assert recommend(CREDIT, score_against_truth(CREDIT, TRUTH)) == "perfect"
-    assert recommend(CREDIT) == "perfect"  # no data-driven model run: the first one
-
-
-def test_no_model_to_trust_when_channels_are_not_identified():
-    """Sales touches logged only on won deals: no model is named, the sales share is a range."""
-    from smlib.attribution.scoring import conclusion, headline_items, recommend, run_comparison
-
-    paths = pd.DataFrame({
-        "path": ["email > demo", "email", "paid_search > email", "paid_search", "demo",
-                 "email > paid_search"],
-        "total_conversions": [3, 0, 0, 0, 2, 1], "total_conversion_value": [30.0, 0, 0, 0, 20, 10],
-        "total_null": [0, 5, 4, 6, 0, 3]})
-    comp = run_comparison(paths, models=["first_touch", "last_touch", "linear"], n_boot=0)
-    teams = {"email": "marketing", "paid_search": "marketing", "demo": "sales"}
-    assert recommend(comp.credit) == "first_touch"  # no data-driven model run: the first one
-    assert recommend(comp.credit, None, ["demo"]) is None
-    items = dict(headline_items(comp, paths, None, teams, unidentified=["demo"]))
-    assert items["Model to trust here"].startswith("none can be named")
-    assert "demo" in items["Model to trust here"]
-    share = items["Share of the credit earned by sales touches"]
-    assert " to " in share and "depending on the model (3 models)" in share
-    text = conclusion(comp.credit, None, None, unidentified=["demo"])
-    assert "No model can be recommended" in text and "demo" in text
-    assert "Prefer" not in text
-
-
-#: Words that would mean an English sentence slipped into a Spanish text.
-ENGLISH = re.compile(r"\b(the|and|which|of|model|credit|interval|journeys?|touches)\b")
-
-
-def _spanish(text: str) -> None:
-    assert not ENGLISH.search(text), text
-
-
-def test_texts_in_spanish() -> None:
-    """Conclusion, headline, skipped models, names and figures speak the report's language; the
-    English texts are unchanged."""
-    import matplotlib.pyplot as plt
-
-    from smlib.attribution.scoring import (allocation_label, channel_name, headline_items,
-                                           model_name, plot_credit_intervals, run_comparison,
-                                           unavailable_headline_items)
-    from smlib.attribution.teams import plot_team_credit, team_rollup
-    from smlib.gaps import attribution_gap
-
-    scores = score_against_truth(CREDIT, TRUTH)
-    assert conclusion(CREDIT, scores, language="en") == conclusion(CREDIT, scores)
-    es = conclusion(CREDIT, scores, language="es")
-    assert es.startswith("En estos datos simulados se conoce el efecto real de cada canal.")
-    assert "pone el 0 % del mérito en canales equivocados" in es
-    assert "entre el 60 % y el 90 % de los modelos por reglas y de Markov" in es
-    _spanish(es)
-    other = conclusion(CREDIT.replace({"perfect": "incremental"}), language="es")
-    assert other.startswith("No hay una respuesta correcta conocida") and "email" in other
-    _spanish(other)
-    res = run_comparison(SMALL, models=["linear", "time_decay", "logistic"], n_boot=20)
-    teams = {"email": "marketing", "webinar": "marketing", "demo": "sales"}
-    items = headline_items(res, SMALL, None, teams, language="es")
-    assert [k for k, _ in items] == ["Modelo en el que confiar aquí",
-                                     "Parte del mérito que obtienen los contactos de ventas",
-                                     "Recorridos analizados"]
-    assert dict(items)["Modelo en el que confiar aquí"] == "logístico (basado en datos)"
-    assert "(intervalo del 95 %: " in dict(items)["Parte del mérito que obtienen los contactos de ventas"]
-    assert res.skipped_notes("en") == ["*time_decay* was not run: it needs the journey-level "
-                                       "touches table (journeys=...)."]
-    assert res.skipped_notes("es")[0].startswith("*decaimiento temporal* no se ha ejecutado: "
-                                                 "necesita la tabla de contactos")
-    gap = attribution_gap(SMALL.assign(total_conversions=0))
-    assert dict(unavailable_headline_items(gap, SMALL, "es"))["Qué contactos generan los "
-                                                                "ingresos"] == (
-        "no se puede saber con estos datos: no tienen ningún acuerdo ganado después de un contacto")
-    assert model_name("first_touch") == "first touch" and model_name("markov", "es") == "Markov"
-    assert model_name("truth", "es") == "realidad"
-    assert channel_name("sdr_call") == "sdr_call" and channel_name("sdr_call", "es") == "llamadas SDR"
-    assert allocation_label("per-type runs + presence", "es") == (
-        "ejecuciones por tipo de recorrido + presencia")
-    assert allocation_label("per-type runs + presence") == "per-type runs + presence"
-    figures = [plot_share_heatmap(CREDIT, TRUTH, language="es"),
-               plot_scores(scores, language="es"),
-               plot_credit_intervals(res.intervals, ["linear", "logistic"], language="es"),
-               plot_team_credit(team_rollup(CREDIT, dict(zip(TRUTH["channel"], TRUTH["team"]))),
-                                TRUTH, language="es")]
-    for ax in figures:
-        words = " ".join([ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-                         + [t.get_text() for t in ax.get_yticklabels()]
-                         + ([t.get_text() for t in ax.get_legend().get_texts()]
-                            if ax.get_legend() else []))
-        _spanish(words)
-        assert "truth" not in words and "sales" not in words, words
-    assert figures[0].get_title() == "Parte de las compras atribuidas por modelo y canal (%)"
-    plt.close("all")
+    one = credit("x", [1, 2, 3, 4]).drop(columns=["model", "value"])
+    out = credit_table(one)
+    assert (out["model"] == "model").all() and out["value"].isna().all()
+    with pytest.raises(ValueError, match=r"credit: missing column\(s\) \['value'\]"):
+        credit_table(one, require_value=True)
+    neg = CREDIT.assign(value=CREDIT["value"].where(CREDIT.index != 1, -1e-12))
+    assert credit_table(neg, require_value=True, nonnegative=True)["value"].min() == 0.0
+    with pytest.raises(ValueError, match="credit: column 'value', rows \\[2\\].*a number >= 0"):
+        credit_table(CREDIT.assign(value=CREDIT["value"].where(CREDIT.index != 2, -5.0)),
+                     require_value=True, nonnegative=True)
+    by_period = pd.concat([CREDIT.assign(period=1), CREDIT.assign(period=2)], ignore_index=True)
+    assert len(credit_table(by_period, keys=("period",))) == 2 * len(CREDIT)
+    with pytest.raises(ValueError, match=r"duplicate \(model, channel\)"):
+        credit_table(by_period)
+    with pytest.raises(ValueError, match="expected a DataFrame"):
+        credit_table([1, 2])

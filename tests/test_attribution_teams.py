@@ -9,12 +9,8 @@ from sklearn.linear_model import LogisticRegression
 
 from smlib.attribution import attribute, compare
 from smlib.attribution.regression import IncrementalAttribution, LogisticAttribution
-from smlib.attribution.teams import (
-    channel_team_map,
-    counterfactual_team_credit,
-    journey_types,
-    team_rollup,
-)
+from smlib.attribution.teams import counterfactual_team_credit, journey_types, team_rollup
+from smlib.journeys import channel_team_map
 
 COLS = ["path", "total_conversions", "total_conversion_value", "total_null"]
 TEAMS = {"email": "marketing", "webinar": "marketing", "demo": "sales", "sdr_call": "sales"}
@@ -39,6 +35,22 @@ def test_channel_team_map_sources() -> None:
         channel_team_map({"email": "finance"})
     with pytest.raises(ValueError, match="missing column"):
         channel_team_map(pd.DataFrame({"channel": ["email"]}))
+
+
+def test_channel_team_map_layers_tables_over_the_config_lists() -> None:
+    """The economics' use (was smlib.metrics.channel_team_map): config lists, then the
+    touchpoints' and spend's pairs, then ``extra``; later sources win."""
+    tp = pd.DataFrame({"channel": ["webinar", "fax"], "team": ["sales", "marketing"]})
+    spend = pd.DataFrame({"channel": ["fax", "sales_people"], "team": ["sales", "sales"]})
+    teams = channel_team_map(touchpoints=tp, spend=spend, extra={"demo": "marketing"})
+    assert teams["paid_search"] == "marketing"  # config list
+    assert teams["webinar"] == "sales"  # touchpoints over config
+    assert teams["fax"] == "sales"  # spend over touchpoints
+    assert teams["demo"] == "marketing"  # extra last
+    assert teams["sales_people"] == "sales"
+    with pytest.raises(ValueError, match="spend: channel 'fax' belongs to teams"):
+        channel_team_map(spend=pd.DataFrame({"channel": ["fax", "fax"],
+                                             "team": ["sales", "marketing"]}))
 
 
 def test_journey_types() -> None:
@@ -165,7 +177,8 @@ def test_counterfactual_team_split_hand_computed() -> None:
 def test_truth_team_credit_and_plot() -> None:
     import matplotlib
     matplotlib.use("Agg")
-    from smlib.attribution.teams import plot_team_credit, truth_team_credit
+    from smlib.attribution.plots import plot_team_credit
+    from smlib.attribution.teams import truth_team_credit
 
     truth = pd.DataFrame({"channel": ["email", "demo", "webinar"], "team": ["marketing", "sales", "marketing"],
                           "incremental_conversions": [1.0, 6.0, 3.0],

@@ -409,3 +409,16 @@ def test_trimmed_spaces_from_the_loader_notes(tmp_path):
     assert by_col["account_id"].details["examples"] == []  # ids are never shown
     assert "007" not in by_col["account_id"].message
     assert "trimmed_spaces" in _codes(dw.collect_warnings(ds))
+
+
+def test_catalogue_gap_words_a_gap_in_every_language() -> None:
+    from smlib.gaps import CONTRACT_REF, CONTRACT_REF_ES, catalogue_gap
+
+    gap = catalogue_gap("no_spend", "overview.gap.no_spend", "overview.gap.spend_unlocks", "spend")
+    assert gap.code == "no_spend" and gap.contract_ref == CONTRACT_REF["spend"]
+    assert gap.text() == ("This data does not have a spend table (costs by month, channel and "
+                          "team). With it, the report would show where the money goes, and cost "
+                          "per customer and return in reports 01 and 03 (see data/README.md, "
+                          "table `spend`).")
+    assert gap.text("es").startswith("Estos datos no tienen una tabla de gasto")
+    assert gap.contract_ref_in("es") == CONTRACT_REF_ES["spend"]

@@ -12,9 +12,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from smlib.presentation import settings as fm  # noqa: E402
-from smlib import metrics, overview  # noqa: E402
-from smlib import narrative as nv  # noqa: E402
-from smlib.display import format_value  # noqa: E402
+from smlib.analyses import overview  # noqa: E402
+from smlib.analyses import figures  # noqa: E402
+from smlib.analyses.executive_text import label  # noqa: E402
+from smlib.presentation import numbers as nv  # noqa: E402
+from smlib.presentation.numbers import format_value  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -201,15 +203,15 @@ def _cac() -> pd.DataFrame:
 
 
 def test_overview_spend_axes_follow_the_currency() -> None:
-    ax = overview.plot_spend(overview.spend_by_channel(_spend()))
+    ax = figures.plot_spend(overview.spend_by_channel(_spend()))
     assert ax.get_xlabel() == "Cost (thousand USD)"
-    ax = overview.plot_monthly_spend(overview.monthly_spend(_spend()))
+    ax = figures.plot_monthly_spend(overview.monthly_spend(_spend()))
     assert ax.get_ylabel() == "Cost (thousand USD per month)"
     with fm.report_locale(currency="BRL"):
-        ax = overview.plot_spend(overview.spend_by_channel(_spend()))
+        ax = figures.plot_spend(overview.spend_by_channel(_spend()))
         ax.figure.canvas.draw()
         assert ax.get_xlabel() == "Cost (thousand BRL)"
-        ax = overview.plot_monthly_spend(overview.monthly_spend(_spend()))
+        ax = figures.plot_monthly_spend(overview.monthly_spend(_spend()))
         assert ax.get_ylabel() == "Cost (thousand BRL per month)"
 
 
@@ -221,7 +223,7 @@ def test_overview_spend_axes_follow_the_currency() -> None:
 ])
 def test_cac_plot_labels_follow_the_currency(language, currency, axis, title) -> None:
     with fm.report_locale(currency=currency):
-        ax = metrics.plot_cac_by_period(_cac(), language=language)
+        ax = figures.plot_cac_by_period(_cac(), language=language)
         ax.figure.canvas.draw()
     assert ax.get_ylabel() == axis
     assert title in ax.get_title()
@@ -229,9 +231,9 @@ def test_cac_plot_labels_follow_the_currency(language, currency, axis, title) ->
 
 
 def test_event_study_labels_follow_the_currency() -> None:
-    assert nv.label("event_y") == "Extra revenue ($ per unit-month)"
+    assert label("event_y") == "Extra revenue ($ per unit-month)"
     with fm.report_locale(currency="EUR"):
-        assert nv.label("event_y", "es") == "Ingresos extra (€ por unidad y mes)"
-        assert "(€ per unit-month;" in nv.label("event_title")
+        assert label("event_y", "es") == "Ingresos extra (€ por unidad y mes)"
+        assert "(€ per unit-month;" in label("event_title")
     for key in ("title", "event_title", "event_x", "event_y"):
-        assert "{" not in nv.label(key) and "{" not in nv.label(key, "es")
+        assert "{" not in label(key) and "{" not in label(key, "es")

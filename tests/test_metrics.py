@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from smlib import metrics
+from smlib.analyses import figures
 
 T = pd.Timestamp
 
@@ -375,6 +376,7 @@ def test_empty_groups_do_not_crash(opps, spend) -> None:
 # ------------------------------------------------------------------------------ by period, figures
 
 def test_credit_by_quarter_feeds_channel_economics(opps, spend) -> None:
+    from smlib.attribution.credit import credit_by
     from smlib.journeys import build_journeys
 
     tp = pd.DataFrame({
@@ -385,7 +387,11 @@ def test_credit_by_quarter_feeds_channel_economics(opps, spend) -> None:
         "team": ["marketing", "sales", "sales", "sales", "marketing"],
         "touch_type": ["click", "meeting", "call", "meeting", "open"], "cost": 0.0})
     j = build_journeys(tp, opps)
-    cr = metrics.credit_by(j, by="period", models=["first_touch", "linear"])
+    # a journey belongs to the month of its conversion (non-converting: its last touch)
+    table = j.journeys.assign(date=j.journeys["conversion_at"].where(
+        j.journeys["converted"].astype(bool), j.journeys["last_at"]))
+    table = metrics.add_dimensions(table, date_col="date")
+    cr = credit_by(table, by="period", models=["first_touch", "linear"], touches=j.touches)
     # O1 won in Feb (paid_search > demo), O3 and O6 won in March
     feb = cr.loc[cr["model"].eq("first_touch") & cr["period"].eq(T("2024-02-01"))].set_index("channel")
     assert feb.loc["paid_search", "conversions"] == pytest.approx(1.0)
@@ -406,15 +412,15 @@ def test_figures_have_titles_and_skip_unjudged_rows(opps, spend, credit) -> None
     import matplotlib.pyplot as plt
 
     ch = metrics.channel_economics(credit, spend, opps)
-    ax = metrics.plot_model_comparison(ch, language="es")
+    ax = figures.plot_model_comparison(ch, language="es")
     assert "ROI por canal" in ax.get_title()
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert "personal de ventas" not in labels and "búsqueda de pago" in labels
-    ax = metrics.plot_team_roi(metrics.team_economics(credit, spend, opps))
+    ax = figures.plot_team_roi(metrics.team_economics(credit, spend, opps))
     assert len(ax.patches) == 4 and "ROI" in ax.get_title()
-    ax = metrics.plot_funnel(metrics.stage_conversion(opps, by="source_team"), by="source_team")
+    ax = figures.plot_funnel(metrics.stage_conversion(opps, by="source_team"), by="source_team")
     assert ax.get_title().startswith("Funnel")
-    ax = metrics.plot_cac_by_period(metrics.blended_cac(opps, spend, by="period"), period="period")
+    ax = figures.plot_cac_by_period(metrics.blended_cac(opps, spend, by="period"), period="period")
     assert "CAC" in ax.get_ylabel()
     plt.close("all")
 
@@ -469,13 +475,14 @@ def test_customer_economics_hand_case(opps, spend) -> None:
 
 def test_credit_with_intervals() -> None:
     from smlib.attribution import compare
+    from smlib.attribution.credit import credit_with_intervals
 
     paths = pd.DataFrame({"path": ["a > b", "b", "a", "b > c", "c"],
                           "total_conversions": [30.0, 10.0, 5.0, 20.0, 2.0],
                           "total_conversion_value": [3000.0, 1000.0, 500.0, 2000.0, 200.0],
                           "total_null": [70.0, 90.0, 95.0, 80.0, 98.0]})
     credit = compare(paths, models=["first_touch", "markov"])
-    out, draws = metrics.credit_with_intervals(credit, paths, "markov", n_boot=100, seed=1)
+    out, draws = credit_with_intervals(credit, paths, "markov", n_boot=100, seed=1)
     mk = out.loc[out["model"] == "markov"]
     assert (mk["ci_low"] <= mk["conversions"] + 1e-9).all()
     assert (mk["conversions"] <= mk["ci_high"] + 1e-9).all()
@@ -484,13 +491,13 @@ def test_credit_with_intervals() -> None:
     assert draws.conversions.shape == (100, 3)
     # the logistic model: its own one-step bootstrap
     lg = compare(paths, models=["logistic"])
-    out2, d2 = metrics.credit_with_intervals(lg, paths, "logistic", n_boot=50)
+    out2, d2 = credit_with_intervals(lg, paths, "logistic", n_boot=50)
     assert d2.method == "one_step" and (out2["ci_high"] >= out2["ci_low"]).all()
     assert "one_step" in out2.attrs["note"]
-    out3, d3 = metrics.credit_with_intervals(credit, paths, "markov", n_boot=1)
+    out3, d3 = credit_with_intervals(credit, paths, "markov", n_boot=1)
     assert d3 is None and out3["ci_low"].isna().all() and "n_boot" in out3.attrs["note"]
     with pytest.raises(ValueError, match="no rows for model 'shapley'"):
-        metrics.credit_with_intervals(credit, paths, "shapley")
+        credit_with_intervals(credit, paths, "shapley")
 
 
 def test_consistency_on_a_small_simulation() -> None:

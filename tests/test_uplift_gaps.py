@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smlib.causal.claims import (DataGap, account_gap, estimate_uplift, panel_gap,
-                                 uplift_analysis)
+from smlib.analyses.uplift import estimate_uplift, uplift_analysis
+from smlib.gaps import DataGap, account_gap, panel_gap
 from smlib.schemas import empty_frame
 from smlib.simulate import simulate_panel
 
@@ -108,3 +108,12 @@ def test_gaps_say_what_is_missing_in_spanish_too(units):
     for g in (panel_gap(None), account_gap(None), panel_gap(late)):  # nothing English left
         text = g.text("es")
         assert " the " not in text and " table " not in text and " of " not in text, text
+
+
+def test_not_estimable_text_names_what_is_missing_in_each_language():
+    from smlib.analyses.uplift import uplift_analysis
+
+    a = uplift_analysis(SimpleNamespace(units=None, accounts=None, opportunities=None))
+    assert "no tienen un panel de unidades de negocio" in a.not_estimable_text("es")
+    assert "it does not have a panel of business units" in a.not_estimable_text("en")
+    assert a.effect_sentence("es") == a.not_estimable_text("es")

@@ -12,26 +12,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from matplotlib.axes import Axes
 
-from smlib import metrics
-from smlib import narrative as nv
-from smlib.gaps import CONTRACT_REF, DataGap, attribution_gap, data_driven_gap
+from smlib import config
+from smlib.analyses import executive_text as et
+from smlib.analyses import figures
+from smlib.analyses.uplift import estimate_uplift
+from smlib.attribution.api import compare
+from smlib.attribution.credit import credit_with_intervals
+from smlib.attribution.registry import MODELS
+from smlib.causal.plots import event_study_plot
+from smlib.data_warnings import collect_warnings, separated_channels
+from smlib.gaps import DataGap, attribution_gap, catalogue_gap, data_driven_gap
+from smlib.journeys import build_journeys, channel_team_map, merge_channels
+from smlib.metrics import (blended_cac, channel_economics, customer_economics, has_costs,
+                           paid_cac, recommend_channels, sales_cycle, stage_conversion,
+                           team_economics, win_rate)
+from smlib.presentation.catalogue import text
+from smlib.presentation.labels import glossary, model_label
+from smlib.presentation.numbers import format_pct
+from smlib.presentation.settings import validate_language
+from smlib.presentation.tables import table_for_print
 
 __all__ = ["DATA_DRIVEN_MODELS", "FALLBACK_MODEL", "ExecutiveSummary", "executive_summary"]
 
-#: Models that learn from converting and non-converting journeys (they need both).
-DATA_DRIVEN_MODELS: tuple[str, ...] = ("logistic", "incremental")
+#: Models that learn from converting and non-converting journeys (they need both): the registry's
+#: ``data_driven`` models.
+DATA_DRIVEN_MODELS: tuple[str, ...] = tuple(name for name, spec in MODELS.items()
+                                            if spec.data_driven)
 #: Model used for costs when the requested data-driven model cannot be fitted (stated in the note).
 FALLBACK_MODEL: str = "markov"
-
-
-#: Why nothing can be credited, as a clause for the headline: (English, Spanish) by gap code.
-_NO_ATTRIBUTION: dict[str, tuple[str, str]] = {
-    "no_journeys": ("there are no touches to build journeys from",
-                    "no hay contactos con los que construir recorridos"),
-    "no_wins": ("there is no won deal after a touch",
-                "no hay ningún acuerdo ganado después de un contacto"),
-}
 
 
 @dataclass
@@ -74,6 +84,9 @@ class ExecutiveSummary:
     team_shares: pd.DataFrame | None = None
     unidentified: tuple[str, ...] = ()
 
+    monthly_churn: float = 0.015
+    contract_months: float = 12
+
     def credit_phrase(self) -> str | None:
         """The sales team's share of the credit in a few words (a range over the models when
         some channels' credit is not identified), or None without credit."""
@@ -82,48 +95,45 @@ class ExecutiveSummary:
         sales = self.team_shares[self.team_shares["team"] == "sales"]
         if sales.empty:
             return None
-        en = self.language == "en"
-        pct = lambda x: nv.format_pct(x, self.language)  # noqa: E731
+        lang = self.language
         if self.unidentified:
-            lo, hi = sales["share"].min(), sales["share"].max()
-            return (f"sales touches get {pct(lo)} to {pct(hi)} of the credit, depending on the "
-                    "model" if en else f"los contactos de ventas reciben del {pct(lo)} al "
-                    f"{pct(hi)} del mérito, según el modelo")
+            return text("executive.summary.sales_share_range", lang,
+                        low=format_pct(sales["share"].min(), lang),
+                        high=format_pct(sales["share"].max(), lang))
         row = sales[sales["model"] == self.model]
         if row.empty:
             return None
-        share = float(row["share"].iloc[0])
-        return (f"sales touches get {pct(share)} of the credit "
-                f"({nv.model_label(self.model, self.language)} model)" if en else
-                f"los contactos de ventas reciben el {pct(share)} del mérito (modelo "
-                f"{nv.model_label(self.model, self.language)})")
+        return text("executive.summary.sales_share", lang,
+                    share=format_pct(float(row["share"].iloc[0]), lang),
+                    model=model_label(self.model, lang))
 
     def unavailable(self) -> dict[str, str]:
         """Headline items the data cannot support, with the text shown instead."""
         gap = self.gaps.get("attribution")
-        en = self.language == "en"
-        reason = None if gap is None else _NO_ATTRIBUTION.get(gap.code, _NO_ATTRIBUTION["no_wins"])[
-            0 if en else 1]
-        out = nv.unavailable_items(spend=self.has_spend, attribution=reason,
+        reason = None if gap is None else et.no_attribution_reason(gap.code, self.language)
+        out = et.unavailable_items(spend=self.has_spend, attribution=reason,
                                    language=self.language)
         phrase = self.credit_phrase()
         if not self.has_spend and phrase and "roi" in out:  # no costs, but credit to report
             out["roi"] = f"{out['roi']}; {phrase}"
         if self.customers is None:  # no won deal: no customer to value
-            out.setdefault("payback", nv.unavailable_items(
-                attribution=_NO_ATTRIBUTION["no_wins"][0 if en else 1],
+            out.setdefault("payback", et.unavailable_items(
+                attribution=et.no_attribution_reason("no_wins", self.language),
                 language=self.language)["roi"])
         return out
 
     def items(self, short: bool = True) -> list[tuple[str, str, str]]:
-        """The seven headlines (:func:`smlib.narrative.executive_items`) of this summary."""
+        """The seven headlines (:func:`smlib.analyses.executive_text.executive_items`)."""
         empty = pd.DataFrame({"model": [], "team": [], "roi": [], "channel": [], "action": [],
                               "cac": []})
-        return nv.executive_items(
-            blended=self.blended, paid=self.paid if self.paid is not None else empty,
-            unit_econ=self.customers if self.customers is not None else empty, teams=self.teams if self.teams is not None else empty,
-            model=self.model, uplift=self.uplift,
-            recommendations=self.recommendations if self.recommendations is not None else empty,
+
+        def given(frame: pd.DataFrame | None) -> pd.DataFrame:
+            return frame if frame is not None else empty
+
+        return et.executive_items(
+            blended=self.blended, paid=given(self.paid), unit_econ=given(self.customers),
+            teams=given(self.teams), model=self.model, uplift=self.uplift,
+            recommendations=given(self.recommendations),
             n_models=int(self.credit["model"].nunique()) if self.credit is not None else 0,
             win=self.win, cycle=self.cycle, start=self.start, end=self.end, claim=self.claim,
             language=self.language, short=short, unavailable=self.unavailable())
@@ -140,13 +150,110 @@ class ExecutiveSummary:
 
     def note(self) -> str:
         """Caption of the headline: data period, the model used for credit and why."""
-        text = nv.headline_note(self.start, self.end, self.model, self.language)
+        note = et.headline_note(self.start, self.end, self.model, self.language)
         if "attribution" in self.gaps:  # no sale could be credited: say so, name no model
-            text = text.split(". ")[0] + "." + (
-                " No sale could be credited to a touch (see the boxes below)."
-                if self.language == "en" else
-                " Ninguna venta se pudo atribuir a un contacto (véanse los recuadros más abajo).")
-        return f"{text} {self.model_note}".strip()
+            note = note.split(". ")[0] + ". " + text("executive.headline.note_no_credit",
+                                                     self.language)
+        return f"{note} {self.model_note}".strip()
+
+    # --- what the notebook shows -------------------------------------------------------------
+
+    def title(self) -> str:
+        """The headline block's title."""
+        return et.label("title", self.language)
+
+    def label(self, key: str) -> str:
+        """A label of report 03 (:func:`smlib.analyses.executive_text.label`), e.g. a section's
+        short title for its "not available" box (``cost_section``)."""
+        return et.label(key, self.language)
+
+    def text(self, section: str) -> str:
+        """A section text of the report (Markdown; the caveats name the churn and contract
+        assumptions of this run)."""
+        return et.report_text(section, self.language,
+                              churn=format_pct(self.monthly_churn, self.language),
+                              months=self.contract_months)
+
+    def sentences_html(self) -> str:
+        """The seven headlines as full sentences, an HTML list with links to the reports."""
+        return et.sentences_html(self.items(short=False), self.language)
+
+    def glossary_table(self) -> pd.DataFrame:
+        """The words this page uses, explained in one line each (the model used included)."""
+        return glossary(["revenue", "gross_profit", "cac", "blended_cac", "paid_cac", "roi", "ltv",
+                         "ltv_to_cac", "payback", "churn", "attribution_model", self.model,
+                         "win_rate", "sales_cycle", "mql", "interval", "uplift", "counterfactual",
+                         "difference_in_differences", "smarketing"], language=self.language)
+
+    def regime_table(self) -> pd.DataFrame | None:
+        """Cost and CAC/ROI of units before and after they integrated, printable (text cells),
+        or None when the data have no costs by business unit."""
+        if self.by_regime is None:
+            return None
+        lang = self.language
+        cols = [("regime", "regime", "regime"), ("cost", "money", "cost"),
+                ("new_customers", "int", "new_customers"), ("cac", "money", "cac_interval"),
+                ("roi", "pct", "roi_interval")]
+        return table_for_print(self.by_regime, [(c, kind, et.column(h, lang), et.column(h, lang))
+                                         for c, kind, h in cols], lang,
+                               intervals={"cac": ("cac_ci_low", "cac_ci_high"),
+                                          "roi": ("roi_ci_low", "roi_ci_high")})
+
+    def team_share_table(self) -> pd.DataFrame | None:
+        """Marketing's and sales' share of the credit under each model, printable (text cells),
+        or None without credit."""
+        if self.team_shares is None:
+            return None
+        lang = self.language
+        wide = (self.team_shares.pivot(index="model", columns="team", values="share")
+                .reindex(columns=["marketing", "sales"]).reset_index())
+        cols = [("model", "model", "model"), ("marketing", "pct", "marketing_share"),
+                ("sales", "pct", "sales_share")]
+        return table_for_print(wide, [(c, kind, et.column(h, lang), et.column(h, lang))
+                                      for c, kind, h in cols], lang)
+
+    def recommendations_table(self) -> pd.DataFrame | None:
+        """Channels to grow, review or cut, printable
+        (:func:`smlib.analyses.executive_text.recommendations_for_print`), or None."""
+        if self.recommendations is None:
+            return None
+        return et.recommendations_for_print(self.recommendations, self.model, self.language)
+
+    def uplift_sentence(self) -> str | None:
+        """The uplift judged against the claim, one sentence (None without an uplift)."""
+        u = self.uplift
+        return None if u is None else et.headline_uplift(u.estimate, u.ci_low, u.ci_high,
+                                                         claim=self.claim, language=self.language)
+
+    def plot_cac(self) -> Axes:
+        """Blended CAC by quarter (:func:`smlib.analyses.figures.plot_cac_by_period`)."""
+        return figures.plot_cac_by_period(self.by_quarter, period="quarter",
+                                          language=self.language)
+
+    def plot_team_roi(self) -> Axes | None:
+        """ROI of each team under each model (:func:`smlib.analyses.figures.plot_team_roi`)."""
+        return None if self.teams is None else figures.plot_team_roi(self.teams,
+                                                                      language=self.language)
+
+    def plot_channels(self) -> Axes | None:
+        """ROI by channel and model (:func:`smlib.analyses.figures.plot_model_comparison`)."""
+        return None if self.channels is None else figures.plot_model_comparison(
+            self.channels, language=self.language)
+
+    def plot_funnel(self) -> Axes:
+        """Stage conversion rates (:func:`smlib.analyses.figures.plot_funnel`)."""
+        return figures.plot_funnel(self.funnel, by=self.funnel_by, language=self.language)
+
+    def plot_uplift(self) -> Axes | None:
+        """The event study of the integration (:func:`smlib.causal.plots.event_study_plot`)
+        with report 03's title and axes (None without an uplift)."""
+        if self.did is None or self.uplift is None:
+            return None
+        ax = event_study_plot(self.did, title=et.label("event_title", self.language),
+                              language=self.language)
+        _ = ax.set_xlabel(et.label("event_x", self.language))
+        _ = ax.set_ylabel(et.label("event_y", self.language))
+        return ax
 
 
 def executive_summary(data: Any, *, attribution_model: str = "incremental", claim: float = 0.20,
@@ -157,21 +264,14 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
 
     Journeys (:func:`smlib.journeys.build_journeys`; channels that always occur together are
     credited as one, :func:`smlib.journeys.merge_channels`), credit under every model
-    (:func:`smlib.attribution.compare`) with bootstrap intervals for ``attribution_model``
-    (:func:`smlib.metrics.credit_with_intervals`), blended / paid CAC, customer economics,
-    channel and team economics (each channel's team from its touches), channel actions, win
-    rate, sales cycle, stage conversion, and the integration uplift
-    (:func:`smlib.causal.claims.estimate_uplift`). Data warnings come from
+    (:func:`smlib.attribution.api.compare`) with bootstrap intervals for ``attribution_model``
+    (:func:`smlib.attribution.credit.credit_with_intervals`), blended / paid CAC, customer
+    economics, channel and team economics (each channel's team from its touches), channel
+    actions, win rate, sales cycle, stage conversion, and the integration uplift
+    (:func:`smlib.analyses.uplift.estimate_uplift`). Data warnings come from
     :func:`smlib.data_warnings.collect_warnings`.
     """
-    from smlib import config
-    from smlib.attribution import compare
-    from smlib.attribution.api import MODELS
-    from smlib.causal.claims import estimate_uplift
-    from smlib.data_warnings import collect_warnings, separated_channels
-    from smlib.journeys import build_journeys, merge_channels
-
-    lang = nv._lang(language)
+    lang = validate_language(language)
     lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else lookback_days
     journeys = build_journeys(data.touchpoints, data.opportunities, lookback, validate_input=False)
     warnings = collect_warnings(data, journeys)
@@ -180,10 +280,10 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
     if together:
         journeys = build_journeys(touchpoints, data.opportunities, lookback, validate_input=False)
     gaps: dict[str, DataGap] = {}
-    has_spend = metrics.has_costs(data.spend)
+    has_spend = has_costs(data.spend)
     if not has_spend:
-        gaps["spend"] = DataGap("no_spend", nv.label("needs_spend", lang),
-                                nv.label("spend_unlocks", lang), CONTRACT_REF["spend"])
+        gaps["spend"] = catalogue_gap("no_spend", "executive.label.needs_spend",
+                                      "executive.label.spend_unlocks", "spend")
     model, model_note = attribution_model, ""
     credit = draws = paid = channels = teams = recommendations = team_shares = None
     unidentified = separated_channels(journeys.paths).affected if len(journeys.paths) else ()
@@ -195,62 +295,56 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         models = [m for m in MODELS if learn_gap is None or m not in DATA_DRIVEN_MODELS]
         if learn_gap is not None and model in DATA_DRIVEN_MODELS:
             model = FALLBACK_MODEL
-            model_note = (f"The {nv.model_label(attribution_model, lang)} model needs "
-                          f"{learn_gap.missing}; credit is shared with the "
-                          f"{nv.model_label(model, lang)} model instead." if lang == "en" else
-                          f"El modelo {nv.model_label(attribution_model, lang)} necesita recorridos "
-                          "que no acabaron en compra, y estos datos no los tienen; el mérito se "
-                          f"reparte con el modelo {nv.model_label(model, lang)}.")
+            model_note = text("executive.summary.fallback", lang,
+                              requested=model_label(attribution_model, lang),
+                              missing=learn_gap.missing_in(lang), model=model_label(model, lang))
         credit = compare(journeys.paths, models=models, journeys=journeys.touches)
-        credit, draws = metrics.credit_with_intervals(credit, journeys.paths, model,
-                                                      touches=journeys.touches, n_boot=n_boot,
-                                                      seed=seed)
-        channel_teams = metrics.channel_team_map(touchpoints=touchpoints)
-        paid = metrics.paid_cac(credit, data.spend)
-        channels = metrics.channel_economics(credit, data.spend, data.opportunities,
-                                             channel_teams=channel_teams)
-        teams = metrics.team_economics(credit, data.spend, data.opportunities,
-                                       channel_teams=channel_teams,
-                                       draws={model: draws} if draws is not None else None)
-        recommendations = metrics.recommend_channels(channels, model=model)
+        credit, draws = credit_with_intervals(credit, journeys.paths, model,
+                                              touches=journeys.touches, n_boot=n_boot, seed=seed)
+        channel_teams = channel_team_map(touchpoints=touchpoints)
+        paid = paid_cac(credit, data.spend)
+        channels = channel_economics(credit, data.spend, data.opportunities,
+                                     channel_teams=channel_teams)
+        teams = team_economics(credit, data.spend, data.opportunities,
+                               channel_teams=channel_teams,
+                               draws={model: draws} if draws is not None else None)
+        recommendations = recommend_channels(channels, model=model)
         by_team = credit.assign(team=credit["channel"].map(channel_teams)).groupby(
             ["model", "team"], sort=False)["conversions"].sum()
         team_shares = (by_team / by_team.groupby(level="model").transform("sum")).rename(
             "share").reset_index()
-    by_regime = (metrics.blended_cac(data.opportunities, data.spend, by="regime",
-                                     accounts=data.accounts, units=data.units)
+    by_regime = (blended_cac(data.opportunities, data.spend, by="regime",
+                             accounts=data.accounts, units=data.units)
                  if has_spend and data.has("units") and data.has("accounts")
                  and "unit_id" in data.spend.columns and data.spend["unit_id"].notna().any()
                  else None)  # costs before/after integration need spend by business unit
     did, uplift, uplift_gap = estimate_uplift(data.units, outcome="revenue")
     if uplift_gap is not None:
-        gaps["uplift"] = DataGap(uplift_gap.code, nv.label("needs_units", lang),
-                                 nv.label("units_unlocks", lang), CONTRACT_REF["units"])
+        gaps["uplift"] = catalogue_gap(uplift_gap.code, "executive.label.needs_units",
+                                       "executive.label.units_unlocks", "units")
     opp = data.opportunities
     funnel_by = "source_team" if "source_team" in opp.columns else None  # an optional column
     customers = None
     if opp.empty:
-        gaps["opportunities"] = DataGap(
-            "no_opportunities", nv.label("needs_opportunities", lang),
-            nv.label("opportunities_unlocks", lang), CONTRACT_REF["opportunities"])
+        gaps["opportunities"] = catalogue_gap(
+            "no_opportunities", "executive.label.needs_opportunities",
+            "executive.label.opportunities_unlocks", "opportunities")
     if opp["outcome"].eq("won").any():
-        customers = metrics.customer_economics(opp, data.spend, churn_rate=monthly_churn,
-                                               contract_months=contract_months)
+        customers = customer_economics(opp, data.spend, churn_rate=monthly_churn,
+                                       contract_months=contract_months)
     else:
-        gaps["wins"] = DataGap("no_wins", "any won deal", "customer lifetime value and payback",
-                               CONTRACT_REF["opportunities"], missing_es="algún acuerdo ganado",
-                               unlocks_es="el valor de vida del cliente y el plazo de recuperación")
+        gaps["wins"] = catalogue_gap("no_wins", "executive.summary.needs_wins",
+                                     "executive.summary.wins_unlocks", "opportunities")
     start, end = ((data.spend["period"].min(), data.spend["period"].max()) if has_spend else
                   (opp["lead_at"].min(), opp["lead_at"].max()) if len(opp) else
                   (data.touchpoints["timestamp"].min(), data.touchpoints["timestamp"].max()))
     return ExecutiveSummary(
         journeys=journeys, requested_model=attribution_model, model=model, model_note=model_note,
-        credit=credit, draws=draws, blended=metrics.blended_cac(opp, data.spend),
-        by_quarter=metrics.blended_cac(opp, data.spend, by="quarter"), by_regime=by_regime,
-        customers=customers,
-        paid=paid, channels=channels, teams=teams, recommendations=recommendations,
-        win=metrics.win_rate(opp), cycle=metrics.sales_cycle(opp),
-        funnel=metrics.stage_conversion(opp, by=funnel_by), funnel_by=funnel_by, did=did,
-        uplift=uplift,
+        credit=credit, draws=draws, blended=blended_cac(opp, data.spend),
+        by_quarter=blended_cac(opp, data.spend, by="quarter"), by_regime=by_regime,
+        customers=customers, paid=paid, channels=channels, teams=teams,
+        recommendations=recommendations, win=win_rate(opp), cycle=sales_cycle(opp),
+        funnel=stage_conversion(opp, by=funnel_by), funnel_by=funnel_by, did=did, uplift=uplift,
         has_spend=has_spend, start=start, end=end, claim=claim, language=lang,
-        warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified))
+        warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified),
+        monthly_churn=monthly_churn, contract_months=contract_months)

@@ -1,7 +1,9 @@
 """Attribution models over journeys that mix marketing and sales touchpoints.
 
 ``attribute(paths, model, **params)`` runs one model; ``compare(paths, models=...)`` runs several
-side by side. Names are imported lazily; add an entry to ``_LAZY`` when a module gains a public name.
+side by side; every model is registered in ``registry.MODELS`` (one interface: ``credit`` and
+``bootstrap_draws``). Names are imported lazily; add an entry to ``_LAZY`` when a module gains a
+public name.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from smlib._lazy import lazy_getattr
 _LAZY: dict[str, str] = {
     "attribute": "api",
     "compare": "api",
-    "MODELS": "api",
+    "MODELS": "registry",
+    "ModelSpec": "registry",
+    "get_model": "registry",
     "first_touch": "rules",
     "last_touch": "rules",
     "last_non_direct": "rules",
@@ -25,19 +29,23 @@ _LAZY: dict[str, str] = {
     "logistic": "regression",
     "incremental": "regression",
     "bootstrap": "uncertainty",
+    "bootstrap_draws": "uncertainty",
+    "BootstrapDraws": "resample",
+    "credit_with_intervals": "credit",
+    "credit_by": "credit",
     "team_rollup": "teams",
+    "counterfactual_team_credit": "teams",
     "score_against_truth": "scoring",
+    "share_matrix": "scoring",
+    "recommend": "scoring",
     "LogisticAttribution": "regression",
     "IncrementalAttribution": "regression",
-    "channel_team_map": "teams",
-    "counterfactual_team_credit": "teams",
-    "share_matrix": "scoring",
-    "plot_scores": "scoring",
-    "plot_share_heatmap": "scoring",
-    "conclusion": "scoring",
     "MarkovModel": "markov_chain",
     "ShapleyModel": "shapley_values",
-    "bootstrap_draws": "uncertainty",
+    "plot_scores": "plots",
+    "plot_share_heatmap": "plots",
+    "plot_team_credit": "plots",
+    "plot_credit_intervals": "plots",
     "parse_paths": "paths",
     "validate_paths": "paths",
 }

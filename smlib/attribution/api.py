@@ -10,54 +10,17 @@ totals, ``share`` = fraction of the credited conversions. Fractional counts are 
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from smlib.attribution import markov_chain as _markov
-from smlib.attribution import rules as _rules
-from smlib.attribution import shapley_values as _shapley
 from smlib.attribution.paths import ParsedPaths, is_touches_table, parse_paths
+from smlib.attribution.registry import DEFAULT_MODELS, JOURNEY_MODELS, MODELS
 
 __all__ = ["MODELS", "JOURNEY_MODELS", "attribute", "compare"]
 
 OUTPUT_COLUMNS: list[str] = ["channel", "conversions", "value", "share"]
-
-
-def _lazy(module: str, name: str) -> Callable[..., pd.DataFrame]:
-    """A model imported from ``smlib.attribution.<module>`` only when first called."""
-    def run(paths: pd.DataFrame, **params: Any) -> pd.DataFrame:
-        fn = getattr(importlib.import_module(f"smlib.attribution.{module}"), name)
-        return fn(paths, **params)
-    run.__name__ = name
-    run.__doc__ = f"Runs smlib.attribution.{module}.{name} (imported lazily)."
-    return run
-
-
-#: Model name → function ``fn(paths, **params) -> DataFrame`` (standard output columns).
-MODELS: dict[str, Callable[..., pd.DataFrame]] = {
-    "first_touch": _rules.first_touch,
-    "last_touch": _rules.last_touch,
-    "last_non_direct": _rules.last_non_direct,
-    "linear": _rules.linear,
-    "position_based": _rules.position_based,
-    "time_decay": _rules.time_decay,
-    "w_shaped": _rules.w_shaped,
-    "full_path": _rules.full_path,
-    "markov": _markov.markov,
-    "shapley": _shapley.shapley,
-    "logistic": _lazy("regression", "logistic"),
-    "incremental": _lazy("regression", "incremental"),
-}
-#: Models that need the journey-level touches table (timestamps / milestone flags).
-JOURNEY_MODELS: frozenset[str] = frozenset(k for k, v in _rules.RULE_MODELS.items() if v)
-#: Models implemented here that accept a pre-parsed :class:`ParsedPaths` (parsed once in compare).
-_PARSED_OK: frozenset[str] = frozenset(_rules.RULE_MODELS) | {"markov", "shapley"}
-#: Models compare() runs by default (all registered; "incremental" cross-validates several
-#: classifiers and is the slowest).
-DEFAULT_MODELS: tuple[str, ...] = tuple(MODELS)
 
 
 def _as_input(data: Any, name: str, parsed_ok: bool) -> Any:
@@ -83,7 +46,7 @@ def attribute(paths: Any, model: str | Callable[..., pd.DataFrame], **params: An
     Args:
         paths: a path table, a touches table (or ``Journeys`` object) or a parsed
             :class:`~smlib.attribution.paths.ParsedPaths`.
-        model: a name in :data:`MODELS` or a callable ``fn(paths, **params) -> DataFrame``.
+        model: a name in :data:`smlib.attribution.registry.MODELS` or a callable ``fn(paths, **params) -> DataFrame``.
         **params: passed to the model (e.g. ``order=2`` for ``"markov"``, ``sep=","``).
 
     Returns:
@@ -97,8 +60,9 @@ def attribute(paths: Any, model: str | Callable[..., pd.DataFrame], **params: An
     if model not in MODELS:
         raise ValueError(f"unknown attribution model {model!r}; choose from {sorted(MODELS)} or "
                          "pass a callable")
-    data = _as_input(paths, model, model in _PARSED_OK)
-    return _check_output(MODELS[model](data, **params), model)
+    spec = MODELS[model]
+    data = _as_input(paths, model, spec.accepts_parsed)
+    return _check_output(spec.credit(data, **params), model)
 
 
 def _normalise_models(models: Iterable[Any] | None) -> list[tuple[str, str | Callable, dict]]:
@@ -160,7 +124,7 @@ def compare(paths: Any, models: Iterable[Any] | None = None, journeys: Any = Non
             raw, parsed = journeys, parsed_journeys
         else:
             raw, parsed = paths, parsed_paths
-        own_model = isinstance(model, str) and model in _PARSED_OK
+        own_model = isinstance(model, str) and model in MODELS and MODELS[model].accepts_parsed
         out = attribute(parsed if own_model else raw, model, **kwargs)
         frames.append(out.loc[:, OUTPUT_COLUMNS].assign(model=label))
     if skipped:

@@ -45,6 +45,8 @@ from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
 from smlib.attribution.paths import parse_paths
+from smlib.attribution.resample import BootstrapDraws, interval_frame
+from smlib.journeys import JOURNEY_TYPES, channel_team_map
 
 __all__ = [
     "FEATURE_BLOCKS",
@@ -226,24 +228,6 @@ def _scale_rows(lost: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return np.divide(lost, s, out=np.zeros_like(lost), where=s > 0) * totals[:, None]
 
 
-def _interval_frame(estimate: pd.DataFrame, channels: list[str], conv: np.ndarray,
-                    value: np.ndarray, level: float, **attrs: Any) -> pd.DataFrame:
-    """Estimates with bootstrap standard deviations and percentile intervals (uncertainty layout)."""
-    lo, hi = (1 - level) / 2, (1 + level) / 2
-    total = conv.sum(axis=1, keepdims=True)
-    share = np.divide(conv, total, out=np.full_like(conv, np.nan), where=total != 0)
-    est = estimate.set_index("channel").reindex(channels)
-    out = pd.DataFrame({"channel": pd.Series(channels, dtype=object)})
-    for prefix, col, mat in (("", "conversions", conv), ("value_", "value", value),
-                             ("share_", "share", share)):
-        out[col] = est[col].to_numpy(dtype=float)
-        out[f"{prefix}se" if prefix else "se"] = np.nanstd(mat, axis=0, ddof=1)
-        q = np.nanquantile(mat, [lo, hi], axis=0)
-        out[f"{prefix}ci_low"], out[f"{prefix}ci_high"] = q[0], q[1]
-    out.attrs.update(level=float(level), **attrs)
-    return out
-
-
 class _RemovalMixin:
     """Counterfactual predictions shared by both estimators (needs ``_enc``, ``model_``)."""
 
@@ -338,16 +322,21 @@ class _RemovalMixin:
         if not 0 < level < 1:
             raise ValueError(f"bootstrap: level must be in (0, 1), got {level!r}")
         draws = self.bootstrap_draws(n_boot, seed, method)
-        return _interval_frame(self.credit_, self.channels_, draws.conversions, draws.value, level,
+        return interval_frame(self.credit_, self.channels_, draws.conversions, draws.value, level,
                                n_boot=n_boot, method=draws.method, n_journeys=draws.n_journeys)
+
+    @property
+    def fast_bootstrap(self) -> bool:
+        """True when :meth:`bootstrap_draws` (``method="auto"``) uses the one-step bootstrap,
+        i.e. the selected learner is a logistic regression (no refit per resample)."""
+        self._check_fitted()
+        return isinstance(self.model_, LogisticRegression)
 
     def bootstrap_draws(self, n_boot: int = 200, seed: int = 0, method: str = "auto") -> Any:
         """The bootstrap replicates behind :meth:`bootstrap`, as a
-        :class:`smlib.attribution.uncertainty.BootstrapDraws` (conversions and value per resample
+        :class:`smlib.attribution.resample.BootstrapDraws` (conversions and value per resample
         and channel), e.g. to build intervals for sums of channels such as a team's share.
         """
-        from smlib.attribution.uncertainty import BootstrapDraws
-
         self._check_fitted()
         if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
             raise ValueError(f"bootstrap: n_boot must be an integer >= 2, got {n_boot!r}")
@@ -453,10 +442,8 @@ class _RemovalMixin:
         up to Σ(P_MS − P_0); ``share`` divides by that total. Revenue the same, weighted by each
         path's mean conversion value. Returns [team, incremental_conversions, incremental_revenue,
         share] like ``truth.team_effects``. ``channel_teams``: see
-        :func:`smlib.attribution.teams.channel_team_map` (default: config channel lists).
+        :func:`smlib.journeys.channel_team_map` (default: config channel lists).
         """
-        from smlib.attribution.teams import channel_team_map
-
         self._check_fitted()
         teams = channel_team_map(channel_teams)
         unknown = sorted(set(self._enc.channels) - set(teams))
@@ -488,8 +475,6 @@ class _RemovalMixin:
         total is not positive get NaN. Returns {"conversions": frame, "value": frame}, channels ×
         journey types.
         """
-        from smlib.attribution.teams import JOURNEY_TYPES, channel_team_map
-
         self._check_fitted()
         teams = channel_team_map(channel_teams)
         unknown = sorted(set(self._enc.channels) - set(teams))

@@ -48,7 +48,7 @@ from smlib.attribution.paths import ParsedPaths, parse_paths
 
 __all__ = [
     "first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay",
-    "w_shaped", "full_path", "RULE_MODELS", "row_weights", "credit_frame",
+    "w_shaped", "full_path", "row_weights", "credit_frame",
 ]
 
 #: Milestone flags of the touches table used by W-shaped and full-path.
@@ -286,9 +286,3 @@ def full_path(paths: Any, first_touch: float = 0.225, lead_creation: float = 0.2
                                              "opp_creation": opp_creation, "closed_won": closed_won,
                                              "rest": rest})
 
-
-#: Rule models and whether they need the journey-level touches table.
-RULE_MODELS: dict[str, bool] = {
-    "first_touch": False, "last_touch": False, "last_non_direct": False, "linear": False,
-    "position_based": False, "time_decay": True, "w_shaped": True, "full_path": True,
-}

@@ -44,49 +44,15 @@ import numpy as np
 import pandas as pd
 
 from smlib import config
+from smlib.attribution.api import attribute
 from smlib.attribution.paths import is_touches_table, parse_paths, validate_paths
+from smlib.attribution.registry import JOURNEY_MODELS
+from smlib.journeys import JOURNEY_TYPES, channel_team_map
+from smlib.schemas import credit_table
 
-__all__ = ["JOURNEY_TYPES", "channel_team_map", "counterfactual_team_credit", "journey_types",
-           "plot_team_credit", "team_rollup", "truth_team_credit"]
+__all__ = ["counterfactual_team_credit", "journey_types", "team_rollup", "truth_team_credit"]
 
-JOURNEY_TYPES: tuple[str, ...] = ("marketing_only", "sales_only", "mixed")
 _TEAM_OF_TYPE = {"marketing_only": "marketing", "sales_only": "sales", "mixed": "shared"}
-
-
-def channel_team_map(source: Mapping[str, str] | pd.DataFrame | pd.Series | None = None
-                     ) -> dict[str, str]:
-    """Channel → team ("marketing" / "sales").
-
-    ``source``: ``None`` (config.MARKETING_CHANNELS / config.SALES_CHANNELS), a mapping or Series
-    channel → team, or a DataFrame with ``channel`` and ``team`` columns (the touchpoints table or
-    ``truth.channel_effects``). Raises ValueError for a team other than marketing/sales or a
-    channel listed under two teams.
-    """
-    if source is None:
-        return {**{c: "marketing" for c in config.MARKETING_CHANNELS},
-                **{c: "sales" for c in config.SALES_CHANNELS}}
-    if isinstance(source, pd.DataFrame):
-        missing = [c for c in ("channel", "team") if c not in source.columns]
-        if missing:
-            raise ValueError(f"channel_teams: missing column(s) {missing}; expected a table with "
-                             "columns channel and team (e.g. the touchpoints table)")
-        pairs = source[["channel", "team"]].drop_duplicates()
-        twice = pairs["channel"][pairs["channel"].duplicated()]
-        if len(twice):
-            ch = twice.iloc[0]
-            raise ValueError(f"channel_teams: channel {ch!r} belongs to teams "
-                             f"{sorted(pairs.loc[pairs['channel'] == ch, 'team'].astype(str))}; "
-                             "each channel must belong to one team")
-        mapping = dict(zip(pairs["channel"].astype(str), pairs["team"].astype(str)))
-    elif isinstance(source, (Mapping, pd.Series)):
-        mapping = {str(k): str(v) for k, v in dict(source).items()}
-    else:
-        raise ValueError(f"channel_teams: expected None, a mapping or a DataFrame, got "
-                         f"{type(source).__name__}")
-    bad = {c: t for c, t in mapping.items() if t not in config.TEAMS}
-    if bad:
-        raise ValueError(f"channel_teams: team must be one of {config.TEAMS}; got {bad}")
-    return mapping
 
 
 def _team_of(channels: pd.Series | np.ndarray, teams: Mapping[str, str]) -> np.ndarray:
@@ -145,7 +111,6 @@ def _has_conversions(subset: pd.DataFrame) -> bool:
 
 def _default_runner(params: Mapping[str, Mapping[str, Any]]) -> Callable[[str, Any], pd.DataFrame]:
     def run(model: str, data: Any) -> pd.DataFrame:
-        from smlib.attribution import attribute
         return attribute(data, model, **dict(params.get(model, {})))
     return run
 
@@ -158,7 +123,8 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
 
     Args:
         credit: ``compare()`` output (model, channel, conversions, value) or one model's frame.
-        channel_teams: channel → team map; see :func:`channel_team_map` (default config lists).
+        channel_teams: channel → team map; see :func:`smlib.journeys.channel_team_map` (default
+            config lists).
         data: optional path table, touches table or Journeys object the credit was computed on.
             Without it: rows ``marketing`` / ``sales`` = credit of each team's channels. With it:
             rows ``marketing`` (credit earned on marketing-only journeys), ``sales`` (on
@@ -177,9 +143,7 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
         the team of the credited channels), and with ``data`` an ``allocation`` column
         ("per-journey credit", "per-type runs", "per-type runs + presence" or "presence").
     """
-    from smlib.attribution.scoring import _as_long
-
-    long = _as_long(credit, "credit")
+    long = credit_table(credit, "credit")
     teams = channel_team_map(channel_teams)
     long["team_"] = _team_of(long["channel"].astype(str), teams)
     rows = []
@@ -194,8 +158,6 @@ def team_rollup(credit: pd.DataFrame, channel_teams: Mapping[str, str] | pd.Data
                              "marketing_channels": conv if team == "marketing" else 0.0,
                              "sales_channels": conv if team == "sales" else 0.0})
         return pd.DataFrame(rows)
-
-    from smlib.attribution.api import JOURNEY_MODELS
 
     path_subsets, touch_subsets = _subsets(data, teams)
     run = runner or _default_runner(params or {})
@@ -319,45 +281,3 @@ def truth_team_credit(truth_channel_effects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"model": "truth", "team": g.index, "conversions": g["incremental_conversions"].to_numpy(),
                          "value": g["value"].to_numpy(),
                          "share": (g["incremental_conversions"] / total).to_numpy()})
-
-
-def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFrame | None = None,
-                     ax: Any = None, language: str = "en") -> Any:
-    """Stacked bars: each model's share of credit by team (%), e.g. marketing vs sales.
-
-    ``team_credit``: :func:`team_rollup` output; with ``truth_channel_effects`` a ``truth`` bar
-    (:func:`truth_team_credit`) is added. Teams are stacked in the order they appear. Title, axis,
-    models and teams in ``language`` (``"en"`` or ``"es"``). Returns the matplotlib Axes.
-    """
-    import matplotlib.pyplot as plt
-
-    from smlib.attribution.scoring import _lang, _model_es
-    from smlib.display import format_value
-
-    es = _lang(language) == "es"
-    if truth_channel_effects is not None:
-        team_credit = pd.concat([team_credit, truth_team_credit(truth_channel_effects)],
-                                ignore_index=True)
-    need = {"model", "team", "share"}
-    if not need <= set(team_credit.columns):
-        raise ValueError(f"team_credit: missing column(s) {sorted(need - set(team_credit.columns))}")
-    mat = team_credit.pivot_table(index="model", columns="team", values="share", sort=False,
-                                  aggfunc="sum") * 100
-    mat = mat[list(dict.fromkeys(team_credit["team"]))]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.8 + 0.4 * len(mat)))
-    left = np.zeros(len(mat))
-    colours = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
-    rows = [_model_es(m) for m in mat.index] if es else mat.index.astype(str)
-    for team in mat.columns:
-        name = format_value(str(team), "team", "es") if es else str(team)
-        ax.barh(rows, mat[team], left=left, label=name, color=colours.get(str(team)))
-        left += mat[team].fillna(0).to_numpy()
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("parte de las compras atribuidas (%)" if es else
-                  "share of credited conversions (%)")
-    ax.set_title("Mérito por equipo, según el modelo" if es else "Credit by team, per model")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small",
-              frameon=False)
-    return ax

@@ -1,5 +1,8 @@
 """Causal estimators of the revenue uplift from integrating marketing and sales.
 
+Estimators and the estimand only: report 02's pipeline, tables and wording are
+:mod:`smlib.analyses.uplift`; what the data cannot support is :mod:`smlib.gaps`.
+
 Names are imported lazily so that ``import smlib.causal`` stays fast and one module's optional
 dependency never breaks another. Add an entry to ``_LAZY`` when a module gains a public name.
 """
@@ -12,8 +15,9 @@ _LAZY: dict[str, str] = {
     "EstimateResult": "results",
     "twfe_did": "twfe",
     "staggered_did": "staggered",
-    "event_study_plot": "staggered",
+    "event_study_plot": "plots",
     "integer_periods": "_panel",
+    "PanelSpec": "_panel",
     "synthetic_control": "synth",
     "synthetic_control_panel": "synth",
     "doubly_robust": "dr",
@@ -23,19 +27,11 @@ _LAZY: dict[str, str] = {
     "placebo_outcome": "robustness",
     "leave_one_cohort_out": "robustness",
     "uplift_percent": "claims",
-    "verdict": "claims",
+    "UpliftResult": "claims",
+    "check_claim": "claims",
+    "ClaimCheck": "claims",
     "treated_mean": "claims",
-    "compare_estimates": "claims",
-    "forest_plot": "claims",
-    "uplift_analysis": "claims",
     "account_outcomes": "dr",
-    "ReportTable": "claims",
-    "naive_table": "claims",
-    "estimates_table": "claims",
-    "robustness_table": "claims",
-    "synth_table": "claims",
-    "dr_tables": "claims",
-    "p_value_text": "claims",
     "PretrendTest": "staggered",
 }
 

@@ -16,7 +16,7 @@ the R ``did`` package (Callaway & Sant'Anna 2021).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Literal
 
 import numpy as np
@@ -30,10 +30,14 @@ ALWAYS = -2
 _MAX_LISTED = 5  # how many offending rows/units an error message lists
 
 
-def _first(values: Iterable[Any], k: int = _MAX_LISTED) -> str:
+def first_items(values: Iterable[Any], k: int = _MAX_LISTED) -> str:
+    """The first ``k`` values as reprs for an error message, with the total when there are more."""
     items = list(values)
     shown = ", ".join(repr(v) for v in items[:k])
     return shown + (f", … ({len(items)} in all)" if len(items) > k else "")
+
+
+_first = first_items  # the old private name, still imported by bacon, sunab and imputation
 
 
 def require_frame(df: object, name: str = "df") -> pd.DataFrame:
@@ -54,7 +58,7 @@ def require_columns(df: pd.DataFrame, **roles: str | None) -> None:
             raise ValueError(f"{role} must be a column name, got {col!r}")
         if col not in df.columns:
             raise ValueError(
-                f"{role} column {col!r} not found; available columns: {_first(df.columns, 20)}"
+                f"{role} column {col!r} not found; available columns: {first_items(df.columns, 20)}"
             )
 
 
@@ -71,15 +75,15 @@ def numeric_column(df: pd.DataFrame, col: str, role: str, allow_missing: bool = 
         bad = s[pd.to_numeric(s, errors="coerce").isna() & s.notna()]
         raise ValueError(
             f"{role} column {col!r} must be numeric (dtype {s.dtype}); non-numeric values at rows "
-            f"{_first(bad.index)}: {_first(bad.unique())}"
+            f"{first_items(bad.index)}: {first_items(bad.unique())}"
         )
     x = s.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(x).any():
         rows = df.index[np.isinf(x)]
-        raise ValueError(f"{role} column {col!r} has infinite values at rows {_first(rows)}")
+        raise ValueError(f"{role} column {col!r} has infinite values at rows {first_items(rows)}")
     if not allow_missing and np.isnan(x).any():
         rows = df.index[np.isnan(x)]
-        raise ValueError(f"{role} column {col!r} has missing values at rows {_first(rows)}")
+        raise ValueError(f"{role} column {col!r} has missing values at rows {first_items(rows)}")
     return x
 
 
@@ -89,14 +93,14 @@ def period_labels(s: pd.Series, role: str = "time") -> pd.Series:
     Returns the series with integer values as ``int64`` or dates as ``datetime64``.
     """
     if s.isna().any():
-        raise ValueError(f"{role} column {s.name!r} has missing values at rows {_first(s.index[s.isna()])}")
+        raise ValueError(f"{role} column {s.name!r} has missing values at rows {first_items(s.index[s.isna()])}")
     if pd.api.types.is_bool_dtype(s):
         raise ValueError(f"{role} column {s.name!r} is boolean; expected integer periods or dates")
     if pd.api.types.is_numeric_dtype(s):
         x = s.to_numpy(dtype=float)
         if not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
             bad = s.index[~np.isfinite(x) | (x != np.round(x))]
-            raise ValueError(f"{role} column {s.name!r} must hold whole numbers; got {_first(s[bad])}")
+            raise ValueError(f"{role} column {s.name!r} must hold whole numbers; got {first_items(s[bad])}")
         return s.astype("int64")
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -107,8 +111,56 @@ def period_labels(s: pd.Series, role: str = "time") -> pd.Series:
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"{role} column {s.name!r} must hold integer periods or dates; could not read "
-            f"{_first(s.unique())} ({exc})"
+            f"{first_items(s.unique())} ({exc})"
         ) from None
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """Which columns of a long unit-by-period panel hold what, described once.
+
+    The estimators of :mod:`smlib.causal` that read a panel accept ``panel=PanelSpec(...)``
+    instead of repeating ``unit=``, ``time=``, ``cohort=`` (or ``adoption=``) and ``outcome=``;
+    a column passed explicitly still wins over the spec. The defaults are the data contract's
+    ``units`` table (data/README.md): ``unit_id``, ``period``, ``adoption_period``, ``revenue``.
+
+    Attributes:
+        unit: unit identifier column.
+        time: period column (integers or dates).
+        cohort: first treated period of each unit (missing = never treated).
+        outcome: numeric outcome column.
+    """
+
+    unit: str = "unit_id"
+    time: str = "period"
+    cohort: str = "adoption_period"
+    outcome: str = "revenue"
+
+    def with_columns(self, **columns: str | None) -> "PanelSpec":
+        """This spec with the columns given (not None) replaced: ``spec.with_columns(outcome="y")``.
+
+        Raises:
+            TypeError: a name that is not a field of the spec.
+        """
+        unknown = sorted(set(columns) - {"unit", "time", "cohort", "outcome"})
+        if unknown:
+            raise TypeError(f"PanelSpec has no column role {unknown[0]!r}")
+        given = {k: v for k, v in columns.items() if v is not None}
+        return replace(self, **given) if given else self
+
+
+def panel_spec(panel: PanelSpec | None = None, **columns: str | None) -> PanelSpec:
+    """The panel an estimator reads: ``panel`` (default :class:`PanelSpec`, the data contract's
+    ``units`` table) with the column names passed explicitly (not None) taking precedence.
+
+    Raises:
+        TypeError: ``panel`` is not a :class:`PanelSpec`, or an unknown column role.
+    """
+    if panel is None:
+        panel = PanelSpec()
+    elif not isinstance(panel, PanelSpec):
+        raise TypeError(f"panel must be a PanelSpec, got {type(panel).__name__}")
+    return panel.with_columns(**columns)
 
 
 @dataclass
@@ -154,7 +206,7 @@ class Panel:
 def _unit_codes(df: pd.DataFrame, unit: str) -> tuple[np.ndarray, pd.Index]:
     s = df[unit]
     if s.isna().any():
-        raise ValueError(f"unit column {unit!r} has missing values at rows {_first(df.index[s.isna()])}")
+        raise ValueError(f"unit column {unit!r} has missing values at rows {first_items(df.index[s.isna()])}")
     codes, labels = pd.factorize(s, sort=True)
     return codes, pd.Index(labels, name=unit)
 
@@ -194,7 +246,7 @@ def wide_panel(
     if dup.any():
         rows = df.index[dup]
         raise ValueError(
-            f"duplicate ({unit!r}, {time!r}) pairs at rows {_first(rows)}: expected one row per unit and period"
+            f"duplicate ({unit!r}, {time!r}) pairs at rows {first_items(rows)}: expected one row per unit and period"
         )
     Y = np.full((n, T), np.nan)
     Y[ucode, tcode] = y
@@ -254,7 +306,7 @@ def cohort_codes(
         except (ValueError, TypeError):
             raise ValueError(
                 f"cohort column {cohort!r} must hold dates like the time column (or 0/missing for never "
-                f"treated); got {_first(treated.unique())}"
+                f"treated); got {first_items(treated.unique())}"
             ) from None
         gval = g.to_numpy(dtype="datetime64[ns]").astype(np.int64)
         pval = periods.to_numpy(dtype="datetime64[ns]").astype(np.int64)
@@ -263,7 +315,7 @@ def cohort_codes(
         if gnum.isna().any():
             raise ValueError(
                 f"cohort column {cohort!r} must hold periods like the time column (or 0/missing for never "
-                f"treated); got {_first(treated[gnum.isna()].unique())}"
+                f"treated); got {first_items(treated[gnum.isna()].unique())}"
             )
         gval = gnum.to_numpy(dtype=float)
         pval = periods.to_numpy(dtype=float)
@@ -275,7 +327,7 @@ def cohort_codes(
     if off_grid.any():
         bad = treated[off_grid]
         raise ValueError(
-            f"cohort column {cohort!r} has values that are not observed periods: {_first(bad.unique())}; "
+            f"cohort column {cohort!r} has values that are not observed periods: {first_items(bad.unique())}; "
             f"a cohort must be one of the periods in the time column"
         )
     codes = np.where(exact, pos, NEVER)
@@ -286,7 +338,7 @@ def cohort_codes(
     nuniq = per_unit.groupby("u", sort=True)["c"].nunique()
     if (nuniq > 1).any():
         raise ValueError(
-            f"cohort column {cohort!r} varies within units {_first(nuniq.index[nuniq > 1])}: "
+            f"cohort column {cohort!r} varies within units {first_items(nuniq.index[nuniq > 1])}: "
             f"it must be constant for each unit (the period it first became treated)"
         )
     first = per_unit.groupby("u", sort=True)["c"].first()

@@ -32,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from smlib.causal.plots import overlap_plot
 from smlib.causal.results import EstimateResult
 
 #: Truncation of estimated propensities (DoubleML's default ``trimming_threshold``): keeps
@@ -261,36 +262,9 @@ class DoublyRobustResult(EstimateResult):
 
     def plot(self, ax: Any = None, language: str = "en") -> Any:
         """Histogram of the propensity score by arm (overlap plot), title, axes and legend in
-        ``language`` (``"en"`` or ``"es"``); returns the axes."""
-        import matplotlib.pyplot as plt
-
-        from smlib.presentation.settings import validate_language
-        from smlib.narrative import format_number
-
-        es = validate_language(language) == "es"
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5))
-        bins = np.linspace(0, 1, 41)
-        arms = (("integradas", 1, "tab:orange"), ("no integradas", 0, "tab:blue")) if es else (
-            ("treated", 1, "tab:orange"), ("control", 0, "tab:blue"))
-        for arm, val, color in arms:
-            n = int(np.sum(self.treatment == val))
-            ax.hist(self.propensity[self.treatment == val], bins=bins, alpha=0.55, color=color,
-                    label=f"{arm} (n = {format_number(n, 0, 'es') if es else f'{n:,}'})")
-        for x in OVERLAP_BAND:
-            ax.axvline(x, color="grey", ls=":", lw=1)
-        if es:
-            ax.set_xlabel("probabilidad estimada de estar integrada (propensión, 0–1)")
-            ax.set_ylabel("número de filas")
-            ax.set_title(f"Solapamiento de las probabilidades de integración ({self.method}, "
-                         f"{self.estimand})")
-            ax.legend(frameon=False)
-            return ax
-        ax.set_xlabel("estimated propensity score (probability of treatment, 0–1)")
-        ax.set_ylabel("number of rows")
-        ax.set_title(f"Overlap of propensity scores ({self.method}, {self.estimand})")
-        ax.legend(frameon=False)
-        return ax
+        ``language`` (``"en"`` or ``"es"``); returns the axes. See
+        :func:`smlib.causal.plots.overlap_plot`."""
+        return overlap_plot(self, OVERLAP_BAND, ax=ax, language=language)
 
 
 @dataclass

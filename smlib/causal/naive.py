@@ -23,8 +23,13 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from smlib.causal._panel import integer_periods, numeric_column, require_columns, require_frame
+from smlib.causal._panel import (PanelSpec, integer_periods, numeric_column, panel_spec,
+                                 require_columns, require_frame)
+from smlib.causal.plots import naive_plot
 from smlib.causal.results import EstimateResult
+from smlib.presentation.catalogue import text
+from smlib.presentation.numbers import format_number
+from smlib.presentation.settings import validate_language
 
 
 def _clustered_diff(y: np.ndarray, d: np.ndarray, groups: np.ndarray, level: float,
@@ -85,89 +90,41 @@ class NaiveResult:
     def explain(self, language: str = "en") -> str:
         """The plain explanation of why these comparisons mislead, in ``language`` (``"en"`` or
         ``"es"``), with this result's numbers (``explanation`` is the one asked for at fit)."""
-        if language not in _EXPLAIN:
-            raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
-        return _explanation(self.diagnostics[0], self.diagnostics[1], language)
+        return _explanation(self.diagnostics[0], self.diagnostics[1], validate_language(language))
 
     def plot(self, ax: Any = None, language: str = "en") -> Any:
         """Horizontal bars of the naive estimates and diagnostics with 95 % intervals; title, axis
-        and row names in ``language`` (``"en"`` or ``"es"``)."""
-        import matplotlib.pyplot as plt
-
-        if language not in _EXPLAIN:
-            raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
-        es = language == "es"
-        t = self.to_frame()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3))
-        y = np.arange(len(t))[::-1]
-        colors = ["tab:red" if b else "tab:grey" for b in t["biased"]]
-        ax.barh(y, t["estimate"], color=colors, alpha=0.7)
-        ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-                    fmt="none", color="black", capsize=3)
-        ax.set_yticks(y, [_ROWS_ES.get(m, m.replace("_", " ")) if es else m.replace("_", " ")
-                          for m in t["method"]])
-        ax.axvline(0, color="grey", lw=0.8)
-        if es:
-            outcome = {"revenue": "ingresos"}.get(self.outcome_label, self.outcome_label)
-            ax.set_xlabel(f"diferencia en {outcome} medios por unidad y periodo")
-            ax.set_title("Comparaciones ingenuas (rojo) y lo que las sesga (gris)")
-            return ax
-        ax.set_xlabel(f"difference in mean {self.outcome_label} per unit and period")
-        ax.set_title("Naive comparisons (red) and what biases them (grey)")
-        return ax
-
-
-_ROWS_ES = {"adopters_vs_never": "integradas frente a nunca integradas",
-            "before_vs_after": "después frente a antes",
-            "head_start_before_anyone_adopted": "ventaja previa de las integradas",
-            "never_adopters_change": "cambio de las nunca integradas"}
-
-
-_EXPLAIN = {
-    "en": ("These comparisons are biased and should not be read as the effect of integration. "
-           "Adopters vs never-adopters: before anyone adopted, the future adopters already earned "
-           "{head} more per period ({head_pct}) than the units that never adopted — better "
-           "units integrate first — and that head start is counted as if integration caused it. "
-           "Before vs after: over the same months the units that never adopted changed by "
-           "{trend} per period ({trend_pct}) on their own (growth, seasonality), and that "
-           "change is counted too. The causal estimators below compare changes, not levels, "
-           "against units that had not adopted, which removes both biases."),
-    "es": ("Estas comparaciones están sesgadas y no deben leerse como el efecto de la integración. "
-           "Adoptantes frente a no adoptantes: antes de que nadie adoptara, los futuros adoptantes ya "
-           "ingresaban {head} más por periodo ({head_pct}) que las unidades que nunca "
-           "adoptaron — las mejores unidades se integran antes — y esa ventaja se cuenta como si la "
-           "causara la integración. Antes frente a después: en los mismos meses las unidades que nunca "
-           "adoptaron cambiaron {trend} por periodo ({trend_pct}) por sí solas (crecimiento, "
-           "estacionalidad), y ese cambio también se cuenta. Los estimadores causales de más abajo "
-           "comparan cambios, no niveles, frente a unidades que aún no habían adoptado, lo que "
-           "elimina ambos sesgos."),
-}
+        and row names in ``language`` (``"en"`` or ``"es"``); see
+        :func:`smlib.causal.plots.naive_plot`."""
+        return naive_plot(self, ax=ax, language=language)
 
 
 def _explanation(head: EstimateResult, trend: EstimateResult, language: str) -> str:
-    """:data:`_EXPLAIN` filled with the head start and the never-adopters' change."""
+    """The catalogue's ``uplift.naive.explain`` filled with the head start and the never-adopters'
+    change."""
     head_pct = head.estimate / head.details["comparison_mean"]
     trend_pct = trend.estimate / trend.details["comparison_mean"]
-    return _EXPLAIN[language].format(
-        head=_fmt(head.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
-        trend=_fmt(trend.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
+    return text("uplift.naive.explain", language,
+                head=_fmt(head.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
+                trend=_fmt(trend.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
 
 
 def _fmt(x: float, language: str, pct: bool = False) -> str:
     """Number in the reader's convention: 1,234 / 5.1 % (en) or 1.234 / 5,1 % (es)."""
     s = f"{x * 100:,.1f} %" if pct else f"{x:,.0f}"
-    return s.translate(str.maketrans(",.", ".,")) if language == "es" else s
+    decimal = format_number(1.5, 1, language)[1]
+    return s.translate(str.maketrans(",.", ".,")) if decimal == "," else s
 
 
 def naive_comparisons(
     units: pd.DataFrame,
-    outcome: str = "revenue",
-    unit: str = "unit_id",
-    time: str = "period",
-    adoption: str = "adoption_period",
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    adoption: str | None = None,
     level: float = 0.95,
     language: str = "en",
+    panel: PanelSpec | None = None,
 ) -> NaiveResult:
     """Adopters-vs-never (post period) and before-vs-after (adopters), each with a clustered SE.
 
@@ -184,15 +141,18 @@ def naive_comparisons(
 
     Standard errors: OLS of the outcome on a group dummy, clustered by unit (CR1, statsmodels).
     Percentages divide by the comparison group's mean.
+    The columns default to the data contract's ``units`` table; ``panel`` (a
+    :class:`~smlib.causal._panel.PanelSpec`) names them at once, explicit arguments win.
 
     Raises:
         ValueError: missing columns, non-numeric outcome, duplicate (unit, time), no adopters, no
             never-adopters, an adoption period outside the observed periods, an unknown language.
     """
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=adoption)
+    outcome, unit, time, adoption = spec.outcome, spec.unit, spec.time, spec.cohort
     require_frame(units, "units")
     require_columns(units, outcome=outcome, unit=unit, time=time, adoption=adoption)
-    if language not in _EXPLAIN:
-        raise ValueError(f"language must be one of {sorted(_EXPLAIN)}, got {language!r}")
+    language = validate_language(language)
     y = numeric_column(units, outcome, "outcome")
     dup = units.duplicated([unit, time], keep=False)
     if dup.any():
@@ -225,7 +185,7 @@ def naive_comparisons(
                             "never_adopters_change")
     for r in (diag1, diag2):
         r.estimand = "bias diagnostic"
-    text = _explanation(diag1, diag2, language)
-    return NaiveResult(comparisons=[cmp1, cmp2], diagnostics=[diag1, diag2], explanation=text,
+    explanation = _explanation(diag1, diag2, language)
+    return NaiveResult(comparisons=[cmp1, cmp2], diagnostics=[diag1, diag2], explanation=explanation,
                        outcome_label=outcome, language=language,
                        details=dict(first_adoption_index=t0))

@@ -20,7 +20,10 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from smlib.causal._panel import integer_periods, numeric_column, require_columns, require_frame
+from smlib.causal._panel import (PanelSpec, integer_periods, numeric_column, panel_spec,
+                                 require_columns, require_frame)
+from smlib.causal.staggered import staggered_did
+from smlib.causal.twfe import twfe_did
 
 _COLUMNS = ["check", "label", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_units",
             "note"]
@@ -40,8 +43,6 @@ def _run(data: pd.DataFrame, outcome: str, unit: str, estimator: str, cohort_col
          max_e: int | None, drop_after: np.ndarray | None, level: float,
          kwargs: dict[str, Any]) -> dict[str, Any]:
     """Estimate the ATT on integer-coded data; returns a dict of the tidy columns."""
-    from smlib.causal import staggered_did, twfe_did
-
     n_units = int(data[unit].nunique())
     if estimator == "staggered":
         res = staggered_did(data, outcome, unit, "_t", cohort_col, level=level, n_boot=0, **kwargs)
@@ -62,13 +63,14 @@ def _run(data: pd.DataFrame, outcome: str, unit: str, estimator: str, cohort_col
 
 def placebo_dates(
     df: pd.DataFrame,
-    outcome: str = "revenue",
-    unit: str = "unit_id",
-    time: str = "period",
-    cohort: str = "adoption_period",
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     shifts: Iterable[int] = (1, 2, 3),
     estimator: str = "staggered",
     level: float = 0.95,
+    panel: PanelSpec | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Fake adoption ``k`` periods early, estimated only on pre-adoption data; should be ≈ 0.
@@ -87,12 +89,17 @@ def placebo_dates(
         shifts: positive integers ``k``.
         estimator: ``"staggered"`` (default) or ``"twfe"``.
         level: interval coverage.
+        panel: the columns as one :class:`~smlib.causal._panel.PanelSpec` (default: the data
+            contract's ``units`` table); ``outcome``, ``unit``, ``time`` and ``cohort`` given
+            explicitly win (the same in :func:`placebo_outcome` and :func:`leave_one_cohort_out`).
         **kwargs: passed to the estimator (e.g. ``control_group``, ``method``, ``covariates``).
 
     Returns:
         Tidy frame: check, label, shift, estimate, std_error, ci_low, ci_high, p_value, n_units,
         note.
     """
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    outcome, unit, time, cohort = spec.outcome, spec.unit, spec.time, spec.cohort
     data = _prepare(df, outcome, unit, time, cohort)
     rows = []
     for k in shifts:
@@ -119,11 +126,12 @@ def placebo_dates(
 def placebo_outcome(
     df: pd.DataFrame,
     placebo: str | Sequence[str],
-    unit: str = "unit_id",
-    time: str = "period",
-    cohort: str = "adoption_period",
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     estimator: str = "staggered",
     level: float = 0.95,
+    panel: PanelSpec | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """The same estimator on outcome(s) integration cannot affect; the effect should be ≈ 0.
@@ -135,6 +143,8 @@ def placebo_outcome(
         Tidy frame: check, label (the placebo column), estimate, std_error, ci_low, ci_high,
         p_value, n_units, note.
     """
+    spec = panel_spec(panel, unit=unit, time=time, cohort=cohort)
+    unit, time, cohort = spec.unit, spec.time, spec.cohort
     cols = [placebo] if isinstance(placebo, str) else list(placebo)
     if not cols:
         raise ValueError("placebo must name at least one column")
@@ -152,12 +162,13 @@ def placebo_outcome(
 
 def leave_one_cohort_out(
     df: pd.DataFrame,
-    outcome: str = "revenue",
-    unit: str = "unit_id",
-    time: str = "period",
-    cohort: str = "adoption_period",
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     estimator: str = "staggered",
     level: float = 0.95,
+    panel: PanelSpec | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Re-estimate the overall ATT dropping one adoption cohort at a time.
@@ -171,6 +182,8 @@ def leave_one_cohort_out(
         Tidy frame: check, label, dropped_cohort, estimate, std_error, ci_low, ci_high, p_value,
         n_units, note.
     """
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    outcome, unit, time, cohort = spec.outcome, spec.unit, spec.time, spec.cohort
     data = _prepare(df, outcome, unit, time, cohort)
     cohorts = sorted(c for c in data["_g"].unique() if c > 0)
     labels = data.drop_duplicates("_g").set_index("_g")[cohort]

@@ -57,6 +57,7 @@ periods. Journal of Econometrics 225(2), 200-230.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,8 +67,13 @@ import pandas as pd
 from scipy import stats
 
 from smlib import config
-from smlib.causal._panel import ALWAYS, NEVER, Panel, _first, cohort_codes, wide_panel
+from smlib.causal._panel import (ALWAYS, NEVER, Panel, PanelSpec, cohort_codes, first_items, panel_spec,
+                                 wide_panel)
+from smlib.causal.plots import components_plot, event_study_plot
 from smlib.causal.results import EstimateResult
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.numbers import format_number
+from smlib.presentation.settings import validate_language
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 Method = Literal["dr", "ipw", "reg"]
@@ -270,7 +276,7 @@ class AggregateResult(EstimateResult):
 
     def plot(self, ax: Any = None) -> Any:
         """Plot the components with pointwise CIs and the simultaneous band."""
-        return _plot_components(self, ax=ax)
+        return components_plot(self, ax=ax)
 
 
 @dataclass(frozen=True)
@@ -324,51 +330,27 @@ class PretrendTest:
 
     def plain(self, alpha: float = 0.05, language: str = "en") -> str:
         """The result in one plain sentence for a non-technical reader, in ``language``
-        (``"en"`` or ``"es"``)."""
-        from smlib.presentation.settings import validate_language
-
-        if validate_language(language) == "es":
-            return self._plain_es(alpha)
-        unit = self.period_unit
+        (``"en"`` or ``"es"``; texts: catalogue ``uplift.pretrend``)."""
+        language = validate_language(language)
         if not np.isfinite(self.p_value):
-            return f"The check of trends before integration could not be run ({self.note})."
-        head = (f"Check of trends before integration (the {self.df} {unit} before it): "
-                f"p = {self.p_value:.2f}. ")
-        if self.p_value < alpha:
-            return head + (f"Below {alpha:g}: before integrating, these units were already drifting "
-                           f"away from their comparison units, so the estimates may be biased.")
-        return head + (f"Above {alpha:g}: before integrating, these units moved in line with their "
-                       f"comparison units, as the method assumes (the test cannot prove it, but "
-                       f"finds no sign against it).")
+            return text("uplift.pretrend.not_run", language, note=_pretrend_note(self.note, language))
+        unit = entry("uplift.plot.period_units", language).get(self.period_unit, self.period_unit)
+        mark = format_number(1.5, 1, language)[1]
+        head = text("uplift.pretrend.head", language, k=self.df, unit=unit,
+                    p=f"{self.p_value:.2f}".replace(".", mark))
+        key = "uplift.pretrend.below" if self.p_value < alpha else "uplift.pretrend.above"
+        return head + text(key, language, alpha=f"{alpha:g}".replace(".", mark))
 
-    def _plain_es(self, alpha: float) -> str:
-        import re
 
-        unit = {"months": "meses", "periods": "periodos"}.get(self.period_unit, self.period_unit)
-        a = f"{alpha:g}".replace(".", ",")
-        if not np.isfinite(self.p_value):
-            note = self.note
-            m = re.fullmatch(r"(\d+) units are too few to test (\d+) event times jointly", note)
-            if m:
-                note = (f"{m.group(1)} unidades son demasiado pocas para contrastar {m.group(2)} "
-                        "momentos a la vez")
-            else:
-                note = {"no pre-adoption event times to test":
-                        "no hay momentos anteriores a la integración que contrastar",
-                        "singular covariance matrix of the event-study pre-period effects":
-                        "la matriz de covarianzas de los efectos previos es singular"}.get(note, note)
-            return ("La comprobación de las tendencias antes de la integración no se pudo hacer "
-                    f"({note}).")
-        p = f"{self.p_value:.2f}".replace(".", ",")
-        head = (f"Comprobación de las tendencias antes de la integración (los {self.df} {unit} "
-                f"anteriores): p = {p}. ")
-        if self.p_value < alpha:
-            return head + (f"Por debajo de {a}: antes de integrarse, estas unidades ya se estaban "
-                           "separando de sus unidades de comparación, así que las estimaciones "
-                           "pueden estar sesgadas.")
-        return head + (f"Por encima de {a}: antes de integrarse, estas unidades evolucionaban igual "
-                       "que sus unidades de comparación, como supone el método (la prueba no puede "
-                       "demostrarlo, pero no encuentra indicios en contra).")
+def _pretrend_note(note: str, language: str) -> str:
+    """A note of the pre-trend test (why it could not run) in ``language``; unknown notes as
+    they are."""
+    m = re.fullmatch(r"(\d+) units are too few to test (\d+) event times jointly", note)
+    if m:
+        return text("uplift.pretrend.too_few", language, n=m.group(1), k=m.group(2))
+    known = {"no pre-adoption event times to test": "no_pre",
+             "singular covariance matrix of the event-study pre-period effects": "singular"}
+    return text(f"uplift.pretrend.{known[note]}", language) if note in known else note
 
 
 @dataclass
@@ -475,85 +457,9 @@ class StaggeredResult(EstimateResult):
         ])
 
     def plot(self, ax: Any = None, language: str = "en") -> Any:
-        """Event-study plot (dynamic aggregation) in ``language``; see :func:`event_study_plot`."""
+        """Event-study plot (dynamic aggregation) in ``language``; see
+        :func:`smlib.causal.plots.event_study_plot`."""
         return event_study_plot(self, ax=ax, language=language)
-
-
-def _plot_components(agg: AggregateResult, ax: Any = None, title: str | None = None,
-                     xlabel: str | None = None, ylabel: str | None = None,
-                     language: str = "en") -> Any:
-    import matplotlib.pyplot as plt
-
-    es = language == "es"
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    tab = agg.table
-    if tab.empty:
-        raise ValueError("the simple aggregation has no components to plot")
-    x = tab.iloc[:, 0].to_numpy()
-    est = tab["estimate"].to_numpy()
-    is_event = agg.aggregation == "dynamic"
-    pre = (x < 0) if is_event else np.zeros(len(x), dtype=bool)
-    if np.isfinite(tab["band_low"]).any():
-        lvl = int(round(agg.level * 100))
-        ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15, step=None,
-                        label=(f"banda simultánea del {lvl} %" if es else
-                               f"{lvl}% simultaneous band"))
-    labels = (("antes de la integración", "después de la integración") if es else
-              ("before adoption", "after adoption"))
-    for mask, color, lab in ((pre, "tab:gray", labels[0]), (~pre, "tab:blue", labels[1])):
-        if mask.any():
-            ax.errorbar(x[mask], est[mask],
-                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask], tab["ci_high"].to_numpy()[mask] - est[mask]],
-                        fmt="o", color=color, capsize=3,
-                        label=(f"{lab} (IC puntual del {int(round(agg.level * 100))} %)" if es else
-                               f"{lab} ({int(round(agg.level * 100))}% pointwise CI)"))
-    ax.axhline(0, color="black", lw=0.8)
-    if is_event:
-        ax.axvline(-0.5, color="gray", ls="--", lw=0.8)
-    _ = ax.set_title(title or f"{agg.aggregation.capitalize()} effects of adoption")
-    _ = ax.set_xlabel(xlabel or agg.table.columns[0])
-    _ = ax.set_ylabel(ylabel or ("Efecto (unidades del resultado)" if es else
-                                 "Effect (outcome units)"))
-    ax.legend(loc="best", fontsize="small")
-    return ax
-
-
-def event_study_plot(result: StaggeredResult, ax: Any = None, title: str | None = None,
-                     min_e: float = -np.inf, max_e: float = np.inf,
-                     language: str = "en") -> Any:
-    """Event-study plot of a :class:`StaggeredResult`: dynamic effects by periods since adoption.
-
-    Points are ``theta(e)``, the average effect ``e`` periods after adoption (``e < 0``: before,
-    grey — these should be near 0 if trends were parallel); bars are pointwise confidence
-    intervals and the shaded area the simultaneous band. Title, axes and legend in ``language``
-    (``"en"`` or ``"es"``). Returns the matplotlib Axes.
-    """
-    from smlib.presentation.settings import validate_language
-
-    if not isinstance(result, StaggeredResult):
-        raise ValueError(f"event_study_plot needs a StaggeredResult, got {type(result).__name__}")
-    lang = validate_language(language)
-    agg = result.aggregate("dynamic", min_e=min_e, max_e=max_e, na_rm=True)
-    unit = result.details.get("period_unit", "periods")
-    outcome = result.details.get("outcome", "outcome")
-    if lang == "es":
-        unit_es = {"months": "meses", "periods": "periodos"}.get(unit, unit)
-        one = {"months": "mes", "periods": "periodo"}.get(unit, unit)
-        outcome_es = {"revenue": "ingresos"}.get(outcome, outcome)
-        return _plot_components(
-            agg, ax=ax,
-            title=title or f"Estudio de eventos: efecto sobre {outcome_es} por {unit_es} desde la "
-                           "integración",
-            xlabel=(f"{unit_es.capitalize()} respecto a la integración (0 = {one} de la "
-                    "integración)"),
-            ylabel=f"Efecto sobre {outcome_es} (unidades de {outcome_es})", language="es")
-    return _plot_components(
-        agg, ax=ax,
-        title=title or f"Event study: effect on {outcome} by {unit} since adoption",
-        xlabel=f"{unit.capitalize()} relative to adoption (0 = {unit[:-1] if unit.endswith('s') else unit} of adoption)",
-        ylabel=f"Effect on {outcome} (units of {outcome})",
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,7 +491,7 @@ def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_r
     valid = np.isfinite(att)
     if not valid.all() and not na_rm:
         bad = res.att_gt.loc[~valid, ["group", "time"]].to_records(index=False).tolist()
-        raise ValueError(f"ATT(g,t) is missing for cells {_first(bad)}; pass na_rm=True to drop them")
+        raise ValueError(f"ATT(g,t) is missing for cells {first_items(bad)}; pass na_rm=True to drop them")
     n = psi.shape[0]
     groups = np.unique(cg)
     pg_group = np.array([(gcode == g).mean() for g in groups])
@@ -694,10 +600,10 @@ def _period_unit(periods: pd.Index) -> str:
 
 def staggered_did(
     df: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     covariates: list[str] | None = None,
     control_group: ControlGroup = "never_treated",
     method: Method = "dr",
@@ -708,6 +614,7 @@ def staggered_did(
     n_boot: int = 1000,
     random_state: int | None = config.DEFAULT_SEED,
     unbalanced: Literal["error", "drop"] = "error",
+    panel: PanelSpec | None = None,
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time ATTs, their aggregations and the pre-trend test.
 
@@ -731,6 +638,9 @@ def staggered_did(
         n_boot: multiplier-bootstrap draws for the simultaneous bands (0 skips the bands).
         random_state: seed of the bootstrap (bands only; estimates and SEs are deterministic).
         unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
+        panel: the columns as one :class:`~smlib.causal._panel.PanelSpec` (default: the data
+            contract's ``units`` table); ``outcome``, ``unit``, ``time`` and ``cohort`` given
+            explicitly take precedence.
 
     Returns a :class:`StaggeredResult`. Cells that cannot be estimated (no comparison units,
     overlap failure — a propensity score >= 0.999, as in R did —, singular outcome regression) get
@@ -744,6 +654,8 @@ def staggered_did(
     pre-trend test includes the anticipation-window cells (``g - anticipation <= t < g``), exactly
     as ``did::att_gt`` does.
     """
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    outcome, unit, time, cohort = spec.outcome, spec.unit, spec.time, spec.cohort
     covariates = list(covariates or [])
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
@@ -772,7 +684,7 @@ def _prepare(panel: Panel, a: int, control_group: str, covariates: list[str]) ->
         warnings.warn(
             f"{early.sum()} units were treated at or before the first period (+ {a} anticipation "
             f"periods) and have no pre-treatment period; they are dropped "
-            f"(e.g. {_first(panel.units[early], 3)})", UserWarning, stacklevel=3)
+            f"(e.g. {first_items(panel.units[early], 3)})", UserWarning, stacklevel=3)
         panel = panel.keep(~early, "treated before a pre-treatment period was observed")
     gcode = panel.cohort
     if panel.n_units == 0:
@@ -933,7 +845,7 @@ def _warn_overlap(overlap: pd.DataFrame, cohorts: pd.Index, covariates: list[str
         bad = rows[rows["problem"] != ""]
         size = int(rows["n_treated"].max())
         if len(bad):
-            why = _first(bad["problem"].unique(), 2)
+            why = first_items(bad["problem"].unique(), 2)
             hint = ""
             if bad["problem"].str.startswith("overlap").any():
                 hint = (f" The covariates {covariates} separate this cohort from its comparison units "

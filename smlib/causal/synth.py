@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from smlib.causal._panel import PanelSpec, integer_periods, panel_spec, require_columns
+from smlib.causal.plots import synth_plot
 from smlib.causal.results import EstimateResult
 
 PredictorSpec = str | tuple  # "col" | (col, periods) | (col, periods, "mean")
@@ -364,50 +366,8 @@ class SyntheticControlResult(EstimateResult):
         """``kind="gap"``: treated minus synthetic over time with the placebo gaps (units whose
         pre-period MSPE is ≤ ``max_pre_ratio`` × the treated one, as ADH figs. 5–7) in grey;
         ``kind="paths"``: treated and synthetic outcome. Title, axes and legend in ``language``
-        (``"en"`` or ``"es"``). Returns the axes."""
-        import matplotlib.pyplot as plt
-
-        from smlib.presentation.settings import validate_language
-
-        es = validate_language(language) == "es"
-        outcome = ({"revenue": "ingresos"}.get(self.outcome_label, self.outcome_label) if es
-                   else self.outcome_label)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
-        p = self.path
-        if kind == "paths":
-            ax.plot(p["time"], p["treated"], color="black", lw=2, label=str(self.treated_unit))
-            ax.plot(p["time"], p["synthetic"], color="tab:red", ls="--", lw=2,
-                    label="control sintético" if es else "synthetic control")
-            ax.set_ylabel(outcome)
-            ax.set_title(f"{self.treated_unit} y su control sintético ({outcome})" if es else
-                         f"{self.treated_unit} and its synthetic control ({self.outcome_label})")
-        elif kind == "gap":
-            if self.placebo_gaps is not None and self.placebos is not None:
-                pre = self.placebos.set_index("unit")["pre_mspe"]
-                for u in self.placebo_gaps.columns:
-                    if u != self.treated_unit and pre.get(u, np.inf) <= max_pre_ratio * self.pre_rmspe ** 2:
-                        ax.plot(p["time"], self.placebo_gaps[u].to_numpy(), color="0.75", lw=0.8)
-                ax.plot([], [], color="0.75", lw=0.8,
-                        label="unidades placebo" if es else "placebo units")
-            ax.plot(p["time"], p["gap"], color="black", lw=2, label=str(self.treated_unit))
-            ax.axhline(0, color="grey", lw=0.8)
-            if es:
-                ax.set_ylabel(f"diferencia en {outcome} (tratada − sintética)")
-                ax.set_title(f"Diferencia con el control sintético de {self.treated_unit} "
-                             f"({outcome})")
-            else:
-                ax.set_ylabel(f"gap in {self.outcome_label} (treated − synthetic)")
-                ax.set_title(f"Synthetic control gap for {self.treated_unit} ({self.outcome_label})")
-        else:
-            raise ValueError(f"kind must be 'gap' or 'paths', got {kind!r}")
-        ax.axvline(self.treatment_time, color="tab:blue", ls=":", lw=1.2,
-                   label="inicio de la integración" if es else "treatment start")
-        ax.set_xlabel("periodo" if es else "period")
-        if pd.api.types.is_datetime64_any_dtype(p["time"]):
-            ax.tick_params(axis="x", labelrotation=30)
-        ax.legend(frameon=False, fontsize=8)
-        return ax
+        (``"en"`` or ``"es"``). Returns the axes. See :func:`smlib.causal.plots.synth_plot`."""
+        return synth_plot(self, kind=kind, ax=ax, max_pre_ratio=max_pre_ratio, language=language)
 
 
 # --- estimator ---------------------------------------------------------------------------------
@@ -432,11 +392,11 @@ def _fit_one(Y: pd.DataFrame, Xraw: pd.DataFrame | None, treated: Any, donors: l
 
 def synthetic_control(
     df: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    treated_unit: Any,
-    treatment_time: Any,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    treated_unit: Any = None,
+    treatment_time: Any = None,
     predictors: Sequence[PredictorSpec] | None = None,
     donors: Sequence[Any] | None = None,
     optimize_periods: Sequence[Any] | None = None,
@@ -446,6 +406,8 @@ def synthetic_control(
     level: float = 0.95,
     n_starts: int = 6,
     random_state: int | None = 0,
+    *,
+    panel: PanelSpec | None = None,
 ) -> SyntheticControlResult:
     """Synthetic control estimate of the effect on one treated unit (ADH 2010).
 
@@ -477,6 +439,12 @@ def synthetic_control(
         level: interval coverage.
         n_starts: local refinements of the V search (placebo refits use one).
         random_state: seed of the random V candidates.
+        panel: ``outcome``, ``unit`` and ``time`` as one :class:`~smlib.causal._panel.PanelSpec`
+            (default: the data contract's ``units`` table); columns given explicitly win.
+
+    Steps: :func:`_donor_pool` (validation), :func:`_predictors`, the fit (:func:`_fit_one`),
+    :func:`_placebo_study` (placebo-in-space refits), :func:`_interval` (placebo inversion or
+    conformal) and :func:`_balance` (predictor balance and V).
 
     Returns:
         :class:`SyntheticControlResult` with estimate = mean post-period gap.
@@ -486,12 +454,62 @@ def synthetic_control(
             donors, fewer than 2 donors, unbalanced panel, treatment time before the second or
             after the last period, predictors without data, bad ``ci_method``.
     """
+    if treated_unit is None or treatment_time is None:
+        raise TypeError("synthetic_control needs treated_unit and treatment_time")
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time)
+    outcome, unit, time = spec.outcome, spec.unit, spec.time
     if ci_method not in ("auto", "placebo", "conformal"):
         raise ValueError(f"ci_method must be 'auto', 'placebo' or 'conformal', got {ci_method!r}")
     if ci_method == "placebo" and not placebo:
         raise ValueError("ci_method='placebo' needs placebo=True")
     if demean and predictors is not None:
         raise ValueError("demean=True is only supported with predictors=None (outcome-only fit)")
+    donors = _donor_pool(df, unit, treated_unit, donors)
+    units = [treated_unit] + donors
+    panel_ = _wide_panel(df, outcome, unit, time, units, treatment_time)
+    n_pre = len(panel_.pre)
+    opt = panel_.pre if optimize_periods is None else list(optimize_periods)
+    if any(t not in panel_.pre for t in opt):
+        raise ValueError("optimize_periods must be pre-treatment periods")
+    opt_rows = np.array([panel_.times.index(t) for t in opt])
+    Xraw = _predictors(df, unit, time, units, panel_.pre, predictors)
+
+    main_search = dict(n_starts=n_starts, random_state=random_state)
+    w, v, y1, synth = _fit_one(panel_.Y, Xraw, treated_unit, donors, n_pre, opt_rows, demean,
+                               main_search)
+    gap = y1 - synth
+    pre_mspe = float(np.mean(gap[:n_pre] ** 2))
+    post_rmspe = float(np.sqrt(np.mean(gap[n_pre:] ** 2)))
+    estimate = float(gap[n_pre:].mean())
+
+    placebos = placebo_gaps = None
+    p_placebo = float("nan")
+    if placebo:
+        placebos, placebo_gaps, p_placebo = _placebo_study(
+            panel_, Xraw, treated_unit, donors, gap, opt_rows, demean, random_state)
+    lo, hi, se, ci_label, conf_table = _interval(
+        ci_method, placebo, estimate, placebos, y1, panel_.Y[donors].to_numpy(dtype=float), n_pre,
+        level, demean, pre_mspe)
+    balance, vser = _balance(Xraw, panel_, outcome, treated_unit, donors, w, v, synth)
+    return SyntheticControlResult(
+        method="synthetic_control", estimand="ATT (treated unit, mean over post periods)",
+        estimate=estimate, std_error=float(se), ci_low=float(lo), ci_high=float(hi), level=level,
+        n_obs=int(panel_.Y.size),
+        details=dict(ci_method=ci_label, n_donors=len(donors), n_pre=n_pre,
+                     n_post=len(panel_.post), demean=demean),
+        treated_unit=treated_unit, treatment_time=treatment_time,
+        weights=pd.Series(w, index=donors, name="weight"), predictor_weights=vser,
+        balance=balance,
+        path=pd.DataFrame({"time": panel_.times, "treated": y1, "synthetic": synth, "gap": gap}),
+        pre_rmspe=float(np.sqrt(pre_mspe)), post_rmspe=post_rmspe, placebos=placebos,
+        placebo_gaps=placebo_gaps, placebo_p_value=p_placebo, outcome_label=outcome,
+        conformal=conf_table,
+    )
+
+
+def _donor_pool(df: pd.DataFrame, unit: str, treated_unit: Any,
+                donors: Sequence[Any] | None) -> list:
+    """The donors (default: every other unit), checked: known, without the treated unit, >= 2."""
     if unit not in df.columns:
         raise ValueError(f"unit column {unit!r} not found; columns are {list(df.columns)}")
     all_units = list(pd.unique(df[unit]))
@@ -505,110 +523,114 @@ def synthetic_control(
         raise ValueError(f"donors {unknown[:5]} not found in column {unit!r}")
     if len(donors) < 2:
         raise ValueError(f"synthetic control needs at least 2 donors, got {len(donors)}")
-    units = [treated_unit] + donors
-    panel = _wide_panel(df, outcome, unit, time, units, treatment_time)
+    return donors
+
+
+def _predictors(df: pd.DataFrame, unit: str, time: str, units: list, pre: list,
+                predictors: Sequence[PredictorSpec] | None) -> pd.DataFrame | None:
+    """The predictor matrix (predictors x units), constant predictors dropped with a warning;
+    None for an outcome-only fit."""
+    if predictors is None:
+        return None
+    if len(predictors) == 0:
+        raise ValueError("predictors must be None or a non-empty list")
+    Xraw = _predictor_matrix(df, unit, time, units, pre, predictors)
+    const = Xraw.index[Xraw.std(axis=1, ddof=1).to_numpy() == 0].tolist()
+    if const:
+        warnings.warn(f"constant predictors carry no information and are dropped: {const}",
+                      UserWarning, stacklevel=3)
+        Xraw = Xraw.drop(index=const)
+        if Xraw.empty:
+            raise ValueError("every predictor is constant across units")
+    return Xraw
+
+
+def _placebo_study(panel: _Panel, Xraw: pd.DataFrame | None, treated_unit: Any, donors: list,
+                   gap: np.ndarray, opt_rows: np.ndarray, demean: bool, random_state: int | None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Placebo-in-space: each donor refitted as if treated (the other donors as its pool).
+
+    Returns the placebo table (pre/post MSPE, mean gap, post/pre RMSPE ratio and its rank), the
+    gap of every unit over time and the placebo p-value (rank of the treated unit / units).
+    """
     n_pre = len(panel.pre)
-    opt = panel.pre if optimize_periods is None else list(optimize_periods)
-    if any(t not in panel.pre for t in opt):
-        raise ValueError("optimize_periods must be pre-treatment periods")
-    opt_rows = np.array([panel.times.index(t) for t in opt])
+    k = 1 if Xraw is None else len(Xraw)
+    quick = dict(n_starts=1, n_random=30 * k, random_state=random_state)
+    rows = [dict(unit=treated_unit, pre_mspe=float(np.mean(gap[:n_pre] ** 2)),
+                 post_mspe=float(np.sqrt(np.mean(gap[n_pre:] ** 2))) ** 2)]
+    gaps = {treated_unit: gap}
+    for j in donors:
+        pool = [u for u in donors if u != j]
+        _, _, yj, sj = _fit_one(panel.Y, Xraw, j, pool, n_pre, opt_rows, demean, quick)
+        g = yj - sj
+        gaps[j] = g
+        rows.append(dict(unit=j, pre_mspe=float(np.mean(g[:n_pre] ** 2)),
+                         post_mspe=float(np.mean(g[n_pre:] ** 2))))
+    placebos = pd.DataFrame(rows)
+    placebos["mean_gap"] = [float(np.mean(gaps[u][n_pre:])) for u in placebos["unit"]]
+    placebos["ratio"] = np.sqrt(placebos["post_mspe"] / placebos["pre_mspe"].clip(lower=1e-300))
+    placebos["rank"] = placebos["ratio"].rank(ascending=False, method="max").astype(int)
+    p_placebo = float(placebos["rank"].iloc[0] / len(placebos))
+    return placebos, pd.DataFrame(gaps, index=panel.times), p_placebo
 
-    Xraw = None
-    if predictors is not None:
-        if len(predictors) == 0:
-            raise ValueError("predictors must be None or a non-empty list")
-        Xraw = _predictor_matrix(df, unit, time, units, panel.pre, predictors)
-        const = Xraw.index[Xraw.std(axis=1, ddof=1).to_numpy() == 0].tolist()
-        if const:
-            warnings.warn(f"constant predictors carry no information and are dropped: {const}",
-                          UserWarning, stacklevel=2)
-            Xraw = Xraw.drop(index=const)
-            if Xraw.empty:
-                raise ValueError("every predictor is constant across units")
 
-    main_search = dict(n_starts=n_starts, random_state=random_state)
-    w, v, y1, synth = _fit_one(panel.Y, Xraw, treated_unit, donors, n_pre, opt_rows, demean,
-                               main_search)
-    gap = y1 - synth
-    pre_mspe = float(np.mean(gap[:n_pre] ** 2))
-    post_rmspe = float(np.sqrt(np.mean(gap[n_pre:] ** 2)))
-    estimate = float(gap[n_pre:].mean())
+def _interval(ci_method: str, placebo: bool, estimate: float, placebos: pd.DataFrame | None,
+              y1: np.ndarray, Y0: np.ndarray, n_pre: int, level: float, demean: bool,
+              pre_mspe: float) -> tuple[float, float, float, str, pd.DataFrame | None]:
+    """The interval of the average post-period gap: placebo-test inversion or conformal (with
+    ``ci_method="auto"``: placebo when placebos ran and there are enough donors for the level).
 
-    placebos = placebo_gaps = None
-    p_placebo = float("nan")
-    if placebo:
-        k = 1 if Xraw is None else len(Xraw)
-        quick = dict(n_starts=1, n_random=30 * k, random_state=random_state)
-        rows = [dict(unit=treated_unit, pre_mspe=pre_mspe, post_mspe=post_rmspe ** 2)]
-        gaps = {treated_unit: gap}
-        for j in donors:
-            pool = [u for u in donors if u != j]
-            _, _, yj, sj = _fit_one(panel.Y, Xraw, j, pool, n_pre, opt_rows, demean, quick)
-            g = yj - sj
-            gaps[j] = g
-            rows.append(dict(unit=j, pre_mspe=float(np.mean(g[:n_pre] ** 2)),
-                             post_mspe=float(np.mean(g[n_pre:] ** 2))))
-        placebos = pd.DataFrame(rows)
-        placebos["mean_gap"] = [float(np.mean(gaps[u][n_pre:])) for u in placebos["unit"]]
-        placebos["ratio"] = np.sqrt(placebos["post_mspe"] / placebos["pre_mspe"].clip(lower=1e-300))
-        placebos["rank"] = placebos["ratio"].rank(ascending=False, method="max").astype(int)
-        p_placebo = float(placebos["rank"].iloc[0] / len(placebos))
-        placebo_gaps = pd.DataFrame(gaps, index=panel.times)
-
+    Returns ``(low, high, std_error, label, conformal_table)``; the standard error is the
+    interval's half-width over the normal quantile (NaN for an unbounded interval).
+    """
     method = ci_method
+    n_donors = Y0.shape[1]
     if method == "auto":
-        method = "placebo" if placebo and 1 / (len(donors) + 1) < 1 - level else "conformal"
+        method = "placebo" if placebo and 1 / (n_donors + 1) < 1 - level else "conformal"
     conf_table = None
     if method == "placebo":
         lo, hi = placebo_interval(estimate, placebos["mean_gap"].to_numpy()[1:], level)
         ci_label = "placebo-test inversion (Firpo & Possebom 2018)"
     else:
         lo, hi, conf_table = conformal_interval(
-            y1, panel.Y[donors].to_numpy(dtype=float), n_pre, level, intercept=demean,
-            centre=estimate, scale=float(np.sqrt(pre_mspe)))
+            y1, Y0, n_pre, level, intercept=demean, centre=estimate, scale=float(np.sqrt(pre_mspe)))
         ci_label = "conformal (Chernozhukov, Wüthrich & Zhu 2021)"
     z = float(stats.norm.ppf(0.5 + level / 2))
     se = (hi - lo) / (2 * z) if np.isfinite(hi - lo) else float("nan")
+    return lo, hi, se, ci_label, conf_table
 
+
+def _balance(Xraw: pd.DataFrame | None, panel: _Panel, outcome: str, treated_unit: Any,
+             donors: list, w: np.ndarray, v: np.ndarray, synth: np.ndarray
+             ) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Predictor balance (treated, synthetic, donor mean) and the predictor weights V (None for
+    an outcome-only fit, whose balance rows are the pre-period outcomes)."""
     if Xraw is not None:
         balance = pd.DataFrame({"treated": Xraw[treated_unit],
                                 "synthetic": Xraw[donors].to_numpy() @ w,
                                 "donor_mean": Xraw[donors].mean(axis=1)})
-        vser = pd.Series(v, index=Xraw.index, name="V")
-    else:
-        Yp = panel.Y.loc[panel.pre]
-        balance = pd.DataFrame({"treated": Yp[treated_unit].to_numpy(),
-                                "synthetic": synth[:n_pre],
-                                "donor_mean": Yp[donors].mean(axis=1).to_numpy()},
-                               index=[f"{outcome} {t}" for t in panel.pre])
-        vser = None
-    return SyntheticControlResult(
-        method="synthetic_control", estimand="ATT (treated unit, mean over post periods)",
-        estimate=estimate, std_error=float(se), ci_low=float(lo), ci_high=float(hi), level=level,
-        n_obs=int(panel.Y.size),
-        details=dict(ci_method=ci_label, n_donors=len(donors), n_pre=n_pre,
-                     n_post=len(panel.post), demean=demean),
-        treated_unit=treated_unit, treatment_time=treatment_time,
-        weights=pd.Series(w, index=donors, name="weight"), predictor_weights=vser,
-        balance=balance,
-        path=pd.DataFrame({"time": panel.times, "treated": y1, "synthetic": synth, "gap": gap}),
-        pre_rmspe=float(np.sqrt(pre_mspe)), post_rmspe=post_rmspe, placebos=placebos,
-        placebo_gaps=placebo_gaps, placebo_p_value=p_placebo, outcome_label=outcome,
-        conformal=conf_table,
-    )
+        return balance, pd.Series(v, index=Xraw.index, name="V")
+    n_pre = len(panel.pre)
+    Yp = panel.Y.loc[panel.pre]
+    balance = pd.DataFrame({"treated": Yp[treated_unit].to_numpy(),
+                            "synthetic": synth[:n_pre],
+                            "donor_mean": Yp[donors].mean(axis=1).to_numpy()},
+                           index=[f"{outcome} {t}" for t in panel.pre])
+    return balance, None
 
 
 def synthetic_control_panel(
     units: pd.DataFrame,
-    outcome: str = "revenue",
-    unit: str = "unit_id",
-    time: str = "period",
-    adoption: str = "adoption_period",
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    adoption: str | None = None,
     treated: Any = "first_cohort",
     demean: bool = True,
     ci_method: str = "auto",
     level: float = 0.95,
     placebo: bool = True,
+    panel: PanelSpec | None = None,
 ) -> SyntheticControlResult:
     """Synthetic control for one early adopter of a staggered-adoption panel.
 
@@ -624,11 +646,14 @@ def synthetic_control_panel(
       outside the donors' range, so plain convex weights cannot match it (see
       :func:`synthetic_control`).
 
+    The columns default to the data contract's ``units`` table; ``panel`` (a
+    :class:`~smlib.causal._panel.PanelSpec`) names them at once, explicit arguments win.
+
     Raises:
         ValueError: missing columns, an unknown or never-adopting treated unit, or no donors.
     """
-    from smlib.causal._panel import integer_periods, require_columns
-
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=adoption)
+    outcome, unit, time, adoption = spec.outcome, spec.unit, spec.time, spec.cohort
     require_columns(units, outcome=outcome, unit=unit, time=time, adoption=adoption)
     ip = integer_periods(units, time=time, adoption=adoption, period_col="_t", cohort_col="_g")
     g_of = ip.groupby(unit)["_g"].first()

@@ -42,7 +42,8 @@ import pandas as pd
 from scipy import stats
 
 from smlib.causal._panel import (
-    _first, numeric_column, period_labels, require_columns, require_frame,
+    PanelSpec, first_items, numeric_column, panel_spec, period_labels, require_columns,
+    require_frame,
 )
 from smlib.causal.results import EstimateResult
 
@@ -139,10 +140,10 @@ class TWFEResult(EstimateResult):
 
 def twfe_did(
     df: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    treated: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    treated: str | None = None,
     cluster: str | None = None,
     covariates: list[str] | None = None,
     *,
@@ -150,6 +151,7 @@ def twfe_did(
     level: float = 0.95,
     tol: float = 1e-12,
     max_iter: int = 10_000,
+    panel: PanelSpec | None = None,
 ) -> TWFEResult:
     """Two-way fixed-effects DiD: regress ``outcome`` on ``treated`` (+ covariates) with unit and period effects.
 
@@ -164,6 +166,8 @@ def twfe_did(
         fixef_k: how fixed effects enter ``K`` of the correction: ``"nested"`` (fixest default),
             ``"full"`` or ``"none"`` — see the module docstring for the exact formula.
         level: confidence level of the t interval.
+        panel: ``outcome``, ``unit`` and ``time`` as one :class:`~smlib.causal._panel.PanelSpec`
+            (default: the data contract's ``units`` table); columns given explicitly win.
 
     Rows with a missing outcome are dropped with a warning (the within transformation handles the
     resulting unbalanced panel). Returns a :class:`TWFEResult` whose ``estimate`` is the treatment
@@ -173,6 +177,10 @@ def twfe_did(
     J. Human Resources 50(2); fixest ``ssc`` documentation (Bergé 2018).
     """
     require_frame(df)
+    if treated is None:
+        raise TypeError("twfe_did needs the treated column (0/1 per unit and period): treated=...")
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time)
+    outcome, unit, time = spec.outcome, spec.unit, spec.time
     covariates = list(covariates or [])
     cluster = unit if cluster is None else cluster
     require_columns(df, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster)
@@ -186,15 +194,15 @@ def twfe_did(
     d = numeric_column(df, treated, "treated")
     if not np.isin(d, (0.0, 1.0)).all():
         bad = df.index[~np.isin(d, (0.0, 1.0))]
-        raise ValueError(f"treated column {treated!r} must be 0/1; other values at rows {_first(bad)}")
+        raise ValueError(f"treated column {treated!r} must be 0/1; other values at rows {first_items(bad)}")
     X_extra = [numeric_column(df, c, "covariate") for c in covariates]
     period_labels(df[time], "time")
     if df[unit].isna().any() or df[cluster].isna().any():
         col = unit if df[unit].isna().any() else cluster
-        raise ValueError(f"column {col!r} has missing values at rows {_first(df.index[df[col].isna()])}")
+        raise ValueError(f"column {col!r} has missing values at rows {first_items(df.index[df[col].isna()])}")
     dup = df.duplicated([unit, time], keep=False).to_numpy()
     if dup.any():
-        raise ValueError(f"duplicate ({unit!r}, {time!r}) pairs at rows {_first(df.index[dup])}")
+        raise ValueError(f"duplicate ({unit!r}, {time!r}) pairs at rows {first_items(df.index[dup])}")
 
     keep = ~np.isnan(y)
     if not keep.all():
@@ -214,7 +222,7 @@ def twfe_did(
     if flat.any():
         which = [names[j] for j in np.flatnonzero(flat)]
         raise ValueError(
-            f"{_first(which)} has no variation left after removing unit and period effects "
+            f"{first_items(which)} has no variation left after removing unit and period effects "
             f"(e.g. every unit treated in the same periods, no unit ever treated, or a covariate "
             f"constant within units); it cannot be estimated by TWFE"
         )

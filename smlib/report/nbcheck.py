@@ -17,6 +17,9 @@ from pathlib import Path
 
 import nbformat
 
+from smlib.report.publish import write_text_atomic
+from smlib.report.runner import execute_notebook
+
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
@@ -37,9 +40,6 @@ def store_checked_outputs(notebook: Path | str, timeout: int | None = 600) -> in
         If the notebook fails to run, or a checked cell cannot be matched to its executed copy
         (cells need nbformat 4.5 ids; papermill keeps them).
     """
-    from smlib.report.publish import write_text_atomic
-    from smlib.report.runner import execute_notebook
-
     path = Path(notebook)
     nb = nbformat.read(path, as_version=4)
     targets = checked_cells(nb)

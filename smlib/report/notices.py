@@ -24,13 +24,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from smlib.presentation.catalogue import entry
+from smlib.presentation.settings import validate_language
 from smlib.report.headline import iter_payloads
 
 #: MIME type of the machine-readable copy of the data warnings (JSON, see :func:`warnings_payload`).
 WARNINGS_MIMETYPE: str = "application/vnd.smarketing.warnings+json"
 #: Version of the JSON payload layout; bump it when the layout changes.
 PAYLOAD_VERSION: int = 1
-LANGUAGES: tuple[str, ...] = ("en", "es")
 
 _WARN_STYLE = (
     "border-left:4px solid #b26b00;padding:0.6em 1em;margin:0.5em 0 1em 0;background:#fdf6ea;"
@@ -42,36 +43,18 @@ _UNAVAILABLE_STYLE = (
     "break-inside:avoid;page-break-inside:avoid"
 )
 
-_TEXT = {
-    "en": {
-        "title": "Data warnings",
-        "none": "No data warnings.",
-        "intro": "These conditions of the data limit what this report can claim:",
-        "needs": "This section needs {missing}, which this data does not have.",
-        "unlocks": "With it, the report would show {unlocks}.",
-        "see": "See {ref}.",
-        "unavailable": "Not available",
-        "again": "Not available for the same reason as above ({missing}).",
-    },
-    "es": {
-        "title": "Avisos sobre los datos",
-        "none": "Sin avisos sobre los datos.",
-        "intro": "Estas condiciones de los datos limitan lo que este informe puede afirmar:",
-        "needs": "Esta sección necesita {missing}, que estos datos no tienen.",
-        "unlocks": "Con ello, el informe mostraría {unlocks}.",
-        "see": "Véase {ref}.",
-        "unavailable": "No disponible",
-        "again": "No disponible por la misma razón que arriba ({missing}).",
-    },
-}
+
+
+def _t(language: str) -> dict[str, str]:
+    """The notices' words in ``language`` (catalogue ``report.notices``)."""
+    return entry("report.notices", language)
+
 
 _BACKTICKS = re.compile(r"`([^`<>]+)`")
 
 
 def _lang(language: str) -> str:
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
-    return language
+    return validate_language(language)
 
 
 def _text(value: Any, what: str) -> str:
@@ -126,7 +109,7 @@ def _dedupe(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def warnings_html(warnings: Iterable[Any], language: str = "en") -> str:
     """HTML of the data-warnings box (every text escaped), or a one-line notice when there are none."""
     payload = warnings_payload(warnings, language)
-    t = _TEXT[payload["language"]]
+    t = _t(payload["language"])
     esc = html.escape
     if not payload["warnings"]:
         return (f'<p class="data-warnings data-warnings-none" data-smarketing="warnings" '
@@ -146,7 +129,7 @@ def warnings_html(warnings: Iterable[Any], language: str = "en") -> str:
 def warnings_text(warnings: Iterable[Any], language: str = "en") -> str:
     """Plain-text rendering of the data-warnings box (for consoles and ``text/plain``)."""
     payload = warnings_payload(warnings, language)
-    t = _TEXT[payload["language"]]
+    t = _t(payload["language"])
     if not payload["warnings"]:
         return t["none"]
     return "\n".join([t["title"], *(f"- {w['message']}" for w in payload["warnings"])])
@@ -203,7 +186,7 @@ def unavailable_html(section: str, missing: str, unlocks: str, contract_ref: str
     show <unlocks>. See <contract_ref>." (Spanish with ``language="es"``), under the title
     ``section``.
     """
-    t = _TEXT[_lang(language)]
+    t = _t(_lang(language))
     vals = {k: _text(v, k) for k, v in (("section", section), ("missing", missing),
                                          ("unlocks", unlocks), ("contract_ref", contract_ref))}
 
@@ -228,7 +211,7 @@ def unavailable_html(section: str, missing: str, unlocks: str, contract_ref: str
 def unavailable_text(section: str, missing: str, unlocks: str, contract_ref: str,
                      language: str = "en") -> str:
     """Plain-text rendering of the "section not available" box."""
-    t = _TEXT[_lang(language)]
+    t = _t(_lang(language))
     return "\n".join([
         f"{section} ({t['unavailable']})",
         " ".join([t["needs"].format(missing=missing), t["unlocks"].format(unlocks=unlocks),
@@ -285,7 +268,7 @@ def show_gap(gap: Any, section: str, language: str = "en") -> None:
         _gaps_shown.add(key)
         show_unavailable(section, missing, unlocks, ref, lang)
         return
-    t = _TEXT[lang]
+    t = _t(lang)
     line = t["again"].format(missing=missing)
     shown = _BACKTICKS.sub(r"<code>\1</code>", html.escape(line))
     display({"text/plain": f"{section}: {line}",

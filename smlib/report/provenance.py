@@ -26,7 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smlib import config
+from smlib import io as smio
+from smlib.io import MAPPING_FILE, load_dataset
 from smlib.io import sha256_file  # one definition: the loader's (files are hashed the same way)
+from smlib.report.publish import write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +54,6 @@ PACKAGES: tuple[str, ...] = (
 def _extra_files(folder: Path, truth: bool = True) -> list[Path]:
     """``mapping.toml`` in ``folder`` and, with ``truth``, the simulator's truth files there
     (``smlib.simulate.load_truth`` reads them from a dataset folder; never beside a database)."""
-    from smlib.io import MAPPING_FILE
-
     found = [folder / MAPPING_FILE] if (folder / MAPPING_FILE).is_file() else []
     if truth and (folder / TRUTH_FILES[0]).is_file():  # truth tables only come with a truth.json
         found += [folder / n for n in TRUTH_FILES if (folder / n).is_file()]
@@ -74,8 +75,6 @@ def hash_inputs(path: Path | str) -> dict[str, str]:
         If ``path`` does not exist, holds no required table (:class:`smlib.io.MissingTablesError`)
         or is not a dataset (e.g. a single CSV file).
     """
-    from smlib import io as smio
-
     p = Path(path)
     if not p.exists():
         raise ValueError(f"data path {str(p)!r} does not exist; expected a dataset folder or a .duckdb file")
@@ -155,8 +154,6 @@ def dataset_period(data: Path | str | Dataset) -> dict[str, str] | None:
     """
     import pandas as pd
 
-    from smlib.io import load_dataset
-
     ds = load_dataset(Path(data)) if isinstance(data, (str, Path)) else data
     stamps = [ds.touchpoints["timestamp"], ds.opportunities["lead_at"]]
     if "closed_at" in ds.opportunities:
@@ -180,8 +177,6 @@ def describe_dataset(path: Path | str | None, on_invalid: str = "error") -> dict
     :class:`smlib.io.DataValidationError` and :class:`smlib.io.MissingTablesError`, or
     ``OSError``); nothing is hashed before the required tables were found.
     """
-    from smlib.io import load_dataset
-
     ds = load_dataset(None if path is None else Path(path), on_invalid=on_invalid)  # type: ignore[arg-type]
     where = ds.path if ds.path is not None else (Path(path) if path is not None else config.DEFAULT_DATASET_DIR)
     return {
@@ -308,6 +303,4 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 
     A reader never sees a half-written file; a crash leaves either the old file or none.
     """
-    from smlib.report.publish import write_text_atomic
-
     write_text_atomic(Path(path), json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from smlib import config
+from smlib.report.headline import is_prose
 
 LATEST = "latest"
 INDEX = "index.html"
@@ -296,8 +297,6 @@ def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
     """
     import jinja2
     from markupsafe import Markup
-
-    from smlib.report.headline import is_prose
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR)),

@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from smlib import config
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.settings import LANGUAGES
 
 #: Cells with this tag run (and nbval checks them) but are left out of the HTML report.
 HIDE_TAG = "report-hide"
@@ -149,70 +151,31 @@ def remote_references(html: str) -> list[str]:
 
 def _fmt_value(key: str, value: Any, language: str = "en") -> str:
     if value is None:
-        if language == "es":
-            return ("None (el conjunto de datos simulado por defecto)" if key == "data_path" else
-                    "None (el valor por defecto del cuaderno)")
-        return "None (the default simulated dataset)" if key == "data_path" else "None (the notebook's default)"
+        return CHROME[_chrome_language(language)][
+            "default_data" if key == "data_path" else "default_value"]
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _chrome_language(language: Any) -> str:
+    """The report's language for its frame: English when it has none or an unknown one."""
+    return language if isinstance(language, str) and language in CHROME else "en"
+
+
 def _short(digest: str | None, n: int = 12, language: str = "en") -> str:
-    lang = language if isinstance(language, str) and language in CHROME else "en"
-    return digest[:n] if digest else CHROME[lang]["not_recorded"]
+    return digest[:n] if digest else CHROME[_chrome_language(language)]["not_recorded"]
 
 
-#: The report's frame (header and footer) in each report language; a report's ``language``
+#: The report's frame (header and footer) in each report language, from the catalogue
+#: (``report.chrome`` in ``smlib/presentation/locales/<language>.toml``); a report's ``language``
 #: parameter picks one, so a Spanish report has no English around it.
-CHROME: dict[str, dict[str, str]] = {
-    "en": {
-        "kicker": "smarketing workbook · report", "run_date": "Run date",
-        "data_period": "Data period", "run": "Run", "parameters": "Parameters of this run",
-        "provenance_title": "Where these numbers come from",
-        "provenance_intro": "Provenance: the exact code, data and software that produced this "
-                            "report, so it can be re-run and checked. The same record is saved as",
-        "beside": "beside the executed notebook",
-        "files_caption": "Input files (SHA-256: a fingerprint that changes if a file changes)",
-        "software": "Software", "to": "to", "not_recorded": "not recorded",
-        "Report": "Report", "Notebook": "Notebook", "Run id": "Run id",
-        "Started (UTC)": "Started (UTC)", "Run time": "Run time", "Git commit": "Git commit",
-        "Seed": "Seed", "Data": "Data", "Kernel": "Kernel",
-        "no_git": "not a git checkout", "dirty": "with uncommitted changes", "none": "none",
-        "no_data": "no dataset parameter",
-        "error_title": "This part of the report could not be produced.",
-        "error_text": "The analysis stopped with an error ({name}). The executed notebook kept "
-                      "with this run has the details for the analytics team.",
-    },
-    "es": {
-        "kicker": "cuaderno smarketing · informe", "run_date": "Fecha de ejecución",
-        "data_period": "Periodo de los datos", "run": "Ejecución",
-        "parameters": "Parámetros de esta ejecución",
-        "provenance_title": "De dónde salen estas cifras",
-        "provenance_intro": "Procedencia: el código, los datos y el software exactos que "
-                            "produjeron este informe, para poder repetirlo y comprobarlo. El mismo "
-                            "registro se guarda como",
-        "beside": "junto al cuaderno ejecutado",
-        "files_caption": "Ficheros de entrada (SHA-256: una huella que cambia si cambia el fichero)",
-        "software": "Software", "to": "a", "not_recorded": "sin registrar",
-        "Report": "Informe", "Notebook": "Cuaderno", "Run id": "Id de ejecución",
-        "Started (UTC)": "Inicio (UTC)", "Run time": "Duración", "Git commit": "Commit de git",
-        "Seed": "Semilla", "Data": "Datos", "Kernel": "Kernel",
-        "no_git": "no es un repositorio git", "dirty": "con cambios sin guardar",
-        "none": "ninguna", "no_data": "sin parámetro de datos",
-        "error_title": "Esta parte del informe no se pudo producir.",
-        "error_text": "El análisis se detuvo con un error ({name}). El cuaderno ejecutado que se "
-                      "guarda con esta ejecución tiene los detalles para el equipo de análisis.",
-    },
-}
+CHROME: dict[str, dict[str, str]] = {lang: entry("report.chrome", lang) for lang in LANGUAGES}
 
-
-#: Where a report's seed came from (provenance ``seed_source``), in the frame's other languages.
-_SEED_SOURCE: dict[str, dict[str, str]] = {
-    "es": {"parameter": "parámetro",
-           "default dataset (config.DEFAULT_SEED)": "conjunto de datos por defecto "
-                                                   "(config.DEFAULT_SEED)"},
-}
+#: Where a report's seed came from (provenance ``seed_source``) -> its catalogue key under
+#: ``report.seed_source``.
+_SEED_SOURCE_KEYS: dict[str, str] = {"parameter": "parameter",
+                                     "default dataset (config.DEFAULT_SEED)": "default_dataset"}
 
 
 def template_context(provenance: Mapping[str, Any], *, provenance_file: str, notebook_file: str | None) -> dict[str, Any]:
@@ -222,7 +185,8 @@ def template_context(provenance: Mapping[str, Any], *, provenance_file: str, not
     report's ``language`` parameter (:data:`CHROME`; English when the report has none).
     """
     language = (provenance.get("parameters") or {}).get("language", "en")
-    t = CHROME.get(language if isinstance(language, str) else "en", CHROME["en"])
+    lang = _chrome_language(language)
+    t = CHROME[lang]
     data = provenance.get("data") or {}
     period = data.get("period") or {}
     git = provenance.get("git") or {}
@@ -230,23 +194,23 @@ def template_context(provenance: Mapping[str, Any], *, provenance_file: str, not
     commit_text = t["no_git"] if not commit else commit + (f" ({t['dirty']})" if git.get("dirty") else "")
     seed = provenance.get("seed")
     source = provenance.get("seed_source", "")
-    lang = language if isinstance(language, str) else "en"
-    source = _SEED_SOURCE.get(lang, {}).get(source, source)
+    if source in _SEED_SOURCE_KEYS:
+        source = text(f"report.seed_source.{_SEED_SOURCE_KEYS[source]}", lang)
     rows = [
-        (t["Report"], f"{provenance.get('title', '')} ({provenance.get('report', '')})"),
-        (t["Notebook"], f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'), language=language)})"),
-        (t["Run id"], str(provenance.get("run_id", ""))),
-        (t["Started (UTC)"], str(provenance.get("started_at", ""))),
-        (t["Run time"], f"{provenance.get('duration_seconds', 0):.1f} s"),
-        (t["Git commit"], commit_text),
-        (t["Seed"], t["none"] if seed is None else f"{seed} ({source})"),
-        (t["Data"], str(data.get("path") or t["no_data"])),
-        (t["Kernel"], str(provenance.get("kernel", ""))),
+        (t["report"], f"{provenance.get('title', '')} ({provenance.get('report', '')})"),
+        (t["notebook"], f"{provenance.get('notebook', '')} (SHA-256 {_short(provenance.get('notebook_sha256'), language=language)})"),
+        (t["run_id"], str(provenance.get("run_id", ""))),
+        (t["started_utc"], str(provenance.get("started_at", ""))),
+        (t["run_time"], f"{provenance.get('duration_seconds', 0):.1f} s"),
+        (t["git_commit"], commit_text),
+        (t["seed"], t["none"] if seed is None else f"{seed} ({source})"),
+        (t["data"], str(data.get("path") or t["no_data"])),
+        (t["kernel"], str(provenance.get("kernel", ""))),
     ]
     versions = provenance.get("versions") or {}
     return {
         "labels": t,
-        "language": language if language in CHROME else "en",
+        "language": lang,
         "title": provenance.get("title", ""),
         "run_id": provenance.get("run_id", ""),
         "run_date": _run_date(str(provenance.get("started_at", ""))),

@@ -55,10 +55,12 @@ from typing import Any, TextIO
 import pandas as pd
 
 from smlib import config
+from smlib.presentation.settings import validate_currency, validate_language
 from smlib.report import provenance as prov
 from smlib.report import publish as pub
 from smlib.report.headline import extract_headlines
 from smlib.report.notices import extract_warnings
+from smlib.report.render import ReportRenderError, render_html
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RUN_KEYS = {"name", "notebook", "title", "title_es", "parameters"}
@@ -434,8 +436,6 @@ def check_parameter_values(params: Mapping[str, Any], where: str = "parameters")
     ``error`` or ``drop``; ``labels`` a mapping of channel to a non-empty text. Raises
     :class:`ReportConfigError` naming the parameter, the value and what was expected.
     """
-    from smlib.presentation.settings import validate_currency, validate_language
-
     def bad(name: str, expected: str) -> ReportConfigError:
         return ReportConfigError(f"{where}: parameter {name}={params[name]!r}: expected {expected}")
 
@@ -756,8 +756,6 @@ def _run_one(
 ) -> ReportResult:
     """Execute one report into ``run_dir/.partial/`` and move its files into place when complete."""
     import nbformat
-
-    from smlib.report.render import ReportRenderError, render_html
 
     name = p.spec.name
     work = run_dir / pub.PARTIAL_DIR

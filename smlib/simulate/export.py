@@ -193,7 +193,7 @@ def realistic_export(seed: int = 0, *, n_accounts: int = 3000, n_units: int = 12
             if col in t[name].columns:
                 t[name] = t[name].assign(**{col: t[name][col] * float(currency_rate)})
 
-    from smlib.schemas import validate  # imported late: pandera is heavy, the simulator is not
+    from smlib.schemas import validate  # lazy: pandera is heavy, the simulator is not
 
     return {name: validate(t[name].reset_index(drop=True), name, f"{name} (realistic_export)")
             for name in wanted}
@@ -342,7 +342,7 @@ def write_export(tables: Mapping[str, pd.DataFrame], folder: Path | str,
 
 def _csv_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Timestamps, dates and booleans as the contract's CSV text."""
-    from smlib.schemas import spec
+    from smlib.schemas import spec  # lazy: pandera is heavy, the simulator is not
 
     kinds = {c.name: c.kind for c in spec(table).columns}
     out = df.copy()

@@ -1,4 +1,6 @@
-"""Tests of smlib.display: format rules (hand-computed cells), escaping, missing values, index."""
+"""Tests of smlib.presentation.tables (the one table renderer, formerly the display module): format rules
+(hand-computed cells), escaping, missing values, index; the printed tables of the executive
+summary (formerly narrative.table_for_print / html_table) and ReportTable."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smlib import display
-from smlib.display import (NA_TEXT, column_label, format_table, format_value, infer_format,
-                           show_table, table_text)
+from smlib.presentation import labels, numbers, tables
+from smlib.presentation.labels import column_label
+from smlib.presentation.numbers import NA_TEXT, format_value, infer_format
+from smlib.presentation.tables import (ReportTable, format_table, html_table, show_table,
+                                       table_for_print, table_text)
 
 EVIL = "<script>alert(1)</script>"
 
@@ -345,6 +349,58 @@ def test_show_table_displays_html_and_plain_text(monkeypatch):
 
 
 def test_module_exports_are_documented():
-    for name in display.__all__:
-        obj = getattr(display, name)
-        assert not callable(obj) or obj.__doc__, name
+    for module in (tables, numbers, labels):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert not callable(obj) or obj.__doc__, (module.__name__, name)
+
+
+def test_table_for_print_and_html_escaping() -> None:
+    df = pd.DataFrame({"channel": ["paid_search", "<script>alert(1)</script>"],
+                       "action": ["grow", "cut"], "roi": [0.4512, np.nan],
+                       "roi_ci_low": [0.30, np.nan], "roi_ci_high": [0.61, np.nan],
+                       "cost": [12_500.0, 900.0]})
+    cols = [("channel", "channel", "Channel", "Canal"), ("action", "action", "Action", "Acción"),
+            ("roi", "pct", "ROI", "ROI"), ("cost", "money", "Cost", "Coste")]
+    en = table_for_print(df, cols, intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+    assert en.to_dict("list") == {"Channel": ["paid search", "<script>alert(1)</script>"],
+                                  "Action": ["grow", "cut"], "ROI": ["45 % (30 % to 61 %)", "–"],
+                                  "Cost": ["$12k", "$900"]}
+    es = table_for_print(df, cols, "es", intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+    assert es.to_dict("list") == {"Canal": ["búsqueda de pago", "<script>alert(1)</script>"],
+                                  "Acción": ["aumentar", "recortar"],
+                                  "ROI": ["45 % (30 % a 61 %)", "–"], "Coste": ["12 mil US$", "900 US$"]}
+    html = html_table(en)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    with pytest.raises(ValueError, match="missing column"):
+        table_for_print(df, [("nope", "text", "x", "x")])
+
+
+def test_table_for_print_shares_one_pct_precision_and_skips_bounds_of_missing_values():
+    df = pd.DataFrame({"regime": ["integrated", "separate"], "roi": [0.055, np.nan],
+                       "lo": [-0.028, 0.1], "hi": [0.13, 0.2], "n": [1234, 5]})
+    cols = [("regime", "regime", "Teams", "Equipos"), ("roi", "pct", "ROI", "ROI"),
+            ("n", "int", "New customers", "Clientes nuevos")]
+    es = table_for_print(df, cols, "es", intervals={"roi": ("lo", "hi")})
+    assert es.to_dict("list") == {"Equipos": ["equipos integrados", "equipos separados"],
+                                  "ROI": ["6 % (-3 % a 13 %)", "–"],
+                                  "Clientes nuevos": ["1234", "5"]}
+    assert list(df.columns) == ["regime", "roi", "lo", "hi", "n"]  # input untouched
+    assert df["lo"].tolist() == [-0.028, 0.1]
+
+
+def test_html_table_uses_the_table_renderer():
+    text = pd.DataFrame({"Term": ["ROI", EVIL], "Meaning": ["return", None]})
+    out = html_table(text)
+    assert out == format_table(text.astype(object), "text", labels=False).to_html()
+    assert body_cells(out) == ["ROI", "return", "&lt;script&gt;alert(1)&lt;/script&gt;", NA_TEXT]
+    assert header_cells(out) == ["Term", "Meaning"]
+
+
+def test_report_table_is_a_generic_caption_frame_and_labels():
+    rt = ReportTable(pd.DataFrame({"what": ["a"], "revenue": [433_683.135], "share": [1.304]}),
+                     caption="Demo", labels={"what": "What", "nope": "ignored: not a column"})
+    assert rt.to_text().to_dict("list") == {"What": ["a"], "Revenue": ["$434k"],
+                                            "Share": ["130.4 %"]}
+    assert rt.to_text("es").iloc[0].tolist() == ["a", "434 mil US$", "130,4 %"]
+    assert rt.to_html() == format_table(rt.frame, caption="Demo", labels={"what": "What"}).to_html()

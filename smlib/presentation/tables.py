@@ -1,10 +1,15 @@
-"""Readable tables for the reports: formatted numbers, plain-language headers, no index, escaped.
+"""The one table renderer of the reports: formatted numbers, plain-language headers, no index,
+escaped.
 
 ``show_table(df)`` displays a DataFrame the way leadership should read it: no 0, 1, 2… index,
 thousands separators, shares as percentages, money as ``$1.2M`` (in the report's currency,
 :mod:`smlib.presentation.settings`: ``R$1.2M``, ``€850k``), dates as ``YYYY-MM-DD``, missing
 values as ``–`` and headers in sentence case. ``format_table(df)`` returns the pandas ``Styler``
-it is built on (``.to_html()`` gives the HTML string).
+it is built on (``.to_html()`` gives the HTML string); ``table_text(df)`` the same formatted
+cells as a DataFrame of text. The printed tables of the executive summary use the same path:
+:func:`table_for_print` (columns chosen with their headers in each language) and
+:func:`html_table` (a table of text as the same static HTML). :class:`ReportTable` bundles a
+frame with its caption, formats, labels and intervals for a result object to show.
 
 Formats are chosen per column, first match wins:
 
@@ -21,204 +26,35 @@ Formats are chosen per column, first match wins:
 4. integer dtype → ``int`` (thousands separators); other numbers → ``float`` (3 significant
    digits, but whole digits are never rounded away: ``215,609``, ``4.52``, ``0.0123``).
 
-Numbers follow :mod:`smlib.narrative` (``$1.2M``, ``23.4 %``, Spanish decimal comma with
+Numbers follow :mod:`smlib.presentation.numbers` (``$1.2M``, ``23.4 %``, Spanish decimal comma with
 ``language="es"``), so report tables read like the report text. Every cell, header and caption is
 HTML-escaped (a channel called ``<script>`` shows as text) and the HTML is static: an inline
 ``<style>`` scoped to the table, no JavaScript, so it renders the same in JupyterLab, papermill
 outputs, nbconvert HTML and print.
 """
 
+
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import html
-import math
-import re
-from collections.abc import Callable, Mapping
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from smlib import narrative
-from smlib.presentation import settings
+from smlib.presentation.catalogue import text as catalogue_text
+from smlib.presentation.labels import column_label
+from smlib.presentation.numbers import (BOUND_NAMES, KINDS, NA_TEXT, Formatter, column_words,
+                                        format_number, format_pct, format_value, infer_format,
+                                        is_numeric_kind, known_kind, pct_formatter)
+from smlib.presentation.settings import validate_language
 
-__all__ = ["KINDS", "NA_TEXT", "column_label", "format_table", "format_value", "infer_format",
-           "show_table", "table_text"]
-
-#: Named formats accepted in ``formats``.
-KINDS: tuple[str, ...] = ("pct", "pct_plain", "money", "money_exact", "int", "float", "float1",
-                          "float2", "float3", "float4", "date", "datetime", "bool", "text",
-                          "words", "channel", "model", "team")
-#: How a missing value reads in a table.
-NA_TEXT: str = "–"
-
-_PCT_WORDS = {"share", "pct", "percent", "rate", "roi"}
-_MONEY_WORDS = {"revenue", "cost", "value", "cac", "spend", "profit", "amount", "price", "arpa"}
-_BOUND_NAMES = {"ci_low", "ci_high", "lower", "upper", "low", "high", "ci_lower", "ci_upper"}
-_FIXED = re.compile(r"float(\d)$")  # floatN: N fixed decimals (0-9)
-#: Words written in capitals in automatic headers.
-_ACRONYMS = {"id": "ID", "ci": "CI", "cac": "CAC", "roi": "ROI", "roas": "ROAS", "ltv": "LTV",
-             "mql": "MQL", "sql": "SQL", "sdr": "SDR", "ae": "AE", "att": "ATT", "utc": "UTC",
-             "usd": "USD", "sha256": "SHA-256", "arpa": "ARPA", "crm": "CRM", "seo": "SEO",
-             "se": "SE", "did": "DiD", "twfe": "TWFE", "dr": "DR", "dml": "DML"}
-_BOOL = {"en": ("yes", "no"), "es": ("sí", "no")}
-_TO = {"en": "to", "es": "a"}
-_INTERVAL = {"en": "{level} interval", "es": "intervalo del {level}"}
-
-Formatter = Callable[[Any], str]
-
-
-def _known_kind(kind: Any) -> bool:
-    return callable(kind) or kind in KINDS or bool(_FIXED.match(str(kind)))
-
-
-def _is_numeric_kind(kind: Any) -> bool:
-    return kind in {"pct", "pct_plain", "money", "money_exact", "int", "float"} or bool(
-        isinstance(kind, str) and _FIXED.match(kind))
-
-
-def _words(name: Any) -> list[str]:
-    return [w for w in re.split(r"[_\W]+", str(name).lower()) if w]
-
-
-def infer_format(name: Any, series: pd.Series, previous: str | None = None) -> str:
-    """The format kind for a column, from its dtype and its name (rules in the module docstring).
-
-    ``previous`` is the kind of the nearest column to the left that is not an interval bound;
-    a bare ``ci_low``/``ci_high`` column takes it, so a bound reads like the value it bounds.
-    """
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    if pd.api.types.is_bool_dtype(series):
-        return "bool"
-    if not pd.api.types.is_numeric_dtype(series):
-        non_na = series.dropna()
-        if len(non_na) and all(isinstance(v, (pd.Timestamp, np.datetime64)) for v in non_na):
-            return "date"
-        return "text"
-    words = _words(name)
-    key = "_".join(words)
-    if key in _BOUND_NAMES and previous is not None and _is_numeric_kind(previous):
-        return previous
-    if "to" in words or key in {"p_value", "pvalue", "p"}:
-        return "float"
-    if _PCT_WORDS & set(words):
-        return "pct"
-    if _MONEY_WORDS & set(words):
-        return "money"
-    if pd.api.types.is_integer_dtype(series):
-        return "int"
-    return "float"
-
-
-def _is_missing(x: Any) -> bool:
-    if x is None or x is pd.NA or x is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):  # lists, arrays: not a missing scalar
-        return False
-
-
-def _float_sig(x: float, language: str, digits: int = 3) -> str:
-    """``digits`` significant digits without scientific notation or rounding whole digits away."""
-    if x == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(x)))
-    decimals = min(max(digits - 1 - magnitude, 0), 12)
-    if round(abs(x), decimals) == 0:  # below 1e-12: too small to write out
-        return f"{x:.{digits - 1}e}"
-    return narrative.format_number(x, decimals, language)
-
-
-def _date(x: Any, with_time: bool) -> str:
-    try:
-        t = pd.Timestamp(x)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"format 'date' expects a date or timestamp, got {x!r}") from exc
-    return t.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
-def format_value(x: Any, kind: str | Formatter, language: str = "en",
-                 currency: str | None = None) -> str:
-    """One cell as text (not yet escaped): ``kind`` is one of :data:`KINDS` or a callable.
-
-    ``pct``: fraction → percent with one decimal (``0.69856`` → ``69.9 %``; a non-zero value
-    that would round to zero reads ``<0.1 %``); ``pct_plain``: the same number without the sign
-    (``69.9``, for dense matrices whose caption says %); ``money``: two
-    significant figures from a thousand up (``$1.2M``, :func:`smlib.narrative.format_money`);
-    ``money_exact``: whole units (``$215,609``, ``215.609 US$``, ``R$215,609``); money in
-    ``currency`` (ISO 4217 code; default the report's, :func:`smlib.presentation.settings.report_currency`);
-    ``int``: thousands separators; ``float``: 3
-    significant digits; ``float1`` … ``float9``: fixed decimals; ``date``: ``YYYY-MM-DD``;
-    ``datetime``: ``YYYY-MM-DD HH:MM``; ``bool``: yes/no; ``channel``/``model``/``team``: the
-    display names of :mod:`smlib.narrative`; ``words``: ``_`` read as spaces (``marketing_only``
-    → ``marketing only``); ``text``: ``str(x)``. Missing → :data:`NA_TEXT`.
-    """
-    if _is_missing(x):
-        return NA_TEXT
-    if callable(kind):
-        return str(kind(x))
-    if _is_numeric_kind(kind):
-        try:
-            v = float(x)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"format {kind!r} expects a number, got {x!r}") from exc
-        if math.isinf(v):
-            return "∞" if v > 0 else "-∞"
-    if kind == "pct":
-        if 0 < abs(v) < 0.0005:  # would read 0.0 %: say it is not zero
-            tiny = narrative.format_pct(0.001, language, decimals=1)
-            return f"<{tiny}" if v > 0 else f">-{tiny}"
-        return narrative.format_pct(v, language, decimals=1)
-    if kind == "pct_plain":  # dense matrices: the caption says "%"
-        return narrative.format_number(v * 100, 1, language)
-    if kind == "money":
-        return narrative.format_money(v, language, currency)
-    if kind == "money_exact":
-        num = narrative.format_number(abs(v), 0, language)
-        return settings.attach_currency(num, currency, language,
-                                          negative=v < 0 and bool(num.strip("0.,")))
-    if kind == "int":
-        return narrative.format_number(v, 0, language)
-    if kind == "float":
-        return _float_sig(v, language)
-    if isinstance(kind, str) and (fixed := _FIXED.match(kind)):
-        return narrative.format_number(v, int(fixed.group(1)), language)
-    if kind in ("date", "datetime"):
-        return _date(x, kind == "datetime")
-    if kind == "bool":
-        if isinstance(x, str):  # the text "False" is not true
-            truthy = x.strip().lower() in {"true", "t", "yes", "y", "1"}
-        else:
-            truthy = bool(x)
-        return _BOOL[language][0 if truthy else 1]
-    if kind == "channel":
-        return narrative.channel_label(str(x), language)
-    if kind == "model":
-        return narrative.model_label(str(x), language)
-    if kind == "team":
-        return narrative._fmt_cell(x, "team", language)
-    if kind == "text":
-        return str(x)
-    if kind == "words":
-        return str(x).replace("_", " ")
-    raise ValueError(f"unknown format {kind!r}; expected one of {KINDS} or a callable")
-
-
-def column_label(name: Any) -> str:
-    """Automatic header: snake_case → sentence case, acronyms in capitals
-    (``share_of_leads`` → ``Share of leads``, ``cac_ci_low`` → ``CAC CI low``)."""
-    words = [w for w in re.split(r"_+", str(name)) if w]
-    if not words:
-        return str(name)
-    out = [_ACRONYMS.get(w.lower(), w) for w in words]
-    first = out[0]
-    out[0] = first if first.lower() in _ACRONYMS else first[:1].upper() + first[1:]
-    return " ".join(out)
+__all__ = ["KINDS", "NA_TEXT", "ReportTable", "column_label", "format_table", "format_value",
+           "html_table", "infer_format", "show_table", "table_for_print", "table_text"]
 
 
 def _expand(formats: Mapping[Any, Any], columns: pd.Index) -> dict[Any, Any]:
@@ -238,19 +74,19 @@ def _check(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter, label
            intervals: Mapping[Any, tuple[Any, Any]], language: str, max_rows: int | None) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"show_table expects a pandas DataFrame, got {type(df).__name__}")
-    narrative._lang(language)
+    validate_language(language)
     if not df.columns.is_unique:
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise ValueError(f"table has duplicate column names {dup}; rename them first")
     if not isinstance(formats, Mapping):
-        if not _known_kind(formats):
+        if not known_kind(formats):
             raise ValueError(f"formats: unknown format {formats!r}; expected one of {KINDS}, "
                              "floatN, a callable or a mapping column -> format")
         formats = {}
     for col, kind in formats.items():
         if col not in df.columns:
             raise ValueError(f"formats: column {col!r} is not in the table {list(df.columns)}")
-        if not _known_kind(kind):
+        if not known_kind(kind):
             raise ValueError(f"formats: column {col!r} has unknown format {kind!r}; expected one "
                              f"of {KINDS} or a callable")
     if isinstance(labels, Mapping):
@@ -281,7 +117,7 @@ def _kinds(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter,
             if s is not None and (s != s.dt.normalize()).any():
                 kind = "datetime"
         kinds[col] = kind
-        if "_".join(_words(col)) not in _BOUND_NAMES:
+        if "_".join(column_words(col)) not in BOUND_NAMES:
             previous = kind if isinstance(kind, str) else None
     for col, bounds in intervals.items():  # a bound reads like its value
         for b in bounds:
@@ -309,13 +145,14 @@ def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | 
         df = df.head(max_rows)
     kinds = _kinds(df, formats, intervals)
     cells = {col: [format_value(v, kinds[col], language) for v in df[col]] for col in df.columns}
-    numeric = {col: _is_numeric_kind(kinds[col]) for col in df.columns}
+    numeric = {col: is_numeric_kind(kinds[col]) for col in df.columns}
     dropped = set()
-    lv = narrative.format_pct(level, language, decimals=0)
+    lv = format_pct(level, language, decimals=0)
     for col, (lo, hi) in intervals.items():
         # "23.4 % (21.0 % to 25.9 %)": a value with its interval in one cell
         cells[col] = [
-            v if NA_TEXT in (a, b) else f"{v} ({a} {_TO[language]} {b})"
+            v if NA_TEXT in (a, b) else catalogue_text("presentation.table.value_interval",
+                                                        language, value=v, low=a, high=b)
             for v, a, b in zip(cells[col], cells[lo], cells[hi])]
         dropped |= {lo, hi}
     header = {}
@@ -327,7 +164,7 @@ def table_text(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | 
         else:
             header[col] = column_label(col)
         if col in intervals and not (isinstance(labels, Mapping) and col in labels):
-            header[col] += f" ({_INTERVAL[language].format(level=lv)})"
+            header[col] += f" ({catalogue_text('presentation.table.interval_header', language, level=lv)})"
     keep = [c for c in df.columns if c not in dropped]
     out = pd.DataFrame({header[c]: cells[c] for c in keep}, index=range(len(df)), dtype=object)
     if len(set(header[c] for c in keep)) < len(keep):
@@ -357,9 +194,9 @@ def format_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter 
     text, numeric = table_text(df, formats, labels=labels, intervals=intervals, index=index,
                                max_rows=max_rows, language=language, level=level)
     if max_rows is not None and len(df) > max_rows:
-        shown = {"en": "first {n} of {m} rows", "es": "primeras {n} de {m} filas"}[language]
-        note = shown.format(n=narrative.format_number(max_rows, 0, language),
-                            m=narrative.format_number(len(df), 0, language))
+        note = catalogue_text("presentation.table.first_rows", language,
+                              n=format_number(max_rows, 0, language),
+                              m=format_number(len(df), 0, language))
         caption = f"{caption} ({note})" if caption else note.capitalize()
     # a stable id (same table -> same HTML) keeps report diffs and nbval outputs clean
     digest = hashlib.sha1((text.to_json() + str(caption)).encode()).hexdigest()[:10]
@@ -418,3 +255,94 @@ def show_table(df: pd.DataFrame, formats: Mapping[Any, Any] | str | Formatter | 
     if styler.caption:
         plain = f"{html.unescape(styler.caption)}\n{plain}"
     display({"text/html": styler.to_html(), "text/plain": plain}, raw=True)
+
+
+def _merge_pct_auto_intervals(text: pd.DataFrame, df: pd.DataFrame, header: str, col: Any,
+                              bounds: tuple[Any, Any], language: str) -> None:
+    """Rewrite the merged ``pct_auto`` cells of ``header`` with one precision per row for the value
+    and its bounds (``5.5 % (-2.8 % to 13.0 %)``, never ``5.5 % (-3 % to 13 %)``)."""
+    lo_c, hi_c = bounds
+    for i, (v, lo, hi) in enumerate(zip(df[col], df[lo_c], df[hi_c])):
+        if any(pd.isna(x) for x in (v, lo, hi)):
+            continue
+        f = pct_formatter(v, lo, hi)
+        text.iloc[i, text.columns.get_loc(header)] = catalogue_text(
+            "presentation.table.value_interval", language, value=f(v, language),
+            low=f(lo, language), high=f(hi, language))
+
+
+def table_for_print(df: pd.DataFrame, columns: Sequence[tuple[str, str, str, str]],
+                    language: str = "en",
+                    intervals: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """A results table formatted for leadership, as text cells (the same formatting as
+    :func:`table_text`): the chosen ``columns`` as ``(column, kind, English header, Spanish
+    header)``, ``kind`` one of :data:`KINDS` (``pct`` here reads as in prose, ``pct_auto``:
+    ``45 %``, ``7.9 %``); ``intervals`` maps a column to its ``(low, high)`` columns, shown as
+    ``value (low to high)`` with one precision for a percentage and its bounds. Missing values
+    show as ``–``. Show it with :func:`html_table` (which escapes every cell)."""
+    lang = validate_language(language)
+    intervals = dict(intervals or {})
+    missing = [c for c, *_ in columns if c not in df.columns]
+    missing += [x for lo_hi in intervals.values() for x in lo_hi if x not in df.columns]
+    if missing:
+        raise ValueError(f"table_for_print: missing column(s) {missing}")
+    chosen = [c for c, *_ in columns]
+    bounds = [b for col, lo_hi in intervals.items() if col in chosen for b in lo_hi
+              if b not in chosen]
+    frame = df.loc[:, list(dict.fromkeys(chosen + bounds))].reset_index(drop=True)
+    for col, (lo, hi) in intervals.items():  # no interval beside a missing value
+        if col in chosen:
+            frame.loc[frame[col].isna(), [lo, hi]] = None
+    formats = {c: ("pct_auto" if kind == "pct" else kind) for c, kind, _, _ in columns}
+    labels = {c: (en if lang == "en" else es) for c, _, en, es in columns}
+    merged = {c: b for c, b in intervals.items() if c in chosen}
+    text, _ = table_text(frame, formats, labels=labels, intervals=merged, language=lang)
+    for col, lo_hi in merged.items():
+        if formats[col] == "pct_auto":
+            _merge_pct_auto_intervals(text, frame, labels[col], col, lo_hi, lang)
+    return text
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A table of text (e.g. from :func:`table_for_print` or
+    :func:`smlib.presentation.labels.glossary`) as the report's static HTML: the renderer of
+    :func:`format_table` with the headers as they are, no index, every cell escaped (a channel
+    named ``<script>`` shows as text)."""
+    text = df.reset_index(drop=True).astype(object)
+    return format_table(text, "text", labels=False).to_html()
+
+
+@dataclass
+class ReportTable:
+    """A table for leadership: the data and how to show it with :func:`show_table`.
+
+    ``frame`` holds the raw values (numbers stay numbers, so the table can be tested and reused);
+    ``formats``, ``labels`` and ``intervals`` are passed to :func:`show_table`, which writes money
+    rounded (``$62k``), percentages with ``%``, thousands separators, plain headers and no index.
+    Labels of columns the frame does not have are ignored.
+    """
+
+    frame: pd.DataFrame
+    caption: str = ""
+    formats: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    intervals: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def _labels(self) -> dict[str, str]:
+        return {k: v for k, v in self.labels.items() if k in self.frame.columns}
+
+    def show(self, language: str = "en") -> None:
+        """Display the table (HTML in notebooks, aligned text elsewhere); returns None."""
+        show_table(self.frame, self.formats, caption=self.caption or None, labels=self._labels(),
+                   intervals=self.intervals, language=language)
+
+    def to_text(self, language: str = "en") -> pd.DataFrame:
+        """The formatted cells as shown, with the display headers (strings only)."""
+        return table_text(self.frame, self.formats, labels=self._labels(),
+                          intervals=self.intervals, language=language)[0]
+
+    def to_html(self, language: str = "en") -> str:
+        """The table as the static HTML :func:`show_table` displays."""
+        return format_table(self.frame, self.formats, caption=self.caption or None,
+                            labels=self._labels(), intervals=self.intervals,
+                            language=language).to_html()

@@ -1,58 +1,20 @@
-"""Uplift percentage, verdict wording and the side-by-side helpers (smlib.causal.claims)."""
+"""Report 02 (smlib.analyses.uplift): the verdict's wording, the side-by-side table, the forest
+plot, the readable report tables in English and Spanish, and the whole analysis."""
 
 from __future__ import annotations
 
 import matplotlib
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from smlib.causal import (compare_estimates, dr_tables, estimates_table, forest_plot,
-                          naive_table, robustness_table, synth_table, treated_mean, uplift_percent,
-                          verdict)
+from smlib.analyses.uplift import (compare_estimates, dr_tables, estimates_table, forest_plot,
+                                   naive_table, robustness_table, synth_table, verdict,
+                                   verdict_from_result)
+from smlib.causal import uplift_percent
 from smlib.causal.results import EstimateResult
-from smlib.causal.claims import verdict_from_result
 
 matplotlib.use("Agg")
-
-
-def test_uplift_percent_hand_computed():
-    # ATT 800 on treated mean 10,800: counterfactual 10,000 -> 8 %.
-    r = uplift_percent(800.0, 10_800.0, std_error=200.0)
-    assert r.estimate == pytest.approx(0.08)
-    assert r.counterfactual_mean == pytest.approx(10_000.0)
-    # delta method: se * m / (m - a)^2 = 200 * 10800 / 1e8
-    assert r.std_error == pytest.approx(200 * 10_800 / 10_000 ** 2)
-    # interval = image of the ATT interval 800 ± 1.96*200 under a/(m-a)
-    z = 1.959963984540054
-    lo, hi = 800 - z * 200, 800 + z * 200
-    assert r.ci_low == pytest.approx(lo / (10_800 - lo))
-    assert r.ci_high == pytest.approx(hi / (10_800 - hi))
-    assert r.ci_low < r.estimate < r.ci_high
-
-
-def test_uplift_percent_from_result_keeps_interval_and_method():
-    res = EstimateResult(method="staggered_did", estimand="ATT", estimate=50.0, std_error=10.0,
-                         ci_low=30.0, ci_high=75.0)
-    u = uplift_percent(res, treated_mean=1050.0)
-    assert u.method == "staggered_did"
-    assert u.ci_low == pytest.approx(30 / 1020)
-    assert u.ci_high == pytest.approx(75 / 975)
-    frame = u.to_frame()
-    assert {"estimate", "std_error", "ci_low", "ci_high", "att", "counterfactual_mean"} <= set(frame)
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(att=1.0, treated_mean=0.0, std_error=1.0), "treated_mean must be > 0"),
-    (dict(att=1.0, treated_mean=10.0), "std_error of the ATT is required"),
-    (dict(att=9.0, treated_mean=10.0, std_error=1.0), "counterfactual mean would be <= 0"),
-    (dict(att=float("nan"), treated_mean=10.0, std_error=1.0), "att must be a finite"),
-    (dict(att=1.0, treated_mean=10.0, std_error=-1.0), "std_error must be >= 0"),
-])
-def test_uplift_percent_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        uplift_percent(**kwargs)
 
 
 @pytest.mark.parametrize("est, lo, hi, code", [
@@ -104,22 +66,6 @@ def test_verdict_from_result():
     assert verdict_from_result(u).code == "contradicts_smaller"
 
 
-def _panel() -> pd.DataFrame:
-    rows = []
-    for u, g in (("a", 3), ("b", None)):
-        for t in range(1, 5):
-            rows.append(dict(unit_id=u, period=t, revenue=10.0 * t + (5 if u == "a" else 0),
-                             adoption_period=g))
-    return pd.DataFrame(rows)
-
-
-def test_treated_mean_hand():
-    # unit a treated at t=3,4: revenues 35, 45 -> 40
-    assert treated_mean(_panel()) == pytest.approx(40.0)
-    with pytest.raises(ValueError, match="no treated unit-period"):
-        treated_mean(_panel().assign(adoption_period=None))
-
-
 def test_compare_estimates_and_forest_plot():
     a = EstimateResult.from_normal("cs", "ATT", 100.0, 20.0)
     b = EstimateResult.from_normal("dr", "ATT", 50.0, 40.0)
@@ -145,7 +91,7 @@ def test_compare_estimates_and_forest_plot():
 
 @pytest.mark.slow  # simulates a small dataset and runs every estimator (~10 s)
 def test_uplift_analysis_end_to_end():
-    from smlib.causal import uplift_analysis
+    from smlib.analyses.uplift import uplift_analysis
     from smlib.simulate import simulate
 
     sim = simulate(seed=5, n_accounts=3000)
@@ -264,7 +210,8 @@ def test_robustness_synth_and_dr_tables():
 
 
 def test_report_table_show_displays_html_without_index(capsys):
-    from smlib.causal import ReportTable, p_value_text
+    from smlib.analyses.uplift import p_value_text
+    from smlib.presentation.tables import ReportTable
 
     rt = ReportTable(pd.DataFrame({"what": ["a"], "revenue": [433_683.135], "share": [1.304]}),
                      caption="Demo", labels={"what": "What", "nope": "ignored: not a column"})
@@ -281,8 +228,8 @@ def test_report_tables_and_figures_in_spanish():
 
     import matplotlib.pyplot as plt
 
-    from smlib.causal import naive_comparisons, p_value_text
-    from smlib.causal.claims import estimate_label
+    from smlib.analyses.uplift import estimate_label, p_value_text
+    from smlib.causal import naive_comparisons
     from smlib.causal.dr import DoublyRobustResult, overlap_table
     from smlib.causal.synth import SyntheticControlResult
 
@@ -359,3 +306,30 @@ def test_report_tables_and_figures_in_spanish():
     assert not english.search(" ".join([ax.get_title(), ax.get_xlabel()]
                                        + [x.get_text() for x in ax.get_legend().get_texts()]))
     plt.close("all")
+
+
+@pytest.mark.slow  # simulates a small dataset and runs every estimator (~10 s)
+def test_analysis_accessors_give_the_report_tables():
+    """The result object gives each table and figure of report 02 in the asked language, the same
+    as the module functions on its parts."""
+    from smlib.analyses.uplift import uplift_analysis
+    from smlib.simulate import simulate
+
+    sim = simulate(seed=5, n_accounts=3000)
+    a = uplift_analysis(sim, truth=sim.truth)
+    for lang in ("en", "es"):
+        pd.testing.assert_frame_equal(a.naive_table(lang).to_text(lang),
+                                      naive_table(a.naive, language=lang).to_text(lang))
+        pd.testing.assert_frame_equal(a.estimates_table(lang).to_text(lang),
+                                      estimates_table(a.table, a.results, language=lang).to_text(lang))
+        assert [t.caption for t in a.robustness_tables(lang)] == [
+            robustness_table(n, f, language=lang).caption for n, f in a.robustness.items()]
+        assert a.synth_table(lang).to_text(lang).shape == (6, 2)
+        key, overlap = a.dr_tables(lang)
+        assert key.caption == dr_tables(a.doubly_robust, lang)[0].caption
+        assert a.verdict(lang) is a.verdicts[lang]
+    assert a.adjustment_text("en").startswith("Adjusted for: segment, size")
+    assert a.adjustment_text("es").startswith("Ajustado por: segment")
+    ax = a.forest_plot("es", title="T")
+    assert ax.get_title() == "T" and "afirmación (20 %)" in [
+        h.get_label() for h in ax.get_legend().legend_handles]

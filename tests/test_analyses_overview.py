@@ -1,4 +1,5 @@
-"""Data overview helpers (smlib.overview) on a hand-made dataset."""
+"""Report 00's analysis (smlib.analyses.overview) and its figures (smlib.analyses.figures) on a
+hand-made dataset."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from statsmodels.stats.proportion import proportion_confint  # noqa: E402
 
-from smlib import io, overview, schemas  # noqa: E402
+from smlib import io, schemas  # noqa: E402
+from smlib.analyses import figures, overview  # noqa: E402
+from smlib.presentation import labels  # noqa: E402
 from smlib.journeys import build_journeys, journey_mix  # noqa: E402
 from test_io import tiny_tables  # noqa: E402  (tests/ is on sys.path under pytest)
 
@@ -82,11 +85,11 @@ def test_spend_tables(dataset: io.Dataset) -> None:
 def test_figures_have_titles_and_units(dataset: io.Dataset) -> None:
     j = build_journeys(dataset.touchpoints, dataset.opportunities, validate_input=False)
     axes = [
-        overview.plot_funnel(overview.funnel_counts(dataset.opportunities, by="source_team")),
-        overview.plot_journey_mix(journey_mix(j)),
-        overview.plot_journey_lengths(j.journeys),
-        overview.plot_spend(overview.spend_by_channel(dataset.spend)),
-        overview.plot_monthly_spend(overview.monthly_spend(dataset.spend)),
+        figures.plot_funnel_counts(overview.funnel_counts(dataset.opportunities, by="source_team")),
+        figures.plot_journey_mix(journey_mix(j)),
+        figures.plot_journey_lengths(j.journeys),
+        figures.plot_spend(overview.spend_by_channel(dataset.spend)),
+        figures.plot_monthly_spend(overview.monthly_spend(dataset.spend)),
     ]
     for ax in axes:
         assert ax.get_title()
@@ -178,20 +181,20 @@ def test_spanish_texts(dataset: io.Dataset) -> None:
                          missing=("spend", "units", "accounts"))
     q = overview.data_quality_summary(minimum, "es").set_index("table")
     assert q.loc["spend", "file"] == "(no aportada)"
-    assert overview.stage_label("opportunity", "es") == "oportunidad"
-    assert overview.stage_label("opportunity") == "opportunity"
-    assert overview.journey_type_label("sales_only", "es") == "solo ventas"
-    assert overview.journey_type_label("sales_only") == "sales only"
-    assert overview.team_label("sales", "es") == "ventas"
+    assert labels.stage_label("opportunity", "es") == "oportunidad"
+    assert labels.stage_label("opportunity") == "opportunity"
+    assert labels.journey_type_label("sales_only", "es") == "solo ventas"
+    assert labels.journey_type_label("sales_only") == "sales only"
+    assert labels.team_label("sales", "es") == "ventas"
     with pytest.raises(ValueError, match="language"):
         overview.headline_items(dataset, j, language="fr")
     axes = [
-        overview.plot_funnel(overview.funnel_counts(dataset.opportunities, by="source_team"),
+        figures.plot_funnel_counts(overview.funnel_counts(dataset.opportunities, by="source_team"),
                              language="es"),
-        overview.plot_journey_mix(journey_mix(j), language="es"),
-        overview.plot_journey_lengths(j.journeys, language="es"),
-        overview.plot_spend(overview.spend_by_channel(dataset.spend), language="es"),
-        overview.plot_monthly_spend(overview.monthly_spend(dataset.spend), language="es"),
+        figures.plot_journey_mix(journey_mix(j), language="es"),
+        figures.plot_journey_lengths(j.journeys, language="es"),
+        figures.plot_spend(overview.spend_by_channel(dataset.spend), language="es"),
+        figures.plot_monthly_spend(overview.monthly_spend(dataset.spend), language="es"),
     ]
     titles = [ax.get_title() for ax in axes]
     assert titles[0] == "Leads que llegan a cada etapa del embudo"
@@ -205,3 +208,39 @@ def test_spanish_texts(dataset: io.Dataset) -> None:
         assert english not in words, english
     assert "miles de USD" in axes[3].get_xlabel() and "oportunidad" in words
     plt.close("all")
+
+
+def test_data_overview_holds_every_table_the_report_shows(dataset: io.Dataset) -> None:
+    """Report 00's cells only call the result and show: ReportTables with the catalogue's captions
+    and headers, figures, and a gap where a section has no data."""
+    from smlib.analyses.overview import data_overview
+
+    ov = data_overview(dataset, show_ids=True)
+    assert ov.items() == overview.headline_items(dataset, ov.journeys)
+    assert ov.note() == overview.contract_note(dataset) and ov.title() == "What the data contain"
+    assert ov.gaps == {} and ov.dropped_table() is None
+    assert ov.quality_table().to_text().columns[0] == "Table"
+    assert ov.checks_table().to_text()["Examples of unknown names"].str.len().gt(0).any()
+    funnel = ov.funnel_table().to_text()
+    assert "Share of leads (95 % interval)" in funnel.columns
+    assert ov.mix_table() is not None and ov.spend_table().caption.startswith("Total spend")
+    assert ov.journeys_table().caption == "Journeys built with a 90-day lookback window"
+    for ax in (ov.plot_funnel(), ov.plot_journey_mix(), ov.plot_journey_lengths(),
+               ov.plot_spend(), ov.plot_monthly_spend()):
+        assert ax.get_title()
+    plt.close("all")
+    es = data_overview(dataset, lookback_days=30, language="es")
+    assert es.quality_table().to_text("es").columns[0] == "Tabla"
+    assert es.journeys_table().caption == "Recorridos construidos con una ventana de 30 días"
+    assert es.heading("funnel") == "Embudo"
+    dropped = io.Dataset(**{n: dataset.table(n) for n in ("touchpoints", "opportunities", "spend",
+                                                          "units", "accounts")},
+                         dropped=[{"table": "spend", "column": "cost", "rule": "cost >= 0",
+                                   "count": 2, "rows": [3, 9]}])
+    assert "rule" in data_overview(dropped).dropped_table().frame.columns
+    assert "rule" not in data_overview(dropped, language="es").dropped_table().frame.columns
+    empty = dataset.between("2030-01-01", None)
+    none = data_overview(empty, language="es")
+    assert set(none.gaps) == {"funnel", "journeys", "spend"} and none.funnel_table() is None
+    assert none.gaps["funnel"].text("es").startswith("Estos datos no tienen al menos un lead")
+    assert none.plot_funnel() is None and none.plot_journey_lengths() is None

@@ -1,0 +1,273 @@
+"""The figures of reports 00 and 03: one seaborn/matplotlib figure per function, each returning
+its Axes with a title and units, every word from the text catalogue (``[overview.figure]`` and
+``[executive.figure]``) in the report's ``language``, money in the report's currency.
+
+Report 00 (data overview): :func:`plot_funnel_counts`, :func:`plot_journey_mix`,
+:func:`plot_journey_lengths`, :func:`plot_spend`, :func:`plot_monthly_spend`. Report 03 (KPIs of
+:mod:`smlib.metrics`): :func:`plot_model_comparison`, :func:`plot_team_roi`, :func:`plot_funnel`,
+:func:`plot_cac_by_period`. Readable in print: large fonts, colour-blind-safe palettes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.colors import TwoSlopeNorm
+
+from smlib.journeys import JOURNEY_TYPES
+from smlib.metrics import STAGES, compare_models
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.labels import (TEAM_COLORS, TYPE_COLORS, channel_label,
+                                       journey_type_label, model_label, stage_label, team_label)
+from smlib.presentation.numbers import format_pct
+from smlib.presentation.settings import currency_symbol, money_unit, validate_language
+
+__all__ = ["plot_cac_by_period", "plot_funnel", "plot_funnel_counts",
+           "plot_journey_lengths", "plot_journey_mix", "plot_model_comparison",
+           "plot_monthly_spend", "plot_spend", "plot_team_roi"]
+
+def _ov(key: str, language: str, **values: Any) -> str:
+    return text(f"overview.figure.{key}", language, **values)
+
+
+def _fig_text(language: str) -> dict[str, str]:
+    """Report 03's figure texts, money in the report's currency."""
+    lang = validate_language(language)
+    symbol = currency_symbol(language=lang)
+    return {k: text(f"executive.figure.{k}", lang, currency=symbol)
+            for k in entry("executive.figure", lang)}
+
+
+def _require(df: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; found {list(df.columns)}")
+
+
+# --------------------------------------------------------------------------------------------
+# report 00: the data overview
+# --------------------------------------------------------------------------------------------
+def _axes(ax: Axes | None, size: tuple[float, float] = (8, 4)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _relabel_legend(ax: Axes, name: Callable[[str], str], title: str | None = None) -> None:
+    """Rename the entries (and title) of a seaborn legend for the report's language."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    for text in legend.get_texts():
+        text.set_text(name(text.get_text()))
+    if title is not None:
+        legend.set_title(title)
+
+
+def plot_funnel_counts(funnel: pd.DataFrame, ax: Axes | None = None, language: str = "en") -> Axes:
+    """Bar chart of leads reaching each stage (from
+    :func:`smlib.analyses.overview.funnel_counts`, optionally by group); title, axes, stages and
+    teams in ``language``."""
+    lang = validate_language(language)
+    ax = _axes(ax)
+    group = next((c for c in funnel.columns if c not in {
+        "stage", "reached", "share_of_leads", "ci_low", "ci_high"}), None)
+    data = funnel.assign(stage=funnel["stage"].map(lambda v: stage_label(v, lang)))
+    order = [stage_label(v, lang) for v in STAGES]
+    sns.barplot(data=data, x="stage", y="reached", hue=group, ax=ax,
+                order=order, palette=TEAM_COLORS if group == "source_team" else None)
+    _relabel_legend(ax, lambda t: team_label(t, lang),
+                    _ov("source_team", lang) if group == "source_team" else None)
+    _ = ax.set_title(_ov("funnel_title", lang))
+    _ = ax.set(xlabel=_ov("funnel_x", lang), ylabel=_ov("funnel_y", lang))
+    return ax
+
+
+def plot_journey_mix(mix: pd.DataFrame, ax: Axes | None = None, language: str = "en") -> Axes:
+    """Share of journeys per composition with conversion rate labels (from ``journey_mix``);
+    title, axes and compositions in ``language``."""
+    lang = validate_language(language)
+    ax = _axes(ax, (7, 3.5))
+    sns.barplot(data=mix, x="journey_type", y="share", hue="journey_type", order=list(JOURNEY_TYPES),
+                palette=TYPE_COLORS, legend=False, ax=ax)
+    for i, row in mix.set_index("journey_type").reindex(list(JOURNEY_TYPES)).reset_index().iterrows():
+        if row["journeys"] > 0:
+            note = _ov("converts", lang, rate=format_pct(row["conversion_rate"], lang, decimals=0))
+            _ = ax.annotate(note, (i, row["share"]), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(JOURNEY_TYPES)), [journey_type_label(t, lang) for t in JOURNEY_TYPES])
+    _ = ax.set_title(_ov("mix_title", lang))
+    _ = ax.set(xlabel=_ov("mix_x", lang), ylabel=_ov("mix_y", lang))
+    ax.yaxis.set_major_formatter(lambda v, _: format_pct(v, lang, decimals=0))
+    return ax
+
+
+def plot_journey_lengths(journeys: pd.DataFrame, ax: Axes | None = None,
+                         max_touches: int = 30, language: str = "en") -> Axes:
+    """Histogram of touches per journey by composition, converted or not (from ``.journeys``);
+    title, axes and compositions in ``language``."""
+    _require(journeys, ["n_touches", "journey_type"], "journeys")
+    lang = validate_language(language)
+    ax = _axes(ax)
+    data = journeys.assign(n_touches=journeys["n_touches"].clip(upper=max_touches))
+    sns.histplot(data=data, x="n_touches", hue="journey_type", hue_order=list(JOURNEY_TYPES),
+                 palette=TYPE_COLORS, multiple="stack", discrete=True, ax=ax)
+    _relabel_legend(ax, lambda t: journey_type_label(t, lang), _ov("journey", lang))
+    _ = ax.set_title(_ov("lengths_title", lang, max=max_touches))
+    _ = ax.set(xlabel=_ov("lengths_x", lang), ylabel=_ov("lengths_y", lang))
+    return ax
+
+
+def plot_spend(by_channel: pd.DataFrame, ax: Axes | None = None, language: str = "en") -> Axes:
+    """Horizontal bars of total cost per channel, coloured by team (from
+    :func:`smlib.analyses.overview.spend_by_channel`); title, axes, channels and teams in
+    ``language``, money in the report's currency."""
+    lang = validate_language(language)
+    ax = _axes(ax, (8, 5))
+    data = by_channel.assign(cost_k=by_channel["cost"] / 1e3,
+                             channel=by_channel["channel"].map(lambda c: channel_label(c, lang)))
+    sns.barplot(data=data, y="channel", x="cost_k", hue="team", palette=TEAM_COLORS, dodge=False,
+                ax=ax)
+    _relabel_legend(ax, lambda t: team_label(t, lang), _ov("team", lang))
+    _ = ax.set_title(_ov("spend_title", lang))
+    _ = ax.set(xlabel=_ov("spend_x", lang, unit=money_unit("thousand", language=lang)),
+               ylabel=_ov("channel", lang))
+    return ax
+
+
+def plot_monthly_spend(monthly: pd.DataFrame, ax: Axes | None = None,
+                       language: str = "en") -> Axes:
+    """Line chart of monthly cost per team (from :func:`smlib.analyses.overview.monthly_spend`);
+    title, axes and teams in ``language``, money in the report's currency."""
+    lang = validate_language(language)
+    ax = _axes(ax)
+    data = monthly.assign(cost_k=monthly["cost"] / 1e3)
+    sns.lineplot(data=data, x="period", y="cost_k", hue="team", palette=TEAM_COLORS, ax=ax)
+    _relabel_legend(ax, lambda t: team_label(t, lang), _ov("team", lang))
+    _ = ax.set_title(_ov("monthly_title", lang))
+    _ = ax.set(xlabel=_ov("month", lang),
+               ylabel=_ov("monthly_y", lang, unit=money_unit("thousand", language=lang)))
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# report 03: KPIs (ROI by channel and team, funnel conversion, CAC by period)
+# --------------------------------------------------------------------------------------------
+
+def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
+                          language: str = "en", ax: Any = None) -> Any:
+    """Heatmap of a channel metric (default ROI, shown in %) across attribution models, so the
+    reader sees how the budget story changes with the model. NaN cells (cannot be judged) are grey.
+    Returns the matplotlib Axes."""
+    txt = _fig_text(language)
+    wide = compare_models(channel_table, metric)
+    wide = wide.loc[~wide.isna().all(axis=1)]  # overhead rows: never judged by any model
+    scale = 100.0 if metric == "roi" else 1.0
+    data = wide * scale
+    data.index = [channel_label(c, language) for c in data.index]
+    data.columns = [model_label(m, language) for m in data.columns]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * len(data.columns) + 3, 0.45 * len(data) + 2))
+    vals = data.to_numpy(dtype=float)
+    vals = vals[np.isfinite(vals)]
+    # ROI cannot fall below -100 %; two slopes keep losses red even when a cheap channel earns
+    # thousands of percent (colours saturate at the 90th percentile of gains).
+    lo = min(-1.0, float(vals.min())) if vals.size else -1.0
+    hi = max(1.0, float(np.percentile(vals[vals > 0], 90))) if (vals > 0).any() else 1.0
+    sns.heatmap(data.astype(float), ax=ax, cmap="RdBu", norm=TwoSlopeNorm(0.0, lo, hi),
+                annot=True, fmt=".0f", annot_kws={"fontsize": 9}, linewidths=0.5,
+                linecolor="white", cbar_kws={"label": txt["roi_axis"] if metric == "roi" else metric})
+    ax.set_facecolor("#d9d9d9")
+    _ = ax.set_title(txt["roi_title"] if metric == "roi" else metric, fontsize=12)
+    _ = ax.set_xlabel(txt["model"])
+    _ = ax.set_ylabel(txt["channel"])
+    _ = ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
+    return ax
+
+
+def plot_team_roi(team_table: pd.DataFrame, language: str = "en", ax: Any = None) -> Any:
+    """Grouped bars: ROI (%) of marketing and sales under each attribution model, with the
+    interval as error bars when the table has ``roi_ci_low``/``roi_ci_high``."""
+    txt = _fig_text(language)
+    t = team_table.loc[team_table["team"].isin(["marketing", "sales"])]
+    models = list(dict.fromkeys(t["model"]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7.0, 0.9 * len(models) + 3), 4.5))
+    width = 0.38
+    x = np.arange(len(models))
+    for i, (team, colour) in enumerate((("marketing", "#1f77b4"), ("sales", "#ff7f0e"))):
+        g = t.loc[t["team"].eq(team)].set_index("model").reindex(models)
+        y = g["roi"].to_numpy(dtype=float) * 100
+        err = None
+        if {"roi_ci_low", "roi_ci_high"} <= set(g.columns):
+            lo = np.clip(y - g["roi_ci_low"].to_numpy(dtype=float) * 100, 0, None)
+            hi = np.clip(g["roi_ci_high"].to_numpy(dtype=float) * 100 - y, 0, None)
+            err = np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)])
+        ax.bar(x + (i - 0.5) * width, np.nan_to_num(y), width, yerr=err, capsize=3, color=colour,
+               label=team_label(team, language))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [model_label(m, language) for m in models], rotation=35, ha="right")
+    _ = ax.set_ylabel(txt["roi_axis"])
+    _ = ax.set_title(txt["team_title"], fontsize=12)
+    ax.legend(title=txt["team"])
+    return ax
+
+
+def plot_funnel(stage_table: pd.DataFrame, by: str | None = None, language: str = "en",
+                ax: Any = None) -> Any:
+    """Bars of stage conversion rates (%) with their Wilson intervals, from
+    :func:`smlib.metrics.stage_conversion`; one colour per value of ``by`` (e.g. ``source_team``) when given.
+    Undefined rates (a stage a group skips) are left empty."""
+    txt = _fig_text(language)
+    names = entry("executive.stage", validate_language(language))
+    t = stage_table.assign(stage=stage_table["from_stage"].map(names) + " → "
+                           + stage_table["to_stage"].map(names))
+    stages = list(dict.fromkeys(t["stage"]))
+    groups = list(t.groupby(by, sort=True)) if by else [(None, t)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / len(groups)
+    x = np.arange(len(stages))
+    colours = [plt.get_cmap("tab10")(i) for i in range(10)]
+    for i, (name, g) in enumerate(groups):
+        g = g.set_index("stage").reindex(stages)
+        y = g["rate"].to_numpy(dtype=float) * 100
+        err = np.vstack([np.nan_to_num(y - g["ci_low"].to_numpy(dtype=float) * 100),
+                         np.nan_to_num(g["ci_high"].to_numpy(dtype=float) * 100 - y)])
+        ax.bar(x + (i - (len(groups) - 1) / 2) * width, np.nan_to_num(y), width,
+               yerr=np.clip(err, 0, None), capsize=3, color=colours[i % len(colours)],
+               label=None if name is None else team_label(str(name), language))
+    ax.set_xticks(x, stages, rotation=20, ha="right")
+    _ = ax.set_ylabel(txt["rate_axis"])
+    _ = ax.set_title(txt["funnel_title"], fontsize=12)
+    if by is not None:
+        ax.legend(title=txt["source"])
+    return ax
+
+
+def plot_cac_by_period(cac_table: pd.DataFrame, period: str = "quarter", hue: str | None = None,
+                       language: str = "en", ax: Any = None) -> Any:
+    """Blended CAC (report currency per new customer) by period with its interval as a band, from
+    :func:`smlib.metrics.blended_cac` grouped by ``period`` (and optionally ``hue``, e.g. ``regime``)."""
+    txt = _fig_text(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    groups = cac_table.groupby(hue, sort=True) if hue else [(None, cac_table)]
+    for name, g in groups:
+        g = g.sort_values(period)
+        x = g[period].astype(str)
+        ax.plot(x, g["cac"], marker="o", label=name)
+        ax.fill_between(x, g["cac_ci_low"].astype(float), g["cac_ci_high"].astype(float), alpha=0.2)
+    _ = ax.set_ylabel(txt["cac_axis"])
+    _ = ax.set_xlabel(txt["quarter"] if period == "quarter" else period)
+    _ = ax.set_title(txt["cac_title"], fontsize=12)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.tick_params(axis="x", labelrotation=45)
+    if hue:
+        ax.legend()
+    return ax

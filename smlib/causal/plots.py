@@ -1,0 +1,189 @@
+"""Every figure of the causal estimators, in every report language (texts: catalogue
+``uplift.plot``): the naive comparisons, the propensity overlap of the doubly robust estimate, the
+synthetic control's paths and gap, and the event study / aggregations of Callaway & Sant'Anna.
+
+Each result's ``.plot()`` calls the function here; the functions take the result object and read
+only its attributes, so this module imports no estimator (and no estimator module imports
+another's plotting).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.numbers import format_number
+from smlib.presentation.settings import validate_language
+
+__all__ = ["components_plot", "event_study_plot", "naive_plot", "outcome_name", "overlap_plot",
+           "synth_plot"]
+
+#: The overlap band drawn on the propensity plot (the doubly robust estimator's default).
+_BAND_STYLE = dict(color="grey", ls=":", lw=1)
+
+
+def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
+    import matplotlib.pyplot as plt  # lazy: matplotlib is heavy and only needed to draw
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def outcome_name(outcome: str, language: str) -> str:
+    """The outcome column in ``language`` (``revenue`` → ``ingresos``; other columns as they are)."""
+    return entry("uplift.outcome", validate_language(language)).get(str(outcome), str(outcome))
+
+
+def naive_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
+    """Horizontal bars of the naive estimates and diagnostics of a
+    :class:`~smlib.causal.naive.NaiveResult` with their intervals; title, axis and row names in
+    ``language``. Returns the axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.naive", language)
+    t = result.to_frame()
+    ax = _axes(ax, (8, 3))
+    y = np.arange(len(t))[::-1]
+    colors = ["tab:red" if b else "tab:grey" for b in t["biased"]]
+    ax.barh(y, t["estimate"], color=colors, alpha=0.7)
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                fmt="none", color="black", capsize=3)
+    ax.set_yticks(y, [words["rows"].get(m, m.replace("_", " ")) for m in t["method"]])
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlabel(text("uplift.plot.naive.xlabel", language,
+                       outcome=outcome_name(result.outcome_label, language)))
+    ax.set_title(words["title"])
+    return ax
+
+
+def overlap_plot(result: Any, band: tuple[float, float], ax: Any = None,
+                 language: str = "en") -> Any:
+    """Histogram of the propensity score by arm of a
+    :class:`~smlib.causal.dr.DoublyRobustResult` (overlap plot) with the ``band`` limits dotted;
+    title, axes and legend in ``language``. Returns the axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.overlap", language)
+    ax = _axes(ax, (7, 3.5))
+    bins = np.linspace(0, 1, 41)
+    for arm, val, color in ((words["treated"], 1, "tab:orange"), (words["control"], 0, "tab:blue")):
+        n = int(np.sum(result.treatment == val))
+        ax.hist(result.propensity[result.treatment == val], bins=bins, alpha=0.55, color=color,
+                label=text("uplift.plot.overlap.arm", language, arm=arm,
+                           n=format_number(n, 0, language)))
+    for x in band:
+        ax.axvline(x, **_BAND_STYLE)
+    ax.set_xlabel(words["xlabel"])
+    ax.set_ylabel(words["ylabel"])
+    ax.set_title(text("uplift.plot.overlap.title", language, method=result.method,
+                      estimand=result.estimand))
+    ax.legend(frameon=False)
+    return ax
+
+
+def synth_plot(result: Any, kind: str = "gap", ax: Any = None, max_pre_ratio: float = 5.0,
+               language: str = "en") -> Any:
+    """A :class:`~smlib.causal.synth.SyntheticControlResult`: ``kind="gap"``, treated minus
+    synthetic over time with the placebo gaps (units whose pre-period MSPE is ≤ ``max_pre_ratio`` ×
+    the treated one, as ADH figs. 5–7) in grey; ``kind="paths"``, treated and synthetic outcome.
+    Title, axes and legend in ``language``. Returns the axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.synth", language)
+    outcome = outcome_name(result.outcome_label, language)
+    unit = result.treated_unit
+    ax = _axes(ax, (8, 4))
+    p = result.path
+    if kind == "paths":
+        ax.plot(p["time"], p["treated"], color="black", lw=2, label=str(unit))
+        ax.plot(p["time"], p["synthetic"], color="tab:red", ls="--", lw=2,
+                label=words["synthetic"])
+        ax.set_ylabel(outcome)
+        ax.set_title(text("uplift.plot.synth.paths_title", language, unit=unit, outcome=outcome))
+    elif kind == "gap":
+        if result.placebo_gaps is not None and result.placebos is not None:
+            pre = result.placebos.set_index("unit")["pre_mspe"]
+            for u in result.placebo_gaps.columns:
+                if u != unit and pre.get(u, np.inf) <= max_pre_ratio * result.pre_rmspe ** 2:
+                    ax.plot(p["time"], result.placebo_gaps[u].to_numpy(), color="0.75", lw=0.8)
+            ax.plot([], [], color="0.75", lw=0.8, label=words["placebo"])
+        ax.plot(p["time"], p["gap"], color="black", lw=2, label=str(unit))
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_ylabel(text("uplift.plot.synth.gap_ylabel", language, outcome=outcome))
+        ax.set_title(text("uplift.plot.synth.gap_title", language, unit=unit, outcome=outcome))
+    else:
+        raise ValueError(f"kind must be 'gap' or 'paths', got {kind!r}")
+    ax.axvline(result.treatment_time, color="tab:blue", ls=":", lw=1.2, label=words["start"])
+    ax.set_xlabel(text("uplift.plot.period", language))
+    if pd.api.types.is_datetime64_any_dtype(p["time"]):
+        ax.tick_params(axis="x", labelrotation=30)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def components_plot(agg: Any, ax: Any = None, title: str | None = None,
+                    xlabel: str | None = None, ylabel: str | None = None,
+                    language: str = "en") -> Any:
+    """The components of an :class:`~smlib.causal.staggered.AggregateResult` (event times,
+    cohorts or periods) with pointwise intervals and, where computed, the simultaneous band;
+    before-adoption event times in grey. Default texts in ``language``. Returns the axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.event", language)
+    ax = _axes(ax, (8, 4.5))
+    tab = agg.table
+    if tab.empty:
+        raise ValueError("the simple aggregation has no components to plot")
+    x = tab.iloc[:, 0].to_numpy()
+    est = tab["estimate"].to_numpy()
+    is_event = agg.aggregation == "dynamic"
+    pre = (x < 0) if is_event else np.zeros(len(x), dtype=bool)
+    lvl = int(round(agg.level * 100))
+    if np.isfinite(tab["band_low"]).any():
+        ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15, step=None,
+                        label=text("uplift.plot.event.band", language, lvl=lvl))
+    for mask, color, lab in ((pre, "tab:gray", words["before"]), (~pre, "tab:blue", words["after"])):
+        if mask.any():
+            ax.errorbar(x[mask], est[mask],
+                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask], tab["ci_high"].to_numpy()[mask] - est[mask]],
+                        fmt="o", color=color, capsize=3,
+                        label=text("uplift.plot.event.pointwise", language, label=lab, lvl=lvl))
+    ax.axhline(0, color="black", lw=0.8)
+    if is_event:
+        ax.axvline(-0.5, color="gray", ls="--", lw=0.8)
+    _ = ax.set_title(title or text("uplift.plot.event.title_default", language,
+                                   aggregation=agg.aggregation.capitalize()))
+    _ = ax.set_xlabel(xlabel or agg.table.columns[0])
+    _ = ax.set_ylabel(ylabel or words["ylabel_default"])
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def event_study_plot(result: Any, ax: Any = None, title: str | None = None,
+                     min_e: float = -np.inf, max_e: float = np.inf,
+                     language: str = "en") -> Any:
+    """Event-study plot of a :class:`~smlib.causal.staggered.StaggeredResult`: dynamic effects by
+    periods since adoption.
+
+    Points are ``theta(e)``, the average effect ``e`` periods after adoption (``e < 0``: before,
+    grey — these should be near 0 if trends were parallel); bars are pointwise confidence
+    intervals and the shaded area the simultaneous band. Title, axes and legend in ``language``.
+    Returns the matplotlib Axes.
+
+    Raises:
+        ValueError: ``result`` is not a staggered DiD result, or an unknown language.
+    """
+    if not callable(getattr(result, "aggregate", None)) or not hasattr(result, "att_gt"):
+        raise ValueError(f"event_study_plot needs a StaggeredResult, got {type(result).__name__}")
+    language = validate_language(language)
+    agg = result.aggregate("dynamic", min_e=min_e, max_e=max_e, na_rm=True)
+    unit = result.details.get("period_unit", "periods")
+    units = entry("uplift.plot.period_units", language).get(unit, unit)
+    one = entry("uplift.plot.period_one", language).get(
+        unit, unit[:-1] if unit.endswith("s") else unit)
+    outcome = outcome_name(result.details.get("outcome", "outcome"), language)
+    return components_plot(
+        agg, ax=ax,
+        title=title or text("uplift.plot.event.title", language, outcome=outcome, unit=units),
+        xlabel=text("uplift.plot.event.xlabel", language, units=units.capitalize(), one=one),
+        ylabel=text("uplift.plot.event.ylabel", language, outcome=outcome), language=language)
