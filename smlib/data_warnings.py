@@ -23,8 +23,9 @@ Codes and thresholds (the module constants below; docs/data-warnings.md explains
 ========================  ======================================================================
 
 Messages name no account or deal: counts, shares and channel names only. Every warning carries its
-message in English (``message``) and Spanish (``message_es``), both from the text catalogue
-(``[data_warnings.*]``); ``details`` holds the numbers.
+message in every report language (``texts``, from the text catalogue ``[data_warnings.*]``; adding a
+language to the catalogue and :data:`smlib.presentation.settings.LANGUAGES` adds it here, no code
+change); ``message`` is the English one, the fallback; ``details`` holds the numbers.
 """
 
 from __future__ import annotations
@@ -39,16 +40,18 @@ import pandas as pd
 
 from smlib import config
 from smlib.journeys import Journeys, build_journeys
+from smlib.presentation import settings
 from smlib.presentation.catalogue import text as catalogue_text
 from smlib.presentation.labels import channel_label
 from smlib.presentation.numbers import format_month, format_number, format_pct
-from smlib.presentation.settings import LANGUAGES, validate_language
+from smlib.presentation.settings import validate_language
 
 if TYPE_CHECKING:
     from smlib.io import Dataset
 
 __all__ = [
     "CODES",
+    "FALLBACK_LANGUAGE",
     "DataWarning",
     "SeparationReport",
     "collect_warnings",
@@ -63,6 +66,7 @@ __all__ = [
     "revenue_warnings",
     "separated_channels",
     "separation_warnings",
+    "texts_by_language",
 ]
 
 #: Every code a check of this module can emit, in the order :func:`collect_warnings` runs them.
@@ -103,6 +107,9 @@ GROUP_JOINER: str = " + "
 #: The language the data contract's rules are written in (data/README.md): a message quotes a
 #: broken rule only in this language and names the table and column in the others.
 CONTRACT_LANGUAGE: str = "en"
+#: The language every warning and gap has a text in (``DataWarning.message``, ``DataGap.missing``):
+#: a record built without a text in the report's language shows this one.
+FALLBACK_LANGUAGE: str = "en"
 
 
 # ------------------------------------------------------------------------------------ the record
@@ -131,27 +138,34 @@ def _json_safe(value: Any) -> Any:
 @dataclass(frozen=True)
 class DataWarning:
     """One warning about the data: a stable ``code``, a plain-English ``message`` for a business
-    reader, the same in Spanish (``message_es``; empty = use the English one) and ``details``
-    (numbers behind the message, JSON-safe)."""
+    reader, ``details`` (numbers behind the message, JSON-safe) and ``texts``: the message in each
+    report language, ``{language: message}``.
+
+    ``texts`` always holds :data:`FALLBACK_LANGUAGE` (English, equal to ``message``); the warnings
+    of this module have every report language. A warning built with only English (e.g.
+    ``DataWarning("mine", "Some text.")`` in a user's code) shows its English message in every
+    language.
+    """
 
     code: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
-    message_es: str = ""
+    texts: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("code", "message"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"DataWarning.{name} must be a non-empty text, got {value!r}")
-        if not isinstance(self.message_es, str):
-            raise ValueError(f"DataWarning.message_es must be a text, got {self.message_es!r}")
+        object.__setattr__(self, "texts", texts_by_language(
+            self.texts, self.message, "DataWarning.texts", _nonempty_text))
         object.__setattr__(self, "details", _json_safe(dict(self.details or {})))
 
     def text(self, language: str = "en") -> str:
-        """The message in ``language`` (``"en"`` or ``"es"``)."""
+        """The message in ``language`` (any report language; English when the warning has no text
+        in it)."""
         lang = validate_language(language)
-        return self.message_es if lang == "es" and self.message_es else self.message
+        return self.texts.get(lang, self.message)
 
     def to_dict(self, language: str = "en") -> dict[str, Any]:
         """``{"code", "message"}`` (message in ``language``) plus ``"details"`` when there are any."""
@@ -161,6 +175,33 @@ class DataWarning:
         return out
 
 
+def _nonempty_text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a non-empty text, got {value!r}")
+    return value
+
+
+def texts_by_language(texts: Any, fallback: Any, what: str,
+                      check: Callable[[Any, str], Any]) -> dict[str, Any]:
+    """The per-language texts of a record (:class:`DataWarning`, :class:`smlib.gaps.DataGap`):
+    ``texts`` (``{language: value}``) with each value passed through ``check(value, name)`` (which
+    returns it or raises ValueError) and ``fallback`` under :data:`FALLBACK_LANGUAGE`.
+
+    ValueError when ``texts`` is not a mapping, a key is not a report language
+    (:func:`smlib.presentation.settings.validate_language`) or its fallback-language value differs
+    from ``fallback``; ``what`` names the field in the messages."""
+    if not isinstance(texts, Mapping):
+        raise ValueError(f"{what} must be a mapping {{language: text}}, got {texts!r}")
+    out: dict[str, Any] = {FALLBACK_LANGUAGE: fallback}
+    for lang, value in texts.items():
+        value = check(value, f"{what}[{validate_language(lang)!r}]")
+        if lang == FALLBACK_LANGUAGE and value != fallback:
+            raise ValueError(f"{what}[{lang!r}] must equal the {FALLBACK_LANGUAGE!r} text given "
+                             f"first ({fallback!r}), got {value!r}")
+        out[lang] = value
+    return out
+
+
 def _say(key: str, lang: str, **values: Any) -> str:
     """The catalogue text ``data_warnings.<key>`` in ``lang``."""
     return catalogue_text(f"data_warnings.{key}", lang, **values)
@@ -168,8 +209,8 @@ def _say(key: str, lang: str, **values: Any) -> str:
 
 def _warning(code: str, message: Callable[[str], str], **details: Any) -> DataWarning:
     """A warning whose message, in every report language, is ``message(language)``."""
-    texts = {lang: message(lang) for lang in LANGUAGES}
-    return DataWarning(code, texts["en"], details, texts.get("es", ""))
+    texts = {lang: message(lang) for lang in settings.LANGUAGES}
+    return DataWarning(code, texts[FALLBACK_LANGUAGE], details, texts)
 
 
 def _one_many(n: int) -> str:
@@ -832,7 +873,8 @@ def collect_warnings(dataset: Dataset, journeys: Journeys | None = None,
     ``journeys`` (from :func:`smlib.journeys.build_journeys` on this dataset) is used for the path
     table and its lookback window; without it the journeys are built here with ``lookback_days``.
     Checks on touchpoints are skipped when there are no touches, checks on deals when there are no
-    opportunities. Each warning carries English and Spanish text (``DataWarning.text(language)``).
+    opportunities. Each warning carries its text in every report language
+    (``DataWarning.text(language)``).
     """
     tp, opp = dataset.touchpoints, dataset.opportunities
     out: list[DataWarning] = []

@@ -23,6 +23,11 @@ cited in each function. Project-wide conventions:
   uplift is estimated in :mod:`smlib.causal` (report 02).
 * **Undefined figures** are NaN with a ``note`` saying why (no customers, no cost, no credit), never
   an infinite value or an exception.
+* **Horizon** of a return (ROI, ROAS, the grow/cut rule): ``first_contract`` (the gross profit of
+  the deals booked, before renewals; the default of every function), ``lifetime`` (the expected
+  gross profit over the customer's lifetime under the churn and contract assumptions of LTV) or a
+  number of months (:func:`resolve_horizon`, :func:`revenue_months`). On the lifetime, per
+  channel and team, ROI > 0 ⟺ LTV:CAC > 1 ⟺ CAC payback < the expected lifetime.
 
 Intervals: Wilson intervals for proportions (Wilson 1927, via statsmodels ``proportion_confint``);
 exact Poisson (Garwood) intervals for counts of customers; compound-Poisson normal intervals for sums
@@ -52,6 +57,10 @@ PAID_CHANNELS: tuple[str, ...] = ("paid_search", "paid_social")
 OVERHEAD_CHANNELS: tuple[str, ...] = ("sales_people", "marketing_overhead")
 #: Grouping keys computed by :func:`add_dimensions` / understood by every ``by=`` argument.
 DIMENSIONS: tuple[str, ...] = ("period", "quarter", "year", "unit_id", "regime")
+#: Named horizons of a return figure (an int number of months is a horizon too): ``first_contract``
+#: = the gross profit of the deal booked, ``lifetime`` = the expected gross profit over the
+#: customer's lifetime under the churn and contract assumptions LTV uses (:func:`revenue_months`).
+HORIZONS: tuple[str, ...] = ("first_contract", "lifetime")
 
 _OPP_REQUIRED = ("opportunity_id", "account_id", "lead_at", "outcome", "revenue", "gross_margin")
 _STAGE_COLUMNS = {"lead": "lead_at", "mql": "mql_at", "sql": "sql_at",
@@ -486,7 +495,9 @@ def _with_dims(frame: pd.DataFrame, by: list[str], date_col: str, table: str,
 
 def blended_cac(opportunities: pd.DataFrame, spend: pd.DataFrame,
                 by: str | Sequence[str] | None = None, *, accounts: pd.DataFrame | None = None,
-                units: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
+                units: pd.DataFrame | None = None, level: float = 0.95,
+                horizon: str | int = "first_contract", monthly_churn: float | None = None,
+                contract_months: float | None = 12.0) -> pd.DataFrame:
     """Blended CAC and ROI of all marketing and sales cost, per group.
 
     * ``cac`` = total S&M cost (media + people + tools + overhead, all of ``spend``) / new customers
@@ -500,14 +511,28 @@ def blended_cac(opportunities: pd.DataFrame, spend: pd.DataFrame,
     ``closed_at`` month, cost by ``spend.period``). Unit and regime need ``spend.unit_id`` and
     ``accounts``; cost rows without a unit form their own group (unit NA) with a note. Columns:
     ``*by, cost, new_customers, won_deals, revenue, gross_profit, cac, cac_ci_low, cac_ci_high, roi,
-    roi_ci_low, roi_ci_high, roas, note``.
+    roi_ci_low, roi_ci_high, roas, horizon, note``.
+
+    ``horizon`` (:func:`resolve_horizon`; default the deals booked): on a longer horizon (with a
+    ``monthly_churn``), ROI and ROAS count each new customer's first deal × its expected revenue
+    months on the horizon / ``contract_months`` (:func:`revenue_months`, LTV's assumptions), and
+    no later deal of the same account (its renewals and expansions are what the lifetime
+    estimates); ``revenue`` and ``gross_profit`` stay the booked figures.
     """
     by_ = _as_list(by)
     _dims_check(by_, DIMENSIONS, "blended_cac")
+    horizon = resolve_horizon(horizon, monthly_churn, contract_months)
+    cm = 1.0 if contract_months is None else float(contract_months)
+    mult = revenue_months(horizon, monthly_churn, contract_months) / cm
     won = _with_dims(won_deals(opportunities), by_, "closed_at", "opportunities", accounts, units)
     sp = _with_dims(_check_spend(spend), by_, "period", "spend", None, units)
-    won = won.assign(gp2=won["gross_profit"] ** 2, new=won["is_new_customer"].astype(int), deals=1)
-    cols = ["new", "deals", "revenue", "gross_profit", "gp2"]
+    # the horizon's gross profit and revenue: booked deals, or new customers' first deals × mult
+    longer = horizon != "first_contract" and monthly_churn is not None
+    keep = won["is_new_customer"].to_numpy() if longer else np.ones(len(won), bool)
+    won = won.assign(gp2=(won["gross_profit"] * keep * mult) ** 2,
+                     hgp=won["gross_profit"] * keep * mult, hrev=won["revenue"] * keep * mult,
+                     new=won["is_new_customer"].astype(int), deals=1)
+    cols = ["new", "deals", "revenue", "gross_profit", "gp2", "hgp", "hrev"]
     if by_:
         w = won.groupby(by_, dropna=False, observed=True)[cols].sum()
         c = sp.groupby(by_, dropna=False, observed=True)[["cost"]].sum()
@@ -515,6 +540,7 @@ def blended_cac(opportunities: pd.DataFrame, spend: pd.DataFrame,
     else:
         out = pd.DataFrame([won[cols].sum().to_dict() | {"cost": sp["cost"].sum()}])
     out[cols + ["cost"]] = out[cols + ["cost"]].fillna(0.0)
+    out["horizon"] = horizon
     return _economics(out.rename(columns={"new": "new_customers", "deals": "won_deals"}),
                       by_, "new_customers", level)
 
@@ -526,10 +552,12 @@ def _economics(out: pd.DataFrame, by: list[str], customers: str, level: float) -
     c_lo, c_hi = poisson_interval(out[customers].round(), level)
     out["cac_ci_low"] = _safe_div(out["cost"], c_hi)
     out["cac_ci_high"] = _safe_div(out["cost"], c_lo)
-    out["roi"] = _safe_div(out["gross_profit"] - out["cost"], out["cost"])
+    hgp = out.pop("hgp") if "hgp" in out else out["gross_profit"]
+    hrev = out.pop("hrev") if "hrev" in out else out["revenue"]
+    out["roi"] = _safe_div(hgp - out["cost"], out["cost"])
     se = _safe_div(np.sqrt(out.pop("gp2")), out["cost"])
     out["roi_ci_low"], out["roi_ci_high"] = out["roi"] - z * se, out["roi"] + z * se
-    out["roas"] = _safe_div(out["revenue"], out["cost"])
+    out["roas"] = _safe_div(hrev, out["cost"])
     notes = [
         _note(out[customers].eq(0), "no new customers in this group, so CAC is undefined", out.index),
         _note(out["cost"].eq(0), "no cost recorded in this group, so CAC is 0 and ROI/ROAS are "
@@ -541,8 +569,103 @@ def _economics(out: pd.DataFrame, by: list[str], customers: str, level: float) -
     out["note"] = _join_notes(*notes)
     front = [*by, "cost", customers] + [c for c in ("won_deals",) if c in out.columns]
     rest = ["revenue", "gross_profit", "cac", "cac_ci_low", "cac_ci_high", "roi", "roi_ci_low",
-            "roi_ci_high", "roas", "note"]
+            "roi_ci_high", "roas"] + [c for c in ("horizon",) if c in out.columns] + ["note"]
     return out[front + rest]
+
+
+# --------------------------------------------------------------------------------------------
+# horizons: first contract, lifetime, a number of months
+# --------------------------------------------------------------------------------------------
+
+def resolve_horizon(horizon: str | int = "auto", monthly_churn: float | None = None,
+                    contract_months: float | None = 12.0) -> str | int:
+    """Check a horizon and resolve ``"auto"``: ``"lifetime"`` when the data describe recurring
+    revenue (``monthly_churn`` and ``contract_months`` given), else ``"first_contract"``.
+
+    A horizon is ``"first_contract"``, ``"lifetime"`` or a whole number of months ≥ 1; anything
+    else raises a ValueError naming the allowed values. ``monthly_churn`` must be in [0, 1]
+    (``None`` = no renewals: a one-off-sale business) and ``contract_months`` > 0 when given.
+    """
+    if monthly_churn is not None and not (np.isfinite(monthly_churn) and 0 <= monthly_churn <= 1):
+        raise ValueError(f"monthly_churn must be a number in [0, 1] or None, got {monthly_churn}")
+    if contract_months is not None and not (np.isfinite(contract_months) and contract_months > 0):
+        raise ValueError(f"contract_months must be a number > 0 or None, got {contract_months}")
+    if isinstance(horizon, str):
+        if horizon == "auto":
+            recurring = monthly_churn is not None and contract_months is not None
+            return "lifetime" if recurring else "first_contract"
+        if horizon in HORIZONS:
+            return horizon
+    elif isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool) and horizon >= 1:
+        return int(horizon)
+    raise ValueError(f"horizon must be 'auto', 'first_contract', 'lifetime' or a whole number of "
+                     f"months >= 1, got {horizon!r}")
+
+
+def revenue_months(horizon: str | int, monthly_churn: float | None = None,
+                   contract_months: float | None = 12.0) -> float:
+    """Expected months of revenue of one new customer on ``horizon``, under the assumptions LTV
+    uses (:func:`unit_economics`: LTV = ARPA × margin / churn, ARPA = first-deal revenue /
+    ``contract_months``, so a customer pays ARPA for an expected 1 / churn months).
+
+    * ``"first_contract"``: ``contract_months`` (the deal booked);
+    * ``"lifetime"``: 1 / ``monthly_churn`` months (LTV's lifetime);
+    * ``H`` months: the expected revenue months within H under the same churn,
+      (1 − (1 − churn)^H) / churn (H when churn is 0).
+
+    The first contract is booked (prepaid): every horizon counts at least ``contract_months``, so
+    a short horizon or a churn above 1 / ``contract_months`` never values a customer below the deal
+    it signed (with realistic churn, e.g. 1.5 % a month on annual contracts, lifetime is exactly
+    LTV's 1 / churn). ``monthly_churn=None`` describes a one-off-sale business (no renewals):
+    every horizon is the first contract. ``contract_months=None`` (contract length unknown) is
+    read as one month. Zero churn on the lifetime horizon is unbounded: ValueError (use months).
+    """
+    h = resolve_horizon(horizon, monthly_churn, contract_months)
+    cm = 1.0 if contract_months is None else float(contract_months)
+    if h == "first_contract" or monthly_churn is None:
+        return cm
+    c = float(monthly_churn)
+    if h == "lifetime":
+        if c == 0:
+            raise ValueError("monthly_churn is 0: the lifetime is unbounded; pass a horizon in "
+                             "months (e.g. horizon=60)")
+        return max(cm, 1.0 / c)
+    months = float(h) if c == 0 else (1.0 - (1.0 - c) ** h) / c
+    return max(cm, months)
+
+
+def _horizon_frame(out: pd.DataFrame, gm: float, horizon: str | int,
+                   monthly_churn: float | None, contract_months: float | None,
+                   assessable: Any) -> pd.DataFrame:
+    """Returns on ``horizon`` from ``cost``, ``revenue`` and ``gross_profit`` (first contract)
+    and, when present, the credit's value bounds ``value_ci_low/high``: ``roi``, ``roas``,
+    ``ltv_to_cac``, ``payback_months`` and their intervals; NaN where ``assessable`` is False."""
+    h = resolve_horizon(horizon, monthly_churn, contract_months)
+    cm = 1.0 if contract_months is None else float(contract_months)
+    mult = revenue_months(h, monthly_churn, contract_months) / cm
+    life = revenue_months("lifetime", monthly_churn, contract_months) if (
+        monthly_churn is None or monthly_churn > 0) else np.nan
+    ok = np.asarray(assessable, dtype=bool)
+    out["horizon"] = h
+    out["monthly_churn"] = np.nan if monthly_churn is None else float(monthly_churn)
+    out["contract_months"] = np.nan if contract_months is None else float(contract_months)
+    out["horizon_months"] = mult * cm
+    out["lifetime_months"] = life
+    out["horizon_revenue"] = out["revenue"] * mult
+    out["horizon_gross_profit"] = out["gross_profit"] * mult
+    cost = out["cost"]
+    out["roi"] = np.where(ok, _safe_div(out["horizon_gross_profit"] - cost, cost), np.nan)
+    out["roas"] = np.where(ok, _safe_div(out["horizon_revenue"], cost), np.nan)
+    out["ltv_to_cac"] = np.where(ok, _safe_div(out["gross_profit"] * life / cm, cost), np.nan)
+    out["payback_months"] = np.where(ok, _safe_div(cost * cm, out["gross_profit"]), np.nan)
+    if {"value_ci_low", "value_ci_high"} <= set(out.columns):
+        for end, other in (("low", "high"), ("high", "low")):
+            gp = out[f"value_ci_{end}"] * gm
+            out[f"roi_ci_{end}"] = np.where(ok, _safe_div(gp * mult - cost, cost), np.nan)
+            out[f"ltv_to_cac_ci_{end}"] = np.where(ok, _safe_div(gp * life / cm, cost), np.nan)
+            # more credited gross profit pays back sooner: the high value gives the low payback
+            out[f"payback_ci_{other}"] = np.where(ok, _safe_div(cost * cm, gp), np.nan)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,8 +707,11 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
                       gross_margin: float | None = None,
                       channel_teams: Mapping[str, str] | None = None,
                       by: str | Sequence[str] | None = None,
-                      units: pd.DataFrame | None = None) -> pd.DataFrame:
-    """CAC, ROI and ROAS per channel under each attribution model in ``credit``.
+                      units: pd.DataFrame | None = None,
+                      horizon: str | int = "first_contract",
+                      monthly_churn: float | None = None,
+                      contract_months: float | None = 12.0) -> pd.DataFrame:
+    """CAC, ROI, ROAS, LTV:CAC and payback per channel under each attribution model in ``credit``.
 
     ``credit`` is the output of :func:`smlib.attribution.attribute` / ``compare`` (``model, channel,
     conversions, value``; bootstrap columns ``ci_low, ci_high, value_ci_low, value_ci_high`` are
@@ -598,7 +724,22 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     * ``cac`` = cost / credited conversions (knowmba: cost per customer by channel, credit depends on
       the attribution model; docs/sources.md §2) — credited conversions are won deals, not only new
       customers, because attribution credits every won journey;
-    * ``roi`` = (gross profit − cost) / cost (metrickittools); ``roas`` = revenue / cost (growthcalc).
+    * ``roi`` = (gross profit − cost) / cost (metrickittools); ``roas`` = revenue / cost (growthcalc),
+      both on ``horizon`` (see below);
+    * ``ltv_to_cac`` = lifetime gross profit / cost and ``payback_months`` = cost / monthly gross
+      profit credited (first-contract gross profit / ``contract_months``): the LTV:CAC and CAC
+      payback of :func:`unit_economics` for the customers credited to the channel.
+
+    **Horizon** (``"first_contract"`` — the default, the deals booked, before renewals —,
+    ``"lifetime"``, a number of months, or ``"auto"``: :func:`resolve_horizon`): ``horizon_revenue``
+    and ``horizon_gross_profit`` are the first contract's revenue and gross profit × the expected
+    revenue months on the horizon / ``contract_months`` (:func:`revenue_months`, the churn and
+    contract assumptions of LTV; ``monthly_churn=None`` = no renewals, where every horizon is the
+    first contract). ``revenue`` and ``gross_profit`` stay the booked (credited) figures. On the
+    lifetime horizon, per row: ROI > 0 ⟺ LTV:CAC > 1 ⟺ payback < ``lifetime_months``.
+    Columns added: ``horizon, monthly_churn, contract_months, horizon_months, lifetime_months,
+    horizon_revenue, horizon_gross_profit, ltv_to_cac, payback_months`` (and their ``_ci_*``
+    bounds with bootstrap value bounds).
 
     Undefined values are NaN with a note: no cost (ROI/ROAS undefined, CAC 0), no credit from this
     model (CAC/ROI/ROAS not assessable under the model — e.g. first touch never credits late sales
@@ -609,6 +750,7 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     """
     by_ = _as_list(by)
     _dims_check(by_, DIMENSIONS, "channel_economics")
+    horizon = resolve_horizon(horizon, monthly_churn, contract_months)
     cr = _credit_frame(credit)
     _require(cr, by_, "credit")
     sp = _check_spend(spend)
@@ -638,15 +780,10 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     overhead = out["channel"].isin(OVERHEAD_CHANNELS) & ~has_credit
     assessable = has_cost & has_credit
     out["cac"] = np.where(has_credit, _safe_div(out["cost"], out["conversions"]), np.nan)
-    out["roi"] = np.where(assessable, _safe_div(out["gross_profit"] - out["cost"], out["cost"]), np.nan)
-    out["roas"] = np.where(assessable, _safe_div(out["revenue"], out["cost"]), np.nan)
+    out = _horizon_frame(out, gm, horizon, monthly_churn, contract_months, assessable)
     if {"ci_low", "ci_high"} <= set(out.columns):
         out["cac_ci_low"] = np.where(has_credit, _safe_div(out["cost"], out["ci_high"]), np.nan)
         out["cac_ci_high"] = np.where(has_credit, _safe_div(out["cost"], out["ci_low"]), np.nan)
-    if {"value_ci_low", "value_ci_high"} <= set(out.columns):
-        for end in ("low", "high"):
-            out[f"roi_ci_{end}"] = np.where(
-                assessable, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
     out["note"] = _join_notes(
         _note(overhead, "overhead: no touch carries this cost, so no model credits it; it counts "
               "in team and blended figures", out.index),
@@ -667,13 +804,17 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
                    by: str | Sequence[str] | None = None,
                    units: pd.DataFrame | None = None,
                    draws: Mapping[str, Any] | None = None,
-                   level: float = 0.95) -> pd.DataFrame:
-    """CAC, ROI and ROAS per team (marketing, sales) under each attribution model.
+                   level: float = 0.95,
+                   horizon: str | int = "first_contract",
+                   monthly_churn: float | None = None,
+                   contract_months: float | None = 12.0) -> pd.DataFrame:
+    """CAC, ROI, ROAS, LTV:CAC and payback per team (marketing, sales) under each attribution model.
 
     Team credit = sum of its channels' credit (channel → team from :func:`channel_team_map`); team
     cost = all of the team's ``spend``, people and overhead included (blended-CAC convention, mv3
-    marketing; docs/sources.md §2). Formulas as in :func:`channel_economics`; credited revenue over the
-    teams adds up to the model's credited total.
+    marketing; docs/sources.md §2). Formulas and the ``horizon`` / ``monthly_churn`` /
+    ``contract_months`` of the returns as in :func:`channel_economics` (same added columns);
+    credited revenue over the teams adds up to the model's credited total.
 
     Intervals: with ``draws`` = ``{model: smlib.attribution.resample.BootstrapDraws}`` (from
     ``bootstrap_draws``), each resample's team credit is the sum of its channels' credit, and the
@@ -683,6 +824,7 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     Columns: ``model, *by, team, cost, conversions, revenue, gross_profit, cac, roi, roas,
     [roi_ci_low, roi_ci_high, cac_ci_low, cac_ci_high], note``.
     """
+    horizon = resolve_horizon(horizon, monthly_churn, contract_months)
     ch = channel_economics(credit, spend, opportunities, gross_margin=gross_margin,
                            channel_teams=channel_teams, by=by, units=units)
     by_ = _as_list(by)
@@ -706,12 +848,6 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     has_cost, has_credit = out["cost"] > 0, out["conversions"] > 0
     out["cac"] = np.where(has_credit, _safe_div(out["cost"], out["conversions"]), np.nan)
     ok = has_cost & has_credit
-    out["roi"] = np.where(ok, _safe_div(out["gross_profit"] - out["cost"], out["cost"]), np.nan)
-    out["roas"] = np.where(ok, _safe_div(out["revenue"], out["cost"]), np.nan)
-    if {"value_ci_low", "value_ci_high"} <= set(out.columns):
-        for end in ("low", "high"):
-            out[f"roi_ci_{end}"] = np.where(
-                ok, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
     if draws:
         if by_:
             raise ValueError("team_economics: draws= works for an overall table only (no by=)")
@@ -729,9 +865,7 @@ def team_economics(credit: pd.DataFrame, spend: pd.DataFrame,
                 val = np.nanquantile(d.value[:, team_of == team].sum(axis=1), q)
                 out.loc[row, ["ci_low", "ci_high"]] = conv
                 out.loc[row, ["value_ci_low", "value_ci_high"]] = val
-        for end in ("low", "high"):
-            out[f"roi_ci_{end}"] = np.where(
-                ok, _safe_div(out[f"value_ci_{end}"] * gm - out["cost"], out["cost"]), np.nan)
+    out = _horizon_frame(out, gm, horizon, monthly_churn, contract_months, ok)
     if {"ci_low", "ci_high"} <= set(out.columns):
         out["cac_ci_low"] = np.where(has_credit, _safe_div(out["cost"], out["ci_high"]), np.nan)
         out["cac_ci_high"] = np.where(has_credit, _safe_div(out["cost"], out["ci_low"]), np.nan)
@@ -822,8 +956,10 @@ def customer_economics(opportunities: pd.DataFrame, spend: pd.DataFrame, churn_r
     CAC / (ARPA × margin); Skok's targets LTV:CAC ≥ 3, payback < 12 months). ``churn_rate`` is a
     monthly assumption (e.g. 1–2 % for mid-market B2B SaaS, b2blead.io churn-rate page — a vendor
     benchmark), not a measured figure. The payback interval maps the CAC interval.
+    ``lifetime_months`` is the expected lifetime the LTV counts (:func:`revenue_months`), so that
+    payback can be read against it (LTV:CAC > 1 ⟺ payback < lifetime).
     Columns: ``cac, cac_ci_low, cac_ci_high, arpa, gross_margin, churn_rate, ltv, ltv_to_cac,
-    payback_months, payback_ci_low, payback_ci_high, note``."""
+    payback_months, payback_ci_low, payback_ci_high, lifetime_months, note``."""
     b = blended_cac(opportunities, spend, level=level).iloc[0]
     arpa = monthly_arpa(opportunities, contract_months)
     gm = _margin(opportunities, None)
@@ -833,6 +969,7 @@ def customer_economics(opportunities: pd.DataFrame, spend: pd.DataFrame, churn_r
         "arpa": arpa, "gross_margin": gm, "churn_rate": churn_rate, "ltv": ue.at[0, "ltv"],
         "ltv_to_cac": ue.at[0, "ltv_to_cac"], "payback_months": ue.at[0, "payback_months"],
         "payback_ci_low": ue.at[1, "payback_months"], "payback_ci_high": ue.at[2, "payback_months"],
+        "lifetime_months": 1.0 / churn_rate if churn_rate > 0 else np.nan,
         "note": "; ".join(x for x in (b["note"], ue.at[0, "note"]) if x)}])
 
 
@@ -849,28 +986,74 @@ def compare_models(table: pd.DataFrame, metric: str = "roi", index: str = "chann
                              dropna=False, sort=False)
 
 
-def recommend_channels(channel_table: pd.DataFrame, model: str | None = None) -> pd.DataFrame:
-    """Grow / cut / review each channel from its ROI under every attribution model.
+#: Factors applied to the monthly churn in the grow/cut sensitivity of :func:`recommend_channels`.
+CHURN_FACTORS: tuple[float, float] = (0.5, 1.5)
+_ACTION_ORDER = {"grow": 0, "review": 1, "cut": 2, "not_assessed": 3}
 
-    Rule (stated so leadership can check it): a channel is **grow** when its ROI is > 0 under every
-    model that can assess it, **cut** when < 0 under every such model, otherwise **review** (models
-    disagree); **not_assessed** when no model gives an ROI (no cost, overhead, no credit).
-    Confidence: **high** when the models agree and, under ``model`` (the chosen one), the ROI
-    interval (attribution bootstrap) excludes 0 on the same side; **medium** when they agree but the
-    interval is absent or crosses 0; **low** otherwise. Attribution ROI is correlational: it is
-    only as good as the model (see report 01 for accuracy against the simulator's truth).
-    Columns: ``channel, team, action, confidence, n_models, n_positive, n_negative, roi, roi_ci_low,
-    roi_ci_high, cost, reason``, ordered grow → review → cut → not_assessed, then by ROI.
+
+def _interval_action(lo: float, hi: float) -> str:
+    """grow when the whole ROI interval is above break-even, cut when below, else review."""
+    return "grow" if lo > 0 else "cut" if hi < 0 else "review"
+
+
+def _agreement_action(roi: pd.Series) -> str:
+    """grow / cut when every model's ROI has that sign, else review (no interval to judge by)."""
+    return ("grow" if (roi > 0).all() else "cut" if (roi < 0).all() else "review")
+
+
+def _churn_scale(g: pd.DataFrame, factor: float) -> float | None:
+    """How the horizon's gross profit scales when churn is × ``factor`` (None when it cannot:
+    no churn assumption, first-contract horizon, or a table without the horizon columns)."""
+    if not {"horizon", "monthly_churn", "contract_months"} <= set(g.columns):
+        return None
+    h, c, cm = g["horizon"].iloc[0], g["monthly_churn"].iloc[0], g["contract_months"].iloc[0]
+    if h == "first_contract" or not np.isfinite(c) or c <= 0:
+        return None
+    cm_ = None if not np.isfinite(cm) else float(cm)
+    base = revenue_months(h, float(c), cm_)
+    return revenue_months(h, min(1.0, float(c) * factor), cm_) / base
+
+
+def recommend_channels(channel_table: pd.DataFrame, model: str | None = None, *,
+                       churn_factors: tuple[float, float] = CHURN_FACTORS) -> pd.DataFrame:
+    """Grow / cut / review each channel from its ROI interval under the chosen model.
+
+    Rule (stated so leadership can check it), on the horizon of ``channel_table``
+    (:func:`channel_economics`' ``horizon``: lifetime or first-contract gross profit):
+
+    * with an ROI interval under ``model`` (attribution bootstrap): **grow** only when the whole
+      interval is above break-even (ROI > 0), **cut** only when it is entirely below, otherwise
+      **review** (not enough evidence: the interval spans break-even);
+    * without an interval under ``model``: the models' agreement decides (**grow** when ROI > 0
+      under every model that can assess the channel, **cut** when < 0 under every one, else
+      **review**), stated in ``rule``;
+    * **not_assessed** when no model gives an ROI (no cost, overhead, no credit).
+
+    ``confidence``: **high** when the action rests on the interval and every model agrees in sign;
+    **medium** when it rests on the interval but some models disagree, or on the models'
+    agreement without an interval; **low** for review. Churn sensitivity: the action is computed
+    again with the monthly churn × each of ``churn_factors`` (default × 0.5 and × 1.5: a longer
+    and a shorter customer lifetime), scaling the horizon's gross profit
+    (:func:`revenue_months`); ``flips`` says whether either differs (never on the first-contract
+    horizon, which does not depend on churn). Attribution ROI is correlational: it is only as good
+    as the model (see report 01 for accuracy against the simulator's truth).
+    Columns: ``channel, team, action, confidence, rule, horizon, n_models, n_positive, n_negative,
+    roi, roi_ci_low, roi_ci_high, cost, action_low_churn, action_high_churn, roi_low_churn,
+    roi_high_churn, flips, reason``, ordered grow → review → cut → not_assessed, then by ROI.
     """
     _require(channel_table, ("model", "channel", "team", "roi", "cost"), "channel_table")
     if channel_table.duplicated(["model", "channel"]).any():
         raise ValueError("channel_table: several rows per (model, channel); pass an overall table "
                          "(channel_economics without by=)")
+    if len(churn_factors) != 2 or not all(np.isfinite(f) and f > 0 for f in churn_factors):
+        raise ValueError(f"churn_factors must be two numbers > 0, got {churn_factors!r}")
     models = list(channel_table["model"].unique())
     if model is None:
         model = models[0]
     if model not in models:
         raise ValueError(f"model {model!r} is not in the table; models: {models}")
+    horizon = (channel_table["horizon"].iloc[0] if "horizon" in channel_table
+               and len(channel_table) else "first_contract")
     rows = []
     for ch, g in channel_table.groupby("channel", sort=False):
         roi = g["roi"].dropna()
@@ -879,23 +1062,46 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None) ->
         r = float(chosen["roi"].iloc[0]) if len(chosen) else np.nan
         lo = float(chosen["roi_ci_low"].iloc[0]) if "roi_ci_low" in g and len(chosen) else np.nan
         hi = float(chosen["roi_ci_high"].iloc[0]) if "roi_ci_high" in g and len(chosen) else np.nan
+        has_ci = bool(np.isfinite(lo) and np.isfinite(hi))
+
+        def decide(k: float) -> str:
+            """The action with the horizon's gross profit × k (ROI + 1 scales with it)."""
+            if roi.empty:
+                return "not_assessed"
+            if has_ci:
+                return _interval_action((lo + 1) * k - 1, (hi + 1) * k - 1)
+            return _agreement_action((roi + 1) * k - 1)
+
+        action = decide(1.0)
+        scales = [_churn_scale(g, f) for f in churn_factors]
+        sens = [decide(k) if k is not None else action for k in scales]
+        sens_roi = [(r + 1) * k - 1 if k is not None else r for k in scales]
         if roi.empty:
-            action, conf = "not_assessed", "none"
+            conf, rule = "none", "none"
             reason = (g["note"].dropna().iloc[0] if "note" in g and g["note"].notna().any()
                       else "no ROI under any model")
         else:
-            action = "grow" if n_pos == len(roi) else "cut" if n_neg == len(roi) else "review"
-            sure = np.isfinite(lo) and np.isfinite(hi) and (
-                (action == "grow" and lo > 0) or (action == "cut" and hi < 0))
-            conf = "low" if action == "review" else "high" if sure else "medium"
-            reason = f"ROI > 0 under {n_pos} of {len(roi)} models, < 0 under {n_neg}"
+            rule = "interval" if has_ci else "models"
+            agree = n_pos == len(roi) or n_neg == len(roi)
+            conf = ("low" if action == "review" else
+                    "high" if has_ci and agree else "medium")
+            basis = str(horizon).replace("_", " ")
+            head = (f"ROI interval under {model} ({basis}) {lo:+.0%} to {hi:+.0%}"
+                    if has_ci else f"no ROI interval under {model}: models' agreement used")
+            reason = (f"{head}; ROI > 0 under {n_pos} of {len(roi)} models, < 0 under {n_neg}")
+            if any(x != action for x in sens):
+                reason += (f"; flips with churn × {churn_factors[0]:g} ({sens[0]}) or "
+                           f"× {churn_factors[1]:g} ({sens[1]})")
         rows.append({"channel": ch, "team": g["team"].iloc[0], "action": action,
-                     "confidence": conf, "n_models": len(roi), "n_positive": n_pos,
+                     "confidence": conf, "rule": rule, "horizon": horizon,
+                     "n_models": len(roi), "n_positive": n_pos,
                      "n_negative": n_neg, "roi": r, "roi_ci_low": lo, "roi_ci_high": hi,
-                     "cost": float(g["cost"].iloc[0]), "reason": reason})
+                     "cost": float(g["cost"].iloc[0]), "action_low_churn": sens[0],
+                     "action_high_churn": sens[1], "roi_low_churn": sens_roi[0],
+                     "roi_high_churn": sens_roi[1], "flips": any(x != action for x in sens),
+                     "reason": reason})
     out = pd.DataFrame(rows)
-    order = {"grow": 0, "review": 1, "cut": 2, "not_assessed": 3}
-    out["_o"] = out["action"].map(order)
+    out["_o"] = out["action"].map(_ACTION_ORDER)
     out = out.sort_values(["_o", "roi"], ascending=[True, False], na_position="last")
     return out.drop(columns="_o").reset_index(drop=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from smlib import io
@@ -80,12 +81,39 @@ def test_full_data_give_regime_recommendation_tables_and_the_uplift(tmp_path):
     s = _summary(tmp_path, "channel_everywhere")
     regimes = s.regime_table()
     assert list(regimes.columns) == ["Teams", "Cost", "New customers", "CAC (95 % interval)",
-                                     "ROI (95 % interval)"]
+                                     "ROI (lifetime basis, 95 % interval)"]
     assert set(regimes["Teams"]) <= {"integrated teams", "separate teams"}
     rec = s.recommendations_table()
-    assert rec.columns[4] == "ROI, incremental (counterfactual) model (95 % interval)"
+    assert rec.columns[4] == ("ROI (lifetime basis), incremental (counterfactual) model "
+                              "(95 % interval)")
     assert set(rec["Action"]) <= {"grow", "review", "cut", "not judged"}
     assert s.uplift_sentence().startswith("Claim tested: integrating marketing and sales")
     for ax in (s.plot_cac(), s.plot_team_roi(), s.plot_channels(), s.plot_uplift()):
         assert ax.get_title()
     plt.close("all")
+
+
+def test_returns_are_on_the_lifetime_by_default_and_the_horizon_can_be_chosen(tmp_path):
+    """Report 03 decides on lifetime gross profit when churn and contract months are given
+    (``horizon="auto"``), on the first contract when forced or for one-off sales (no churn)."""
+    folder = write_export(export_case("channel_everywhere", seed=5, n_accounts=1200), tmp_path / "d")
+    data = io.load_dataset(folder)
+    life = executive_summary(data, n_boot=0)
+    first = executive_summary(data, n_boot=0, horizon="first_contract")
+    one_off = executive_summary(data, n_boot=0, monthly_churn=None)
+    assert (life.horizon, first.horizon, one_off.horizon) == ("lifetime", "first_contract",
+                                                              "first_contract")
+    assert life.basis().startswith("lifetime gross profit (a customer stays 67 months")
+    key = ["model", "team"]
+    a = life.teams.set_index(key)["roi"].dropna()
+    b = first.teams.set_index(key)["roi"].reindex(a.index)
+    assert ((a + 1) / (b + 1)).round(9).eq(round(1 / (0.015 * 12), 9)).all()
+    pd.testing.assert_series_equal(one_off.teams["roi"], first.teams["roi"])
+    assert (life.recommendations["horizon"] == "lifetime").all()
+    items = {label: t for label, t, _ in one_off.items()}
+    assert items["Payback and lifetime value"].startswith("not available: no churn assumption")
+    assert items["Return by team"].endswith("first-contract basis")
+    assert "churn of –" in one_off.text("caveats")
+    assert "on lifetime gross profit" in life.text("caveats")
+    with pytest.raises(ValueError, match="horizon must be"):
+        executive_summary(data, n_boot=0, horizon="forever")

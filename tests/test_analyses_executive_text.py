@@ -253,3 +253,85 @@ def test_no_attribution_reason_and_column_headers() -> None:
                                       "funnel"]
     with pytest.raises(ValueError, match="unknown label"):
         et.label("nope")
+
+
+def _interval_rec() -> pd.DataFrame:
+    """Output of smlib.metrics.recommend_channels (interval rule, lifetime basis)."""
+    return pd.DataFrame({
+        "channel": ["webinar", "events", "demo", "sales_people"],
+        "team": ["marketing", "marketing", "sales", "sales"],
+        "action": ["grow", "review", "cut", "not_assessed"],
+        "confidence": ["high", "low", "medium", "none"], "rule": ["interval"] * 3 + ["none"],
+        "horizon": "lifetime", "lifetime_months": 66.7, "n_models": [12, 12, 11, 0],
+        "n_positive": [12, 12, 1, 0], "n_negative": [0, 0, 10, 0],
+        "roi": [24.1, 1.43, -0.4, np.nan], "roi_ci_low": [19.0, -0.03, -0.6, np.nan],
+        "roi_ci_high": [29.7, 3.04, -0.1, np.nan], "cost": [5.6e5, 1.3e6, 1.1e7, 1.8e7],
+        "action_low_churn": ["grow", "grow", "review", "not_assessed"],
+        "action_high_churn": ["grow", "review", "cut", "not_assessed"],
+        "flips": [False, True, True, False]})
+
+
+def test_the_basis_of_returns_in_words() -> None:
+    assert et.basis_phrase("first_contract") == (
+        "the gross profit of the deals booked (first contract, before renewals)")
+    assert et.basis_phrase("lifetime") == "lifetime gross profit (as in LTV)"
+    assert et.basis_phrase(24, "es") == "el margen bruto de los primeros 24 meses de un cliente"
+    assert et.short_basis("lifetime") == "lifetime basis"
+    assert et.short_basis(36) == "36-month basis"
+    assert et.short_basis("first_contract", "es") == "base: primer contrato"
+
+
+def test_channels_under_the_interval_rule_say_basis_reason_and_flips() -> None:
+    rec = _interval_rec()
+    assert et.headline_channels(rec, n_models=12) == (
+        "Judged by the recommended model's 95 % ROI interval on lifetime gross profit (as in "
+        "LTV), with 12 attribution models compared: grow webinars (whole interval above "
+        "break-even); not enough evidence for events (the interval spans break-even); cut demos "
+        "(whole interval below break-even). With monthly churn halved or 50 % higher, the action "
+        "changes for events and demos.")
+    es = et.headline_channels(rec, n_models=12, language="es")
+    assert es.startswith("Según el intervalo del 95 % del ROI del modelo recomendado sobre el "
+                         "margen bruto de toda la vida del cliente")
+    assert "recortar demos (todo el intervalo por debajo" in es
+    steady = rec.assign(flips=False)
+    assert et.headline_channels(steady).endswith(
+        "No action changes with monthly churn halved or 50 % higher.")
+    assert et.headline_channels(rec.iloc[[0] * 6].assign(channel=list("abcdef")), max_items=4) \
+        .count("and 2 more") == 1
+    kw = dict(blended=pd.DataFrame({"revenue": [1.0], "new_customers": [1], "won_deals": [1],
+                                    "cac": [1.0], "cac_ci_low": [1.0], "cac_ci_high": [1.0]}),
+              paid=pd.DataFrame({"model": ["m"], "cac": [1.0]}),
+              unit_econ=pd.DataFrame({"payback_months": [21.8], "ltv_to_cac": [3.06],
+                                      "lifetime_months": [66.7]}),
+              teams=pd.DataFrame({"model": "m", "team": ["marketing", "sales"],
+                                  "cost": [1.5e7, 5.9e7], "roi": [1.28, 2.25],
+                                  "horizon": "lifetime", "lifetime_months": 66.7}),
+              model="m", uplift=None, recommendations=rec, n_models=12,
+              win=pd.DataFrame({"win_rate": [0.3], "ci_low": [0.2], "ci_high": [0.4]}),
+              cycle=pd.DataFrame({"mean_days": [21.0]}), start="2024-01-01", end="2024-03-01")
+    short = [t for _, t, _ in et.executive_items(**kw)]
+    assert short[2] == ("21.8 months to pay back (target < 12) of a 67-month lifetime; "
+                        "LTV:CAC 3.1 (target ≥ 3)")
+    assert short[3] == "marketing 128 %, sales 225 % · lifetime basis"
+    assert short[5] == ("grow: webinars · cut: demos · 1 not enough evidence · lifetime basis")
+    long = [t for _, t, _ in et.executive_items(**kw, short=False)]
+    assert "a customer is expected to stay 67 months" in long[2]
+    assert "returns counted on lifetime gross profit (a customer stays 67 months on average" \
+        in long[3]
+
+
+def test_recommendations_for_print_under_the_interval_rule() -> None:
+    en = et.recommendations_for_print(_interval_rec(), "markov")
+    assert list(en.columns) == ["Channel", "Team", "Action", "Confidence",
+                                "ROI (lifetime basis), Markov model (95 % interval)",
+                                "Action if churn is halved / 50 % higher", "Cost", "Why"]
+    assert en.iloc[1].tolist()[5:] == ["grow / review", "$1.3M", (
+        "Markov model: ROI -3 % to 304 %, the interval spans break-even: not enough evidence; "
+        "ROI above 0 under 12 of 12 models, below 0 under 0; changes with churn: grow if halved, "
+        "review if 50 % higher")]
+    assert en.iloc[0, 7].startswith("Markov model: ROI 1,900 % to 2,970 %, whole interval above")
+    assert en.iloc[3, 7] == "no model can judge it (no cost, overhead or no credit)"
+    es = et.recommendations_for_print(_interval_rec(), "markov", "es")
+    assert es.columns[5] == "Acción con la mitad de abandono / un 50 % más"
+    assert es.iloc[2, 7].startswith("modelo de Markov: ROI de -60 % a -10 %, todo el intervalo "
+                                    "por debajo")

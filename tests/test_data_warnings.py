@@ -68,7 +68,7 @@ def _codes(ws: list[DataWarning]) -> list[str]:
 
 def test_warning_record_to_dict_and_languages():
     w = DataWarning("x", "Hello", {"n": np.int64(3), "share": np.float64(0.5), "bad": float("nan")},
-                    "Hola")
+                    {"es": "Hola"})
     assert w.to_dict() == {"code": "x", "message": "Hello",
                            "details": {"n": 3, "share": 0.5, "bad": None}}
     assert w.to_dict("es")["message"] == "Hola" and w.text("es") == "Hola"
@@ -79,6 +79,15 @@ def test_warning_record_to_dict_and_languages():
         DataWarning("", "Hi")
     with pytest.raises(ValueError, match="language"):
         w.text("fr")
+    assert w.texts == {"en": "Hello", "es": "Hola"}  # every language it has, English included
+    with pytest.raises(ValueError, match="mapping"):
+        DataWarning("x", "Hi", {}, "Hola")  # texts are per language, not a second positional text
+    with pytest.raises(ValueError, match="language"):
+        DataWarning("x", "Hi", texts={"fr": "Salut"})  # not a report language
+    with pytest.raises(ValueError, match="non-empty"):
+        DataWarning("x", "Hi", texts={"es": " "})
+    with pytest.raises(ValueError, match="must equal"):
+        DataWarning("x", "Hi", texts={"en": "Hello"})  # English is the message itself
 
 
 # ------------------------------------------------------------------------------------ separation
@@ -107,7 +116,7 @@ def test_separation_warnings_fire_and_name_channels_only():
     assert kinds == ["only_converting", "only_non_converting", "always_together"]
     assert "only in journeys that ended in a won deal" in ws[0].message
     assert ws[2].details["groups"] == [["d", "e"]]
-    assert all(w.message_es for w in ws)
+    assert all(w.texts.get("es") for w in ws)
 
 
 def test_separation_quiet_on_clean_paths():
@@ -245,7 +254,7 @@ def test_no_adoption_says_why(adoption, reason, words):
     ws = dw.missing_table_warnings(_dataset(units=_units(adoption)))
     assert _codes(ws) == ["no_adoption"]
     assert ws[0].details["reason"] == reason and words in ws[0].message
-    assert ws[0].message_es
+    assert ws[0].texts.get("es")
 
 
 # ----------------------------------------------------------------------------------------- funnel
@@ -352,7 +361,7 @@ def test_collect_on_tiny_dataset(tiny_dataset):
     assert ws[3].message.startswith("There is only one won deal")
     for w in ws:
         assert "A1" not in w.message and "A2" not in w.message and "O1" not in w.message
-        assert w.message_es
+        assert w.texts.get("es")
         json.dumps(w.to_dict())
 
 
@@ -378,8 +387,8 @@ def test_zero_spend_and_dropped_rows():
     assert _codes(ws) == ["dropped_rows"]
     assert ws[0].message == ("7 rows of touchpoints, column cost broke the rule “cost >= 0” and "
                              "were left out (data rows 2, 5, 9, 11, 12 …).")
-    assert ws[0].details["count"] == 7 and "filas" in ws[0].message_es
-    assert "cost >= 0" not in ws[0].message_es and "(columna cost)" in ws[0].message_es
+    assert ws[0].details["count"] == 7 and "filas" in ws[0].text("es")
+    assert "cost >= 0" not in ws[0].text("es") and "(columna cost)" in ws[0].text("es")
     assert dw.dropped_rows_warnings(_dataset()) == []
 
 
@@ -412,13 +421,13 @@ def test_trimmed_spaces_from_the_loader_notes(tmp_path):
 
 
 def test_catalogue_gap_words_a_gap_in_every_language() -> None:
-    from smlib.gaps import CONTRACT_REF, CONTRACT_REF_ES, catalogue_gap
+    from smlib.gaps import catalogue_gap, contract_ref
 
     gap = catalogue_gap("no_spend", "overview.gap.no_spend", "overview.gap.spend_unlocks", "spend")
-    assert gap.code == "no_spend" and gap.contract_ref == CONTRACT_REF["spend"]
+    assert gap.code == "no_spend" and gap.contract_ref == contract_ref("spend")
     assert gap.text() == ("This data does not have a spend table (costs by month, channel and "
                           "team). With it, the report would show where the money goes, and cost "
                           "per customer and return in reports 01 and 03 (see data/README.md, "
                           "table `spend`).")
     assert gap.text("es").startswith("Estos datos no tienen una tabla de gasto")
-    assert gap.contract_ref_in("es") == CONTRACT_REF_ES["spend"]
+    assert gap.contract_ref_in("es") == contract_ref("spend", "es")

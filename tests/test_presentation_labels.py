@@ -10,7 +10,7 @@ from smlib.presentation import labels
 
 
 def test_glossary_both_languages_one_line() -> None:
-    assert len(labels.glossary_terms()) == 39
+    assert len(labels.glossary_terms()) == 41  # + roi_lifetime, roi_first_contract (issue 16)
     for term in labels.glossary_terms():
         for lang in ("en", "es"):
             name, text = labels.glossary_entry(term, lang)

@@ -383,7 +383,8 @@ def test_config_that_is_a_folder_is_exit_2(tmp_path, capsys):
 
 def test_spanish_runs_take_their_spanish_title(tmp_path):
     cfg = load_config(_cfg(tmp_path, NB_DIR + _run(extra='title = "Sales report"\ntitle_es = "Informe de ventas"')))
-    assert cfg.runs[0].title_es == "Informe de ventas"
+    assert cfg.runs[0].titles == {"es": "Informe de ventas"}
+    assert cfg.runs[0].title_in("es") == "Informe de ventas" and cfg.runs[0].title_in("en") == "Sales report"
     en = plan_runs(cfg.runs, {}, {})
     assert en[0].spec.title == "Sales report"
     project = load_config()

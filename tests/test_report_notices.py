@@ -21,7 +21,7 @@ from smlib.report.render import audit_html
 
 XSS = "<script>alert(1)</script>"
 W1 = DataWarning("separation", "Email occurs only in won journeys.", {"journeys": 3},
-                 "Email solo aparece en recorridos ganados.")
+                 {"es": "Email solo aparece en recorridos ganados."})
 W2 = {"code": "no_spend", "message": "No spend table."}
 
 
@@ -47,6 +47,10 @@ def test_payload_from_warnings_and_dicts_dedupes():
     es = warnings_payload([W1, W2], language="es")["warnings"]
     assert es[0]["message"] == "Email solo aparece en recorridos ganados."
     assert es[1]["message"] == "No spend table."  # a dict without Spanish keeps its message
+    with_texts = {**W2, "texts": {"es": "Sin tabla de gasto."}}  # a dict may carry its languages
+    assert warnings_payload([with_texts], language="es")["warnings"] == [
+        {"code": "no_spend", "message": "Sin tabla de gasto."}]
+    assert warnings_payload([with_texts])["warnings"] == [W2]
     with pytest.raises(ValueError, match="code"):
         warnings_payload([{"message": "x"}])
     with pytest.raises(ValueError, match="language"):
@@ -120,38 +124,72 @@ def test_unavailable_box(monkeypatch):
     assert set(shown[0]) == {"text/plain", "text/html"}
 
 
-def test_say_and_pick_choose_the_report_language(monkeypatch):
+def _demo_catalogue(tmp_path, monkeypatch, texts: dict[str, str]) -> None:
+    """A catalogue with only the TOML ``texts[language]`` in each language (cache cleared after)."""
+    from smlib.presentation import catalogue
+
+    for lang, body in texts.items():
+        (tmp_path / f"{lang}.toml").write_text(body, encoding="utf-8")
+    monkeypatch.setattr(catalogue, "LOCALES_DIR", tmp_path)
+    catalogue._catalogue.cache_clear()
+
+
+def test_say_and_pick_choose_the_report_language(monkeypatch, tmp_path):
+    from smlib.presentation import catalogue
     from smlib.report import text
 
     assert smlib.report.say is text.say and smlib.report.pick is text.pick
-    assert text.pick({"en": "Funnel", "es": "Embudo"}, "es") == "Embudo"
-    assert text.pick({"en": {"a": "A"}, "es": {"a": "Á"}}, "en") == {"a": "A"}
-    with pytest.raises(ValueError, match="language must be one of"):
-        text.pick({"en": "a", "es": "b"}, "fr")
-    with pytest.raises(ValueError, match="missing \\['es'\\]"):
-        text.pick({"en": "only English"}, "en")  # every report needs both languages
-    with pytest.raises(ValueError, match="unknown \\['sp'\\]"):
-        text.pick({"en": "a", "es": "b", "sp": "c"}, "en")
-    shown = _capture(monkeypatch)
-    assert text.say({"en": """
+    _demo_catalogue(tmp_path, monkeypatch, {
+        "en": '''[demo]
+title = "Funnel"
+only_en = "only English"
+empty = "  "
+intro = """
         ## Funnel
 
-        How many leads reached each stage.
-        """, "es": "## Embudo\n\nCuántos leads llegaron a cada etapa."}, "en") is None
-    assert shown[-1].data == "## Funnel\n\nHow many leads reached each stage."
-    text.say({"en": "## Funnel", "es": "## Embudo"}, "es")
-    assert shown[-1].data == "## Embudo"
-    with pytest.raises(ValueError, match="'es' text must be a non-empty string"):
-        text.say({"en": "English", "es": "  "}, "en")  # the other language is checked too
+        How many {what} reached each stage.
+        """
+[demo.columns]
+a = "A"
+''',
+        "es": '''[demo]
+title = "Embudo"
+empty = "Texto"
+intro = "## Embudo\\n\\nCuántos {what} llegaron a cada etapa."
+[demo.columns]
+a = "Á"
+'''})
+    try:
+        assert text.pick("demo.title", "es") == "Embudo"
+        assert text.pick("demo.columns", "en") == {"a": "A"}
+        with pytest.raises(ValueError, match="language must be one of"):
+            text.pick("demo.title", "fr")
+        with pytest.raises(KeyError, match="demo.only_en"):
+            text.pick("demo.only_en", "en")  # every report language needs the text
+        with pytest.raises(ValueError, match="catalogue key"):  # no {language: text} dicts
+            text.pick({"en": "a", "es": "b"}, "en")
+        shown = _capture(monkeypatch)
+        assert text.say("demo.intro", "en", what="leads") is None
+        assert shown[-1].data == "## Funnel\n\nHow many leads reached each stage."
+        text.say("demo.intro", "es", what="leads")
+        assert shown[-1].data == "## Embudo\n\nCuántos leads llegaron a cada etapa."
+        with pytest.raises(ValueError, match="language must be one of"):
+            text.say("demo.title", "fr")
+        with pytest.raises(KeyError, match="demo.only_en"):
+            text.say("demo.only_en", "en")
+        with pytest.raises(ValueError, match="'en' text must be a non-empty string"):
+            text.say("demo.empty", "es")  # the other language is checked too
+    finally:
+        catalogue._catalogue.cache_clear()
 
 
 def test_show_gap_speaks_the_report_language(monkeypatch):
-    from smlib.gaps import CONTRACT_REF, DataGap
+    from smlib.gaps import DataGap, GapText, contract_ref
 
     monkeypatch.setattr(notices, "_gaps_shown", set())
     shown = _capture(monkeypatch)
-    gap = DataGap("no_spend_test", "a spend table", "CAC by channel", CONTRACT_REF["spend"],
-                  missing_es="una tabla de gasto", unlocks_es="el CAC por canal")
+    gap = DataGap("no_spend_test", "a spend table", "CAC by channel", contract_ref("spend"),
+                  {"es": GapText("una tabla de gasto", "el CAC por canal")})
     notices.show_gap(gap, "Gasto", "es")
     html_es = shown[-1]["text/html"]
     assert "Esta sección necesita una tabla de gasto" in html_es and "el CAC por canal" in html_es

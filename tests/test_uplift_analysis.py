@@ -333,3 +333,22 @@ def test_analysis_accessors_give_the_report_tables():
     ax = a.forest_plot("es", title="T")
     assert ax.get_title() == "T" and "afirmación (20 %)" in [
         h.get_label() for h in ax.get_legend().legend_handles]
+
+
+@pytest.mark.slow  # writes a small simulated dataset and runs report 02's analysis (~10 s)
+def test_uplift_report_reads_warnings_and_truth_from_the_dataset(tmp_path):
+    """uplift_report is report 02 on a loaded dataset: the truth beside the estimates only when the
+    data folder holds one, the data warnings, and one gap per section that cannot be shown."""
+    from smlib import io
+    from smlib.analyses.uplift import uplift_report
+    from smlib.simulate import export_case, simulate, write_export
+
+    sim = simulate(seed=5, n_accounts=3000)
+    sim.write(tmp_path / "sim")
+    a = uplift_report(io.load_dataset(tmp_path / "sim"))
+    assert a.has_truth and a.truth_pct is not None and a.gap_for("synth") is None
+    assert isinstance(a.warnings, list)
+    write_export(export_case("minimum"), tmp_path / "minimal")  # no units table at all
+    b = uplift_report(io.load_dataset(tmp_path / "minimal"))
+    assert not b.has_truth and not b.estimable
+    assert b.gap_for("synth") is b.gaps["panel"] and b.gap_for("naive").code == "no_units"

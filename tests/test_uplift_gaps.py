@@ -85,12 +85,12 @@ def test_analysis_without_a_panel_is_not_estimable_and_says_so(units):
 
 
 def test_gaps_say_what_is_missing_in_spanish_too(units):
-    from smlib.gaps import CONTRACT_REF_ES, attribution_gap, data_driven_gap
+    from smlib.gaps import attribution_gap, contract_ref, data_driven_gap
 
     gap = panel_gap(None)
     assert gap.missing_in("es").startswith("un panel de unidades de negocio por mes")
     assert "despliegue escalonado" in gap.unlocks_in("es")
-    assert gap.contract_ref_in("es") == CONTRACT_REF_ES["units"]
+    assert gap.contract_ref_in("es") == contract_ref("units", "es")
     assert gap.missing_in("en") == gap.missing and gap.contract_ref_in("en") == gap.contract_ref
     assert gap.text("es").startswith("Estos datos no tienen un panel de unidades de negocio")
     late = units.assign(adoption_period=units["period"].max() + pd.offsets.MonthBegin(3))
@@ -108,6 +108,31 @@ def test_gaps_say_what_is_missing_in_spanish_too(units):
     for g in (panel_gap(None), account_gap(None), panel_gap(late)):  # nothing English left
         text = g.text("es")
         assert " the " not in text and " table " not in text and " of " not in text, text
+
+
+def test_gap_record_holds_its_words_per_language():
+    from smlib.gaps import GapText, contract_ref
+
+    gap = DataGap.from_texts("x", {"en": GapText("a panel", "the uplift", contract_ref("units")),
+                                   "es": GapText("un panel", "el aumento")})
+    assert (gap.missing, gap.unlocks, gap.contract_ref) == ("a panel", "the uplift",
+                                                            contract_ref("units"))
+    assert gap.texts["en"] == GapText("a panel", "the uplift", contract_ref("units"))
+    assert gap.missing_in("es") == "un panel" and gap.unlocks_in("es") == "el aumento"
+    assert gap.contract_ref_in("es") == contract_ref("units", "es")  # empty: the contract's place
+    english = DataGap("x", "a panel", "the uplift", "my notes")  # English only: shown as is
+    assert english.missing_in("es") == "a panel" and english.contract_ref_in("es") == "my notes"
+    assert english.texts == {"en": GapText("a panel", "the uplift", "my notes")}
+    with pytest.raises(ValueError, match="'en'"):
+        DataGap.from_texts("x", {"es": GapText("un panel", "el aumento")})
+    with pytest.raises(ValueError, match="language"):
+        DataGap("x", "a", "b", "c", {"sp": GapText("un", "el")})
+    with pytest.raises(ValueError, match="missing must be a non-empty text"):
+        DataGap("x", "a", "b", "c", {"es": GapText(" ", "el")})
+    with pytest.raises(ValueError, match="GapText"):
+        DataGap("x", "a", "b", "c", {"es": "un panel"})
+    with pytest.raises(ValueError, match="must equal"):
+        DataGap("x", "a", "b", "c", {"en": GapText("other", "b", "c")})
 
 
 def test_not_estimable_text_names_what_is_missing_in_each_language():

@@ -26,8 +26,8 @@ from smlib.data_warnings import collect_warnings, separated_channels
 from smlib.gaps import DataGap, attribution_gap, catalogue_gap, data_driven_gap
 from smlib.journeys import build_journeys, channel_team_map, merge_channels
 from smlib.metrics import (blended_cac, channel_economics, customer_economics, has_costs,
-                           paid_cac, recommend_channels, sales_cycle, stage_conversion,
-                           team_economics, win_rate)
+                           paid_cac, recommend_channels, resolve_horizon, revenue_months,
+                           sales_cycle, stage_conversion, team_economics, win_rate)
 from smlib.presentation.catalogue import text
 from smlib.presentation.labels import glossary, model_label
 from smlib.presentation.numbers import format_pct
@@ -84,8 +84,23 @@ class ExecutiveSummary:
     team_shares: pd.DataFrame | None = None
     unidentified: tuple[str, ...] = ()
 
-    monthly_churn: float = 0.015
-    contract_months: float = 12
+    monthly_churn: float | None = 0.015
+    contract_months: float | None = 12
+    horizon: str | int = "first_contract"
+
+    def basis(self) -> str:
+        """The horizon of every return figure on this page, in words (e.g. ``lifetime gross
+        profit (expected 67 months)``), for captions, titles and sentences."""
+        return et.basis_phrase(self.horizon, self.language,
+                               months=self.lifetime_months() if self.horizon == "lifetime"
+                               else None)
+
+    def lifetime_months(self) -> float | None:
+        """A customer's expected lifetime in months under this run's churn and contract
+        assumptions (:func:`smlib.metrics.revenue_months`), or None without a churn."""
+        if self.monthly_churn is None or self.monthly_churn <= 0:
+            return None
+        return revenue_months("lifetime", self.monthly_churn, self.contract_months)
 
     def credit_phrase(self) -> str | None:
         """The sales team's share of the credit in a few words (a range over the models when
@@ -116,6 +131,8 @@ class ExecutiveSummary:
         phrase = self.credit_phrase()
         if not self.has_spend and phrase and "roi" in out:  # no costs, but credit to report
             out["roi"] = f"{out['roi']}; {phrase}"
+        if self.customers is None and "wins" not in self.gaps:  # one-off sales: no lifetime
+            out.setdefault("payback", text("executive.not_available.no_churn", self.language))
         if self.customers is None:  # no won deal: no customer to value
             out.setdefault("payback", et.unavailable_items(
                 attribution=et.no_attribution_reason("no_wins", self.language),
@@ -170,9 +187,10 @@ class ExecutiveSummary:
     def text(self, section: str) -> str:
         """A section text of the report (Markdown; the caveats name the churn and contract
         assumptions of this run)."""
-        return et.report_text(section, self.language,
-                              churn=format_pct(self.monthly_churn, self.language),
-                              months=self.contract_months)
+        churn = ("–" if self.monthly_churn is None
+                 else format_pct(self.monthly_churn, self.language))
+        return et.report_text(section, self.language, churn=churn,
+                              months=self.contract_months, basis=self.basis())
 
     def sentences_html(self) -> str:
         """The seven headlines as full sentences, an HTML list with links to the reports."""
@@ -180,7 +198,8 @@ class ExecutiveSummary:
 
     def glossary_table(self) -> pd.DataFrame:
         """The words this page uses, explained in one line each (the model used included)."""
-        return glossary(["revenue", "gross_profit", "cac", "blended_cac", "paid_cac", "roi", "ltv",
+        return glossary(["revenue", "gross_profit", "cac", "blended_cac", "paid_cac", "roi",
+                         "roi_lifetime", "roi_first_contract", "ltv",
                          "ltv_to_cac", "payback", "churn", "attribution_model", self.model,
                          "win_rate", "sales_cycle", "mql", "interval", "uplift", "counterfactual",
                          "difference_in_differences", "smarketing"], language=self.language)
@@ -193,9 +212,11 @@ class ExecutiveSummary:
         lang = self.language
         cols = [("regime", "regime", "regime"), ("cost", "money", "cost"),
                 ("new_customers", "int", "new_customers"), ("cac", "money", "cac_interval"),
-                ("roi", "pct", "roi_interval")]
-        return table_for_print(self.by_regime, [(c, kind, et.column(h, lang), et.column(h, lang))
-                                         for c, kind, h in cols], lang,
+                ("roi", "pct", "roi_interval_basis")]
+        basis = et.short_basis(self.horizon, lang)
+        heads = {h: et.column(h, lang, basis=basis) for *_, h in cols}
+        return table_for_print(self.by_regime, [(c, kind, heads[h], heads[h])
+                                                for c, kind, h in cols], lang,
                                intervals={"cac": ("cac_ci_low", "cac_ci_high"),
                                           "roi": ("roi_ci_low", "roi_ci_high")})
 
@@ -257,9 +278,10 @@ class ExecutiveSummary:
 
 
 def executive_summary(data: Any, *, attribution_model: str = "incremental", claim: float = 0.20,
-                      monthly_churn: float = 0.015, contract_months: float = 12,
+                      monthly_churn: float | None = 0.015, contract_months: float | None = 12,
                       n_boot: int = 200, seed: int = 0, language: str = "en",
-                      lookback_days: int | None = None) -> ExecutiveSummary:
+                      lookback_days: int | None = None,
+                      horizon: str | int = "auto") -> ExecutiveSummary:
     """Run report 03's analysis on ``data`` (a :class:`smlib.io.Dataset`).
 
     Journeys (:func:`smlib.journeys.build_journeys`; channels that always occur together are
@@ -270,8 +292,17 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
     actions, win rate, sales cycle, stage conversion, and the integration uplift
     (:func:`smlib.analyses.uplift.estimate_uplift`). Data warnings come from
     :func:`smlib.data_warnings.collect_warnings`.
+
+    ``horizon`` is the basis of every return figure (team and channel ROI, the grow/cut rule,
+    the ROI before/after integration): ``"auto"`` (default) is the customer's lifetime when
+    ``monthly_churn`` and ``contract_months`` are given (recurring revenue, LTV's assumptions)
+    and the first contract otherwise (:func:`smlib.metrics.resolve_horizon`); a number of months
+    or ``"first_contract"`` / ``"lifetime"`` may be forced. ``monthly_churn=None``: a one-off-sale
+    business (no renewals), so no lifetime value or payback is shown.
     """
     lang = validate_language(language)
+    horizon = resolve_horizon(horizon, monthly_churn, contract_months)
+    returns = dict(horizon=horizon, monthly_churn=monthly_churn, contract_months=contract_months)
     lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else lookback_days
     journeys = build_journeys(data.touchpoints, data.opportunities, lookback, validate_input=False)
     warnings = collect_warnings(data, journeys)
@@ -304,17 +335,17 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         channel_teams = channel_team_map(touchpoints=touchpoints)
         paid = paid_cac(credit, data.spend)
         channels = channel_economics(credit, data.spend, data.opportunities,
-                                     channel_teams=channel_teams)
+                                     channel_teams=channel_teams, **returns)
         teams = team_economics(credit, data.spend, data.opportunities,
                                channel_teams=channel_teams,
-                               draws={model: draws} if draws is not None else None)
+                               draws={model: draws} if draws is not None else None, **returns)
         recommendations = recommend_channels(channels, model=model)
         by_team = credit.assign(team=credit["channel"].map(channel_teams)).groupby(
             ["model", "team"], sort=False)["conversions"].sum()
         team_shares = (by_team / by_team.groupby(level="model").transform("sum")).rename(
             "share").reset_index()
     by_regime = (blended_cac(data.opportunities, data.spend, by="regime",
-                             accounts=data.accounts, units=data.units)
+                             accounts=data.accounts, units=data.units, **returns)
                  if has_spend and data.has("units") and data.has("accounts")
                  and "unit_id" in data.spend.columns and data.spend["unit_id"].notna().any()
                  else None)  # costs before/after integration need spend by business unit
@@ -329,10 +360,10 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         gaps["opportunities"] = catalogue_gap(
             "no_opportunities", "executive.label.needs_opportunities",
             "executive.label.opportunities_unlocks", "opportunities")
-    if opp["outcome"].eq("won").any():
+    if opp["outcome"].eq("won").any() and monthly_churn is not None and contract_months:
         customers = customer_economics(opp, data.spend, churn_rate=monthly_churn,
                                        contract_months=contract_months)
-    else:
+    elif not opp["outcome"].eq("won").any():
         gaps["wins"] = catalogue_gap("no_wins", "executive.summary.needs_wins",
                                      "executive.summary.wins_unlocks", "opportunities")
     start, end = ((data.spend["period"].min(), data.spend["period"].max()) if has_spend else
@@ -347,4 +378,4 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         funnel=stage_conversion(opp, by=funnel_by), funnel_by=funnel_by, did=did, uplift=uplift,
         has_spend=has_spend, start=start, end=end, claim=claim, language=lang,
         warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified),
-        monthly_churn=monthly_churn, contract_months=contract_months)
+        monthly_churn=monthly_churn, contract_months=contract_months, horizon=horizon)

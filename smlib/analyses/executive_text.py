@@ -29,10 +29,11 @@ from smlib.presentation.numbers import (format_days, format_interval, format_mon
 from smlib.presentation.settings import currency_symbol, validate_language
 from smlib.presentation.tables import table_for_print
 
-__all__ = ["HEADLINE_KEYS", "REPORT_LINKS", "executive_items", "headline_cac", "headline_channels",
-           "headline_funnel", "headline_note", "headline_payback", "headline_revenue",
-           "headline_roi_by_team", "headline_uplift", "label", "recommendation_reason",
-           "recommendations_for_print", "report_text", "sentences_html", "unavailable_items"]
+__all__ = ["HEADLINE_KEYS", "REPORT_LINKS", "basis_phrase", "executive_items", "headline_cac",
+           "headline_channels", "headline_funnel", "headline_note", "headline_payback",
+           "headline_revenue", "headline_roi_by_team", "headline_uplift", "interval_reason",
+           "label", "recommendation_reason", "recommendations_for_print", "report_text",
+           "sentences_html", "short_basis", "unavailable_items"]
 
 #: Detailed reports of the same run folder that each headline points to (relative links).
 REPORT_LINKS: dict[str, str] = {
@@ -74,11 +75,52 @@ def label(key: str, language: str = "en") -> str:
 
 
 def report_text(key: str, language: str = "en", **values: Any) -> str:
-    """A section text of the executive summary (Markdown), with ``{placeholders}`` filled."""
+    """A section text of the executive summary (Markdown), with ``{placeholders}`` filled
+    (``basis`` defaults to the first contract's, :func:`basis_phrase`)."""
     lang = validate_language(language)
     if not has(f"executive.nb.{key}", lang):
         raise ValueError(f"unknown report text {key!r}")
+    values.setdefault("basis", basis_phrase("first_contract", lang))
     return _t(f"nb.{key}", lang, **values)
+
+
+def basis_phrase(horizon: Any, language: str = "en", months: float | None = None) -> str:
+    """What a return figure counts, in words: ``"first_contract"`` → the gross profit of the
+    deals booked (before renewals); ``"lifetime"`` → lifetime gross profit (with ``months``, the
+    expected lifetime: "a customer stays 67 months on average"); a number H → gross profit over
+    H months.
+
+    >>> basis_phrase("lifetime", months=66.7)
+    'lifetime gross profit (a customer stays 67 months on average, as in LTV)'
+    """
+    lang = validate_language(language)
+    if horizon == "lifetime":
+        if months is not None and is_known(months):
+            return _t("basis.lifetime_months", lang, months=format_number(months, 0, lang))
+        return _t("basis.lifetime", lang)
+    if horizon == "first_contract" or horizon is None:
+        return _t("basis.first_contract", lang)
+    return _t("basis.months", lang, months=format_number(float(horizon), 0, lang))
+
+
+def short_basis(horizon: Any, language: str = "en") -> str:
+    """The basis in two or three words, for headline items and figure titles: ``lifetime
+    basis``, ``first-contract basis``, ``24-month basis``."""
+    lang = validate_language(language)
+    if horizon in ("lifetime", "first_contract"):
+        return _t(f"basis.short_{horizon}", lang)
+    if horizon is None:
+        return _t("basis.short_first_contract", lang)
+    return _t("basis.short_months", lang, months=format_number(float(horizon), 0, lang))
+
+
+def _basis_of(table: pd.DataFrame, language: str) -> str | None:
+    """The basis of a metrics table with a ``horizon`` column (None without one)."""
+    if "horizon" not in table.columns or table.empty:
+        return None
+    life = (table["lifetime_months"].iloc[0] if "lifetime_months" in table.columns else None)
+    h = table["horizon"].iloc[0]
+    return basis_phrase(h, language, months=life if h == "lifetime" else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,8 +164,10 @@ def headline_cac(cac: float, ci_low: float | None = None, ci_high: float | None 
 
 
 def headline_payback(payback_months: float, ltv_to_cac: float | None = None,
-                     language: str = "en") -> str:
-    """CAC payback against the < 12-month target and LTV:CAC against the ≥ 3 target (Skok).
+                     language: str = "en", lifetime_months: float | None = None) -> str:
+    """CAC payback against the < 12-month target and LTV:CAC against the ≥ 3 target (Skok);
+    with ``lifetime_months`` (the expected lifetime the LTV counts), the payback is also set
+    against it, so payback and LTV:CAC read as one story (LTV:CAC > 1 ⟺ payback < lifetime).
 
     >>> headline_payback(14.2, 3.1)
     'The cost of a customer is paid back after 14.2 months of its gross profit (target: under 12), and over its lifetime a customer brings 3.1 times what it cost (target: 3 or more).'
@@ -132,6 +176,9 @@ def headline_payback(payback_months: float, ltv_to_cac: float | None = None,
     if not is_known(payback_months):
         return _t("headline.payback_none", lang)
     s = _t("headline.payback", lang, months=format_months(payback_months, lang))
+    if lifetime_months is not None and is_known(lifetime_months):
+        s += _t("headline.payback_lifetime", lang,
+                lifetime=format_number(lifetime_months, 0, lang))
     if is_known(ltv_to_cac):
         s += _t("headline.payback_ltv", lang, ratio=format_number(ltv_to_cac, 1, lang))
     return s + "."
@@ -168,6 +215,10 @@ def headline_roi_by_team(team_table: pd.DataFrame, model: str, language: str = "
                          f"{list(team_table['model'].unique())}")
     rows = rows.sort_values("team", key=lambda s: s.map(_TEAM_ORDER).fillna(9))
     parts = [_roi_phrase(r, lang) for _, r in rows.iterrows()]
+    basis = _basis_of(rows, lang)
+    if basis is not None:  # the table says on what the returns are counted
+        return _t("headline.roi_by_team_basis", lang, model=model_label(model, lang),
+                  basis=basis, parts=_join(parts, lang))
     return _t("headline.roi_by_team", lang, model=model_label(model, lang),
               parts=_join(parts, lang))
 
@@ -196,7 +247,10 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
     """Which channels to grow, review or cut and how sure we are, from
     :func:`smlib.metrics.recommend_channels` (``channel, action, confidence``). At most
     ``max_items`` channels per group, best ROI first; ``n_models`` is the number of attribution
-    models compared (said in the sentence).
+    models compared (said in the sentence). For the output of
+    :func:`smlib.metrics.recommend_channels` (with its ``rule``, ``horizon`` and churn-sensitivity
+    columns), the sentence states the interval rule and the basis of the returns and names the
+    channels whose action changes with churn halved or 50 % higher.
 
     >>> r = pd.DataFrame({"channel": ["webinar", "email", "demo", "events", "paid_social"],
     ...                   "action": ["grow", "grow", "grow", "review", "cut"],
@@ -208,6 +262,8 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
     need = {"channel", "action", "confidence"} - set(recommendations.columns)
     if need:
         raise ValueError(f"recommendations: missing column(s) {sorted(need)}")
+    if "rule" in recommendations.columns:  # the interval rule on a stated basis
+        return _channels_by_interval(recommendations, n_models, max_items, lang)
     parts = []
     for action in ("grow", "review", "cut"):
         g = recommendations.loc[recommendations["action"].eq(action)].head(max_items)
@@ -226,6 +282,38 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
         return _t("headline.channels_none", lang)
     return _t("headline.channels", lang, n_models="" if n_models is None else f" {n_models}",
               parts="; ".join(parts))
+
+
+def _channels_by_interval(recommendations: pd.DataFrame, n_models: int | None, max_items: int,
+                          lang: str) -> str:
+    """:func:`headline_channels` for the output of :func:`smlib.metrics.recommend_channels`:
+    grow / cut where the chosen model's ROI interval is on one side of break-even, "not enough
+    evidence" otherwise, on the stated basis, and the channels whose action flips with churn."""
+    rec = recommendations
+    parts = []
+    for action in ("grow", "review", "cut"):
+        g = rec.loc[rec["action"].eq(action)].head(max_items)
+        if g.empty:
+            continue
+        labels = [channel_label(c, lang) for c in g["channel"]]
+        more = int(rec["action"].eq(action).sum()) - len(g)
+        names = (", ".join(labels) + _t("headline.channels_more", lang, n=more) if more > 0
+                 else _join(labels, lang))
+        parts.append(_t(f"headline.channels_{action}", lang, channels=names))
+    if not parts:
+        return _t("headline.channels_none", lang)
+    horizon = rec["horizon"].iloc[0] if "horizon" in rec.columns and len(rec) else None
+    s = _t("headline.channels_interval", lang, basis=basis_phrase(horizon, lang),
+           n_models="" if n_models is None else _t("headline.channels_models", lang, n=n_models),
+           parts="; ".join(parts))
+    flips = rec.loc[rec["flips"].astype(bool)] if "flips" in rec.columns else rec.iloc[:0]
+    if len(flips):
+        s += " " + _t("headline.channels_flip", lang, channels=_join(
+            [channel_label(c, lang) for c in flips["channel"]], lang))
+    else:
+        if "action_low_churn" in rec.columns and rec["horizon"].ne("first_contract").any():
+            s += " " + _t("headline.channels_no_flip", lang)
+    return s
 
 
 def headline_funnel(win_rate: float, ci_low: float | None, ci_high: float | None,
@@ -279,8 +367,12 @@ def _channel_actions_short(recommendations: pd.DataFrame, lang: str) -> str:
             groups.append(_t("short.channel_group", lang, action=action_label(action, lang),
                              channels=", ".join(names)))
     n_review = int(recommendations["action"].eq("review").sum())
+    interval_rule = "rule" in recommendations.columns
     if n_review:
-        groups.append(_t("short.channels_unclear", lang, n=n_review))
+        groups.append(_t("short.channels_no_evidence" if interval_rule else
+                         "short.channels_unclear", lang, n=n_review))
+    if interval_rule and groups and "horizon" in recommendations and len(recommendations):
+        groups.append(short_basis(recommendations["horizon"].iloc[0], lang))
     return " · ".join(groups) if groups else _t("short.channels_none", lang)
 
 
@@ -307,6 +399,8 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
         if not is_known(u["payback_months"]):
             return "–"
         out = _t("short.payback", lang, months=format_months(u["payback_months"], lang))
+        if is_known(u.get("lifetime_months")):
+            out += _t("short.lifetime", lang, lifetime=format_number(u["lifetime_months"], 0, lang))
         if is_known(u["ltv_to_cac"]):
             out += _t("short.ltv", lang, ratio=format_number(u["ltv_to_cac"], 1, lang))
         return out
@@ -325,7 +419,8 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
             f = pct_formatter(r["roi"], *((lo, hi) if has_ci else ()))
             parts.append(f"{name} {f(r['roi'], lang)}"
                          + (_range(f(lo, lang), f(hi, lang), lang) if has_ci else ""))
-        return ", ".join(parts)
+        basis = short_basis(t["horizon"].iloc[0], lang) if "horizon" in t and len(t) else None
+        return ", ".join(parts) + ("" if basis is None else _t("short.basis", lang, basis=basis))
 
     def uplift_text() -> str:
         if uplift is None:
@@ -417,7 +512,8 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
                                             int(b["won_deals"]), start, end, lang),
         "cac": lambda: headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"],
                                     paid_cac=paid_value, language=lang),
-        "payback": lambda: headline_payback(u["payback_months"], u["ltv_to_cac"], lang),
+        "payback": lambda: headline_payback(u["payback_months"], u["ltv_to_cac"], lang,
+                                            lifetime_months=u.get("lifetime_months")),
         "roi": lambda: headline_roi_by_team(teams, model, lang),
         "uplift": lambda: headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high,
                                           claim=claim, language=lang) if uplift is not None
@@ -457,22 +553,68 @@ def column(key: str, language: str = "en", **values: Any) -> str:
     return _t(f"column.{key}", validate_language(language), **values)
 
 
+def interval_reason(row: Mapping[str, Any], model: str, language: str = "en") -> str:
+    """Why a channel is grow / not enough evidence / cut under the interval rule of
+    :func:`smlib.metrics.recommend_channels`: the chosen model's ROI interval against
+    break-even, how many models agree, and whether the action flips when churn is halved or
+    50 % higher (``row`` is one row of its output)."""
+    lang = validate_language(language)
+    n = int(row["n_models"])
+    if n == 0:
+        return _t("reason.none", lang)
+    agree = _t("reason.agree", lang, positive=int(row["n_positive"]), models=n,
+               negative=int(row["n_negative"]))
+    if row.get("rule") == "interval":
+        lo, hi = float(row["roi_ci_low"]), float(row["roi_ci_high"])
+        fmt = pct_formatter(lo, hi)
+        side = "above" if lo > 0 else "below" if hi < 0 else "spans"
+        head = _t(f"reason.interval_{side}", lang, model=model_label(model, lang),
+                  low=fmt(lo, lang), high=fmt(hi, lang))
+    else:
+        head = _t("reason.no_interval", lang, model=model_label(model, lang))
+    out = f"{head}; {agree}"
+    if bool(row.get("flips", False)):
+        out += "; " + _t("reason.flips", lang, low=action_label(row["action_low_churn"], lang),
+                         high=action_label(row["action_high_churn"], lang))
+    return out
+
+
 def recommendations_for_print(recommendations: pd.DataFrame, model: str,
                               language: str = "en") -> pd.DataFrame:
     """The output of :func:`smlib.metrics.recommend_channels` as a printable table in the
     language: channel, team, action, confidence, ROI under ``model`` with its interval, cost and
-    the reason."""
+    the reason. With the interval rule's columns (``rule``, ``horizon``, the churn sensitivity),
+    the ROI header names the basis (e.g. lifetime gross profit), a column gives the action with
+    churn halved and 50 % higher, and the reason gives the interval, the models' agreement and
+    any flip (:func:`interval_reason`)."""
     lang = validate_language(language)
     need = {"n_positive", "n_negative", "n_models"} - set(recommendations.columns)
     if need:
         raise ValueError(f"recommendations: missing column(s) {sorted(need)}")
-    rec = recommendations.assign(why=[
-        recommendation_reason(p, n, m, lang) for p, n, m in zip(
-            recommendations["n_positive"], recommendations["n_negative"],
-            recommendations["n_models"])])
+    if "rule" not in recommendations.columns:
+        rec = recommendations.assign(why=[
+            recommendation_reason(p, n, m, lang) for p, n, m in zip(
+                recommendations["n_positive"], recommendations["n_negative"],
+                recommendations["n_models"])])
+        cols = [("channel", "channel"), ("team", "team"), ("action", "action"),
+                ("confidence", "confidence"), ("roi", "pct"), ("cost", "money"), ("why", "text")]
+        heads = {c: column(c, lang) for c, _ in cols if c != "roi"}
+        heads["roi"] = column("roi_model", lang, model=model_label(model, lang))
+        return table_for_print(rec, [(c, kind, heads[c], heads[c]) for c, kind in cols], lang,
+                               intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+    rec = recommendations.assign(
+        why=[interval_reason(r, model, lang) for r in recommendations.to_dict("records")],
+        churn=[_t("short.churn_actions", lang, low=action_label(a, lang),
+                  high=action_label(b, lang)) if a != "not_assessed" else "–"
+               for a, b in zip(recommendations["action_low_churn"],
+                               recommendations["action_high_churn"])])
     cols = [("channel", "channel"), ("team", "team"), ("action", "action"),
-            ("confidence", "confidence"), ("roi", "pct"), ("cost", "money"), ("why", "text")]
-    heads = {c: column(c, lang) for c, _ in cols if c != "roi"}
-    heads["roi"] = column("roi_model", lang, model=model_label(model, lang))
+            ("confidence", "confidence"), ("roi", "pct"), ("churn", "text"), ("cost", "money"),
+            ("why", "text")]
+    heads = {c: column(c, lang) for c, _ in cols if c not in ("roi", "churn")}
+    horizon = recommendations["horizon"].iloc[0] if len(recommendations) else None
+    heads["roi"] = column("roi_model_basis", lang, model=model_label(model, lang),
+                          basis=short_basis(horizon, lang))
+    heads["churn"] = column("churn_actions", lang)
     return table_for_print(rec, [(c, kind, heads[c], heads[c]) for c, kind in cols], lang,
                            intervals={"roi": ("roi_ci_low", "roi_ci_high")})

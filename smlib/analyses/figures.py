@@ -36,11 +36,22 @@ def _ov(key: str, language: str, **values: Any) -> str:
     return text(f"overview.figure.{key}", language, **values)
 
 
-def _fig_text(language: str) -> dict[str, str]:
-    """Report 03's figure texts, money in the report's currency."""
+def _short_basis(horizon: Any, language: str) -> str:
+    """The basis of the returns in a figure title (the words of report 03's headline items)."""
+    if horizon in ("lifetime", "first_contract"):
+        return text(f"executive.basis.short_{horizon}", language)
+    return text("executive.basis.short_months", language, months=f"{int(horizon)}")
+
+
+def _fig_text(language: str, table: pd.DataFrame | None = None) -> dict[str, str]:
+    """Report 03's figure texts, money in the report's currency, returns on the basis (horizon)
+    of ``table`` (a metrics table with a ``horizon`` column; the first contract without one)."""
     lang = validate_language(language)
     symbol = currency_symbol(language=lang)
-    return {k: text(f"executive.figure.{k}", lang, currency=symbol)
+    horizon = (table["horizon"].iloc[0] if table is not None and "horizon" in table
+               and len(table) else "first_contract")
+    basis = _short_basis(horizon, lang)
+    return {k: text(f"executive.figure.{k}", lang, currency=symbol, basis=basis)
             for k in entry("executive.figure", lang)}
 
 
@@ -163,8 +174,9 @@ def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
                           language: str = "en", ax: Any = None) -> Any:
     """Heatmap of a channel metric (default ROI, shown in %) across attribution models, so the
     reader sees how the budget story changes with the model. NaN cells (cannot be judged) are grey.
-    Returns the matplotlib Axes."""
-    txt = _fig_text(language)
+    The title names the basis of the returns (the table's ``horizon``). Returns the matplotlib
+    Axes."""
+    txt = _fig_text(language, channel_table)
     wide = compare_models(channel_table, metric)
     wide = wide.loc[~wide.isna().all(axis=1)]  # overhead rows: never judged by any model
     scale = 100.0 if metric == "roi" else 1.0
@@ -192,8 +204,9 @@ def plot_model_comparison(channel_table: pd.DataFrame, metric: str = "roi",
 
 def plot_team_roi(team_table: pd.DataFrame, language: str = "en", ax: Any = None) -> Any:
     """Grouped bars: ROI (%) of marketing and sales under each attribution model, with the
-    interval as error bars when the table has ``roi_ci_low``/``roi_ci_high``."""
-    txt = _fig_text(language)
+    interval as error bars when the table has ``roi_ci_low``/``roi_ci_high``; the title names the
+    basis of the returns (the table's ``horizon``)."""
+    txt = _fig_text(language, team_table)
     t = team_table.loc[team_table["team"].isin(["marketing", "sales"])]
     models = list(dict.fromkeys(t["model"]))
     if ax is None:

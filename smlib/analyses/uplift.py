@@ -29,11 +29,14 @@ from smlib.causal.robustness import leave_one_cohort_out, placebo_dates, placebo
 from smlib.causal.staggered import staggered_did
 from smlib.causal.synth import synthetic_control_panel
 from smlib.causal.twfe import twfe_did
-from smlib.gaps import CONTRACT_REF, DataGap, account_gap, panel_gap
-from smlib.presentation.catalogue import entry, text
+from smlib.data_warnings import FALLBACK_LANGUAGE, DataWarning, collect_warnings
+from smlib.gaps import DataGap, GapText, account_gap, contract_ref, panel_gap
+from smlib.presentation import settings
+from smlib.presentation.catalogue import entry, has, text
 from smlib.presentation.numbers import format_money, format_number, format_pct
-from smlib.presentation.settings import LANGUAGES, validate_language
+from smlib.presentation.settings import validate_language
 from smlib.presentation.tables import ReportTable
+from smlib.simulate.truth import has_truth, load_truth
 
 __all__ = ["ROBUSTNESS_CHECKS", "UpliftAnalysis", "Verdict", "compare_estimates", "dr_tables",
            "estimate_label", "estimate_uplift", "estimates_table", "forest_plot", "naive_table",
@@ -585,6 +588,13 @@ class UpliftAnalysis:
     details: dict[str, Any] | None = None
     results: dict[str, Any] = field(default_factory=dict)
     gaps: dict[str, DataGap] = field(default_factory=dict)
+    warnings: list[DataWarning] = field(default_factory=list)
+    has_truth: bool = False
+
+    def gap_for(self, section: str) -> DataGap | None:
+        """Why ``section`` (``naive``, ``synth``, ``accounts``, ...) is not shown: its own gap, else
+        the panel's (every panel section needs the unit panel), else None."""
+        return self.gaps.get(section, self.gaps.get("panel"))
 
     @property
     def estimable(self) -> bool:
@@ -663,9 +673,10 @@ class UpliftAnalysis:
 
     def adjustment_text(self, language: str = "en") -> str:
         """The account attributes the account-level estimates adjust for, in one sentence
-        (``Adjusted for: segment, size, market size, start month.``)."""
-        names = [c.replace("log_", "").replace("_", " ")
-                 for c in (self.details or {}).get("account_covariates", [])]
+        (``Adjusted for: segment, size (log), market size (log), start month.``); a covariate
+        the catalogue does not name (``uplift.covariate``) is shown as code, ```name```."""
+        names = [text(f"uplift.covariate.{c}", language) if has(f"uplift.covariate.{c}", language)
+                 else f"`{c}`" for c in (self.details or {}).get("account_covariates", [])]
         return text("uplift.nb.adjusted_for", language, covariates=", ".join(names))
 
     def forest_plot(self, language: str = "en", title: str | None = None) -> Any:
@@ -680,12 +691,14 @@ def _largest_early_adopter(units: pd.DataFrame, outcome: str) -> Any:
 
 
 def _gap_with_error(code: str, key: str, unlocks: str, table: str, err: Exception) -> DataGap:
-    """A gap found when an estimator refused the data: the English text names the error."""
-    return DataGap(code, text(f"uplift.gap.{key}", "en",
-                              detail=text("uplift.gap.detail", "en", error=err)),
-                   text(f"uplift.gap.{unlocks}", "en"), CONTRACT_REF[table],
-                   missing_es=text(f"uplift.gap.{key}", "es", detail=""),
-                   unlocks_es=text(f"uplift.gap.{unlocks}", "es"))
+    """A gap found when an estimator refused the data: the text in the estimators' language (the
+    fallback, English) names the error, the other languages leave it out."""
+    return DataGap.from_texts(code, {
+        lang: GapText(text(f"uplift.gap.{key}", lang,
+                           detail=text("uplift.gap.detail", lang, error=err)
+                           if lang == FALLBACK_LANGUAGE else ""),
+                      text(f"uplift.gap.{unlocks}", lang), contract_ref(table, lang))
+        for lang in settings.LANGUAGES})
 
 
 @dataclass
@@ -828,6 +841,20 @@ def _robustness_checks(units: pd.DataFrame, outcome: str, control_group: str, me
     return checks, skipped
 
 
+def uplift_report(dataset: Any, outcome: str = "revenue", control_group: str = "never_treated",
+                  method: str = "dr", claim: float = 0.20, level: float = 0.95) -> UpliftAnalysis:
+    """Report 02 on a loaded :class:`smlib.io.Dataset`: :func:`uplift_analysis` with the data
+    warnings of the dataset (``warnings``) and, when the data folder holds a simulator truth, the
+    true values beside the estimates (``has_truth``)."""
+    path = getattr(dataset, "path", None)
+    truth = load_truth(path) if path is not None and has_truth(path) else None
+    analysis = uplift_analysis(dataset, outcome=outcome, control_group=control_group,
+                               method=method, claim=claim, truth=truth, level=level)
+    analysis.warnings = collect_warnings(dataset)
+    analysis.has_truth = truth is not None
+    return analysis
+
+
 def uplift_analysis(
     dataset: Any,
     outcome: str = "revenue",
@@ -888,7 +915,7 @@ def uplift_analysis(
             table.loc[table["label"] == lab, "covers_truth"] = bool(r.ci_low <= truth.att <= r.ci_high)
 
     verdicts = ({lang: verdict_from_result(est.uplift, claim=claim, language=lang)
-                 for lang in LANGUAGES} if est.uplift is not None else {})
+                 for lang in settings.LANGUAGES} if est.uplift is not None else {})
     checks, skipped = ({}, {})
     if robustness and panel is None:
         checks, skipped = _robustness_checks(units, outcome, control_group, method)

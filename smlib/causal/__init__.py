@@ -33,6 +33,16 @@ _LAZY: dict[str, str] = {
     "treated_mean": "claims",
     "account_outcomes": "dr",
     "PretrendTest": "staggered",
+    "EventStudyResult": "results",
+    "bacon_decomposition": "bacon",
+    "BaconResult": "bacon",
+    "sun_abraham": "sunab",
+    "SunAbrahamResult": "sunab",
+    "imputation_did": "imputation",
+    "two_stage_did": "imputation",
+    "ImputationResult": "imputation",
+    "synthetic_did": "sdid",
+    "SyntheticDiDResult": "sdid",
 }
 
 __all__ = sorted(_LAZY)

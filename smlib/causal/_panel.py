@@ -37,7 +37,6 @@ def first_items(values: Iterable[Any], k: int = _MAX_LISTED) -> str:
     return shown + (f", … ({len(items)} in all)" if len(items) > k else "")
 
 
-_first = first_items  # the old private name, still imported by bacon, sunab and imputation
 
 
 def require_frame(df: object, name: str = "df") -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """Every figure of the causal estimators, in every report language (texts: catalogue
 ``uplift.plot``): the naive comparisons, the propensity overlap of the doubly robust estimate, the
-synthetic control's paths and gap, and the event study / aggregations of Callaway & Sant'Anna.
+synthetic control's paths and gap, the event study / aggregations of Callaway & Sant'Anna, the
+event studies of Sun & Abraham and imputation DiD, the Goodman-Bacon decomposition and synthetic
+DiD.
 
 Each result's ``.plot()`` calls the function here; the functions take the result object and read
 only its attributes, so this module imports no estimator (and no estimator module imports
@@ -18,8 +20,8 @@ from smlib.presentation.catalogue import entry, text
 from smlib.presentation.numbers import format_number
 from smlib.presentation.settings import validate_language
 
-__all__ = ["components_plot", "event_study_plot", "naive_plot", "outcome_name", "overlap_plot",
-           "synth_plot"]
+__all__ = ["bacon_plot", "components_plot", "event_study_plot", "event_time_plot", "naive_plot",
+           "outcome_name", "overlap_plot", "sdid_plot", "synth_plot"]
 
 #: The overlap band drawn on the propensity plot (the doubly robust estimator's default).
 _BAND_STYLE = dict(color="grey", ls=":", lw=1)
@@ -33,8 +35,18 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     return ax
 
 
+def _four_digits(x: float, language: str) -> str:
+    """``x`` to four significant figures as ``f"{x:,.4g}"`` writes it, with the separators of
+    ``language`` (scientific notation, NaN and infinity as Python writes them)."""
+    s = f"{x:.4g}"
+    if "e" in s or "n" in s:
+        return f"{x:,.4g}"
+    return format_number(float(s), len(s.partition(".")[2]), language)
+
+
 def outcome_name(outcome: str, language: str) -> str:
-    """The outcome column in ``language`` (``revenue`` → ``ingresos``; other columns as they are)."""
+    """The outcome column in ``language`` (``revenue`` → ``ingresos``; other columns as they
+    are)."""
     return entry("uplift.outcome", validate_language(language)).get(str(outcome), str(outcome))
 
 
@@ -140,12 +152,13 @@ def components_plot(agg: Any, ax: Any = None, title: str | None = None,
     pre = (x < 0) if is_event else np.zeros(len(x), dtype=bool)
     lvl = int(round(agg.level * 100))
     if np.isfinite(tab["band_low"]).any():
-        ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15, step=None,
-                        label=text("uplift.plot.event.band", language, lvl=lvl))
-    for mask, color, lab in ((pre, "tab:gray", words["before"]), (~pre, "tab:blue", words["after"])):
+        ax.fill_between(x, tab["band_low"], tab["band_high"], color="tab:blue", alpha=0.15,
+                        step=None, label=text("uplift.plot.event.band", language, lvl=lvl))
+    low, high = tab["ci_low"].to_numpy(), tab["ci_high"].to_numpy()
+    for mask, color, lab in ((pre, "tab:gray", words["before"]),
+                             (~pre, "tab:blue", words["after"])):
         if mask.any():
-            ax.errorbar(x[mask], est[mask],
-                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask], tab["ci_high"].to_numpy()[mask] - est[mask]],
+            ax.errorbar(x[mask], est[mask], yerr=[est[mask] - low[mask], high[mask] - est[mask]],
                         fmt="o", color=color, capsize=3,
                         label=text("uplift.plot.event.pointwise", language, label=lab, lvl=lvl))
     ax.axhline(0, color="black", lw=0.8)
@@ -187,3 +200,71 @@ def event_study_plot(result: Any, ax: Any = None, title: str | None = None,
         title=title or text("uplift.plot.event.title", language, outcome=outcome, unit=units),
         xlabel=text("uplift.plot.event.xlabel", language, units=units.capitalize(), one=one),
         ylabel=text("uplift.plot.event.ylabel", language, outcome=outcome), language=language)
+
+
+def event_time_plot(result: Any, ax: Any = None, title: str | None = None,
+                    language: str = "en") -> Any:
+    """Estimates and confidence intervals by period relative to adoption of an
+    :class:`~smlib.causal.results.EventStudyResult` (Sun & Abraham, imputation, two-stage DiD);
+    the result's ``reference_period`` (if any) is drawn hollow at zero. Default title: the
+    result's method; axes in ``language``. Returns the matplotlib Axes."""
+    words = entry("uplift.plot.event_time", validate_language(language))
+    ax = _axes(ax, (7, 4))
+    es = result.event_study
+    ax.errorbar(es.event_time, es.estimate,
+                yerr=[es.estimate - es.ci_low, es.ci_high - es.estimate], fmt="o", capsize=2)
+    if result.reference_period is not None:
+        ax.plot([result.reference_period], [0], "o", mfc="white", color="C0")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(words["xlabel"])
+    ax.set_ylabel(words["ylabel"])
+    ax.set_title(title or result.method)
+    return ax
+
+
+def bacon_plot(result: Any, types: tuple[str, ...] = (), ax: Any = None,
+               language: str = "en") -> Any:
+    """Each 2x2 comparison's estimate against its weight of a
+    :class:`~smlib.causal.bacon.BaconResult`, one marker per comparison type (in the order of
+    ``types``), with the TWFE coefficient as a dashed line; texts in ``language``. Returns the
+    matplotlib Axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.bacon", language)
+    ax = _axes(ax, (7, 4.5))
+    markers = dict(zip(types, ("o", "s", "^", "D")))
+    for kind, group in result.comparisons.groupby("type", sort=False):
+        ax.scatter(group["weight"], group["estimate"], marker=markers.get(kind, "o"),
+                   label=words["types"].get(kind, kind), alpha=0.8)
+    ax.axhline(result.estimate, color="black", lw=1, ls="--",
+               label=text("uplift.plot.bacon.twfe", language,
+                          estimate=_four_digits(result.estimate, language)))
+    ax.set_xlabel(words["xlabel"])
+    ax.set_ylabel(words["ylabel"])
+    ax.set_title(words["title"])
+    ax.legend(fontsize=8)
+    return ax
+
+
+def sdid_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
+    """The treated mean against the (shifted) synthetic control path of a
+    :class:`~smlib.causal.sdid.SyntheticDiDResult`, with the time weights as grey bars on a
+    second axis; texts in ``language``. Returns the matplotlib Axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.sdid", language)
+    ax = _axes(ax, (8, 4.5))
+    tr = result.trajectories
+    ax.plot(tr.index, tr["treated"], color="C1", lw=2, label=words["treated"])
+    ax.plot(tr.index, tr["synthetic"], color="C0", lw=2, ls="--", label=words["synthetic"])
+    ax.axvline(result.details["treatment_time"], color="grey", ls=":")
+    lam = result.time_weights
+    if lam.sum() > 0:
+        ax2 = ax.twinx()
+        ax2.bar(lam.index, lam.to_numpy(), color="grey", alpha=0.3,
+                width=0.8 if not isinstance(lam.index, pd.DatetimeIndex) else 20)
+        ax2.set_ylim(0, 4)
+        ax2.set_yticks([])
+    ax.set_title(text("uplift.plot.sdid.title", language,
+                      estimate=_four_digits(result.estimate, language)))
+    ax.legend(fontsize=8)
+    return ax

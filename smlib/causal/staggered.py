@@ -115,6 +115,43 @@ def _kish_ess(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / s2) if s2 > 0 else 0.0
 
 
+def _outcome_regression(dy: np.ndarray, X: np.ndarray, c: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fitted outcome changes of the comparison units' regression for every unit and the inverse
+    of ``X_c'X_c / n1``; None when the comparison units cannot fit it."""
+    n1 = dy.shape[0]
+    Xc = X[c == 1]
+    XtXc = Xc.T @ Xc
+    if Xc.shape[0] < X.shape[1] or 1 / np.linalg.cond(XtXc) < np.finfo(float).eps:
+        return None
+    beta = np.linalg.lstsq(Xc, dy[c == 1], rcond=None)[0]
+    return X @ beta, np.linalg.inv(XtXc / n1)
+
+
+def _propensity(d: np.ndarray, X: np.ndarray, diag: dict[str, float]
+                ) -> tuple[np.ndarray, np.ndarray] | str:
+    """The comparison units' IPW weights and the propensity score's asymptotic linear term, with
+    the overlap diagnostics written into ``diag``; or the reason the cells cannot be estimated."""
+    n1, c = len(d), 1.0 - d
+    ps = _logit_pscore(d, X)
+    if ps is None:  # perfect separation: the fitted scores of the treated reach 1
+        diag.update(max_ps_treated=1.0)
+        return "overlap violated (a propensity score is at least 0.999)"
+    diag.update(max_ps_treated=float(ps[d == 1].max()), max_ps_comparison=float(ps[c == 1].max()))
+    if ps.max() >= _PS_MAX:
+        return "overlap violated (a propensity score is at least 0.999)"
+    ps = np.minimum(ps, _PS_CAP)
+    keep = (d == 1) | (ps < _TRIM_LEVEL)
+    XtWX = (X * (ps * (1 - ps))[:, None]).T @ X / n1
+    if 1 / np.linalg.cond(XtWX) < np.finfo(float).eps:  # DRDID stops here too
+        return "singular propensity-score design (collinear covariates)"
+    H = np.linalg.inv(XtWX)
+    asy_ps = ((d - ps)[:, None] * X) @ H
+    w_c = keep * ps * c / (1 - ps)
+    diag.update(n_trimmed=int((~keep).sum()), ess_comparison=_kish_ess(w_c[c == 1]))
+    return w_c, asy_ps
+
+
 def _did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: Method,
                ) -> tuple[np.ndarray, np.ndarray, str | None, dict[str, float]]:
     """ATT and influence functions of ``k`` 2x2 panel DiDs that share treated/comparison units.
@@ -132,31 +169,16 @@ def _did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: Method,
     nan = (np.full(k, np.nan), np.full((n1, k), np.nan))
     diag = dict(max_ps_treated=np.nan, max_ps_comparison=np.nan, n_trimmed=0,
                 ess_comparison=np.nan)
-    Xc = X[c == 1]
     if method in ("dr", "reg"):
-        XtXc = Xc.T @ Xc
-        if Xc.shape[0] < X.shape[1] or 1 / np.linalg.cond(XtXc) < np.finfo(float).eps:
+        fit = _outcome_regression(dy, X, c)
+        if fit is None:
             return *nan, "not enough comparison units to fit the outcome regression", diag
-        beta = np.linalg.lstsq(Xc, dy[c == 1], rcond=None)[0]
-        out = X @ beta
-        XpX_inv = np.linalg.inv(XtXc / n1)
+        out, XpX_inv = fit
     if method in ("dr", "ipw"):
-        ps = _logit_pscore(d, X)
-        if ps is None:  # perfect separation: the fitted scores of the treated reach 1
-            diag.update(max_ps_treated=1.0)
-            return *nan, "overlap violated (a propensity score is at least 0.999)", diag
-        diag.update(max_ps_treated=float(ps[d == 1].max()), max_ps_comparison=float(ps[c == 1].max()))
-        if ps.max() >= _PS_MAX:
-            return *nan, "overlap violated (a propensity score is at least 0.999)", diag
-        ps = np.minimum(ps, _PS_CAP)
-        keep = (d == 1) | (ps < _TRIM_LEVEL)
-        XtWX = (X * (ps * (1 - ps))[:, None]).T @ X / n1
-        if 1 / np.linalg.cond(XtWX) < np.finfo(float).eps:  # DRDID stops here too
-            return *nan, "singular propensity-score design (collinear covariates)", diag
-        H = np.linalg.inv(XtWX)
-        asy_ps = ((d - ps)[:, None] * X) @ H
-        w_c = keep * ps * c / (1 - ps)
-        diag.update(n_trimmed=int((~keep).sum()), ess_comparison=_kish_ess(w_c[c == 1]))
+        weights = _propensity(d, X, diag)
+        if isinstance(weights, str):
+            return *nan, weights, diag
+        w_c, asy_ps = weights
     w_t = d
     mt = w_t.mean()
 
@@ -483,100 +505,141 @@ def _combine(att: np.ndarray, psi: np.ndarray, keep: np.ndarray, w: np.ndarray,
     return est, inf
 
 
-def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_rm: bool) -> AggregateResult:
-    if type not in ("simple", "dynamic", "group", "calendar"):
-        raise ValueError(f"type must be 'simple', 'dynamic', 'group' or 'calendar', got {type!r}")
+@dataclass
+class _Cells:
+    """The ATT(g,t) cells of a :class:`StaggeredResult` as the aggregations read them."""
+
+    att: np.ndarray  # ATT(g,t) per cell
+    psi: np.ndarray  # (n_units, n_cells) influence functions
+    gcode: np.ndarray  # cohort code per unit
+    cg: np.ndarray  # cohort of each cell
+    ct: np.ndarray  # period of each cell
+    valid: np.ndarray  # cells with an estimate
+    groups: np.ndarray  # the cohorts
+    pg_group: np.ndarray  # share of units in each cohort
+    pg: np.ndarray  # that share for each cell's cohort
+    e: np.ndarray  # event time of each cell
+    post: np.ndarray  # valid post-treatment cells up to ``max_e``
+
+    def average(self, keep: np.ndarray) -> tuple[float, np.ndarray]:
+        """Cohort-size weighted average of cells ``keep`` with the weights' influence function."""
+        w = self.pg[keep] / self.pg[keep].sum()
+        return _combine(self.att, self.psi, keep, w, _wif(keep, self.pg, self.gcode, self.cg))
+
+
+Components = list[tuple[Any, float, np.ndarray]]
+
+
+def _cells(res: StaggeredResult, max_e: float, na_rm: bool) -> _Cells:
+    """The cells of ``res`` with cohort shares; missing cells raise unless ``na_rm``."""
     att = res.att_gt["att"].to_numpy(dtype=float)
-    psi, gcode, cg, ct = res._psi, res._gcode, res._cell_g, res._cell_t
     valid = np.isfinite(att)
     if not valid.all() and not na_rm:
         bad = res.att_gt.loc[~valid, ["group", "time"]].to_records(index=False).tolist()
         raise ValueError(f"ATT(g,t) is missing for cells {first_items(bad)}; pass na_rm=True to drop them")
-    n = psi.shape[0]
+    cg, ct = res._cell_g, res._cell_t
     groups = np.unique(cg)
-    pg_group = np.array([(gcode == g).mean() for g in groups])
-    pg = pg_group[np.searchsorted(groups, cg)]
+    pg_group = np.array([(res._gcode == g).mean() for g in groups])
     e = ct - cg
-    post = (cg <= ct) & (e <= max_e) & valid
+    return _Cells(att=att, psi=res._psi, gcode=res._gcode, cg=cg, ct=ct, valid=valid,
+                  groups=groups, pg_group=pg_group, pg=pg_group[np.searchsorted(groups, cg)],
+                  e=e, post=(cg <= ct) & (e <= max_e) & valid)
+
+
+def _agg_dynamic(c: _Cells, min_e: float, max_e: float) -> tuple[Components, tuple[float, np.ndarray]]:
+    """Event-time effects ``theta(e)`` and their mean over ``e >= 0``."""
+    events = np.unique(c.e[c.valid & (c.e >= min_e) & (c.e <= max_e)])
+    comps = []
+    for ev in events:
+        est, inf = c.average(np.flatnonzero((c.e == ev) & c.valid))
+        comps.append((int(ev), est, inf))
+    pos = [x for x in comps if x[0] >= 0]
+    if not pos:
+        raise ValueError("no event time e >= 0 to aggregate")
+    return comps, (float(np.mean([x[1] for x in pos])), np.mean([x[2] for x in pos], axis=0))
+
+
+def _agg_group(c: _Cells, periods: pd.Index) -> tuple[Components, tuple[float, np.ndarray]]:
+    """Cohort effects (mean of each cohort's post cells) and their cohort-size weighted average."""
+    comps = []
+    for g in c.groups:
+        keep = np.flatnonzero(c.post & (c.cg == g))
+        if keep.size == 0:
+            continue
+        w = np.full(keep.size, 1 / keep.size)
+        est, inf = _combine(c.att, c.psi, keep, w, None)
+        comps.append((g, est, inf))
+    if not comps:
+        raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
+    gs = np.array([x[0] for x in comps])
+    pgg = c.pg_group[np.searchsorted(c.groups, gs)]
+    G_att = np.array([x[1] for x in comps])
+    G_psi = np.column_stack([x[2] for x in comps])
+    idx = np.arange(len(comps))
+    wif = _wif(idx, pgg, c.gcode, gs)
+    overall = _combine(G_att, G_psi, idx, pgg / pgg.sum(), wif)
+    labels = [periods[g] for g in gs]
+    return [(lab, x[1], x[2]) for lab, x in zip(labels, comps)], overall
+
+
+def _agg_calendar(c: _Cells, periods: pd.Index) -> tuple[Components, tuple[float, np.ndarray]]:
+    """Period effects (cohort-size weighted post cells of each period) and their mean."""
+    comps = []
+    for t in np.unique(c.ct[c.post]):
+        est, inf = c.average(np.flatnonzero(c.post & (c.ct == t)))
+        comps.append((periods[t], est, inf))
+    if not comps:
+        raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
+    return comps, (float(np.mean([x[1] for x in comps])), np.mean([x[2] for x in comps], axis=0))
+
+
+def _finish(res: StaggeredResult, type: str, label: str, comps: Components,
+            overall: tuple[float, np.ndarray], col: str) -> AggregateResult:
+    """The aggregate result: the overall estimate and the table of components with pointwise
+    intervals and the simultaneous band."""
     z = float(stats.norm.ppf(0.5 + res.level / 2))
     rng = np.random.default_rng([res._seed if res._seed is not None else 0,
                                  ("simple", "dynamic", "group", "calendar").index(type) + 1])
+    est, inf = overall
+    se = float(_se(inf[:, None])[0])
+    table = pd.DataFrame()
+    crit = float("nan")
+    if comps:
+        E = np.array([c[1] for c in comps])
+        P = np.column_stack([c[2] for c in comps])
+        S = _se(P)
+        crit = sup_t_critical_value(P, S, res.level, res._n_boot, rng)
+        table = pd.DataFrame({col: [c[0] for c in comps], "estimate": E, "std_error": S,
+                              "ci_low": E - z * S, "ci_high": E + z * S,
+                              "band_low": E - crit * S, "band_high": E + crit * S})
+    out = AggregateResult.from_normal(
+        "staggered_did", label, est, se, level=res.level, n_obs=res.n_obs,
+        details={**res.details, "aggregation": type}, aggregation=type, table=table, crit_value=crit)
+    assert isinstance(out, AggregateResult)
+    return out
 
-    def finish(label: str, comps: list[tuple[Any, float, np.ndarray]], overall: tuple[float, np.ndarray],
-               col: str) -> AggregateResult:
-        est, inf = overall
-        se = float(_se(inf[:, None])[0])
-        table = pd.DataFrame()
-        crit = float("nan")
-        if comps:
-            E = np.array([c[1] for c in comps])
-            P = np.column_stack([c[2] for c in comps])
-            S = _se(P)
-            crit = sup_t_critical_value(P, S, res.level, res._n_boot, rng)
-            table = pd.DataFrame({col: [c[0] for c in comps], "estimate": E, "std_error": S,
-                                  "ci_low": E - z * S, "ci_high": E + z * S,
-                                  "band_low": E - crit * S, "band_high": E + crit * S})
-        out = AggregateResult.from_normal(
-            "staggered_did", label, est, se, level=res.level, n_obs=res.n_obs,
-            details={**res.details, "aggregation": type}, aggregation=type, table=table, crit_value=crit)
-        assert isinstance(out, AggregateResult)
-        return out
 
+def _aggregate(res: StaggeredResult, type: str, min_e: float, max_e: float, na_rm: bool) -> AggregateResult:
+    """The ``type`` aggregation of the ATT(g,t) (did's ``aggte``); see :meth:`StaggeredResult.aggregate`."""
+    if type not in ("simple", "dynamic", "group", "calendar"):
+        raise ValueError(f"type must be 'simple', 'dynamic', 'group' or 'calendar', got {type!r}")
+    c = _cells(res, max_e, na_rm)
     if type == "simple":
-        keep = np.flatnonzero(post)
+        keep = np.flatnonzero(c.post)
         if keep.size == 0:
             raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
-        w = pg[keep] / pg[keep].sum()
-        return finish("ATT (simple: cohort-size weighted post-treatment average)", [],
-                      _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg)), "")
-
+        return _finish(res, type, "ATT (simple: cohort-size weighted post-treatment average)", [],
+                       c.average(keep), "")
     if type == "dynamic":
-        events = np.unique(e[valid & (e >= min_e) & (e <= max_e)])
-        comps = []
-        for ev in events:
-            keep = np.flatnonzero((e == ev) & valid)
-            w = pg[keep] / pg[keep].sum()
-            est, inf = _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg))
-            comps.append((int(ev), est, inf))
-        pos = [c for c in comps if c[0] >= 0]
-        if not pos:
-            raise ValueError("no event time e >= 0 to aggregate")
-        overall = (float(np.mean([c[1] for c in pos])), np.mean([c[2] for c in pos], axis=0))
-        return finish("ATT (dynamic: mean of event-time effects e >= 0)", comps, overall, "event_time")
-
+        comps, overall = _agg_dynamic(c, min_e, max_e)
+        return _finish(res, type, "ATT (dynamic: mean of event-time effects e >= 0)", comps,
+                       overall, "event_time")
     if type == "group":
-        comps = []
-        for g in groups:
-            keep = np.flatnonzero(post & (cg == g))
-            if keep.size == 0:
-                continue
-            w = np.full(keep.size, 1 / keep.size)
-            est, inf = _combine(att, psi, keep, w, None)
-            comps.append((g, est, inf))
-        if not comps:
-            raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
-        gs = np.array([c[0] for c in comps])
-        pgg = pg_group[np.searchsorted(groups, gs)]
-        G_att = np.array([c[1] for c in comps])
-        G_psi = np.column_stack([c[2] for c in comps])
-        idx = np.arange(len(comps))
-        wif = _wif(idx, pgg, gcode, gs)
-        overall = _combine(G_att, G_psi, idx, pgg / pgg.sum(), wif)
-        labels = [res._periods[g] for g in gs]
-        return finish("ATT (group: cohort-size weighted average of cohort effects)",
-                      [(lab, c[1], c[2]) for lab, c in zip(labels, comps)], overall, "group")
-
-    # calendar
-    comps = []
-    for t in np.unique(ct[post]):
-        keep = np.flatnonzero(post & (ct == t))
-        w = pg[keep] / pg[keep].sum()
-        est, inf = _combine(att, psi, keep, w, _wif(keep, pg, gcode, cg))
-        comps.append((res._periods[t], est, inf))
-    if not comps:
-        raise ValueError("no post-treatment ATT(g,t) cells to aggregate")
-    overall = (float(np.mean([c[1] for c in comps])), np.mean([c[2] for c in comps], axis=0))
-    return finish("ATT (calendar: mean of period effects)", comps, overall, "time")
+        comps, overall = _agg_group(c, res._periods)
+        return _finish(res, type, "ATT (group: cohort-size weighted average of cohort effects)",
+                       comps, overall, "group")
+    comps, overall = _agg_calendar(c, res._periods)
+    return _finish(res, type, "ATT (calendar: mean of period effects)", comps, overall, "time")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -724,15 +787,13 @@ def _prepare(panel: Panel, a: int, control_group: str, covariates: list[str]) ->
     return panel
 
 
-def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a: int, base_period: str,
-              level: float, n_boot: int, seed: int | None, covariates: list[str]) -> StaggeredResult:
-    Y, gcode, n, T = panel.y, panel.cohort, panel.n_units, panel.n_periods
-    groups = np.unique(gcode[gcode >= 0])
-    varying_cov = any(np.ptp(M, axis=1).max() > 0 for M in panel.covariates.values())
-    gnum = np.where(gcode == NEVER, np.iinfo(np.int64).max, gcode)
+Cell = tuple[int, int, "int | None"]
 
-    # enumerate the cells (did::compute.att_gt loop) and group them into blocks sharing a sample
-    cells: list[tuple[int, int, int | None]] = []  # (g, t, base or None for the reference cell)
+
+def _cell_list(groups: np.ndarray, T: int, a: int, base_period: str) -> list[Cell]:
+    """The ATT(g,t) cells ``(g, t, base)`` in did's order (``base`` None: the universal
+    reference cell, 0 by construction)."""
+    cells: list[Cell] = []  # (g, t, base or None for the reference cell)
     for g in groups:
         last_pre = g - 1 - a
         for t in (range(1, T) if base_period == "varying" else range(T)):
@@ -741,11 +802,13 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
                 cells.append((g, t, None if t == base else base))
             else:
                 cells.append((g, t, last_pre if g <= t else t - 1))
-    K = len(cells)
-    att = np.zeros(K)
-    psi = np.zeros((n, K))
-    problems: dict[int, str] = {}
-    diag: dict[int, dict[str, float]] = {}
+    return cells
+
+
+def _blocks(cells: list[Cell], control_group: str, a: int, varying_cov: bool
+            ) -> dict[tuple, list[int]]:
+    """Group the cells into blocks that share a cohort, comparison units and (with time-varying
+    covariates) a base period, so that each block is one fit."""
     blocks: dict[tuple, list[int]] = {}
     for j, (g, t, base) in enumerate(cells):
         if base is None:
@@ -753,6 +816,20 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
         thr = None if control_group == "never_treated" else max(t, base) + a
         key = (g, thr, base if varying_cov else None)
         blocks.setdefault(key, []).append(j)
+    return blocks
+
+
+def _fit_cells(panel: Panel, cells: list[Cell], blocks: dict[tuple, list[int]], method: Method,
+               covariates: list[str]
+               ) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, dict[str, float]]]:
+    """ATT(g,t) and influence function of every cell, block by block, with the cells' problems
+    and overlap diagnostics."""
+    Y, gcode, n = panel.y, panel.cohort, panel.n_units
+    gnum = np.where(gcode == NEVER, np.iinfo(np.int64).max, gcode)
+    att = np.zeros(len(cells))
+    psi = np.zeros((n, len(cells)))
+    problems: dict[int, str] = {}
+    diag: dict[int, dict[str, float]] = {}
     for (g, thr, _), idx in blocks.items():
         treat = gcode == g
         ctrl = (gcode == NEVER) if thr is None else ((gnum > thr) & ~treat)
@@ -780,40 +857,31 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
             diag[j] = {**counts, **ov}
             if problem:
                 problems[j] = problem
+    return att, psi, problems, diag
 
-    cell_g = np.array([c[0] for c in cells])
-    cell_t = np.array([c[1] for c in cells])
-    overlap = pd.DataFrame([{"group": panel.periods[g], "time": panel.periods[t], **diag.get(j, {}),
-                             "problem": problems.get(j, "")} for j, (g, t, _) in enumerate(cells)],
-                           columns=["group", "time", "n_treated", "n_comparison", "max_ps_treated",
-                                    "max_ps_comparison", "n_trimmed", "ess_comparison", "problem"])
-    _warn_overlap(overlap, panel.periods[groups], covariates, method)
+
+def _att_gt_table(periods: pd.Index, cell_g: np.ndarray, cell_t: np.ndarray, att: np.ndarray,
+                  psi: np.ndarray, level: float, n_boot: int, seed: int | None
+                  ) -> tuple[pd.DataFrame, float]:
+    """The ATT(g,t) table with standard errors, pointwise intervals and the simultaneous band,
+    and the band's critical value."""
     se = _se(np.nan_to_num(psi))
     se[~np.isfinite(att)] = np.nan
     z = float(stats.norm.ppf(0.5 + level / 2))
     rng = np.random.default_rng([seed if seed is not None else 0, 0])
     crit = sup_t_critical_value(np.nan_to_num(psi), se, level, n_boot, rng)
     att_gt = pd.DataFrame({
-        "group": panel.periods[cell_g], "time": panel.periods[cell_t], "event_time": cell_t - cell_g,
+        "group": periods[cell_g], "time": periods[cell_t], "event_time": cell_t - cell_g,
         "att": att, "std_error": se, "ci_low": att - z * se, "ci_high": att + z * se,
         "band_low": att - crit * se, "band_high": att + crit * se, "post": cell_g <= cell_t,
     })
-    pretrend = _wald_pretest(att, np.nan_to_num(psi), se, cell_g > cell_t)
+    return att_gt, crit
 
-    sizes = {("never" if g == NEVER else _label(panel.periods[g])): int((gcode == g).sum())
-             for g in np.unique(gcode)}
-    details = {
-        "outcome": outcome, "control_group": control_group, "est_method": method,
-        "base_period": base_period, "anticipation": a, "covariates": covariates,
-        "n_units": n, "n_periods": T, "cohort_sizes": sizes, "period_unit": _period_unit(panel.periods),
-        "dropped_units": panel.dropped, "n_boot": n_boot, "seed": seed,
-    }
-    res = StaggeredResult(
-        method="staggered_did", estimand="ATT", estimate=np.nan, std_error=np.nan,
-        ci_low=np.nan, ci_high=np.nan, level=level, n_obs=n * T, details=details,
-        att_gt=att_gt, pretrend=pretrend, crit_value=crit, overlap=overlap,
-        _psi=np.nan_to_num(psi), _gcode=gcode,
-        _cell_g=cell_g, _cell_t=cell_t, _periods=panel.periods, _seed=seed, _n_boot=n_boot)
+
+def _set_headline(res: StaggeredResult, overlap: pd.DataFrame) -> None:
+    """Set the headline ATT of ``res`` to the simple aggregation; name (and warn about) the
+    post-treatment cells it leaves out."""
+    att_gt, details = res.att_gt, res.details
     simple = res.aggregate("simple", na_rm=True)
     res.estimand = simple.estimand
     res.estimate, res.std_error, res.ci_low, res.ci_high = (
@@ -831,7 +899,44 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
             f"the headline ATT (and every aggregation with na_rm=True) leaves out {cells_txt} of "
             f"cohort{'s' if len(gone) > 1 else ''} {', '.join(gone)} that could not be estimated; "
             f"it is the ATT of the remaining treated cells only, not of all adopters "
-            f"(see result.overlap)", UserWarning, stacklevel=3)
+            f"(see result.overlap)", UserWarning, stacklevel=4)
+
+
+def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a: int, base_period: str,
+              level: float, n_boot: int, seed: int | None, covariates: list[str]) -> StaggeredResult:
+    """Callaway & Sant'Anna ATT(g,t) on a prepared panel, their table and the headline ATT."""
+    gcode, n, T = panel.cohort, panel.n_units, panel.n_periods
+    groups = np.unique(gcode[gcode >= 0])
+    varying_cov = any(np.ptp(M, axis=1).max() > 0 for M in panel.covariates.values())
+    # enumerate the cells (did::compute.att_gt loop) and group them into blocks sharing a sample
+    cells = _cell_list(groups, T, a, base_period)
+    att, psi, problems, diag = _fit_cells(panel, cells, _blocks(cells, control_group, a, varying_cov),
+                                          method, covariates)
+    cell_g = np.array([c[0] for c in cells])
+    cell_t = np.array([c[1] for c in cells])
+    overlap = pd.DataFrame([{"group": panel.periods[g], "time": panel.periods[t], **diag.get(j, {}),
+                             "problem": problems.get(j, "")} for j, (g, t, _) in enumerate(cells)],
+                           columns=["group", "time", "n_treated", "n_comparison", "max_ps_treated",
+                                    "max_ps_comparison", "n_trimmed", "ess_comparison", "problem"])
+    _warn_overlap(overlap, panel.periods[groups], covariates, method)
+    att_gt, crit = _att_gt_table(panel.periods, cell_g, cell_t, att, psi, level, n_boot, seed)
+    pretrend = _wald_pretest(att, np.nan_to_num(psi), att_gt["std_error"].to_numpy(), cell_g > cell_t)
+
+    sizes = {("never" if g == NEVER else _label(panel.periods[g])): int((gcode == g).sum())
+             for g in np.unique(gcode)}
+    details = {
+        "outcome": outcome, "control_group": control_group, "est_method": method,
+        "base_period": base_period, "anticipation": a, "covariates": covariates,
+        "n_units": n, "n_periods": T, "cohort_sizes": sizes, "period_unit": _period_unit(panel.periods),
+        "dropped_units": panel.dropped, "n_boot": n_boot, "seed": seed,
+    }
+    res = StaggeredResult(
+        method="staggered_did", estimand="ATT", estimate=np.nan, std_error=np.nan,
+        ci_low=np.nan, ci_high=np.nan, level=level, n_obs=n * T, details=details,
+        att_gt=att_gt, pretrend=pretrend, crit_value=crit, overlap=overlap,
+        _psi=np.nan_to_num(psi), _gcode=gcode,
+        _cell_g=cell_g, _cell_t=cell_t, _periods=panel.periods, _seed=seed, _n_boot=n_boot)
+    _set_headline(res, overlap)
     return res
 
 

@@ -45,7 +45,7 @@ from smlib.causal._panel import (
     PanelSpec, first_items, numeric_column, panel_spec, period_labels, require_columns,
     require_frame,
 )
-from smlib.causal.results import EstimateResult
+from smlib.causal.results import EstimateResult, two_sided_p_value
 
 FixefK = Literal["nested", "full", "none"]
 
@@ -106,9 +106,7 @@ class TWFEResult(EstimateResult):
     @property
     def p_value(self) -> float:
         """Two-sided p-value from Student's t with ``df_t`` degrees of freedom."""
-        if not np.isfinite(self.std_error) or self.std_error <= 0:
-            return float("nan")
-        return float(2 * stats.t.sf(abs(self.estimate / self.std_error), self.df_t))
+        return two_sided_p_value(self.estimate, self.std_error, self.df_t)
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row for the treatment coefficient (base columns plus ``term``, ``n_clusters``)."""
@@ -136,6 +134,97 @@ class TWFEResult(EstimateResult):
         lines.append("Caution: with staggered adoption and dynamic effects TWFE can be biased "
                      "(Goodman-Bacon 2021); compare with staggered_did().")
         return "\n".join(lines)
+
+
+def _validate(
+    df: pd.DataFrame, outcome: str, unit: str, time: str, treated: str, cluster: str,
+    covariates: list[str], fixef_k: str, level: float,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Check the columns and options; return the outcome, the 0/1 treatment and the covariates."""
+    require_columns(df, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster)
+    for c in covariates:
+        require_columns(df, covariate=c)
+    if fixef_k not in ("nested", "full", "none"):
+        raise ValueError(f"fixef_k must be 'nested', 'full' or 'none', got {fixef_k!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    y = numeric_column(df, outcome, "outcome", allow_missing=True)
+    d = numeric_column(df, treated, "treated")
+    if not np.isin(d, (0.0, 1.0)).all():
+        bad = df.index[~np.isin(d, (0.0, 1.0))]
+        raise ValueError(f"treated column {treated!r} must be 0/1; other values at rows {first_items(bad)}")
+    X_extra = [numeric_column(df, c, "covariate") for c in covariates]
+    period_labels(df[time], "time")
+    if df[unit].isna().any() or df[cluster].isna().any():
+        col = unit if df[unit].isna().any() else cluster
+        raise ValueError(f"column {col!r} has missing values at rows {first_items(df.index[df[col].isna()])}")
+    dup = df.duplicated([unit, time], keep=False).to_numpy()
+    if dup.any():
+        raise ValueError(f"duplicate ({unit!r}, {time!r}) pairs at rows {first_items(df.index[dup])}")
+    return y, d, X_extra
+
+
+def _fit(Z: np.ndarray, Zd: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS of the demeaned outcome on the demeaned regressors: ``(beta, X'X, residuals)``."""
+    yd, Xd = Zd[:, 0], Zd[:, 1:]
+    # a regressor that the fixed effects explain entirely cannot be estimated
+    raw_scale = np.maximum(np.abs(Z[:, 1:]).max(axis=0), 1e-300)
+    flat = np.abs(Xd).max(axis=0) <= 1e-9 * raw_scale
+    if flat.any():
+        which = [names[j] for j in np.flatnonzero(flat)]
+        raise ValueError(
+            f"{first_items(which)} has no variation left after removing unit and period effects "
+            f"(e.g. every unit treated in the same periods, no unit ever treated, or a covariate "
+            f"constant within units); it cannot be estimated by TWFE"
+        )
+    XtX = Xd.T @ Xd
+    if np.linalg.cond(XtX) > 1e12:
+        raise ValueError(f"regressors {names} are collinear after removing unit and period effects")
+    beta = np.linalg.solve(XtX, Xd.T @ yd)
+    return beta, XtX, yd - Xd @ beta
+
+
+def _dof_k(fixef_k: str, k: int, ucode: np.ndarray, tcode: np.ndarray, ccode: np.ndarray) -> int:
+    """``K`` of the small-sample correction: the slopes plus the fixed effects ``fixef_k`` counts."""
+    n_u, n_t = int(ucode.max()) + 1, int(tcode.max()) + 1
+    if fixef_k == "none":
+        return k
+    if fixef_k == "full":
+        return k + n_u + n_t - 1
+    # fixest "nested": drop the parameters of fixed effects nested in the clusters
+    nested = [(_nested(ucode, ccode), n_u), (_nested(tcode, ccode), n_t)]
+    if all(is_n for is_n, _ in nested):
+        return k + 1
+    return k + n_u + n_t - 1 - sum(size - 1 for is_n, size in nested if is_n)
+
+
+def _cluster_vcov(
+    Xd: np.ndarray, resid: np.ndarray, XtX: np.ndarray, ccode: np.ndarray, G: int, K: int,
+) -> tuple[np.ndarray, float]:
+    """CR1 covariance of the slopes with fixest's correction ``G/(G-1)*(N-1)/(N-K)``, and the
+    correction factor."""
+    N, k = Xd.shape
+    if N - K <= 0:
+        raise ValueError(f"not enough observations ({N}) for {K} parameters")
+    adj = G / (G - 1) * (N - 1) / (N - K)
+    bread = np.linalg.inv(XtX)
+    scores = np.zeros((G, k))
+    np.add.at(scores, ccode, Xd * resid[:, None])
+    return adj * bread @ (scores.T @ scores) @ bread, adj
+
+
+def _coefficients(
+    names: list[str], beta: np.ndarray, V: np.ndarray, df_t: int, level: float,
+) -> tuple[pd.DataFrame, float]:
+    """The coefficient table (estimate, SE, t interval, p-value) and the t critical value."""
+    se = np.sqrt(np.diag(V))
+    q = float(stats.t.ppf(0.5 + level / 2, df_t))
+    coef = pd.DataFrame({
+        "term": names, "estimate": beta, "std_error": se,
+        "ci_low": beta - q * se, "ci_high": beta + q * se,
+        "p_value": 2 * stats.t.sf(np.abs(beta / se), df_t),
+    })
+    return coef, q
 
 
 def twfe_did(
@@ -183,26 +272,7 @@ def twfe_did(
     outcome, unit, time = spec.outcome, spec.unit, spec.time
     covariates = list(covariates or [])
     cluster = unit if cluster is None else cluster
-    require_columns(df, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster)
-    for c in covariates:
-        require_columns(df, covariate=c)
-    if fixef_k not in ("nested", "full", "none"):
-        raise ValueError(f"fixef_k must be 'nested', 'full' or 'none', got {fixef_k!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    y = numeric_column(df, outcome, "outcome", allow_missing=True)
-    d = numeric_column(df, treated, "treated")
-    if not np.isin(d, (0.0, 1.0)).all():
-        bad = df.index[~np.isin(d, (0.0, 1.0))]
-        raise ValueError(f"treated column {treated!r} must be 0/1; other values at rows {first_items(bad)}")
-    X_extra = [numeric_column(df, c, "covariate") for c in covariates]
-    period_labels(df[time], "time")
-    if df[unit].isna().any() or df[cluster].isna().any():
-        col = unit if df[unit].isna().any() else cluster
-        raise ValueError(f"column {col!r} has missing values at rows {first_items(df.index[df[col].isna()])}")
-    dup = df.duplicated([unit, time], keep=False).to_numpy()
-    if dup.any():
-        raise ValueError(f"duplicate ({unit!r}, {time!r}) pairs at rows {first_items(df.index[dup])}")
+    y, d, X_extra = _validate(df, outcome, unit, time, treated, cluster, covariates, fixef_k, level)
 
     keep = ~np.isnan(y)
     if not keep.all():
@@ -214,63 +284,25 @@ def twfe_did(
     names = [treated] + covariates
     Z = np.column_stack([y[keep], d[keep]] + [x[keep] for x in X_extra])
     Zd, sweeps = demean_two_way(Z, ucode, tcode, tol=tol, max_iter=max_iter)
-    yd, Xd = Zd[:, 0], Zd[:, 1:]
+    beta, XtX, resid = _fit(Z, Zd, names)
 
-    # a regressor that the fixed effects explain entirely cannot be estimated
-    raw_scale = np.maximum(np.abs(Z[:, 1:]).max(axis=0), 1e-300)
-    flat = np.abs(Xd).max(axis=0) <= 1e-9 * raw_scale
-    if flat.any():
-        which = [names[j] for j in np.flatnonzero(flat)]
-        raise ValueError(
-            f"{first_items(which)} has no variation left after removing unit and period effects "
-            f"(e.g. every unit treated in the same periods, no unit ever treated, or a covariate "
-            f"constant within units); it cannot be estimated by TWFE"
-        )
-    XtX = Xd.T @ Xd
-    if np.linalg.cond(XtX) > 1e12:
-        raise ValueError(f"regressors {names} are collinear after removing unit and period effects")
-    beta = np.linalg.solve(XtX, Xd.T @ yd)
-    resid = yd - Xd @ beta
-
-    N, k = Xd.shape
     G = int(ccode.max()) + 1
     if G < 2:
         raise ValueError(f"cluster column {cluster!r} has a single cluster; need at least two")
-    n_u, n_t = int(ucode.max()) + 1, int(tcode.max()) + 1
-    if fixef_k == "none":
-        K = k
-    elif fixef_k == "full":
-        K = k + n_u + n_t - 1
-    else:  # fixest "nested": drop the parameters of fixed effects nested in the clusters
-        nested = [(_nested(ucode, ccode), n_u), (_nested(tcode, ccode), n_t)]
-        if all(is_n for is_n, _ in nested):
-            K = k + 1
-        else:
-            K = k + n_u + n_t - 1 - sum(size - 1 for is_n, size in nested if is_n)
-    if N - K <= 0:
-        raise ValueError(f"not enough observations ({N}) for {K} parameters")
-    adj = G / (G - 1) * (N - 1) / (N - K)
-    bread = np.linalg.inv(XtX)
-    scores = np.zeros((G, k))
-    np.add.at(scores, ccode, Xd * resid[:, None])
-    V = adj * bread @ (scores.T @ scores) @ bread
-    se = np.sqrt(np.diag(V))
+    K = _dof_k(fixef_k, len(names), ucode, tcode, ccode)
+    V, adj = _cluster_vcov(Zd[:, 1:], resid, XtX, ccode, G, K)
     df_t = G - 1
-    q = float(stats.t.ppf(0.5 + level / 2, df_t))
-    coef = pd.DataFrame({
-        "term": names, "estimate": beta, "std_error": se,
-        "ci_low": beta - q * se, "ci_high": beta + q * se,
-        "p_value": 2 * stats.t.sf(np.abs(beta / se), df_t),
-    })
+    coef, q = _coefficients(names, beta, V, df_t, level)
+    se = coef["std_error"].to_numpy()
     details = {
         "treated": treated, "outcome": outcome, "cluster": cluster, "fixef_k": fixef_k,
-        "n_units": n_u, "n_periods": n_t, "demean_sweeps": sweeps, "n_dropped_missing": int((~keep).sum()),
-        "covariates": covariates,
+        "n_units": int(ucode.max()) + 1, "n_periods": int(tcode.max()) + 1, "demean_sweeps": sweeps,
+        "n_dropped_missing": int((~keep).sum()), "covariates": covariates,
     }
     return TWFEResult(
         method="twfe_did", estimand="ATT (TWFE coefficient on treatment)",
         estimate=float(beta[0]), std_error=float(se[0]),
         ci_low=float(beta[0] - q * se[0]), ci_high=float(beta[0] + q * se[0]),
-        level=level, n_obs=N, details=details, df_t=df_t, n_clusters=G, dof_k=K, ssc=adj,
+        level=level, n_obs=len(resid), details=details, df_t=df_t, n_clusters=G, dof_k=K, ssc=adj,
         coefficients=coef, vcov=pd.DataFrame(V, index=names, columns=names),
     )

@@ -74,15 +74,19 @@ def is_known(x: Any) -> bool:
 
 def format_number(x: float, decimals: int = 0, language: str = "en") -> str:
     """A number with thousands separators: ``1,234.5`` (en); ``1234,5`` / ``12.345,5`` (es: decimal
-    comma, a point between thousands from five digits on, following RAE usage)."""
+    comma, a point between thousands from five digits on, following RAE usage). The symbols and
+    the digit count from which thousands are grouped are the language's catalogue entries
+    ``presentation.number.decimal`` / ``group`` / ``group_from_digits``."""
     lang = settings.validate_language(language)
     v = round(as_finite(x, "x"), decimals)
     v = 0.0 if v == 0 else v  # no "-0"
     s = f"{v:,.{decimals}f}"
-    if lang == "es":
-        digits = len(s.lstrip("-").split(".")[0].replace(",", ""))
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", "." if digits > 4 else "")
-    return s
+    digits = len(s.lstrip("-").split(".")[0].replace(",", ""))
+    group = entry("presentation.number.group", lang)
+    if digits < entry("presentation.number.group_from_digits", lang):
+        group = ""
+    return s.replace(",", "\0").replace(".", entry("presentation.number.decimal", lang)).replace(
+        "\0", group)
 
 
 def format_money(x: float, language: str = "en", currency: str | None = None) -> str:
@@ -94,15 +98,17 @@ def format_money(x: float, language: str = "en", currency: str | None = None) ->
     lang = settings.validate_language(language)
     v = as_finite(x, "amount")
     a = abs(v)
-    scales = [(1e9, "B", " mil M"), (1e6, "M", " M"), (1e3, "k", " mil"), (1.0, "", "")]
-    for size, en, es in scales:
+    words = entry("presentation.number.money_scale", lang)
+    scales = [(1e9, "billion"), (1e6, "million"), (1e3, "thousand"), (1.0, None)]
+    for size, scale in scales:
         # 999,500 already reads as 1.0M, never as 1000k
         if a >= size * 0.9995 or size == 1.0:
             scaled = a / size
             dec = 1 if size > 1 and round(scaled, 1) < 10 else 0
             break
     num = format_number(scaled, dec, lang)
-    return settings.attach_currency(num + (en if lang == "en" else es), currency, lang,
+    suffix = words[scale] if scale else ""  # whole units carry no scale word
+    return settings.attach_currency(num + suffix, currency, lang,
                                     negative=v < 0 and bool(num.strip("0,.")))
 
 

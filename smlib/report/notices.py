@@ -64,13 +64,16 @@ def _text(value: Any, what: str) -> str:
 
 
 def _as_dict(warning: Any, language: str) -> dict[str, Any]:
-    """One warning as ``{"code", "message"[, "details"]}``: a DataWarning or a mapping."""
+    """One warning as ``{"code", "message"[, "details"]}``: a DataWarning or a mapping (whose
+    optional ``texts``, ``{language: message}`` like ``DataWarning.texts``, gives the message in
+    ``language``; without it the mapping's ``message`` is shown in every language)."""
     if hasattr(warning, "to_dict") and callable(warning.to_dict):
         d = dict(warning.to_dict(language))
     elif isinstance(warning, Mapping):
         d = dict(warning)
-        if language == "es" and d.get("message_es"):
-            d["message"] = d["message_es"]
+        texts = d.pop("texts", None)
+        if isinstance(texts, Mapping) and texts.get(language):
+            d["message"] = texts[language]
     else:
         raise ValueError(f"a warning must be a DataWarning or a dict with 'code' and 'message', "
                          f"got {type(warning).__name__}")
@@ -85,8 +88,8 @@ def warnings_payload(warnings: Iterable[Any], language: str = "en") -> dict[str,
     """The JSON payload of a warnings box: ``{"version", "language", "warnings": [...]}``.
 
     ``warnings`` holds :class:`smlib.data_warnings.DataWarning` objects (their message in
-    ``language``) or dicts with ``code`` and ``message`` (and optional ``details``); duplicates
-    (same code and message) are dropped, the order is kept.
+    ``language``) or dicts with ``code`` and ``message`` (and optional ``details`` and ``texts``,
+    the message per language); duplicates (same code and message) are dropped, the order is kept.
     """
     lang = _lang(language)
     if isinstance(warnings, (str, bytes, Mapping)) or not isinstance(warnings, Iterable):
@@ -183,8 +186,8 @@ def unavailable_html(section: str, missing: str, unlocks: str, contract_ref: str
     """HTML of the "section not available" box (every text escaped; `backticks` become code).
 
     Reads: "This section needs <missing>, which this data does not have. With it, the report would
-    show <unlocks>. See <contract_ref>." (Spanish with ``language="es"``), under the title
-    ``section``.
+    show <unlocks>. See <contract_ref>." (in the catalogue's words for ``language``), under the
+    title ``section``.
     """
     t = _t(_lang(language))
     vals = {k: _text(v, k) for k, v in (("section", section), ("missing", missing),
@@ -255,8 +258,8 @@ def show_gap(gap: Any, section: str, language: str = "en") -> None:
     missing for the same gap (same ``code`` and ``missing``) get one short line pointing back to
     it, so a report without, e.g., a unit panel does not repeat the same box in every section.
     The gap's texts are shown in ``language`` (its ``missing_in``/``unlocks_in``/
-    ``contract_ref_in`` methods when it has them, e.g. Spanish ``missing_es``); ``section`` is
-    given in the report's language by the caller.
+    ``contract_ref_in`` methods when it has them); ``section`` is given in the report's language
+    by the caller.
     """
     from IPython.display import display
 

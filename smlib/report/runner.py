@@ -55,6 +55,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from smlib import config
+from smlib.presentation import settings
 from smlib.presentation.settings import validate_currency, validate_language
 from smlib.report import provenance as prov
 from smlib.report import publish as pub
@@ -63,7 +64,9 @@ from smlib.report.notices import extract_warnings
 from smlib.report.render import ReportRenderError, render_html
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_RUN_KEYS = {"name", "notebook", "title", "title_es", "parameters"}
+_RUN_KEYS = {"name", "notebook", "title", "parameters"}
+#: The language of a run's ``title``; every other report language may have a ``title_<language>``.
+TITLE_LANGUAGE: str = "en"
 _DEFAULT_KEYS = {"notebooks_dir", "timeout_seconds", "parameters", "require_headline"}
 #: Parameter through which a notebook receives its dataset location (None = default dataset).
 DATA_PARAM = "data_path"
@@ -81,7 +84,13 @@ class RunSpec:
     notebook: Path
     title: str
     parameters: dict[str, Any] = field(default_factory=dict)
-    title_es: str | None = None  # the title of a run whose ``language`` parameter is "es"
+    #: The title in other report languages, ``{language: title}`` (``title_<language>`` keys):
+    #: the title of a run whose ``language`` parameter is that language.
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str | None) -> str:
+        """The report's title in ``language`` (``title`` when it has none of its own)."""
+        return self.titles.get(language, self.title) if language else self.title
 
 
 @dataclass(frozen=True)
@@ -216,9 +225,11 @@ def load_config(path: Path | str | None = None) -> BatchConfig:
     seen: set[str] = set()
     for i, r in enumerate(runs_raw, start=1):
         where = f"{src} [[run]] #{i}"
-        bad = set(r) - _RUN_KEYS
+        title_keys = {f"title_{lang}": lang for lang in settings.LANGUAGES if lang != TITLE_LANGUAGE}
+        allowed = _RUN_KEYS | set(title_keys)
+        bad = set(r) - allowed
         if bad:
-            raise ReportConfigError(f"{where}: unknown key(s) {sorted(bad)}; allowed {sorted(_RUN_KEYS)}")
+            raise ReportConfigError(f"{where}: unknown key(s) {sorted(bad)}; allowed {sorted(allowed)}")
         for key in ("name", "notebook"):
             if not isinstance(r.get(key), str) or not r[key].strip():
                 raise ReportConfigError(f"{where}: '{key}' is required (a non-empty string)")
@@ -233,12 +244,15 @@ def load_config(path: Path | str | None = None) -> BatchConfig:
         title = r.get("title", name)
         if not isinstance(title, str) or not title.strip():
             raise ReportConfigError(f"{where}: 'title' must be a non-empty string")
-        title_es = r.get("title_es")
-        if title_es is not None and (not isinstance(title_es, str) or not title_es.strip()):
-            raise ReportConfigError(f"{where}: 'title_es' must be a non-empty string")
+        titles: dict[str, str] = {}
+        for key, lang in title_keys.items():
+            if key in r:
+                if not isinstance(r[key], str) or not r[key].strip():
+                    raise ReportConfigError(f"{where}: {key!r} must be a non-empty string")
+                titles[lang] = r[key]
         params = _resolve_data_path(_check_params(r.get("parameters", {}), where), src.parent)
         runs.append(RunSpec(name=name, notebook=notebook, title=title, parameters=params,
-                            title_es=title_es))
+                            titles=titles))
     return BatchConfig(
         source=src.resolve(), runs=tuple(runs), parameters=_resolve_data_path(base_params, src.parent),
         timeout_seconds=timeout, require_headline=require_headline,
@@ -517,8 +531,9 @@ def plan_runs(
         }
         effective = {**nb_params, **passed}
         check_parameter_values(effective, where=f"run {r.name!r}")
-        if effective.get("language") == "es" and r.title_es:  # the report's title in its language
-            r = dataclasses.replace(r, title=r.title_es)
+        title = r.title_in(effective.get("language"))  # the report's title in its language
+        if title != r.title:
+            r = dataclasses.replace(r, title=title)
         merged.append((r, passed, effective, DATA_PARAM in nb_params))
     cache: dict[Any, dict[str, Any]] = {}
     planned = []

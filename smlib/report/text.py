@@ -1,54 +1,49 @@
-"""The story text of a report in its language: both languages side by side in the notebook.
+"""The story text of a report in its language, from the text catalogue.
 
-A report notebook keeps its prose next to the code that shows the numbers, in English and Spanish
-at once, and shows the one of the report's ``language`` parameter::
+A report notebook keeps its prose in the catalogue (``smlib/presentation/locales/<language>.toml``)
+under a key next to the code that shows the numbers, and shows the text of the report's
+``language`` parameter::
 
-    say({"en": "## Funnel\\n\\nHow many leads reached each stage ...",
-         "es": "## Embudo\\n\\nCuántos leads llegaron a cada etapa ..."}, language)
+    say("overview.funnel_intro", language)
 
-:func:`say` displays the chosen text as Markdown; :func:`pick` returns the chosen value of any kind
-(a caption, a dict of column labels, a format), for the arguments of ``show_table`` and the
-figures. Both check that ``language`` is a report language and that every report language has a
-text, so a report cannot quietly show English in a Spanish run (or the reverse).
+:func:`say` displays the chosen text as Markdown (its ``{placeholders}`` filled in); :func:`pick`
+returns the chosen value of any kind (a caption, a table of column labels, a format), for the
+arguments of ``show_table`` and the figures. Both check that ``language`` is a report language and
+that every report language has the text, so a report cannot quietly show one language in a run of
+another, and a new language (a catalogue file plus an entry in
+:data:`smlib.presentation.settings.LANGUAGES`) needs no change here.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from smlib.presentation import catalogue
-from smlib.presentation.settings import LANGUAGES, validate_language
+from smlib.presentation import catalogue, settings
+from smlib.presentation.settings import validate_language
 
 __all__ = ["pick", "say"]
 
-T = TypeVar("T")
+
+def _key(key: Any) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(f"expected a catalogue key such as 'overview.funnel.caption', got {key!r}")
+    return key
 
 
-def pick(texts: Mapping[str, T] | str, language: str) -> T:
-    """The value of ``texts`` for ``language``: a catalogue key (``"overview.funnel.caption"``,
-    looked up with :func:`smlib.presentation.catalogue.entry`) or ``{"en": ..., "es": ...}``.
+def pick(key: str, language: str) -> Any:
+    """The catalogue value under ``key`` (``"overview.funnel.caption"``, looked up with
+    :func:`smlib.presentation.catalogue.entry`) for ``language``.
 
-    Raises ValueError when ``language`` is not a report language, when ``texts`` is not a mapping
-    or lacks a report language (every one must be given, so no report falls back to another
-    language), or has a key that is not a report language (a typo such as ``"sp"``).
+    Raises ValueError when ``language`` is not a report language or ``key`` is not a key, and
+    KeyError when a report language lacks the key (every one must have it, so no report falls back
+    to another language).
     """
     lang = validate_language(language)
-    if isinstance(texts, str):
-        for other in LANGUAGES:  # every language must have it, not only the one shown
-            catalogue.entry(texts, other)
-        return catalogue.entry(texts, lang)
-    if not isinstance(texts, Mapping):
-        raise ValueError(f"texts must be a dict {{language: text}} with keys {list(LANGUAGES)}, "
-                         f"got {type(texts).__name__}")
-    unknown = sorted(str(k) for k in texts if k not in LANGUAGES)
-    missing = [k for k in LANGUAGES if k not in texts]
-    if unknown or missing:
-        raise ValueError(f"texts must have exactly the keys {list(LANGUAGES)}; "
-                         + "; ".join(filter(None, [f"missing {missing}" if missing else "",
-                                                   f"unknown {unknown}" if unknown else ""])))
-    return texts[lang]
+    key = _key(key)
+    for other in settings.LANGUAGES:  # every language must have it, not only the one shown
+        catalogue.entry(key, other)
+    return catalogue.entry(key, lang)
 
 
 def _markdown(text: Any, language: str) -> str:
@@ -57,20 +52,19 @@ def _markdown(text: Any, language: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def say(texts: Mapping[str, str] | str, language: str, **values: Any) -> None:
-    """Display the Markdown text of ``texts`` for ``language``: a catalogue key (its
-    ``{placeholders}`` filled from ``values``) or ``{"en": ..., "es": ...}``.
+def say(key: str, language: str, **values: Any) -> None:
+    """Display the Markdown text under the catalogue ``key`` for ``language``, its
+    ``{placeholders}`` filled from ``values``.
 
     The text is dedented and stripped of surrounding blank lines, so it may be written as an
-    indented triple-quoted string. Returns None (nothing else is displayed). Raises ValueError as
-    :func:`pick` does, or when a text is empty.
+    indented multi-line string. Returns None (nothing else is displayed). Raises as :func:`pick`
+    does, or ValueError when a language's text is empty.
     """
     from IPython.display import Markdown, display  # smlib must not need IPython to import
 
-    if isinstance(texts, str):
-        chosen = {lang: catalogue.text(texts, lang, **values) for lang in LANGUAGES}
-    else:
-        chosen = {lang: pick(texts, lang) for lang in LANGUAGES}
-    for lang in LANGUAGES:  # every language checked, not only the one shown
-        _markdown(chosen[lang], lang)
-    display(Markdown(_markdown(chosen[validate_language(language)], language)))
+    lang = validate_language(language)
+    key = _key(key)
+    chosen = {other: catalogue.text(key, other, **values) for other in settings.LANGUAGES}
+    for other in settings.LANGUAGES:  # every language checked, not only the one shown
+        _markdown(chosen[other], other)
+    display(Markdown(_markdown(chosen[lang], lang)))
