@@ -9,7 +9,13 @@ References:
 - Chernozhukov, V., Wüthrich, K. & Zhu, Y. (2021), "An exact and robust conformal inference method
   for counterfactual and synthetic controls", *JASA* 116(536):1849–1864 (CWZ): the interval.
 
-Validated on the Proposition 99 data against ADH Table 2 (tests/test_causal_synth.py).
+Honest permutation inference (ADH 2010 section 3.3; Abadie, Diamond & Hainmueller 2015, *AJPS*
+59(2):495–510): :func:`permutation_test` (post/pre RMSPE ratio, p = rank / units, smallest
+attainable p-value 1 / units, optional exclusion of poorly fitted placebos) and :func:`fit_check`
+(no p-value or interval when the pre-period fit is too poor; no ratio p-value when it is exact).
+
+Validated on the Proposition 99 data against ADH Table 2 (tests/test_causal_synth.py) and
+tidysynth's ``grab_significance()`` (tests/test_causal_synth_inference.py).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from scipy import optimize, stats
 from smlib.causal._panel import PanelSpec, integer_periods, panel_spec, require_columns
 from smlib.causal.plots import synth_plot
 from smlib.causal.results import EstimateResult
+from smlib.presentation.catalogue import entry, text
+from smlib.presentation.numbers import format_number
 
 PredictorSpec = str | tuple  # "col" | (col, periods) | (col, periods, "mean")
 
@@ -300,6 +308,112 @@ def placebo_interval(estimate: float, placebo_stats: np.ndarray, level: float = 
     return estimate - half, estimate + half
 
 
+#: The pre-period fit is too poor for inference when the pre-period RMSPE exceeds this share of
+#: the treated outcome's pre-period standard deviation (over time): the synthetic control then
+#: explains less than ``1 − 0.5² = 75 %`` of the treated unit's pre-period variation.
+FIT_MAX_RMSPE_SHARE = 0.5
+#: ... or when the treated unit lies outside the donors' range (above every donor or below every
+#: donor) on more than this share of the balance rows (predictors, or the pre-period outcomes of an
+#: outcome-only fit, demeaned when the fit is): it is then outside the donors' convex hull, which no
+#: weighted average of donors can reach (ADH 2015, *AJPS* 59(2), section "requirements").
+FIT_MAX_OUTSIDE_SHARE = 0.5
+#: A pre-period RMSPE below this share of the pre-period standard deviation is an exact fit
+#: (typically more donors than pre periods, so the weights interpolate the pre-period path): the
+#: post/pre RMSPE ratio is then unbounded and ranks first whatever the effect, so no permutation
+#: p-value is given (the fit itself is not poor: ``fit_ok`` stays True).
+FIT_EXACT_RMSPE_SHARE = 1e-6
+
+
+def permutation_test(placebos: pd.DataFrame, cutoff: float | None = None
+                     ) -> tuple[pd.DataFrame, float, float, float]:
+    """ADH (2010, section 3.3; 2015) permutation inference on the post/pre RMSPE ratio.
+
+    Every unit (the treated one in the first row, then each donor "treated" in turn with the other
+    donors as its pool) gets ``ratio = post-period RMSPE / pre-period RMSPE``. The p-value is the
+    treated unit's rank (1 = largest ratio; ties counted against it) divided by the number of
+    units compared; the smallest attainable p-value is ``1 / units``, so with 9 donors (10 units)
+    no p-value below 0.1 exists and "significant at 5 %" is impossible. With ``cutoff = k``,
+    placebos whose pre-period MSPE is more than ``k`` times the treated unit's are excluded (their
+    large post-period gaps reflect a poor fit, not an effect; ADH 2010 figs. 5–7 use 20, 5 and 2,
+    on the MSPE); the treated unit is never excluded.
+
+    Args:
+        placebos: one row per unit, treated first, with ``unit``, ``pre_mspe`` and ``post_mspe``
+            (the placebo table of :func:`synthetic_control`).
+        cutoff: ``k`` above, or None to keep every placebo.
+
+    Returns:
+        (table with unit, pre_rmspe, post_rmspe, ratio, excluded and rank among the units kept,
+        treated unit's ratio, p-value, smallest attainable p-value).
+    """
+    if cutoff is not None and not cutoff > 0:
+        raise ValueError(f"placebo cutoff must be a positive multiple or None, got {cutoff!r}")
+    pre = np.sqrt(placebos["pre_mspe"].to_numpy(dtype=float))
+    post = np.sqrt(placebos["post_mspe"].to_numpy(dtype=float))
+    table = pd.DataFrame({"unit": placebos["unit"].to_numpy(), "pre_rmspe": pre,
+                          "post_rmspe": post, "ratio": post / np.clip(pre, 1e-150, None)})
+    excluded = np.zeros(len(table), dtype=bool)
+    if cutoff is not None:
+        excluded[1:] = pre[1:] ** 2 > cutoff * pre[0] ** 2
+    table["excluded"] = excluded
+    kept = table.loc[~excluded, "ratio"]
+    table["rank"] = kept.rank(ascending=False, method="max").reindex(table.index).astype("Int64")
+    n = int((~excluded).sum())
+    return table, float(table["ratio"].iloc[0]), float(table["rank"].iloc[0] / n), 1.0 / n
+
+
+def fit_check(rows: pd.DataFrame, treated_unit: Any, y_pre: np.ndarray, pre_rmspe: float
+              ) -> tuple[bool, str, dict[str, float]]:
+    """Is the treated unit's pre-period fit good enough for inference? Two stated rules.
+
+    1. ``pre_rmspe / sd(y_pre) ≤`` :data:`FIT_MAX_RMSPE_SHARE` (``sd`` over the pre periods);
+    2. the treated unit lies outside the donors' range on at most :data:`FIT_MAX_OUTSIDE_SHARE`
+       of the ``rows`` (a unit outside the range on most rows is outside the donors' convex hull).
+
+    Args:
+        rows: balance rows × units (treated and donors): the predictors, or the pre-period
+            outcomes (demeaned by unit for a fit with an intercept).
+        treated_unit: the column of the treated unit; the other columns are the donors.
+        y_pre: the treated unit's pre-period outcome.
+        pre_rmspe: the fit's pre-period RMSPE.
+
+    A third outcome is an exact fit (``pre_rmspe / sd <`` :data:`FIT_EXACT_RMSPE_SHARE`): the fit
+    is fine, but the RMSPE ratio is not usable (reason ``"exact"``, ``fit_ok`` True).
+
+    Returns:
+        (fit_ok, reason: ``"ok"``, ``"exact"``, ``"rmspe"``, ``"hull"`` or ``"rmspe_hull"``,
+        metrics: rmspe_share, outside (rows outside the donors' range) and rows).
+    """
+    sd = float(np.std(np.asarray(y_pre, dtype=float)))
+    share = pre_rmspe / sd if sd > 0 else (0.0 if pre_rmspe == 0 else float("inf"))
+    t = rows[treated_unit].to_numpy(dtype=float)
+    d = rows.drop(columns=[treated_unit]).to_numpy(dtype=float)
+    tol = 1e-9 * np.maximum(1.0, np.abs(d).max(axis=1))
+    outside = int(np.sum((t > d.max(axis=1) + tol) | (t < d.min(axis=1) - tol)))
+    bad_fit = share > FIT_MAX_RMSPE_SHARE
+    bad_hull = outside > FIT_MAX_OUTSIDE_SHARE * len(t)
+    reason = ("rmspe_hull" if bad_fit and bad_hull else "rmspe" if bad_fit
+              else "hull" if bad_hull else "exact" if share < FIT_EXACT_RMSPE_SHARE else "ok")
+    return reason in ("ok", "exact"), reason, dict(rmspe_share=share, outside=outside, rows=len(t))
+
+
+def fit_note_text(details: dict[str, Any], language: str = "en") -> str:
+    """The fit check of a synthetic control result in words (rule, figures and thresholds), from
+    the ``fit_reason``, ``fit_rmspe_share``, ``fit_outside`` and ``fit_rows`` entries of its
+    ``details`` (:func:`fit_check`)."""
+    share = details["fit_rmspe_share"]
+    if not np.isfinite(share):
+        shown = "∞"
+    elif 0 < share < 0.005:  # an exact fit: scientific notation rather than "0.00"
+        shown = f"{share:.1e}".replace(".", entry("presentation.number.decimal", language))
+    else:
+        shown = format_number(share, 2, language)
+    return text(f"uplift.synth_inference.fit_{details['fit_reason']}", language, share=shown,
+                limit=format_number(FIT_MAX_RMSPE_SHARE, 2, language),
+                outside=details["fit_outside"], rows=details["fit_rows"],
+                n_donors=details.get("n_donors", ""), n_pre=details.get("n_pre", ""))
+
+
 # --- result ------------------------------------------------------------------------------------
 
 @dataclass
@@ -317,6 +431,14 @@ class SyntheticControlResult(EstimateResult):
     (Series, V; None for outcome-only fits), balance (predictor table: treated, synthetic, donor
     mean), path (time, treated, synthetic, gap), pre_rmspe, post_rmspe, placebos (per-unit RMSPE
     table), placebo_gaps (time × unit), placebo_p_value, outcome_label, conformal (p-value grid).
+
+    Honest permutation inference (ADH 2010/2015, :func:`permutation_test`, :func:`fit_check`):
+    rmspe_ratio (treated post/pre RMSPE), p_value_permutation (its rank / units compared, after
+    excluding placebos above ``details["placebo_cutoff"]`` × the treated pre-period MSPE; NaN
+    without placebos or when the fit is too poor), min_p_value (``1 / units``: no smaller p-value
+    exists), placebo_table (unit, pre_rmspe, post_rmspe, ratio, excluded, rank), fit_ok and
+    fit_note (the rule applied and its figures; when ``fit_ok`` is False neither the p-value nor
+    the interval should be shown: :meth:`summary` says "not available" instead).
     """
 
     treated_unit: Any = None
@@ -332,6 +454,12 @@ class SyntheticControlResult(EstimateResult):
     placebo_p_value: float = float("nan")
     outcome_label: str = "outcome"
     conformal: pd.DataFrame | None = field(default=None, repr=False)
+    rmspe_ratio: float = float("nan")
+    p_value_permutation: float = float("nan")
+    min_p_value: float = float("nan")
+    placebo_table: pd.DataFrame | None = field(default=None, repr=False)
+    fit_ok: bool = True
+    fit_note: str = ""
 
     @property
     def p_value(self) -> float:  # type: ignore[override]
@@ -345,7 +473,44 @@ class SyntheticControlResult(EstimateResult):
         frame["pre_rmspe"] = self.pre_rmspe
         frame["post_rmspe"] = self.post_rmspe
         frame["ci_method"] = self.details.get("ci_method", "")
+        frame["rmspe_ratio"] = self.rmspe_ratio
+        frame["p_value_permutation"] = self.p_value_permutation
+        frame["min_p_value"] = self.min_p_value
+        frame["placebo_cutoff"] = self.details.get("placebo_cutoff")
+        frame["fit_ok"] = self.fit_ok
+        frame["fit_note"] = self.fit_note
         return frame
+
+    def inference_sentence(self, language: str = "en") -> str:
+        """One plain sentence on the permutation inference: the post/pre RMSPE ratio, its rank and
+        p-value, the smallest attainable p-value (and that the level cannot be reached when it
+        exceeds ``1 − level``), the placebo cutoff; or why no p-value is available."""
+        def num(x: float, decimals: int) -> str:
+            s = format_number(x, decimals, language)
+            sep = entry("presentation.number.decimal", language)
+            return s.rstrip("0").rstrip(sep) if sep in s else s
+
+        key = "uplift.synth_inference."
+        ratio = num(self.rmspe_ratio, 2) if np.isfinite(self.rmspe_ratio) else "–"
+        if not self.fit_ok:
+            return text(key + "not_available", language, ratio=ratio,
+                        note=fit_note_text(self.details, language))
+        if self.details.get("fit_reason") == "exact":
+            return text(key + "exact_ratio", language, note=fit_note_text(self.details, language))
+        if self.placebo_table is None:
+            return text(key + "no_placebo", language, ratio=ratio)
+        tab = self.placebo_table
+        units = int((~tab["excluded"]).sum())
+        n_excl = int(tab["excluded"].sum())
+        cutoff = self.details.get("placebo_cutoff")
+        excluded = ("" if cutoff is None else
+                    text(key + "excluded", language, k=num(cutoff, 2), n=n_excl))
+        alpha = 1 - self.level
+        impossible = ("" if self.min_p_value <= alpha + 1e-12 else
+                      text(key + "impossible", language, level=num(100 * alpha, 1)))
+        return text(key + "ratio_p", language, ratio=ratio, rank=int(tab["rank"].iloc[0]),
+                    units=units, excluded=excluded, p=num(self.p_value_permutation, 3),
+                    min_p=num(self.min_p_value, 3), impossible=impossible)
 
     def summary(self) -> str:
         """Estimate, fit quality, placebo p-value and the non-zero donor weights."""
@@ -353,11 +518,18 @@ class SyntheticControlResult(EstimateResult):
         w = self.weights[self.weights > 0.001].sort_values(ascending=False)
         start = self.treatment_time
         start = start.date().isoformat() if isinstance(start, pd.Timestamp) else start
+        if self.fit_ok:
+            interval = (f"{pct}% interval {self.ci_low:,.4g} to {self.ci_high:,.4g}, "
+                        f"{self.details.get('ci_method', '')}")
+            p = (f"placebo p = {self.placebo_p_value:.3g}"
+                 if self.details.get("fit_reason") != "exact" else "placebo p not available")
+        else:
+            interval, p = "interval not available: poor pre-period fit", "placebo p not available"
         return "\n".join([
             f"synthetic_control for {self.treated_unit} from {start}: average gap "
-            f"= {self.estimate:,.4g} ({pct}% interval {self.ci_low:,.4g} to {self.ci_high:,.4g}, "
-            f"{self.details.get('ci_method', '')}); pre-period RMSPE {self.pre_rmspe:,.4g}, "
-            f"post {self.post_rmspe:,.4g}; placebo p = {self.placebo_p_value:.3g}",
+            f"= {self.estimate:,.4g} ({interval}); pre-period RMSPE {self.pre_rmspe:,.4g}, "
+            f"post {self.post_rmspe:,.4g}; {p}",
+            self.inference_sentence(),
             "donor weights: " + ", ".join(f"{k} {v:.3f}" for k, v in w.items()),
         ])
 
@@ -408,6 +580,7 @@ def synthetic_control(
     random_state: int | None = 0,
     *,
     panel: PanelSpec | None = None,
+    placebo_cutoff: float | None = None,
 ) -> SyntheticControlResult:
     """Synthetic control estimate of the effect on one treated unit (ADH 2010).
 
@@ -441,10 +614,14 @@ def synthetic_control(
         random_state: seed of the random V candidates.
         panel: ``outcome``, ``unit`` and ``time`` as one :class:`~smlib.causal._panel.PanelSpec`
             (default: the data contract's ``units`` table); columns given explicitly win.
+        placebo_cutoff: ``k``: the permutation p-value (``p_value_permutation``) leaves out
+            placebos whose pre-period MSPE exceeds ``k`` × the treated unit's (ADH 2010 use 20, 5
+            and 2); None (default) keeps them all. The other figures do not depend on it.
 
     Steps: :func:`_donor_pool` (validation), :func:`_predictors`, the fit (:func:`_fit_one`),
     :func:`_placebo_study` (placebo-in-space refits), :func:`_interval` (placebo inversion or
-    conformal) and :func:`_balance` (predictor balance and V).
+    conformal), :func:`_balance` (predictor balance and V) and :func:`_inference` (the RMSPE-ratio
+    permutation test and the fit check: :func:`permutation_test`, :func:`fit_check`).
 
     Returns:
         :class:`SyntheticControlResult` with estimate = mean post-period gap.
@@ -491,19 +668,21 @@ def synthetic_control(
         ci_method, placebo, estimate, placebos, y1, panel_.Y[donors].to_numpy(dtype=float), n_pre,
         level, demean, pre_mspe)
     balance, vser = _balance(Xraw, panel_, outcome, treated_unit, donors, w, v, synth)
+    details = dict(ci_method=ci_label, n_donors=len(donors), n_pre=n_pre,
+                   n_post=len(panel_.post), demean=demean)
+    inference = _inference(Xraw, panel_, treated_unit, donors, demean, placebos, gap,
+                           placebo_cutoff, details)
     return SyntheticControlResult(
         method="synthetic_control", estimand="ATT (treated unit, mean over post periods)",
         estimate=estimate, std_error=float(se), ci_low=float(lo), ci_high=float(hi), level=level,
-        n_obs=int(panel_.Y.size),
-        details=dict(ci_method=ci_label, n_donors=len(donors), n_pre=n_pre,
-                     n_post=len(panel_.post), demean=demean),
+        n_obs=int(panel_.Y.size), details=details,
         treated_unit=treated_unit, treatment_time=treatment_time,
         weights=pd.Series(w, index=donors, name="weight"), predictor_weights=vser,
         balance=balance,
         path=pd.DataFrame({"time": panel_.times, "treated": y1, "synthetic": synth, "gap": gap}),
         pre_rmspe=float(np.sqrt(pre_mspe)), post_rmspe=post_rmspe, placebos=placebos,
         placebo_gaps=placebo_gaps, placebo_p_value=p_placebo, outcome_label=outcome,
-        conformal=conf_table,
+        conformal=conf_table, **inference,
     )
 
 
@@ -600,6 +779,35 @@ def _interval(ci_method: str, placebo: bool, estimate: float, placebos: pd.DataF
     return lo, hi, se, ci_label, conf_table
 
 
+def _inference(Xraw: pd.DataFrame | None, panel: _Panel, treated_unit: Any, donors: list,
+               demean: bool, placebos: pd.DataFrame | None, gap: np.ndarray,
+               cutoff: float | None, details: dict[str, Any]) -> dict[str, Any]:
+    """The RMSPE-ratio permutation test (:func:`permutation_test`, without placebos only the
+    ratio) and the fit check (:func:`fit_check`) as result fields; the fit check's figures and
+    the cutoff are added to ``details``. The p-value is NaN when the fit is too poor."""
+    n_pre = len(panel.pre)
+    units = [treated_unit] + donors
+    if Xraw is not None:
+        rows = Xraw[units]
+    else:
+        rows = panel.Y.loc[panel.pre, units]
+        rows = rows - rows.mean() if demean else rows
+    pre_rmspe = float(np.sqrt(np.mean(gap[:n_pre] ** 2)))
+    ok, reason, metrics = fit_check(rows, treated_unit,
+                                    panel.Y.loc[panel.pre, treated_unit].to_numpy(dtype=float),
+                                    pre_rmspe)
+    details.update(placebo_cutoff=cutoff, fit_reason=reason, fit_rmspe_share=metrics["rmspe_share"],
+                   fit_outside=metrics["outside"], fit_rows=metrics["rows"])
+    out: dict[str, Any] = dict(fit_ok=ok, fit_note=fit_note_text(details, "en"),
+                               rmspe_ratio=float(np.sqrt(np.mean(gap[n_pre:] ** 2))
+                                                 / max(pre_rmspe, 1e-150)))
+    if placebos is not None:
+        table, ratio, p, min_p = permutation_test(placebos, cutoff)
+        out.update(placebo_table=table, rmspe_ratio=ratio, min_p_value=min_p,
+                   p_value_permutation=p if reason in ("ok",) else float("nan"))
+    return out
+
+
 def _balance(Xraw: pd.DataFrame | None, panel: _Panel, outcome: str, treated_unit: Any,
              donors: list, w: np.ndarray, v: np.ndarray, synth: np.ndarray
              ) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -631,6 +839,7 @@ def synthetic_control_panel(
     level: float = 0.95,
     placebo: bool = True,
     panel: PanelSpec | None = None,
+    placebo_cutoff: float | None = None,
 ) -> SyntheticControlResult:
     """Synthetic control for one early adopter of a staggered-adoption panel.
 
@@ -648,6 +857,9 @@ def synthetic_control_panel(
 
     The columns default to the data contract's ``units`` table; ``panel`` (a
     :class:`~smlib.causal._panel.PanelSpec`) names them at once, explicit arguments win.
+    ``placebo_cutoff`` and the honest permutation inference (``rmspe_ratio``,
+    ``p_value_permutation``, ``min_p_value``, ``placebo_table``, ``fit_ok``, ``fit_note``) are as
+    in :func:`synthetic_control`.
 
     Raises:
         ValueError: missing columns, an unknown or never-adopting treated unit, or no donors.
@@ -684,7 +896,8 @@ def synthetic_control_panel(
     data = pd.concat([window.loc[window[unit].isin(donors), [unit, "_t", outcome]], treat_series],
                      ignore_index=True)
     res = synthetic_control(data, outcome, unit, "_t", label, g, donors=donors, demean=demean,
-                            ci_method=ci_method, level=level, placebo=placebo)
+                            ci_method=ci_method, level=level, placebo=placebo,
+                            placebo_cutoff=placebo_cutoff)
     periods = pd.Index(sorted(pd.unique(ip[time])))
     res.path["time"] = periods[res.path["time"].to_numpy() - 1]
     if res.placebo_gaps is not None:
