@@ -18,8 +18,8 @@ from smlib.presentation.catalogue import entry, text
 from smlib.presentation.numbers import format_month, format_number
 from smlib.presentation.settings import validate_language
 
-__all__ = ["MIN_ACCOUNTS_PER_GROUP", "DataGap", "GapText", "account_gap", "attribution_gap",
-           "catalogue_gap", "contract_ref", "data_driven_gap", "panel_gap"]
+__all__ = ["MIN_ACCOUNTS_PER_GROUP", "ROLLOUT_REPORT", "DataGap", "GapText", "account_gap",
+           "attribution_gap", "catalogue_gap", "contract_ref", "data_driven_gap", "panel_gap"]
 
 
 def contract_ref(table: str, language: str = "en") -> str:
@@ -159,6 +159,9 @@ def data_driven_gap(paths: pd.DataFrame) -> DataGap | None:
 
 #: Fewest accounts in each group (integrated, not) for the account-level estimators.
 MIN_ACCOUNTS_PER_GROUP: int = 20
+#: Report 04 (rollout plan) in the same run folder, linked like the executive summary's
+#: ``REPORT_LINKS`` (a relative link) when report 02 has no adoption to estimate from.
+ROLLOUT_REPORT: str = "04_rollout_plan.html"
 
 
 def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap | None:
@@ -169,14 +172,15 @@ def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap |
     to compare with (one that had not adopted by then).
     """
     rollout = "uplift.gap.panel_unlocks_rollout"
+    link = ROLLOUT_REPORT
     if units is None or len(units) == 0:
-        return catalogue_gap("no_units", "uplift.gap.no_units", rollout, "units")
+        return catalogue_gap("no_units", "uplift.gap.no_units", rollout, "units", link=link)
     if outcome not in units.columns or "adoption_period" not in units.columns:
         col = outcome if outcome not in units.columns else "adoption_period"
         return catalogue_gap("no_units", "uplift.gap.no_column", "uplift.gap.panel_unlocks", "units",
                              column=col)
     if units["unit_id"].nunique() < 2:
-        return catalogue_gap("no_units", "uplift.gap.one_unit", rollout, "units")
+        return catalogue_gap("no_units", "uplift.gap.one_unit", rollout, "units", link=link)
     first, last = units["period"].min(), units["period"].max()
     adoption = units.groupby("unit_id")["adoption_period"].first()
     dated = adoption.dropna()
@@ -192,11 +196,11 @@ def panel_gap(units: pd.DataFrame | None, outcome: str = "revenue") -> DataGap |
             lang: GapText(text("uplift.gap.cannot_compare", lang, why=text(
                 f"uplift.gap.{why}", lang,
                 month="" if month is None else format_month(month, lang))),
-                text(rollout, lang), contract_ref("units", lang))
+                text(rollout, lang, link=link), contract_ref("units", lang))
             for lang in settings.LANGUAGES})
     not_yet = adoption.isna() | (adoption > inside.min())
     if not not_yet.any():
-        return catalogue_gap("no_adoption", "uplift.gap.same_month", rollout, "units")
+        return catalogue_gap("no_adoption", "uplift.gap.same_month", rollout, "units", link=link)
     return None
 
 

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("smlib", "smlib.config", "smlib._lazy")),
     ("presentation", ("smlib.presentation",)),
     ("data", ("smlib.schemas", "smlib.io", "smlib.journeys", "smlib.simulate")),
-    ("science", ("smlib.attribution", "smlib.causal", "smlib.metrics")),
+    ("science", ("smlib.attribution", "smlib.causal", "smlib.metrics", "smlib.design")),
     ("diagnostics", ("smlib.data_warnings", "smlib.gaps")),
     ("analyses", ("smlib.analyses",)),
     ("report", ("smlib.report",)),

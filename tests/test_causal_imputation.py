@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from pathlib import Path
 
@@ -120,15 +119,6 @@ def test_api_dates_and_errors():
     df2.loc[df2.unit_id == df2.unit_id.iloc[0], "adoption_period"] = first
     with pytest.warns(UserWarning, match="treated in or before the first period"):
         imputation_did(df2, "revenue", "unit_id", "period", "adoption_period", horizons=False)
-
-
-def test_speed_2000_by_40():
-    simulate_panel = pytest.importorskip("smlib.simulate").simulate_panel
-    df, _ = simulate_panel(seed=1, n_units=2000, n_periods=40, n_cohorts=8)
-    t = time.perf_counter()
-    imputation_did(df, "revenue", "unit_id", "period", "adoption_period")
-    two_stage_did(df, "revenue", "unit_id", "period", "adoption_period")
-    assert time.perf_counter() - t < 2.0
 
 
 def test_unbalanced_panel_cross_check_diff_diff():

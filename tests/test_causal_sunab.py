@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
@@ -122,14 +121,6 @@ def test_result_api_and_dates():
     import matplotlib
     matplotlib.use("Agg")
     r.plot()
-
-
-def test_speed_2000_by_40():
-    simulate_panel = pytest.importorskip("smlib.simulate").simulate_panel
-    df, _ = simulate_panel(seed=1, n_units=2000, n_periods=40, n_cohorts=8)
-    t = time.perf_counter()
-    sun_abraham(df, "revenue", "unit_id", "period", "adoption_period")
-    assert time.perf_counter() - t < 2.0
 
 
 def test_plot_title_in_english_and_spanish():

@@ -1,6 +1,6 @@
 """Every report speaks one language: no English in a Spanish report, no Spanish in an English one.
 
-The four reports are run through ``smlib report run`` with ``-p language=es`` and with the default
+The reports are all run through ``smlib report run`` with ``-p language=es`` and with the default
 English on two CRM-export shapes (:func:`smlib.simulate.export_case`): ``minimum`` (touchpoints and
 opportunities only, so most sections show "not available" boxes) and ``all_adopt`` (every table,
 so every table and estimator is shown). The visible text of each HTML page (tags, styles, scripts
@@ -30,7 +30,7 @@ from conftest import run_report_cli
 pytestmark = pytest.mark.slow  # four notebooks per run, four runs
 
 REPORTS = ("00_data_overview", "01_attribution_comparison", "02_integration_uplift",
-           "03_executive_summary")
+           "03_executive_summary", "04_rollout_plan")
 CASES = ("minimum", "all_adopt")
 
 #: Common English words and phrases that must not appear in a Spanish report (whole words, any

@@ -202,3 +202,16 @@ def test_show_gap_speaks_the_report_language(monkeypatch):
     assert "This section needs a unit panel" in shown[-1]["text/html"]
     notices.show_gap(DataGap("only_en", "a thing", "more", "ref"), "Sección", "es")
     assert "Esta sección necesita a thing" in shown[-1]["text/html"]  # no Spanish given: as is
+
+
+def test_a_link_to_another_report_of_the_batch_is_a_link_and_nothing_else_is():
+    """The "not available" box links to another report (report 02 → the rollout plan) written as
+    ``[text](04_rollout_plan.html)``; any other bracketed text or target stays escaped text."""
+    from smlib.report.notices import unavailable_html
+
+    h = unavailable_html("Uplift", "a unit panel", "see [report 04](04_rollout_plan.html#plan)",
+                         "data/README.md")
+    assert '<a href="04_rollout_plan.html#plan">report 04</a>' in h
+    h = unavailable_html("Uplift", "[x](javascript:alert(1))", "[y](http://e.com/a.html) <b>",
+                         "data/README.md")
+    assert "<a " not in h and "&lt;b&gt;" in h

@@ -1,6 +1,6 @@
 """Every report runs on the shapes real CRM exports have (smlib.simulate.EXPORT_CASES).
 
-Each case is written as CSV files (no truth), the project's own four reports are run on it with
+Each case is written as CSV files (no truth), the project's own reports are all run on it with
 ``smlib report run``, and every report must succeed, show no raw error, no simulator wording and
 no currency other than the one asked for, and list its data warnings in the provenance JSON.
 """
@@ -18,10 +18,10 @@ from smlib.simulate import EXPORT_CASES, export_case, write_export
 
 from conftest import run_report_cli
 
-pytestmark = pytest.mark.slow  # four notebooks per case
+pytestmark = pytest.mark.slow  # every report notebook per case
 
 REPORTS = ("00_data_overview", "01_attribution_comparison", "02_integration_uplift",
-           "03_executive_summary")
+           "03_executive_summary", "04_rollout_plan")
 #: Words that only belong in reports on simulated data with a known truth.
 SIMULATOR_WORDS = re.compile(r"simulat|true value|true uplift|truth", re.I)
 #: Covariates the simulator writes: a report may name them only when the data have them.
@@ -61,7 +61,7 @@ def _visible_text(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def case_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, Path, set]]:
-    """Run the four reports once per export case: name -> (exit code, output, run folder, the
+    """Run every report once per export case: name -> (exit code, output, run folder, the
     columns the exported tables have)."""
     out = {}
     for name in EXPORT_CASES:

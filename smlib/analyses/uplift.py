@@ -7,8 +7,12 @@ headline, the verdict on the claimed uplift (:func:`verdict`, worded from the ca
 ``uplift.verdict``) and the report's readable tables
 (:class:`smlib.presentation.tables.ReportTable`: :func:`naive_table`,
 :func:`estimates_table`, :func:`robustness_table`, :func:`synth_table`, :func:`dr_tables`) and
-forest plot (:func:`forest_plot`). Every text comes from the catalogue area ``uplift``
-(``smlib/presentation/locales/<language>.toml``).
+forest plot (:func:`forest_plot`). The recommended estimator is chosen by stated rules
+(:data:`ESTIMATOR_RULES`, :func:`choose_estimator`) and shown in a robustness panel beside Sun &
+Abraham, imputation, synthetic DiD and TWFE with its Goodman-Bacon decomposition
+(:func:`robustness_panel_table`, :meth:`UpliftAnalysis.robustness_plot`,
+:meth:`UpliftAnalysis.bacon_sentence`, :meth:`UpliftAnalysis.honest_sentence`). Every text comes
+from the catalogue area ``uplift`` (``smlib/presentation/locales/<language>.toml``).
 """
 
 from __future__ import annotations
@@ -21,27 +25,35 @@ import numpy as np
 import pandas as pd
 
 from smlib.causal._panel import PanelSpec, integer_periods
+from smlib.causal.bacon import ALREADY_TREATED, bacon_decomposition
 from smlib.causal.claims import UpliftResult, check_claim, treated_mean, uplift_percent
 from smlib.causal.dr import OVERLAP_BAND, account_outcomes, dml_plr, doubly_robust
+from smlib.causal.honest import EventStudyInputs, event_study_inputs, honest_did
+from smlib.causal.imputation import imputation_did
 from smlib.causal.naive import NaiveResult, naive_comparisons
 from smlib.causal.results import EstimateResult
 from smlib.causal.robustness import leave_one_cohort_out, placebo_dates, placebo_outcome
+from smlib.causal.sdid import synthetic_did, synthetic_did_staggered
 from smlib.causal.staggered import staggered_did
+from smlib.causal.sunab import sun_abraham
 from smlib.causal.synth import synthetic_control_panel
 from smlib.causal.twfe import twfe_did
 from smlib.data_warnings import FALLBACK_LANGUAGE, DataWarning, collect_warnings
-from smlib.gaps import DataGap, GapText, account_gap, contract_ref, panel_gap
+from smlib.gaps import ROLLOUT_REPORT, DataGap, GapText, account_gap, contract_ref, panel_gap
 from smlib.presentation import settings
 from smlib.presentation.catalogue import entry, has, text
-from smlib.presentation.numbers import format_money, format_number, format_pct
+from smlib.presentation.numbers import format_money, format_month, format_number, format_pct
 from smlib.presentation.settings import validate_language
 from smlib.presentation.tables import ReportTable
 from smlib.simulate.truth import has_truth, load_truth
 
-__all__ = ["ROBUSTNESS_CHECKS", "UpliftAnalysis", "Verdict", "compare_estimates", "dr_tables",
-           "estimate_label", "estimate_uplift", "estimates_table", "forest_plot", "naive_table",
-           "p_value_text", "robustness_table", "synth_table", "uplift_analysis", "verdict",
-           "verdict_from_result"]
+__all__ = ["ESTIMATOR_RULES", "EstimatorChoice", "FEW_TREATED", "GOOD_FIT", "HONEST_MBAR",
+           "HONEST_WINDOW", "PANEL_ESTIMATORS", "ROBUSTNESS_CHECKS", "UpliftAnalysis", "Verdict",
+           "adoption_facts", "choose_estimator",
+           "compare_estimates", "dr_tables", "estimate_label", "estimate_uplift",
+           "estimates_table", "forest_plot", "naive_table", "p_value_text",
+           "robustness_panel_table", "robustness_table", "synth_table", "uplift_analysis",
+           "verdict", "verdict_from_result"]
 
 
 # --- numbers in the report's words ----------------------------------------------------------------
@@ -237,6 +249,8 @@ def estimate_label(label: str, language: str = "en") -> str:
                     control=entry("uplift.label.control", language)[m.group(2)])
     if label.startswith("synthetic control: "):
         return text("uplift.label.synth", language, unit=label.removeprefix("synthetic control: "))
+    if label.startswith("synthetic DiD: "):
+        return text("uplift.label.sdid", language, cohort=label.removeprefix("synthetic DiD: "))
     if label.startswith("naive: "):
         return text("uplift.label.naive", language, what=label.removeprefix("naive: "))
     return label
@@ -548,7 +562,10 @@ def estimate_uplift(units: pd.DataFrame | None, outcome: str = "revenue",
     ``(None, None, gap)``. Otherwise Callaway & Sant'Anna (:func:`smlib.causal.staggered_did`) on
     ``units`` with ``method`` and ``control_group`` (the not-yet-integrated units when no unit
     stays unintegrated, as :func:`uplift_analysis` does), and the uplift as % of counterfactual
-    revenue (:func:`~smlib.causal.claims.uplift_percent`); ``gap`` is ``None``.
+    revenue (:func:`~smlib.causal.claims.uplift_percent`); ``gap`` is ``None``. When the rules
+    of :func:`choose_estimator` recommend a synthetic method (at most :data:`FEW_TREATED`
+    integrated units), ``uplift`` comes from it, as in :func:`uplift_analysis` (``did`` stays the
+    Callaway & Sant'Anna event study).
     """
     gap = panel_gap(units, outcome)
     if gap is not None:
@@ -557,7 +574,354 @@ def estimate_uplift(units: pd.DataFrame | None, outcome: str = "revenue",
     spec = PanelSpec(outcome=outcome)
     did = staggered_did(units, panel=spec, control_group=control_group, method=method,
                         n_boot=n_boot, level=level)
-    return did, uplift_percent(did, treated_mean=treated_mean(units, panel=spec)), None
+    uplift = uplift_percent(did, treated_mean=treated_mean(units, panel=spec))
+    facts = adoption_facts(units, spec)
+    if choose_estimator(*facts).estimator == "callaway":
+        return did, uplift, None
+    est, rob = _Estimates(cs=did, uplift=uplift), _Panel()
+    if facts[0] == 1:  # the look-alike's fit decides between synthetic control and SDID
+        est.sc_unit = _largest_early_adopter(units, outcome)
+        try:
+            est.sc = synthetic_control_panel(units, panel=spec, treated=est.sc_unit, level=level)
+            post = est.sc.path[est.sc.path["time"] >= est.sc.treatment_time]
+            est.means[f"synthetic control: {est.sc_unit}"] = float(post["treated"].mean())
+        except ValueError:
+            est.sc = None
+    try:
+        rob.sdid, rob.sdid_info = _sdid(units, spec, level, 50)
+        rob.kinds["sdid"], rob.means["sdid"] = "sdid", rob.sdid_info["treated_mean"]
+    except ValueError:
+        pass
+    choice = choose_estimator(*facts, pre_fit=_pre_fit(est.sc))
+    return did, _recommended(est, rob, choice, "")[2], None
+
+
+# --- which estimator to recommend: stated rules ---------------------------------------------------
+
+#: Most integrated units for which a synthetic method is recommended over Callaway & Sant'Anna.
+FEW_TREATED: int = 5
+#: Largest typical monthly error of the synthetic look-alike before integration (root mean squared
+#: error as a share of the unit's mean outcome then) that counts as a good pre-period fit.
+GOOD_FIT: float = 0.05
+#: The rules in the order they are tried (the first that holds fires): rule -> the estimator it
+#: recommends. Each rule's sentence is the catalogue's ``uplift.rules.<rule>``.
+ESTIMATOR_RULES: dict[str, str] = {"single_unit_fit": "synth", "few_units": "sdid",
+                                   "staggered": "callaway", "single_date": "callaway"}
+
+
+@dataclass(frozen=True)
+class EstimatorChoice:
+    """The estimator :func:`choose_estimator` recommends and the facts of the data behind it.
+
+    Attributes:
+        rule: the rule of :data:`ESTIMATOR_RULES` that fired.
+        estimator: ``"callaway"``, ``"synth"`` or ``"sdid"``.
+        n_treated: units that integrated inside the data; n_dates: their distinct adoption months;
+        n_never: units never integrated inside the data;
+        pre_fit: typical error of the synthetic look-alike before integration, as a share of the
+            unit's mean outcome (None when no look-alike was fitted).
+    """
+
+    rule: str
+    estimator: str
+    n_treated: int
+    n_dates: int
+    n_never: int
+    pre_fit: float | None = None
+
+    def facts_text(self, language: str = "en") -> str:
+        """What the rules looked at in this data, in one sentence."""
+        lang = validate_language(language)
+        fit = ("" if self.pre_fit is None or not np.isfinite(self.pre_fit) else
+               text("uplift.rules.facts_fit", lang, fit=_pct1(self.pre_fit, lang)))
+        return text("uplift.rules.facts", lang, n_treated=self.n_treated, n_dates=self.n_dates,
+                    n_never=self.n_never, fit=fit)
+
+    def sentence(self, language: str = "en") -> str:
+        """The recommendation and the rule that fired, in one sentence."""
+        lang = validate_language(language)
+        return text("uplift.rules.chosen", lang,
+                    estimator=text(f"uplift.rules.estimator.{self.estimator}", lang),
+                    rule=text(f"uplift.rules.{self.rule}", lang, few=FEW_TREATED,
+                              fit=_pct1(GOOD_FIT, lang)))
+
+    def rules_table(self, language: str = "en") -> ReportTable:
+        """Every rule in one sentence, the estimator it recommends and a mark on the one that
+        fired for this data."""
+        lang = validate_language(language)
+        words = entry("uplift.rules.table", lang)
+        frame = pd.DataFrame({
+            "rule": [text(f"uplift.rules.{r}", lang, few=FEW_TREATED, fit=_pct1(GOOD_FIT, lang))
+                     for r in ESTIMATOR_RULES],
+            "estimator": [text(f"uplift.rules.estimator.{e}", lang)
+                          for e in ESTIMATOR_RULES.values()],
+            "fires": [words["fires"] if r == self.rule else "" for r in ESTIMATOR_RULES]})
+        return ReportTable(frame, caption=words["caption"],
+                           formats={c: "text" for c in frame.columns},
+                           labels={"rule": words["rule"], "estimator": words["estimator"],
+                                   "fires": words["here"]})
+
+
+def adoption_facts(units: pd.DataFrame, panel: PanelSpec | None = None) -> tuple[int, int, int]:
+    """``(n_treated, n_dates, n_never)`` of a unit panel: units whose adoption falls inside the
+    data (after its first period), their distinct adoption periods, and units never integrated
+    inside the data (no adoption date, or one after the last period)."""
+    spec = panel or PanelSpec()
+    adoption = units.groupby(spec.unit)[spec.cohort].first()
+    first, last = units[spec.time].min(), units[spec.time].max()
+    inside = adoption[adoption.notna() & (adoption > first) & (adoption <= last)]
+    never = adoption.isna() | (adoption > last)
+    return int(len(inside)), int(inside.nunique()), int(never.sum())
+
+
+def choose_estimator(n_treated: int, n_dates: int, n_never: int = 0,
+                     pre_fit: float | None = None) -> EstimatorChoice:
+    """The estimator report 02 recommends, by :data:`ESTIMATOR_RULES` (first rule that holds):
+
+    1. ``single_unit_fit``: one integrated unit whose synthetic look-alike fits well before
+       integration (``pre_fit <= GOOD_FIT``) → synthetic control;
+    2. ``few_units``: at most :data:`FEW_TREATED` integrated units (or one without a good fit) →
+       synthetic difference-in-differences;
+    3. ``staggered``: units integrating at several dates, with never- or not-yet-integrated units
+       → Callaway & Sant'Anna;
+    4. ``single_date``: otherwise (many units, one date) → Callaway & Sant'Anna (the classic
+       two-group, two-period comparison).
+    """
+    if n_treated < 1:
+        raise ValueError(f"n_treated must be at least 1, got {n_treated}")
+    if n_treated == 1 and pre_fit is not None and np.isfinite(pre_fit) and pre_fit <= GOOD_FIT:
+        rule = "single_unit_fit"
+    elif n_treated <= FEW_TREATED:
+        rule = "few_units"
+    elif n_dates > 1:
+        rule = "staggered"
+    else:
+        rule = "single_date"
+    return EstimatorChoice(rule, ESTIMATOR_RULES[rule], int(n_treated), int(n_dates),
+                           int(n_never), pre_fit)
+
+
+# --- robustness panel: the recommended estimate beside the other modern estimators ---------------
+
+#: The estimators of the robustness panel (keys of ``uplift.panel.note``), in order.
+PANEL_ESTIMATORS: tuple[str, ...] = ("callaway", "sunab", "imputation", "sdid", "twfe")
+
+
+def _sdid_cohort(units: pd.DataFrame, spec: PanelSpec, level: float, n_placebo: int
+                 ) -> tuple[Any, dict[str, Any]]:
+    """Synthetic DiD of the largest group of units integrating in the same month (the earliest on
+    a tie) against the never-integrated units, or, without those, against the units integrating
+    later, up to the month before the first of them integrates."""
+    adoption = units.groupby(spec.unit)[spec.cohort].first()
+    first, last = units[spec.time].min(), units[spec.time].max()
+    inside = adoption[adoption.notna() & (adoption > first) & (adoption <= last)]
+    never = adoption.index[adoption.isna() | (adoption > last)]
+    cohorts = inside.value_counts().sort_index()
+    if len(never) == 0:
+        cohorts = cohorts[cohorts.index < inside.max()]
+    if cohorts.empty:
+        raise ValueError("no group of integrating units has units to compare with")
+    g = cohorts.idxmax()
+    treated = list(inside.index[inside == g])
+    if len(never):
+        controls, end = list(never), None
+    else:
+        later = inside[inside > g]
+        controls, end = list(later.index), later.min()
+    keep = units[spec.unit].isin(treated + controls)
+    if end is not None:
+        keep &= units[spec.time] < end
+    sub = units.loc[keep]
+    res = synthetic_did(sub, panel=spec, treated_unit=treated, treatment_time=g,
+                        n_placebo=n_placebo, level=level)
+    post = sub[sub[spec.unit].isin(treated) & (sub[spec.time] >= g)]
+    return res, dict(staggered=False, cohort=g, cohort_of={u: g for u in treated},
+                     n_units=len(treated), controls="never" if end is None else "later", end=end,
+                     treated_mean=float(post[spec.outcome].mean()), n_placebo=n_placebo)
+
+
+def _sdid(units: pd.DataFrame, spec: PanelSpec, level: float, n_placebo: int
+          ) -> tuple[Any, dict[str, Any]]:
+    """Synthetic DiD by adoption cohort against the never-integrated units, pooled
+    (:func:`smlib.causal.sdid.synthetic_did_staggered`); when the data refuse it (e.g. too few
+    never-integrated units), the largest cohort alone (:func:`_sdid_cohort`)."""
+    try:
+        res = synthetic_did_staggered(units, panel=spec, n_placebo=n_placebo, level=level)
+    except ValueError:
+        return _sdid_cohort(units, spec, level, n_placebo)
+    adoption = units.groupby(spec.unit)[spec.cohort].first()
+    used = set(res.cohorts["cohort"])
+    cohort_of = {u: g for u, g in adoption.items() if g in used}
+    cells = units[units[spec.unit].isin(list(cohort_of))]
+    post = cells[cells[spec.time] >= cells[spec.unit].map(cohort_of)]
+    return res, dict(staggered=True, cohort=None, cohort_of=cohort_of, n_units=len(cohort_of),
+                     n_cohorts=len(used), controls="never", end=None,
+                     treated_mean=float(post[spec.outcome].mean()), n_placebo=n_placebo)
+
+
+@dataclass
+class _Panel:
+    """The robustness panel's estimates, labelled as in :func:`compare_estimates`."""
+
+    labels: dict[str, Any] = field(default_factory=dict)
+    means: dict[str, float] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    sunab: Any = None
+    imputation: Any = None
+    sdid: Any = None
+    sdid_info: dict[str, Any] = field(default_factory=dict)
+    bacon: Any = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _panel_estimates_robust(est: _Estimates, units: pd.DataFrame, outcome: str, has_never: bool,
+                            level: float, n_placebo: int) -> _Panel:
+    """Sun & Abraham, imputation, synthetic DiD and the Goodman-Bacon decomposition of TWFE on the
+    unit panel (each left out, with the reason, when the data refuse it)."""
+    spec = PanelSpec(outcome=outcome)
+    m_panel = treated_mean(units, panel=spec)
+    out = _Panel()
+    runs: dict[str, Callable[[], Any]] = {
+        "sunab": lambda: sun_abraham(units, panel=spec, level=level, unbalanced="drop",
+                                     control_group="never_treated" if has_never
+                                     else "last_treated"),
+        "imputation": lambda: imputation_did(units, panel=spec, horizons=False, level=level),
+        "sdid": lambda: _sdid(units, spec, level, n_placebo),
+    }
+    for kind, run in runs.items():
+        try:
+            res = run()
+        except ValueError as err:
+            out.skipped[kind] = str(err)
+            continue
+        if kind == "sdid":
+            res, out.sdid_info = res
+            g = out.sdid_info["cohort"]
+            label = ("synthetic DiD (by cohort)" if out.sdid_info["staggered"] else
+                     f"synthetic DiD: {g:%Y-%m}" if isinstance(g, pd.Timestamp) else
+                     f"synthetic DiD: {g}")
+            out.means[label] = out.sdid_info["treated_mean"]
+        else:
+            label = {"sunab": "Sun & Abraham",
+                     "imputation": "imputation (Borusyak, Jaravel & Spiess)"}[kind]
+            out.means[label] = m_panel
+        setattr(out, kind, res)
+        out.labels[label], out.kinds[label] = res, kind
+    ip = integer_periods(units, time=spec.time, adoption=spec.cohort, period_col="_t",
+                         cohort_col="_g")
+    ip["_d"] = ((ip["_g"] > 0) & (ip["_t"] >= ip["_g"])).astype(float)
+    try:
+        out.bacon = bacon_decomposition(ip, treated="_d", panel=spec.with_columns(time="_t"))
+    except ValueError as err:
+        out.skipped["bacon"] = str(err)
+    return out
+
+
+def _panel_table(est: _Estimates, rob: _Panel, recommended: str, truth: Any
+                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The panel's rows (recommended first), as :func:`compare_estimates`, with a ``kind``
+    column (a key of :data:`PANEL_ESTIMATORS` or ``synth``) and ``recommended``."""
+    kinds: dict[str, str] = {}
+    results: dict[str, Any] = {}
+    means: dict[str, float] = {}
+    for label, res in est.labels.items():
+        if res is est.cs:
+            kinds[label] = "callaway"
+        elif res is est.tw:
+            kinds[label] = "twfe"
+        elif res is est.sc and label == recommended:
+            kinds[label] = "synth"
+        else:
+            continue
+        results[label], means[label] = res, est.means[label]
+    kinds.update(rob.kinds)
+    results.update(rob.labels)
+    means.update(rob.means)
+    order = sorted(results, key=lambda k: (k != recommended, PANEL_ESTIMATORS.index(kinds[k])
+                                           if kinds[k] in PANEL_ESTIMATORS else -1))
+    truths: dict[str, float] = {}
+    truths_pct: dict[str, float] = {}
+    if truth is not None:
+        for k in order:
+            if kinds[k] in ("callaway", "sunab", "imputation", "twfe"):
+                truths[k], truths_pct[k] = truth.att, truth.att_pct
+        po = truth.potential_outcomes
+        info = rob.sdid_info
+        if po is not None and rob.sdid is not None:
+            cells = po[po["unit_id"].isin(list(info["cohort_of"]))]
+            cells = cells[cells["period"] >= cells["unit_id"].map(info["cohort_of"])]
+            if info["end"] is not None:
+                cells = cells[cells["period"] < info["end"]]
+            k = next(k for k in order if kinds[k] == "sdid")
+            truths[k] = float((cells["y1"] - cells["y0"]).mean())
+            truths_pct[k] = float((cells["y1"] - cells["y0"]).sum() / cells["y0"].sum())
+        if po is not None and est.sc is not None and recommended in kinds \
+                and kinds[recommended] == "synth":
+            w0, w1 = est.sc.details["post_window"]
+            cells = po[(po["unit_id"] == est.sc_unit) & po["period"].between(w0, w1)]
+            truths[recommended] = float((cells["y1"] - cells["y0"]).mean())
+            truths_pct[recommended] = float((cells["y1"] - cells["y0"]).sum() / cells["y0"].sum())
+    table = compare_estimates({k: results[k] for k in order}, means, truths, truths_pct)
+    table["kind"] = [kinds[k] for k in order]
+    table["recommended"] = table["label"] == recommended
+    return table, {k: results[k] for k in order}
+
+
+def _panel_note(kind: str, analysis: UpliftAnalysis, language: str) -> str:
+    """The note beside one row of the robustness panel, in ``language``."""
+    d = analysis.details or {}
+    if kind == "sunab":
+        return text("uplift.panel.note.sunab_" + ("never" if d.get("has_never") else "last"),
+                    language)
+    if kind == "sdid":
+        info = d.get("sdid", {})
+        if info.get("staggered"):
+            return text("uplift.panel.note.sdid_staggered", language, n=info["n_units"],
+                        groups=info["n_cohorts"], draws=info["n_placebo"])
+        controls = (text("uplift.panel.note.sdid_never", language) if info.get("controls") ==
+                    "never" else text("uplift.panel.note.sdid_later", language,
+                                      month=format_month(info["end"], language)))
+        return text("uplift.panel.note.sdid", language, n=info.get("n_units", 0),
+                    month=format_month(info["cohort"], language), controls=controls,
+                    draws=info.get("n_placebo", 0))
+    if kind == "twfe" and analysis.bacon is not None:
+        return text("uplift.panel.note.twfe", language,
+                    share=format_pct(analysis.bacon.share_already_treated, language, decimals=0))
+    return text(f"uplift.panel.note.{kind}", language)
+
+
+def robustness_panel_table(analysis: UpliftAnalysis, level: float = 0.95,
+                           language: str = "en") -> ReportTable:
+    """The robustness panel of an analysis as a readable table: each estimator's uplift as % of
+    the revenue without integration and its effect, both with their ``level`` intervals, a note
+    saying what it compares (the recommended estimate marked), and on simulated data the true
+    uplift and whether the interval contains it; texts in ``language``."""
+    language = validate_language(language)
+    words = entry("uplift.panel.table", language)
+    t = analysis.panel.reset_index(drop=True)
+    notes = [(words["recommended"] + "; " if rec else "") + _panel_note(kind, analysis, language)
+             for kind, rec in zip(t["kind"], t["recommended"])]
+    frame = pd.DataFrame({
+        "method": [estimate_label(v, language) for v in t["label"]],
+        "uplift": t["pct"], "uplift_ci_low": t["pct_ci_low"], "uplift_ci_high": t["pct_ci_high"],
+        "effect": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "note": notes})
+    interval = _interval(level, language)
+    money = analysis.outcome == "revenue"
+    formats: dict[str, Any] = {"uplift": "pct", "effect": "money" if money else "float",
+                               "note": "text"}
+    labels = {"method": words["method"], "note": words["note"],
+              "uplift": text("uplift.panel.table.uplift", language, interval=interval),
+              "effect": text("uplift.panel.table.effect", language, interval=interval)}
+    if t["truth_pct"].notna().any():
+        frame["truth_pct"] = t["truth_pct"]
+        frame["covers_truth"] = [
+            "–" if not np.isfinite(tp) else (words["yes"] if lo <= tp <= hi else words["no"])
+            for tp, lo, hi in zip(t["truth_pct"], t["pct_ci_low"], t["pct_ci_high"])]
+        formats["truth_pct"] = "pct"
+        labels.update(truth_pct=words["truth_pct"], covers_truth=words["covers_truth"])
+    return ReportTable(frame, caption=words["caption"], formats=formats, labels=labels,
+                       intervals={"uplift": ("uplift_ci_low", "uplift_ci_high"),
+                                  "effect": ("ci_low", "ci_high")})
 
 
 # --- the whole analysis of report 02 -------------------------------------------------------------
@@ -590,6 +954,15 @@ class UpliftAnalysis:
     gaps: dict[str, DataGap] = field(default_factory=dict)
     warnings: list[DataWarning] = field(default_factory=list)
     has_truth: bool = False
+    panel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sunab: Any = None
+    imputation: Any = None
+    sdid: Any = None
+    bacon: Any = None
+    choice: EstimatorChoice | None = None
+    recommended: str | None = None
+    recommended_result: Any = None
+    honest: Any = None
 
     def gap_for(self, section: str) -> DataGap | None:
         """Why ``section`` (``naive``, ``synth``, ``accounts``, ...) is not shown: its own gap, else
@@ -615,7 +988,8 @@ class UpliftAnalysis:
         outcome = self.outcome
         f: Callable[[float, str], str] = format_money if outcome == "revenue" else (
             lambda x, lang: format_number(x, 0 if abs(x) >= 100 else 2, lang))
-        lo, hi = self.staggered.ci_low, self.staggered.ci_high  # the ATT behind the uplift
+        behind = self.recommended_result if self.recommended_result is not None else self.staggered
+        lo, hi = behind.ci_low, behind.ci_high  # the ATT behind the uplift
         return text("uplift.effect.sentence", language, outcome=_outcome_name(outcome, language),
                     att=f(u.att, language), lvl=int(round(u.level * 100)), lo=f(lo, language),
                     hi=f(hi, language), cf=f(u.counterfactual_mean, language))
@@ -625,7 +999,7 @@ class UpliftAnalysis:
         gap = self.gaps.get("panel")
         why = (gap.missing_in(language) if gap is not None
                else text("uplift.effect.no_panel", language))
-        return text("uplift.effect.not_estimable", language, why=why)
+        return text("uplift.effect.not_estimable", language, why=why, link=ROLLOUT_REPORT)
 
     def headline_items(self, language: str = "en") -> list[tuple[str, str]]:
         """Key figures for :func:`smlib.report.show_headline`, already formatted."""
@@ -682,6 +1056,101 @@ class UpliftAnalysis:
     def forest_plot(self, language: str = "en", title: str | None = None) -> Any:
         """:func:`forest_plot` of :attr:`table` against the claim; returns the axes."""
         return forest_plot(self.table, claim=self.claim, language=language, title=title)
+
+    def headline_note(self, language: str = "en") -> str:
+        """The note under the headline: what the uplift is and which estimator gives it."""
+        kind = self.choice.estimator if self.choice is not None else "callaway"
+        if self.recommended_result is None or self.recommended_result is self.staggered:
+            return text("uplift.nb.headline_note", language)
+        return text("uplift.nb.headline_note_other", language,
+                    estimator=text(f"uplift.rules.estimator.{kind}", language))
+
+    # --- robustness panel ------------------------------------------------------------------------
+
+    def rules_table(self, language: str = "en") -> ReportTable | None:
+        """:meth:`EstimatorChoice.rules_table` (None when the uplift cannot be estimated)."""
+        return None if self.choice is None else self.choice.rules_table(language)
+
+    def choice_text(self, language: str = "en") -> str | None:
+        """The facts the rules looked at and the recommendation, in two sentences (None when the
+        uplift cannot be estimated); says so when the recommended estimator could not give an
+        interval on this data and the next one is used."""
+        if self.choice is None:
+            return None
+        words = self.choice.facts_text(language) + " " + self.choice.sentence(language)
+        used = self.panel.loc[self.panel["recommended"], "kind"] if len(self.panel) else []
+        if len(used) and used.iloc[0] != self.choice.estimator:
+            words += " " + text("uplift.rules.fallback", language,
+                                estimator=text(f"uplift.rules.estimator.{used.iloc[0]}",
+                                               language))
+        return words
+
+    def robustness_panel_table(self, language: str = "en") -> ReportTable | None:
+        """:func:`robustness_panel_table` of this analysis (None without the panel)."""
+        return None if self.panel.empty else robustness_panel_table(self, language=language)
+
+    def robustness_plot(self, language: str = "en", title: str | None = None) -> Any:
+        """The robustness panel on one chart (:func:`forest_plot` of :attr:`panel`: each
+        estimator's uplift with its interval, the claim dashed, the recommended estimate's name in
+        bold); returns the axes."""
+        ax = forest_plot(self.panel, claim=self.claim, language=language,
+                         title=title or text("uplift.panel.title", language))
+        for tick, rec in zip(ax.get_yticklabels(), self.panel["recommended"]):
+            if rec:
+                tick.set_fontweight("bold")
+        return ax
+
+    def bacon_sentence(self, language: str = "en") -> str | None:
+        """Why two-way fixed effects differs from the recommended estimate, from its Goodman-Bacon
+        decomposition (share of weight from comparisons with already-integrated units and what
+        those comparisons average), in one or two sentences; None without the decomposition."""
+        b = self.bacon
+        if b is None or self.panel.empty or not (self.panel["kind"] == "twfe").any():
+            return None
+        lang = validate_language(language)
+        tw = self.panel.loc[self.panel["kind"] == "twfe"].iloc[0]
+        rec = self.panel.loc[self.panel["recommended"]].iloc[0]
+        if not np.isfinite([tw["pct"], rec["pct"]]).all():
+            return None
+        comp = b.comparisons
+        late = comp["type"].isin(ALREADY_TREATED)
+        head = text("uplift.bacon.head", lang, twfe=_pct1(tw["pct"], lang),
+                    rec=_pct1(rec["pct"], lang), estimator=estimate_label(rec["label"], lang))
+        if not late.any() or b.share_already_treated <= 0:
+            return head + " " + text("uplift.bacon.none", lang)
+        money: Callable[[float, str], str] = format_money if self.outcome == "revenue" else (
+            lambda x, la: format_number(x, 0 if abs(x) >= 100 else 2, la))
+
+        def avg(mask: pd.Series) -> float:
+            return float(np.average(comp.loc[mask, "estimate"], weights=comp.loc[mask, "weight"]))
+
+        at, clean = avg(late), avg(~late)
+        return head + " " + text(
+            "uplift.bacon.sentence", lang,
+            share=format_pct(b.share_already_treated, lang, decimals=0), at=money(at, lang),
+            clean=money(clean, lang),
+            direction=text("uplift.bacon." + ("down" if at < clean else "up"), lang))
+
+    def honest_sentence(self, language: str = "en") -> str | None:
+        """HonestDiD (Rambachan & Roth 2023, relative magnitudes) in one sentence: how many times
+        the largest pre-integration violation of parallel trends the post-integration ones would
+        have to be to overturn the conclusion that integration raised revenue. None (and not
+        shown) when the sensitivity was not run (``uplift_analysis(..., honest=True)``), failed,
+        or the estimate is not positive."""
+        lang = validate_language(language)
+        h = self.honest
+        if h is None or not np.isfinite(h.estimate) or h.estimate <= 0 or h.robust.empty:
+            return None
+        values = h.robust[h.parameter].to_numpy(dtype=float)
+        bd = h.breakdown()
+        if np.isnan(bd):
+            key, x = "holds_all", values.max()
+        elif bd <= values.min():
+            key, x = "fails_all", values.min()
+        else:
+            key, x = "breaks", values[values < bd].max()
+        return text(f"uplift.honest.{key}", lang, x=_general(round(float(x), 2), lang),
+                    months=h.details.get("num_post", HONEST_WINDOW))
 
 
 def _largest_early_adopter(units: pd.DataFrame, outcome: str) -> Any:
@@ -814,6 +1283,61 @@ def _truths(est: _Estimates, truth: Any) -> tuple[dict[str, float], dict[str, fl
     return truths, truths_pct
 
 
+#: Months either side of integration of the event study HonestDiD reads (the average effect over
+#: the first ``HONEST_WINDOW`` months, against violations measured on the ``HONEST_WINDOW`` months
+#: before), and the relative magnitudes ``Mbar`` it tries.
+HONEST_WINDOW: int = 6
+HONEST_MBAR: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+
+
+def _honest(sa: Any) -> Any:
+    """HonestDiD (relative magnitudes) of the average effect over the first :data:`HONEST_WINDOW`
+    months of a Sun & Abraham event study, or None when the event study or the solver refuse."""
+    try:
+        inp = event_study_inputs(sa)
+        e = np.asarray(inp.event_times)
+        sel = (e >= -HONEST_WINDOW - 1) & (e <= HONEST_WINDOW - 1)
+        win = EventStudyInputs(inp.betahat[sel], inp.sigma[np.ix_(sel, sel)],
+                               int((e[sel] < -1).sum()), int((e[sel] >= 0).sum()),
+                               tuple(int(x) for x in e[sel]))
+        return honest_did(win, "relative_magnitude", m_values=np.asarray(HONEST_MBAR),
+                          l_vec=np.full(win.num_post, 1.0 / win.num_post))
+    except (ValueError, RuntimeError, TypeError):
+        return None
+
+
+def _pre_fit(sc: Any) -> float | None:
+    """Typical error of a synthetic control before integration as a share of the treated unit's
+    mean outcome then (None without a synthetic control)."""
+    if sc is None:
+        return None
+    pre = sc.path[sc.path["time"] < sc.treatment_time]
+    level = float(pre["treated"].abs().mean()) if len(pre) else float("nan")
+    return float(sc.pre_rmspe / level) if level > 0 else None
+
+
+def _recommended(est: _Estimates, rob: _Panel, choice: EstimatorChoice, cs_label: str
+                 ) -> tuple[str, Any, UpliftResult | None]:
+    """The label, result and uplift of the estimator ``choice`` recommends; when it is a
+    synthetic method without a finite interval here, the next one (synthetic control → synthetic
+    DiD → Callaway & Sant'Anna)."""
+    sdid_label = next((k for k, v in rob.kinds.items() if v == "sdid"), None)
+    options = {"synth": (f"synthetic control: {est.sc_unit}", est.sc, est.means),
+               "sdid": (sdid_label, rob.sdid, rob.means)}
+    chain = {"synth": ["synth", "sdid"], "sdid": ["sdid"]}.get(choice.estimator, [])
+    for kind in chain:
+        label, res, means = options[kind]
+        if res is None or label not in means:
+            continue
+        if not np.isfinite([res.estimate, res.ci_low, res.ci_high]).all():
+            continue
+        try:
+            return label, res, uplift_percent(res, treated_mean=means[label])
+        except ValueError:
+            continue
+    return cs_label, est.cs, est.uplift
+
+
 _TABLE_COLUMNS = ["label", "method", "estimand", "estimate", "std_error", "ci_low", "ci_high",
                   "p_value", "pct", "pct_ci_low", "pct_ci_high", "truth", "truth_pct",
                   "covers_truth", "biased"]
@@ -864,6 +1388,8 @@ def uplift_analysis(
     truth: Any = None,
     level: float = 0.95,
     robustness: bool = True,
+    n_placebo: int = 50,
+    honest: bool = False,
 ) -> UpliftAnalysis:
     """Run report 02's analysis on a dataset (:class:`smlib.io.Dataset` or anything with
     ``units``, ``accounts`` and ``opportunities`` tables as in data/README.md).
@@ -877,7 +1403,23 @@ def uplift_analysis(
       and on accounts (:func:`smlib.causal.account_outcomes`, won revenue) AIPW ATT
       (:func:`smlib.causal.doubly_robust`, linear learners) and DML-PLR with covariates segment,
       log size and, when present, log market size and start month;
-    - robustness (placebo dates 1–3, placebo outcome ``headcount`` when present, leave one cohort out).
+    - robustness (placebo dates 1–3, placebo outcome ``headcount`` when present, leave one cohort
+      out);
+    - the robustness panel (``panel``): the recommended estimate beside Sun & Abraham
+      (:func:`smlib.causal.sunab.sun_abraham`), imputation
+      (:func:`smlib.causal.imputation.imputation_did`), synthetic DiD by adoption cohort against
+      the never-integrated units (:func:`smlib.causal.sdid.synthetic_did_staggered`,
+      ``n_placebo`` placebo draws per cohort; the largest cohort alone with
+      :func:`smlib.causal.sdid.synthetic_did` when the data refuse it) and TWFE with its
+      Goodman-Bacon decomposition
+      (:func:`smlib.causal.bacon.bacon_decomposition`), each as uplift % of counterfactual;
+    - the recommended estimator by :data:`ESTIMATOR_RULES` (:func:`choose_estimator`, ``choice``):
+      the headline and verdict use it (Callaway & Sant'Anna unless one or few units integrated),
+      falling back to Callaway & Sant'Anna when it gives no finite interval.
+    - with ``honest=True`` (off by default: it takes tens of seconds), the HonestDiD sensitivity
+      (:func:`smlib.causal.honest.honest_did`, relative magnitudes) of the average effect over the
+      first :data:`HONEST_WINDOW` months of the Sun & Abraham event study (``honest``; in words:
+      :meth:`UpliftAnalysis.honest_sentence`).
 
     Parts the data cannot support are left out (``None``) and explained in ``gaps`` (section ->
     :class:`~smlib.gaps.DataGap`): no unit panel or no adoption inside the data
@@ -890,12 +1432,17 @@ def uplift_analysis(
     """
     units = dataset.units
     est = _Estimates()
+    rob, choice, rec_label, rec_result, has_never = _Panel(), None, None, None, False
     panel = panel_gap(units, outcome)
     if panel is not None:
         est.gaps["panel"] = panel
     else:
         control_group, has_never = _comparison_group(units, control_group)
         _panel_estimates(est, units, outcome, control_group, has_never, method, level)
+        rob = _panel_estimates_robust(est, units, outcome, has_never, level, n_placebo)
+        choice = choose_estimator(*adoption_facts(units), pre_fit=_pre_fit(est.sc))
+        cs_label = f"Callaway & Sant'Anna ({method}, {control_group.replace('_', ' ')})"
+        rec_label, rec_result, est.uplift = _recommended(est, rob, choice, cs_label)
 
     accounts = getattr(dataset, "accounts", None)
     acc_gap = account_gap(accounts)
@@ -914,6 +1461,11 @@ def uplift_analysis(
             table.loc[table["label"] == lab, ["truth", "truth_pct"]] = [truth.att, truth.att_pct]
             table.loc[table["label"] == lab, "covers_truth"] = bool(r.ci_low <= truth.att <= r.ci_high)
 
+    panel_rows = (_panel_table(est, rob, rec_label, truth if with_truth else None)[0]
+                  if rec_label is not None else pd.DataFrame())
+    truth_pct = float(truth.att_pct) if with_truth else None
+    if with_truth and rec_result is not None and rec_result is not est.cs and len(panel_rows):
+        truth_pct = float(panel_rows.loc[panel_rows["recommended"], "truth_pct"].iloc[0])
     verdicts = ({lang: verdict_from_result(est.uplift, claim=claim, language=lang)
                  for lang in settings.LANGUAGES} if est.uplift is not None else {})
     checks, skipped = ({}, {})
@@ -922,8 +1474,13 @@ def uplift_analysis(
     return UpliftAnalysis(naive=est.naive, staggered=est.cs, twfe=est.tw, synth=est.sc,
                           doubly_robust=est.dr, dml=est.dml, table=table, uplift=est.uplift,
                           verdicts=verdicts, robustness=checks, claim=claim,
-                          truth_pct=float(truth.att_pct) if with_truth else None,
+                          truth_pct=truth_pct,
                           results=est.labels, gaps=est.gaps,
                           details=dict(outcome=outcome, control_group=control_group, method=method,
                                        account_covariates=est.covariates, synth_unit=est.sc_unit,
-                                       skipped_checks=skipped))
+                                       skipped_checks=skipped, has_never=has_never,
+                                       sdid=rob.sdid_info, skipped_panel=rob.skipped),
+                          panel=panel_rows, sunab=rob.sunab, imputation=rob.imputation,
+                          sdid=rob.sdid, bacon=rob.bacon, choice=choice, recommended=rec_label,
+                          recommended_result=rec_result,
+                          honest=_honest(rob.sunab) if honest and rob.sunab is not None else None)

@@ -43,6 +43,13 @@ _LAZY: dict[str, str] = {
     "ImputationResult": "imputation",
     "synthetic_did": "sdid",
     "SyntheticDiDResult": "sdid",
+    "synthetic_did_staggered": "sdid",
+    "StaggeredSyntheticDiDResult": "sdid",
+    "honest_did": "honest",
+    "HonestResult": "honest",
+    "event_study_inputs": "honest",
+    "pretrend_power": "honest",
+    "slope_for_power": "honest",
 }
 
 __all__ = sorted(_LAZY)

@@ -20,8 +20,9 @@ from smlib.presentation.catalogue import entry, text
 from smlib.presentation.numbers import format_number
 from smlib.presentation.settings import validate_language
 
-__all__ = ["bacon_plot", "components_plot", "event_study_plot", "event_time_plot", "naive_plot",
-           "outcome_name", "overlap_plot", "sdid_plot", "synth_plot"]
+__all__ = ["bacon_plot", "components_plot", "event_study_plot", "event_time_plot", "honest_plot",
+           "naive_plot", "outcome_name", "overlap_plot", "sdid_cohorts_plot", "sdid_plot",
+           "synth_plot"]
 
 #: The overlap band drawn on the propensity plot (the doubly robust estimator's default).
 _BAND_STYLE = dict(color="grey", ls=":", lw=1)
@@ -267,4 +268,57 @@ def sdid_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
     ax.set_title(text("uplift.plot.sdid.title", language,
                       estimate=_four_digits(result.estimate, language)))
     ax.legend(fontsize=8)
+    return ax
+
+
+def sdid_cohorts_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
+    """The cohort estimates of a
+    :class:`~smlib.causal.sdid.StaggeredSyntheticDiDResult` with their intervals (marker size
+    by weight) and the pooled estimate as a line; texts in ``language`` (catalogue
+    ``uplift.plot.sdid_cohorts``). Returns the matplotlib Axes."""
+    language = validate_language(language)
+    words = entry("uplift.plot.sdid_cohorts", language)
+    ax = _axes(ax, (8, 4.5))
+    tab = result.cohorts
+    x = np.arange(len(tab))
+    est = tab["estimate"].to_numpy(dtype=float)
+    lo, hi = tab["ci_low"].to_numpy(dtype=float), tab["ci_high"].to_numpy(dtype=float)
+    lvl = int(round(result.level * 100))
+    ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="none", color="C0", capsize=3)
+    ax.scatter(x, est, s=30 + 300 * tab["weight"].to_numpy(dtype=float), color="C0", zorder=3,
+               label=words["cohort"].format(lvl=lvl))
+    ax.axhline(result.estimate, color="C1", lw=2, label=words["pooled"])
+    ax.axhline(0, color="grey", lw=0.8)
+    labels = [str(c.date()) if isinstance(c, pd.Timestamp) else str(c) for c in tab["cohort"]]
+    ax.set_xticks(x, labels, rotation=45 if len(x) > 6 else 0)
+    ax.set_xlabel(words["xlabel"])
+    ax.set_ylabel(words["ylabel"])
+    ax.set_title(text("uplift.plot.sdid_cohorts.title", language,
+                      estimate=_four_digits(result.estimate, language)))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def honest_plot(result: Any, ax: Any = None, title: str | None = None,
+                language: str = "en") -> Any:
+    """Robust confidence sets of a :class:`~smlib.causal.honest.HonestResult` against ``M`` /
+    ``Mbar``, with the original (parallel-trends) interval drawn left of the smallest value;
+    texts in ``language`` (catalogue ``uplift.plot.honest``). Returns the matplotlib Axes."""
+    words = entry("uplift.plot.honest", validate_language(language))
+    ax = _axes(ax, (7, 4))
+    r = result.robust
+    m = r[result.parameter].to_numpy(dtype=float)
+    step = float(np.diff(m).min()) if m.size > 1 else max(abs(float(m[0])), 1.0)
+    x0 = float(m.min()) - step * 0.6
+    ax.errorbar([x0], [result.estimate], yerr=[[result.estimate - result.ci_low],
+                                               [result.ci_high - result.estimate]],
+                fmt="o", capsize=3, color="C1", label=words["original"])
+    mid = (r["lb"] + r["ub"]) / 2
+    ax.errorbar(m, mid, yerr=[mid - r["lb"], r["ub"] - mid], fmt="none", capsize=3, color="C0",
+                label=words["robust"].format(method=str(r["method"].iloc[0])))
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel(words[f"xlabel_{result.restriction}"])
+    ax.set_ylabel(words["ylabel"].format(pct=int(round(result.level * 100))))
+    ax.set_title(title or words["title"])
+    ax.legend()
     return ax

@@ -33,10 +33,21 @@ the printed unit and time weights; the placebo standard error equals diff-diff 3
 ``SyntheticDiD`` with the same seed to 1e-8 (both draw ``numpy.random.default_rng(seed)``
 permutations).
 
-Speed: the weights are found by Frank-Wolfe in Gram form (``O(k)`` per step) and the placebo draws
-are solved together, vectorised over draws. The point estimate takes about 0.1 s on 775 units x 40
-periods; the 200 placebo draws take several seconds there (R's stopping rule allows 10,000 steps per
-solve), about as long as diff-diff's compiled backend.
+Speed: the weights are found by Frank-Wolfe in Gram form (``O(k)`` per step). The placebo draws
+are solved together, vectorised over draws: each draw's unit-weight problem is written over all
+controls with its own placebo-treated units masked out, so that a step reads one row of the shared
+Gram matrix, and the iterate and gradient are kept lazily scaled (a step adds one scaled row
+instead of rescaling the whole gradient); ``n_jobs=2`` splits the draws over two threads. The
+iterates are R's, step for step (equal to rounding), so the number of steps is R's too: with many
+pre-periods every unit-weight problem runs the full 10,000 steps of
+synthdid's stopping rule, which is what the 200 placebo draws cost on 775 units x 40 periods:
+about 5 s (diff-diff's ``SyntheticDiD`` about 7.5 s, the previous version 6.4 s, CPU time;
+``benchmarks/bench_causal_staggered.py``). The unit weights are dense there (the steps visit
+nearly every control), so an active-set shortcut does not apply either.
+
+:func:`synthetic_did_staggered` is the staggered-adoption version: one SDID per adoption cohort
+against the never-treated units, pooled with weights proportional to the cohorts' treated
+unit-periods.
 
 Reference: Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. & Wager, S. (2021).
 Synthetic difference-in-differences. American Economic Review 111(12), 4088-4118.
@@ -44,6 +55,9 @@ Synthetic difference-in-differences. American Economic Review 111(12), 4088-4118
 
 from __future__ import annotations
 
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -52,15 +66,15 @@ import pandas as pd
 from scipy import stats
 
 from smlib.causal._panel import (
-    PanelSpec, first_items, numeric_column, panel_spec, period_labels, require_columns,
-    require_frame,
+    ALWAYS, NEVER, PanelSpec, cohort_codes, first_items, numeric_column, panel_spec, period_labels,
+    require_columns, require_frame, wide_panel,
 )
-from smlib.causal.plots import sdid_plot
+from smlib.causal.plots import sdid_cohorts_plot, sdid_plot
 from smlib.causal.results import EstimateResult
 
 Estimator = Literal["sdid", "sc", "did"]
-#: Largest number of float64 entries of the placebo draws' Gram matrices held at once (200 MB).
-_GRAM_BUDGET = 25_000_000
+#: Smallest ``controls x placebo draws`` for which the placebo draws are solved in several threads.
+_THREAD_MIN = 40_000
 
 
 @dataclass
@@ -118,27 +132,39 @@ class SyntheticDiDResult(EstimateResult):
 
 def _fw_gram(col: Any, Gx: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.ndarray, N: int,
              zeta: float, x0: np.ndarray, min_decrease: float, max_iter: int,
-             explicit: Any = None, switch_at: int = 12) -> np.ndarray:
+             explicit: Any = None, switch_at: int = 12, mask: np.ndarray | None = None,
+             ) -> np.ndarray:
     """:func:`_fw1` for a batch of problems whose design enters only through ``G = A'A``.
 
     The same Frank-Wolfe steps, written with ``G x``, ``c = A'b``, ``b'b`` and running scalars, so
-    that a step costs ``O(k)`` per problem instead of ``O(N k)``. ``col(idx, i)`` returns the
-    columns ``G[:, i]`` of the problems ``idx`` (``(m, k)``), ``Gx`` the start ``G x0``, ``diag``
-    the diagonals of ``G``. When at most ``switch_at`` problems are still running, each is
-    finished by :func:`_fw1` on ``explicit(r) = (G_r, c_r, bb_r)`` (cheaper per step than the
-    batch).
+    that a step costs ``O(k)`` per problem instead of ``O(N k)``. ``col(idx, i)`` returns (as a
+    new array) the columns ``G[:, i]`` of the problems ``idx`` (``(m, k)``), ``Gx`` the start
+    ``G x0``, ``diag`` the diagonals of ``G``. ``mask`` (``(R, k)``, optional) restricts each
+    problem to its ``True`` coordinates (the others stay 0 and are never chosen), so that
+    problems on different subsets of one shared design can run together. When at most
+    ``switch_at`` problems are still running, each is finished by :func:`_fw1` on
+    ``explicit(r) = (G_r, c_r, bb_r, sel_r)`` (its own coordinates ``sel_r``, or None for all),
+    cheaper per step than the batch.
     """
     R, k = x0.shape
     out = np.array(x0, dtype=float, copy=True)
-    x = out.copy()
     z2 = zeta ** 2
     eta = N * z2
     md2 = min_decrease ** 2
+    x = out.copy()
     q = np.einsum("rk,rk->r", x, Gx)
     cx = np.einsum("rk,rk->r", c, x)
     xx = np.einsum("rk,rk->r", x, x)
-    # half gradient, updated in place: H' = (1 - s) H + s (G_i - c) + s eta e_i
-    H = Gx - c + eta * x
+    # On the simplex the half gradient H = G x - c + eta x is linear in x, H = M x with
+    # M = G - c 1' + eta I, so a step x' = (1 - s) x + s e_i gives H' = (1 - s) H + s M e_i.
+    # Both are kept lazily scaled, x = alpha V and H = alpha U: a step only adds
+    # (s / alpha') M e_i to U and s / alpha' to V_i, and the shrinking by (1 - s) is the scalar
+    # alpha' = (1 - s) alpha (argmin U = argmin H as alpha > 0).
+    U = Gx - c + eta * x
+    if mask is not None:
+        U[~mask] = np.inf
+    V = x
+    alpha = np.ones(R)
     prev2 = np.full(R, np.inf)
     prev1 = np.full(R, np.inf)
     idx = np.arange(R)
@@ -146,16 +172,22 @@ def _fw_gram(col: Any, Gx: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.n
     while idx.size and t < max_iter:
         if explicit is not None and idx.size <= switch_at and t >= 2:
             for j, r in enumerate(idx):
-                Gr, cr, br = explicit(r)
-                out[r] = _fw1(Gr, cr, br, N, zeta, x[j], min_decrease, max_iter, t,
-                              (prev2[j], prev1[j]))
+                Gr, cr, br, sel = explicit(r)
+                xj = alpha[j] * V[j]
+                if sel is None:
+                    out[r] = _fw1(Gr, cr, br, N, zeta, xj, min_decrease, max_iter, t,
+                                  (prev2[j], prev1[j]))
+                else:
+                    out[r] = 0.0
+                    out[r, sel] = _fw1(Gr, cr, br, N, zeta, xj[sel], min_decrease, max_iter, t,
+                                       (prev2[j], prev1[j]))
             return out
         t += 1
         rows = np.arange(idx.size)
-        i = np.argmin(H, axis=1)
-        xi = x[rows, i]
+        i = np.argmin(U, axis=1)
+        xi = alpha * V[rows, i]
         ci = c[rows, i]
-        hi = H[rows, i]
+        hi = alpha * U[rows, i]
         gxi = hi + ci - eta * xi
         gii = diag[rows, i]
         hg_dx = hi - (q - cx + eta * xx)  # H . x = x'Gx - c'x + eta |x|^2
@@ -166,24 +198,39 @@ def _fw_gram(col: Any, Gx: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.n
         q = s1 * s1 * q + 2.0 * s * s1 * gxi + s * s * gii
         cx = s1 * cx + s * ci
         xx = s1 * s1 * xx + 2.0 * s * s1 * xi + s * s
-        upd = col(idx, i) - c
-        upd *= s[:, None]
-        H *= s1[:, None]
-        H += upd
-        H[rows, i] += s * eta
-        x *= s1[:, None]
-        x[rows, i] += s
+        Mi = col(idx, i)  # M e_i = G_i - c + eta e_i
+        Mi -= c
+        Mi[rows, i] += eta
+        alpha *= s1
+        jump = alpha == 0.0  # a full step to the vertex e_i: restart the scaling there
+        if jump.any():
+            alpha[jump] = 1.0
+            U[jump] = Mi[jump] if mask is None else np.where(mask[jump], Mi[jump], np.inf)
+            V[jump] = 0.0
+            V[rows[jump], i[jump]] = 1.0
+            s = np.where(jump, 0.0, s)
+        f = s / alpha
+        Mi *= f[:, None]
+        U += Mi
+        V[rows, i] += f
+        small = alpha < 1e-100
+        if small.any():  # fold the scale back in before it underflows
+            U[small] *= alpha[small, None]
+            V[small] *= alpha[small, None]
+            alpha[small] = 1.0
         vals = z2 * xx + (q - 2.0 * cx + bb) / N
         prev2, prev1 = prev1, vals
         if t >= 2:
             done = prev2 - prev1 <= md2
             if done.any():
-                out[idx[done]] = x[done]
+                out[idx[done]] = alpha[done, None] * V[done]
                 keep = ~done
-                idx, x, H, c, bb, diag = idx[keep], x[keep], H[keep], c[keep], bb[keep], diag[keep]
+                idx, U, V, alpha, c, bb, diag = (idx[keep], U[keep], V[keep], alpha[keep],
+                                                 c[keep], bb[keep], diag[keep])
+                mask = None if mask is None else mask[keep]
                 q, cx, xx, prev1, prev2 = q[keep], cx[keep], xx[keep], prev1[keep], prev2[keep]
     if idx.size:
-        out[idx] = x
+        out[idx] = alpha[:, None] * V
     return out
 
 
@@ -217,8 +264,8 @@ def _placebo_weights(Yc: np.ndarray, perms: np.ndarray, N1: int, T0: int, zeta_o
         def lcol(idx: np.ndarray, i: np.ndarray) -> np.ndarray:
             return G[idx, i, :]  # G is symmetric: rows are contiguous
 
-        def lexp(r: int) -> tuple[np.ndarray, np.ndarray, float]:
-            return G[r], c[r], float(bb[r])
+        def lexp(r: int) -> tuple[np.ndarray, np.ndarray, float, None]:
+            return G[r], c[r], float(bb[r]), None
 
         lam = _fw_gram(lcol, np.einsum("rkl,rl->rk", G, l0), dg, c, bb, n0p, zeta_lambda, l0,
                        min_decrease, pre_sparsify, lexp)
@@ -230,29 +277,32 @@ def _placebo_weights(Yc: np.ndarray, perms: np.ndarray, N1: int, T0: int, zeta_o
     if estimator == "sdid":
         A = A - A.mean(axis=0)
     Gf = A.T @ A
-    om = np.empty((R, n0p))
-    chunk = max(1, _GRAM_BUDGET // (n0p * n0p))  # each draw's Gram matrix, gathered once per chunk
-    for a in range(0, R, chunk):
-        sb, tb = sub[a:a + chunk], trt[a:a + chunk]
-        Gs = Gf[sb[:, :, None], sb[:, None, :]]
-        Bt = A[:, tb].mean(axis=2)  # (T0, m): each draw's placebo-treated mean path
-        c = np.einsum("trn,tr->rn", A[:, sb], Bt)
-        bb = np.einsum("tr,tr->r", Bt, Bt)
-        dg = np.einsum("rkk->rk", Gs)
+    # every draw's problem on its own controls, written in the space of all N0 controls with the
+    # others masked out: a column of a draw's Gram matrix is then a row of the shared Gf (which
+    # stays in cache), and no per-draw Gram matrix is formed
+    rr = np.arange(R)[:, None]
+    mask = np.zeros((R, N0), dtype=bool)
+    mask[rr, sub] = True
+    Bt = A[:, trt].mean(axis=2)  # (T0, R): each draw's placebo-treated mean path
+    c = Bt.T @ A  # (R, N0)
+    bb = np.einsum("tr,tr->r", Bt, Bt)
+    dg = np.broadcast_to(np.diagonal(Gf), (R, N0))
+    x = np.zeros((R, N0))
+    x[rr, sub] = o0
 
-        def ocol(idx: np.ndarray, i: np.ndarray, Gs: np.ndarray = Gs) -> np.ndarray:
-            return Gs[idx, i, :]  # symmetric: row i is column i
+    def ocol(idx: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return Gf[i]  # symmetric: row i is column i
 
-        def oexp(r: int, Gs: np.ndarray = Gs, c: np.ndarray = c, bb: np.ndarray = bb,
-                 ) -> tuple[np.ndarray, np.ndarray, float]:
-            return Gs[r], c[r], float(bb[r])
+    def oexp(r: int) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        sel = np.sort(sub[r])
+        return Gf[np.ix_(sel, sel)], c[r, sel], float(bb[r]), sel
 
-        x = o0[a:a + chunk]
-        x = _fw_gram(ocol, np.einsum("rkl,rl->rk", Gs, x), dg, c, bb, T0, zeta_omega, x,
-                     min_decrease, pre_sparsify, oexp)
-        x = _sparsify(x)
-        om[a:a + chunk] = _fw_gram(ocol, np.einsum("rkl,rl->rk", Gs, x), dg, c, bb, T0,
-                                   zeta_omega, x, min_decrease, max_iter, oexp)
+    x = _fw_gram(ocol, x @ Gf, dg, c, bb, T0, zeta_omega, x, min_decrease, pre_sparsify, oexp,
+                 mask=mask)
+    x = _sparsify(x)
+    x = _fw_gram(ocol, x @ Gf, dg, c, bb, T0, zeta_omega, x, min_decrease, max_iter, oexp,
+                 mask=mask)
+    om = x[rr, sub]
     return om, lam
 
 
@@ -375,7 +425,7 @@ def _outcome_matrix(
 def _placebo_se(
     Y: np.ndarray, N0: int, T0: int, om: np.ndarray, lam: np.ndarray, zeta_omega: float,
     zeta_lambda: float, min_dec: float, estimator: Estimator, n_placebo: int,
-    random_state: int | None,
+    random_state: int | None, n_jobs: int = 1,
 ) -> tuple[np.ndarray, float]:
     """synthdid's placebo standard error: re-estimate on controls with ``N1`` of them posing as
     treated; returns the placebo estimates and the standard error."""
@@ -394,8 +444,21 @@ def _placebo_se(
     if estimator == "did":
         ob, lb = np.full((n_placebo, n0p), 1.0 / n0p), l0
     else:
-        ob, lb = _placebo_weights(Yc, perms, N1, T0, zeta_omega, zeta_lambda, min_dec,
-                                  estimator, o0, l0)
+        # threads pay off only when each array operation of the solver is large
+        jobs = n_jobs if N0 * n_placebo >= _THREAD_MIN else 1
+        parts = np.array_split(np.arange(n_placebo), max(1, min(jobs, n_placebo)))
+
+        def solve(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _placebo_weights(Yc, perms[p], N1, T0, zeta_omega, zeta_lambda, min_dec,
+                                    estimator, o0[p], l0[p])
+
+        if len(parts) == 1:
+            ob, lb = solve(parts[0])
+        else:  # numpy releases the GIL in the array operations that dominate the solver
+            with ThreadPoolExecutor(len(parts)) as pool:
+                done = list(pool.map(solve, parts))
+            ob = np.concatenate([d[0] for d in done])
+            lb = np.concatenate([d[1] for d in done])
     placebo = _tau(Yb, n0p, T0, ob, lb)
     return placebo, float(np.sqrt((n_placebo - 1) / n_placebo) * np.std(placebo, ddof=1))
 
@@ -413,6 +476,16 @@ def _paths(Y: np.ndarray, N0: int, T0: int, om: np.ndarray, lam: np.ndarray
     return curve, tr_mean, synth + shift
 
 
+def _jobs(n_jobs: int | None) -> int:
+    """The number of solver threads: ``n_jobs``, or the CPUs available (at most 2)."""
+    if n_jobs is None:
+        return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else (os.cpu_count() or 1)))
+    if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    return int(n_jobs)
+
+
 def synthetic_did(
     df: pd.DataFrame,
     outcome: str | None = None,
@@ -427,6 +500,7 @@ def synthetic_did(
     random_state: int | None = 0,
     level: float = 0.95,
     panel: PanelSpec | None = None,
+    n_jobs: int | None = 1,
 ) -> SyntheticDiDResult:
     """Synthetic difference-in-differences estimate of the effect on the treated unit(s).
 
@@ -444,6 +518,9 @@ def synthetic_did(
         level: confidence level of the normal interval.
         panel: ``outcome``, ``unit`` and ``time`` as one :class:`~smlib.causal._panel.PanelSpec`
             (default: the data contract's ``units`` table); columns given explicitly win.
+        n_jobs: threads that solve the placebo draws (default 1; None: the CPUs available, at
+            most 2). The draws are independent, so the result does not depend on it beyond
+            rounding; threads help only on idle cores (on a busy shared machine they were slower).
 
     Returns a :class:`SyntheticDiDResult`.
 
@@ -466,6 +543,15 @@ def synthetic_did(
     treated = list(treated_unit) if isinstance(treated_unit, many) else [treated_unit]
     Y, controls, periods, tt, T0 = _outcome_matrix(df, outcome, unit, time, treated,
                                                    treatment_time)
+    return _fit_block(Y, controls, treated, periods, tt, T0, unit, estimator, se_method,
+                      n_placebo, random_state, level, _jobs(n_jobs))
+
+
+def _fit_block(Y: np.ndarray, controls: list[Any], treated: list[Any], periods: pd.Index, tt: Any,
+               T0: int, unit: str, estimator: Estimator, se_method: str, n_placebo: int,
+               random_state: int | None, level: float, n_jobs: int) -> SyntheticDiDResult:
+    """:func:`synthetic_did` on its outcome matrix ``Y`` (controls first, then the treated units;
+    ``T0`` pre-periods)."""
     N0, N1 = len(controls), len(treated)
     noise = float(np.std(np.diff(Y[:N0, :T0], axis=1), ddof=1))
     T1 = Y.shape[1] - T0
@@ -479,7 +565,7 @@ def synthetic_did(
     se = float("nan")
     if se_method == "placebo":
         placebo, se = _placebo_se(Y, N0, T0, om, lam, zeta_omega, zeta_lambda, min_dec,
-                                  estimator, n_placebo, random_state)
+                                  estimator, n_placebo, random_state, n_jobs)
     curve, tr_mean, synth = _paths(Y, N0, T0, om, lam)
     names = {"sdid": "Synthetic DiD (Arkhangelsky et al. 2021)",
              "sc": "Synthetic control (synthdid sc_estimate)",
@@ -500,3 +586,166 @@ def synthetic_did(
         n0_effective=float(1 / (om @ om)),
         t0_effective=float(1 / (lam @ lam)) if lam.sum() > 0 else float("nan"),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# staggered adoption: one SDID per adoption cohort against the never-treated units
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class StaggeredSyntheticDiDResult(EstimateResult):
+    """Result of :func:`synthetic_did_staggered`; ``estimate`` is the pooled ATT.
+
+    Attributes:
+        cohorts: one row per adoption cohort: ``cohort, n_treated, n_pre, n_post,
+            treated_periods`` (``n_treated * n_post``), ``weight`` (its share of all treated
+            unit-periods), ``estimate, std_error, ci_low, ci_high`` of the cohort's SDID.
+        cohort_results: the :class:`SyntheticDiDResult` of each cohort, by cohort label.
+        placebo_estimates: the pooled placebo estimates behind the standard error.
+    """
+
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    cohort_results: dict[Any, SyntheticDiDResult] = field(default_factory=dict, repr=False)
+    placebo_estimates: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: the pooled row (``cohort="overall"``) followed by one row per cohort."""
+        overall = super().to_frame().assign(cohort="overall", weight=1.0)
+        rows = self.cohorts.assign(cohort=self.cohorts["cohort"].astype(str),
+                                   method=self.method, estimand="ATT(cohort)", level=self.level)
+        return pd.concat([overall, rows], ignore_index=True)
+
+    def summary(self) -> str:
+        """Plain-text summary: the pooled estimate and the table of cohort estimates."""
+        d = self.details
+        body = self.cohorts.to_string(index=False, float_format=lambda v: f"{v:,.4g}")
+        return "\n".join([
+            super().summary(),
+            f"{len(self.cohorts)} adoption cohorts, {d['n_treated']} treated units, "
+            f"{d['n_controls']} never-treated controls; cohorts weighted by treated unit-periods; "
+            f"SE: {d['se_method']}",
+            body])
+
+    def plot(self, ax: Any = None, language: str = "en") -> Any:
+        """Cohort estimates with their intervals and the pooled estimate
+        (:func:`smlib.causal.plots.sdid_cohorts_plot`), texts in ``language``; returns the
+        matplotlib Axes."""
+        return sdid_cohorts_plot(self, ax=ax, language=language)
+
+
+def synthetic_did_staggered(
+    df: pd.DataFrame,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    *,
+    estimator: Estimator = "sdid",
+    se_method: Literal["placebo", "none"] = "placebo",
+    n_placebo: int = 200,
+    random_state: int | None = 0,
+    level: float = 0.95,
+    panel: PanelSpec | None = None,
+    unbalanced: Literal["error", "drop"] = "error",
+    n_jobs: int | None = 1,
+) -> StaggeredSyntheticDiDResult:
+    """Synthetic DiD with staggered adoption: one SDID per adoption cohort, pooled.
+
+    Each adoption cohort ``g`` (the units first treated at ``g``) is compared with the
+    never-treated units by :func:`synthetic_did` (pre-periods ``t < g``, post-periods
+    ``t >= g``; the units of other cohorts are left out, so no already-treated unit serves as a
+    control). The pooled ATT averages the cohort estimates with weights proportional to their
+    treated unit-periods ``n_g * (T - g)``, i.e. it estimates the average effect over all treated
+    post-adoption unit-periods: the procedure the appendix of Arkhangelsky et al. (2021) proposes
+    for staggered adoption (the estimator applied once per adoption date, then averaged), with the
+    weights of Stata ``sdid`` (Clarke, Pailañir, Athey & Imbens 2023, "Synthetic
+    difference-in-differences estimation", IZA DP 15907).
+
+    Standard error (``se_method="placebo"``): each cohort's placebo draws (synthdid's Algorithm
+    4, ``n_placebo`` draws with seed ``random_state + j`` for the ``j``-th cohort, so cohort ``j``
+    matches ``synthetic_did(..., random_state=random_state + j)`` on its own block) are pooled
+    draw by draw with the same weights; ``se = sqrt((r - 1) / r) * sd`` of the pooled draws. The
+    draws of different cohorts are independent, so this treats the cohort estimates as
+    independent (it leaves out their covariance through the shared controls) and needs more
+    never-treated units than units in the largest cohort.
+
+    Args:
+        df: long balanced panel, one row per unit and period.
+        outcome, unit, time: column names (``time`` integers or dates).
+        cohort: first treated period of each unit, in ``time`` labels; 0 or missing = never
+            treated (as in :func:`~smlib.causal.staggered.staggered_did`; cohorts after the last
+            period count as never treated). Cohorts with fewer than two pre-periods are dropped
+            with a warning.
+        estimator, se_method, n_placebo, level, n_jobs: as in :func:`synthetic_did`.
+        random_state: seed of the first cohort's placebo draws (``+ j`` for the ``j``-th).
+        panel: the columns as one :class:`~smlib.causal._panel.PanelSpec`; columns given
+            explicitly win.
+        unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
+
+    Returns a :class:`StaggeredSyntheticDiDResult`.
+
+    Raises:
+        ValueError: no cohort with two pre-periods, fewer than two never-treated units, or (for
+            the placebo SE) a cohort at least as large as the never-treated group.
+    """
+    spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    outcome, unit, time, cohort = spec.outcome, spec.unit, spec.time, spec.cohort
+    if estimator not in ("sdid", "sc", "did"):
+        raise ValueError(f"estimator must be 'sdid', 'sc' or 'did', got {estimator!r}")
+    if se_method not in ("placebo", "none"):
+        raise ValueError(f"se_method must be 'placebo' or 'none', got {se_method!r}")
+    wide = wide_panel(df, outcome, unit, time, unbalanced=unbalanced)
+    pairs = df[[unit, cohort]].drop_duplicates() if cohort in df.columns and cohort != unit else df
+    codes = cohort_codes(pairs, unit, cohort, wide.units, wide.periods)
+    early = (codes == ALWAYS) | ((codes >= 0) & (codes < 2))
+    if early.any():
+        warnings.warn(f"{int(early.sum())} units adopted with fewer than two pre-periods and are "
+                      f"left out (e.g. {first_items(wide.units[early], 3)})", UserWarning,
+                      stacklevel=2)
+    never = np.flatnonzero(codes == NEVER)
+    groups = np.unique(codes[codes >= 2])
+    if groups.size == 0:
+        raise ValueError("no adoption cohort with at least two pre-periods")
+    if never.size < 2:
+        raise ValueError(f"need at least two never-treated units as controls, got {never.size}")
+    controls = list(wide.units[never])
+    jobs = _jobs(n_jobs)
+    T = wide.n_periods
+    fits: dict[Any, SyntheticDiDResult] = {}
+    rows = []
+    for j, g in enumerate(groups):
+        tr = np.flatnonzero(codes == g)
+        if se_method == "placebo" and tr.size >= never.size:
+            raise ValueError(f"cohort {wide.periods[g]!r} has {tr.size} units but there are only "
+                             f"{never.size} never-treated units; the placebo standard error needs "
+                             f"more (use se_method='none')")
+        Y = np.vstack([wide.y[never], wide.y[tr]])
+        seed = None if random_state is None else random_state + j
+        r = _fit_block(Y, controls, list(wide.units[tr]), wide.periods, wide.periods[g], int(g),
+                       unit, estimator, se_method, n_placebo, seed, level, jobs)
+        fits[wide.periods[g]] = r
+        rows.append({"cohort": wide.periods[g], "n_treated": tr.size, "n_pre": int(g),
+                     "n_post": T - int(g), "treated_periods": tr.size * (T - int(g)),
+                     "estimate": r.estimate, "std_error": r.std_error, "ci_low": r.ci_low,
+                     "ci_high": r.ci_high})
+    table = pd.DataFrame(rows)
+    w = table["treated_periods"].to_numpy(dtype=float)
+    w = w / w.sum()
+    table.insert(5, "weight", w)
+    tau = float(table["estimate"].to_numpy() @ w)
+    placebo = np.zeros(0)
+    se = float("nan")
+    if se_method == "placebo":
+        placebo = np.column_stack([r.placebo_estimates for r in fits.values()]) @ w
+        se = float(np.sqrt((n_placebo - 1) / n_placebo) * np.std(placebo, ddof=1))
+    out = StaggeredSyntheticDiDResult.from_normal(
+        f"{next(iter(fits.values())).method}, by adoption cohort", "ATT (treated unit-periods)",
+        tau, se, level=level, n_obs=(never.size + int(table["n_treated"].sum())) * T,
+        details={"n_treated": int(table["n_treated"].sum()), "n_controls": int(never.size),
+                 "n_cohorts": len(table), "n_periods": T, "estimator": estimator,
+                 "se_method": (f"placebo ({n_placebo} draws per cohort, pooled)"
+                               if se_method == "placebo" else "none"),
+                 "dropped_units": list(wide.units[early])},
+        cohorts=table, cohort_results=fits, placebo_estimates=placebo)
+    assert isinstance(out, StaggeredSyntheticDiDResult)
+    return out

@@ -51,6 +51,12 @@ there are more pre-treatment cells than units (the default dataset: 100 cells, 6
 
 Checked against the R did package on its ``mpdta`` example (see ``tests/test_causal_staggered.py``).
 
+Speed: the cells that share a sample are fitted together (one block per cohort with the
+never-treated comparison), the influence functions are stored column by column, and the
+cohort-size weights' influence term of an aggregation is computed per cohort in ``O(n)``; on
+2,000 and 10,000 units x 40 periods this is faster than diff-diff's ``CallawaySantAnna``
+(``benchmarks/bench_causal_staggered.py``).
+
 Reference: Callaway, B. & Sant'Anna, P. H. C. (2021). Difference-in-Differences with multiple time
 periods. Journal of Econometrics 225(2), 200-230.
 """
@@ -220,7 +226,7 @@ def _did_panel(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: Method,
 def _se(psi: np.ndarray) -> np.ndarray:
     """did's analytic SE from unit influence functions: sqrt(mean(psi^2) / n), NaN if ~0."""
     n = psi.shape[0]
-    se = np.sqrt((psi ** 2).sum(axis=0)) / n
+    se = np.sqrt(np.einsum("ij,ij->j", psi, psi)) / n
     return np.where(se <= _TINY_SE, np.nan, se)
 
 
@@ -488,20 +494,33 @@ class StaggeredResult(EstimateResult):
 # aggregation (did::compute.aggte)
 # ---------------------------------------------------------------------------------------------
 
-def _wif(keep: np.ndarray, pg: np.ndarray, gcode: np.ndarray, cell_g: np.ndarray) -> np.ndarray:
-    """Influence function of the estimated cohort-size weights (did's ``wif``), ``(n, len(keep))``."""
-    ind = (gcode[:, None] == cell_g[keep][None, :]).astype(float) - pg[keep][None, :]
-    s = pg[keep].sum()
-    return ind / s - np.outer(ind.sum(axis=1), pg[keep] / s ** 2)
+def _wif_dot(keep: np.ndarray, pg: np.ndarray, gcode: np.ndarray, cell_g: np.ndarray,
+             a: np.ndarray) -> np.ndarray:
+    """``wif @ a`` for did's influence function of the estimated cohort-size weights ``wif``
+    (``(n, len(keep))``, ``wif_ij = ind_ij / s - (sum_j ind_ij) pg_j / s^2`` with
+    ``ind_ij = 1{unit i in cohort g_j} - pg_j`` and ``s = sum_j pg_j``), in ``O(n)``: per unit
+    only the sum of ``a`` over the kept cells of its own cohort enters."""
+    pk, gk = pg[keep], cell_g[keep]
+    s = pk.sum()
+    pa = float(pk @ a)
+    ug, inv = np.unique(gk, return_inverse=True)
+    A = np.bincount(inv, weights=a, minlength=ug.size)  # sum of a over each cohort's cells
+    N = np.bincount(inv, minlength=ug.size).astype(float)  # number of cells per cohort
+    pos = np.minimum(np.searchsorted(ug, gcode), ug.size - 1)
+    mine = ug[pos] == gcode
+    Au = np.where(mine, A[pos], 0.0)
+    Nu = np.where(mine, N[pos], 0.0)
+    return (Au - pa) / s - (Nu - s) * (pa / s ** 2)
 
 
 def _combine(att: np.ndarray, psi: np.ndarray, keep: np.ndarray, w: np.ndarray,
-             wif: np.ndarray | None) -> tuple[float, np.ndarray]:
-    """Weighted average of cells ``keep`` and its influence function (did's ``get_agg_inf_func``)."""
+             wif: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[float, np.ndarray]:
+    """Weighted average of cells ``keep`` and its influence function (did's ``get_agg_inf_func``);
+    ``wif = (pg, gcode, cell_g)`` adds the term of the estimated cohort-size weights."""
     est = float(att[keep] @ w)
     inf = psi[:, keep] @ w
     if wif is not None:
-        inf = inf + wif @ att[keep]
+        inf = inf + _wif_dot(keep, *wif, att[keep])
     return est, inf
 
 
@@ -524,7 +543,7 @@ class _Cells:
     def average(self, keep: np.ndarray) -> tuple[float, np.ndarray]:
         """Cohort-size weighted average of cells ``keep`` with the weights' influence function."""
         w = self.pg[keep] / self.pg[keep].sum()
-        return _combine(self.att, self.psi, keep, w, _wif(keep, self.pg, self.gcode, self.cg))
+        return _combine(self.att, self.psi, keep, w, (self.pg, self.gcode, self.cg))
 
 
 Components = list[tuple[Any, float, np.ndarray]]
@@ -576,8 +595,7 @@ def _agg_group(c: _Cells, periods: pd.Index) -> tuple[Components, tuple[float, n
     G_att = np.array([x[1] for x in comps])
     G_psi = np.column_stack([x[2] for x in comps])
     idx = np.arange(len(comps))
-    wif = _wif(idx, pgg, c.gcode, gs)
-    overall = _combine(G_att, G_psi, idx, pgg / pgg.sum(), wif)
+    overall = _combine(G_att, G_psi, idx, pgg / pgg.sum(), (pgg, c.gcode, gs))
     labels = [periods[g] for g in gs]
     return [(lab, x[1], x[2]) for lab, x in zip(labels, comps)], overall
 
@@ -604,17 +622,20 @@ def _finish(res: StaggeredResult, type: str, label: str, comps: Components,
     se = float(_se(inf[:, None])[0])
     table = pd.DataFrame()
     crit = float("nan")
+    vcov = None  # covariance of the components (HonestDiD's sigma for an event study)
     if comps:
         E = np.array([c[1] for c in comps])
         P = np.column_stack([c[2] for c in comps])
         S = _se(P)
+        vcov = P.T @ P / P.shape[0] ** 2
         crit = sup_t_critical_value(P, S, res.level, res._n_boot, rng)
         table = pd.DataFrame({col: [c[0] for c in comps], "estimate": E, "std_error": S,
                               "ci_low": E - z * S, "ci_high": E + z * S,
                               "band_low": E - crit * S, "band_high": E + crit * S})
     out = AggregateResult.from_normal(
         "staggered_did", label, est, se, level=res.level, n_obs=res.n_obs,
-        details={**res.details, "aggregation": type}, aggregation=type, table=table, crit_value=crit)
+        details={**res.details, "aggregation": type, "vcov": vcov}, aggregation=type, table=table,
+        crit_value=crit)
     assert isinstance(out, AggregateResult)
     return out
 
@@ -733,7 +754,9 @@ def staggered_did(
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     panel = wide_panel(df, outcome, unit, time, covariates, unbalanced=unbalanced)
-    panel.cohort = cohort_codes(df, unit, cohort, panel.units, panel.periods)
+    # one row per (unit, cohort) pair: the same codes and checks, without a pass over every row
+    pairs = df[[unit, cohort]].drop_duplicates() if cohort in df.columns and cohort != unit else df
+    panel.cohort = cohort_codes(pairs, unit, cohort, panel.units, panel.periods)
     panel = _prepare(panel, anticipation, control_group, covariates)
     return _estimate(panel, outcome, control_group, method, anticipation, base_period, level,
                      n_boot, random_state, covariates)
@@ -823,36 +846,47 @@ def _fit_cells(panel: Panel, cells: list[Cell], blocks: dict[tuple, list[int]], 
                covariates: list[str]
                ) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, dict[str, float]]]:
     """ATT(g,t) and influence function of every cell, block by block, with the cells' problems
-    and overlap diagnostics."""
+    and overlap diagnostics.
+
+    The influence functions are returned as an ``(n_units, n_cells)`` Fortran-ordered matrix
+    (each cell's column contiguous), with zeros for the units outside a cell's sample and for
+    the cells that could not be estimated (whose ATT is NaN).
+    """
     Y, gcode, n = panel.y, panel.cohort, panel.n_units
     gnum = np.where(gcode == NEVER, np.iinfo(np.int64).max, gcode)
     att = np.zeros(len(cells))
-    psi = np.zeros((n, len(cells)))
+    psi = np.zeros((n, len(cells)), order="F")
     problems: dict[int, str] = {}
     diag: dict[int, dict[str, float]] = {}
+    never = gcode == NEVER
     for (g, thr, _), idx in blocks.items():
         treat = gcode == g
-        ctrl = (gcode == NEVER) if thr is None else ((gnum > thr) & ~treat)
-        sample = treat | ctrl
-        n1 = int(sample.sum())
+        ctrl = never if thr is None else ((gnum > thr) & ~treat)
+        rows = np.flatnonzero(treat | ctrl)
+        n1 = rows.size
         counts = dict(n_treated=int(treat.sum()), n_comparison=int(ctrl.sum()))
         if not ctrl.any():
+            att[idx] = np.nan
             for j in idx:
-                att[j] = np.nan
-                psi[:, j] = np.nan
                 problems[j] = "no comparison units"
                 diag[j] = counts
             continue
         ts = np.array([cells[j][1] for j in idx])
         bs = np.array([cells[j][2] for j in idx])
-        dy = Y[sample][:, ts] - Y[sample][:, bs]
+        Ys = Y[rows]
+        dy = Ys[:, ts] - Ys[:, bs]
         b0 = bs[0]
-        X = np.column_stack([np.ones(n1)] + [panel.covariates[c][sample, b0] for c in covariates])
-        a_blk, psi_blk, problem, ov = _did_panel(dy, treat[sample].astype(float), X, method)
+        X = np.column_stack([np.ones(n1)] + [panel.covariates[c][rows, b0] for c in covariates])
+        a_blk, psi_blk, problem, ov = _did_panel(dy, treat[rows].astype(float), X, method)
         att[idx] = a_blk
-        col = np.zeros((n, len(idx)))
-        col[sample] = psi_blk * (n / n1)  # did rescales by n/n1: the cell uses n1 of n units
-        psi[:, idx] = col
+        if not problem:
+            # did rescales by n/n1: the cell uses n1 of n units; non-finite values count as 0
+            blk = np.nan_to_num(psi_blk * (n / n1))
+            lo, hi = idx[0], idx[-1] + 1
+            if hi - lo == len(idx):  # the block's cells are contiguous (always with never-treated)
+                psi[rows, lo:hi] = blk
+            else:
+                psi[np.ix_(rows, idx)] = blk
         for j in idx:
             diag[j] = {**counts, **ov}
             if problem:
@@ -865,11 +899,11 @@ def _att_gt_table(periods: pd.Index, cell_g: np.ndarray, cell_t: np.ndarray, att
                   ) -> tuple[pd.DataFrame, float]:
     """The ATT(g,t) table with standard errors, pointwise intervals and the simultaneous band,
     and the band's critical value."""
-    se = _se(np.nan_to_num(psi))
+    se = _se(psi)
     se[~np.isfinite(att)] = np.nan
     z = float(stats.norm.ppf(0.5 + level / 2))
     rng = np.random.default_rng([seed if seed is not None else 0, 0])
-    crit = sup_t_critical_value(np.nan_to_num(psi), se, level, n_boot, rng)
+    crit = sup_t_critical_value(psi, se, level, n_boot, rng)
     att_gt = pd.DataFrame({
         "group": periods[cell_g], "time": periods[cell_t], "event_time": cell_t - cell_g,
         "att": att, "std_error": se, "ci_low": att - z * se, "ci_high": att + z * se,
@@ -920,7 +954,7 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
                                     "max_ps_comparison", "n_trimmed", "ess_comparison", "problem"])
     _warn_overlap(overlap, panel.periods[groups], covariates, method)
     att_gt, crit = _att_gt_table(panel.periods, cell_g, cell_t, att, psi, level, n_boot, seed)
-    pretrend = _wald_pretest(att, np.nan_to_num(psi), att_gt["std_error"].to_numpy(), cell_g > cell_t)
+    pretrend = _wald_pretest(att, psi, att_gt["std_error"].to_numpy(), cell_g > cell_t)
 
     sizes = {("never" if g == NEVER else _label(panel.periods[g])): int((gcode == g).sum())
              for g in np.unique(gcode)}
@@ -934,7 +968,7 @@ def _estimate(panel: Panel, outcome: str, control_group: str, method: Method, a:
         method="staggered_did", estimand="ATT", estimate=np.nan, std_error=np.nan,
         ci_low=np.nan, ci_high=np.nan, level=level, n_obs=n * T, details=details,
         att_gt=att_gt, pretrend=pretrend, crit_value=crit, overlap=overlap,
-        _psi=np.nan_to_num(psi), _gcode=gcode,
+        _psi=psi, _gcode=gcode,
         _cell_g=cell_g, _cell_t=cell_t, _periods=panel.periods, _seed=seed, _n_boot=n_boot)
     _set_headline(res, overlap)
     return res
@@ -1001,7 +1035,7 @@ def _event_effect(res: StaggeredResult, ev: int, valid: np.ndarray, pg: np.ndarr
         return None
     w = pg[keep] / pg[keep].sum()
     att = res.att_gt["att"].to_numpy(dtype=float)
-    return _combine(att, res._psi, keep, w, _wif(keep, pg, res._gcode, res._cell_g))
+    return _combine(att, res._psi, keep, w, (pg, res._gcode, res._cell_g))
 
 
 def _pretrend_test(res: StaggeredResult, window: int) -> PretrendTest:

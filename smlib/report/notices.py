@@ -51,6 +51,15 @@ def _t(language: str) -> dict[str, str]:
 
 
 _BACKTICKS = re.compile(r"`([^`<>]+)`")
+#: A Markdown link to another report of the batch, ``[text](04_rollout_plan.html)``: shown as a
+#: link (only relative ``.html`` targets, so no text of the data can become a link elsewhere).
+_REPORT_LINK = re.compile(r"\[([^\]<>]+)\]\(([\w.-]+\.html(?:#[\w-]+)?)\)")
+
+
+def _inline_html(text: str) -> str:
+    """``text`` escaped for HTML, with `code` and links to other reports of the batch."""
+    out = _BACKTICKS.sub(r"<code>\1</code>", html.escape(text))
+    return _REPORT_LINK.sub(r'<a href="\2">\1</a>', out)
 
 
 def _lang(language: str) -> str:
@@ -194,7 +203,7 @@ def unavailable_html(section: str, missing: str, unlocks: str, contract_ref: str
                                          ("unlocks", unlocks), ("contract_ref", contract_ref))}
 
     def fmt(s: str) -> str:
-        return _BACKTICKS.sub(r"<code>\1</code>", html.escape(s))
+        return _inline_html(s)
 
     sentences = " ".join([
         t["needs"].format(missing=fmt(vals["missing"])),
@@ -273,7 +282,7 @@ def show_gap(gap: Any, section: str, language: str = "en") -> None:
         return
     t = _t(lang)
     line = t["again"].format(missing=missing)
-    shown = _BACKTICKS.sub(r"<code>\1</code>", html.escape(line))
+    shown = _inline_html(line)
     display({"text/plain": f"{section}: {line}",
              "text/html": f'<p class="unavailable-again" data-smarketing="unavailable">'
                           f'<em>{html.escape(section)}</em>: {shown}</p>'},
