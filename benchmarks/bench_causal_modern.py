@@ -1,11 +1,12 @@
-"""Wall time of the modern staggered-adoption estimators, side by side with diff-diff if installed.
+"""Wall and CPU time of the modern staggered-adoption estimators, beside diff-diff if installed.
 
 Panel: ``smlib.simulate.simulate_panel(seed=1, n_units=2000, n_periods=40, n_cohorts=8)`` (monthly
-dates, adoption dates, never-treated units). For each estimator the median of ``--repeat`` runs
-after one warm-up is printed, for smlib and for the corresponding diff-diff 3.x class on the same
-data (diff-diff gets integer periods, as it requires). Synthetic DiD runs on one adoption cohort
-against the never-treated units (a block design), with the 200-draw placebo standard error and
-without it (diff-diff needs at least 2 placebo draws, so its "no SE" row runs 2).
+dates, adoption dates, never-treated units). For each estimator the median wall and CPU time of
+``--repeat`` runs after one warm-up is printed, for smlib and for the corresponding diff-diff 3.x
+class on the same data (diff-diff gets integer periods, as it requires). Synthetic DiD runs on one
+adoption cohort against the never-treated units (a block design), with the 200-draw placebo
+standard error and without it (diff-diff needs at least 2 placebo draws, so its "no SE" row runs
+2).
 
 Usage: ``python benchmarks/bench_causal_modern.py [--repeat 3] [--n-units 2000] [--n-periods 40]``.
 Single-threaded BLAS (set below) so the figures do not depend on the other processes of the machine.
@@ -34,15 +35,16 @@ from smlib.causal.sunab import sun_abraham  # noqa: E402
 from smlib.simulate import simulate_panel  # noqa: E402
 
 
-def measure(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Median wall time (s) over ``repeat`` runs after a warm-up, and the last result."""
+def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+    """Median wall and CPU time (s) over ``repeat`` runs after a warm-up, and the last result."""
     out = fn()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), statistics.median(cpu), out
 
 
 def main() -> None:
@@ -79,12 +81,13 @@ def main() -> None:
     def run(name: str, ours: Callable[[], object], theirs: Callable[[], object] | None,
             est: Callable[[object], float]) -> None:
         """Time ``ours`` and ``theirs``; ``est`` reads diff-diff's estimate."""
-        t_ours, r = measure(ours, args.repeat)
-        t_dd, e_dd = (float("nan"), float("nan"))
+        t_ours, c_ours, r = measure(ours, args.repeat)
+        t_dd, c_dd, e_dd = (float("nan"), float("nan"), float("nan"))
         if dd is not None and theirs is not None:
-            t_dd, rd = measure(theirs, args.repeat)
+            t_dd, c_dd, rd = measure(theirs, args.repeat)
             e_dd = est(rd)
         rows.append({"estimator": name, "smlib_s": t_ours, "diff_diff_s": t_dd,
+                     "smlib_cpu_s": c_ours, "diff_diff_cpu_s": c_dd,
                      "smlib_estimate": r.estimate, "diff_diff_estimate": e_dd})
 
     kw = dict(outcome="revenue", unit="unit_id", time="t", first_treat="cohort")

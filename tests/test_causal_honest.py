@@ -178,7 +178,7 @@ def test_simulator_parallel_trends_sanity():
 
 @pytest.mark.slow
 def test_simulator_parallel_trends_sanity_12_by_12():
-    """The same on a 12 x 12 event study (slow: relative magnitudes take 3-6 s per value)."""
+    """The same on a 12 x 12 event study (slow: relative magnitudes ~0.5 s per value)."""
     _sanity(_simulated(12, 12))
 
 
@@ -238,3 +238,68 @@ def test_staggered_did_dynamic_aggregation_feeds_honest_did():
     lo, hi = r.to_frame()["lb"].to_numpy(), r.to_frame()["ub"].to_numpy()
     assert np.all(np.isfinite(lo)) and np.all(lo < hi)
     assert hi[1] - lo[1] > hi[0] - lo[0]  # longer when larger violations are allowed
+
+
+def test_fast_paths_are_exact():
+    """The shortcuts of the C-LF test give what the plain computations give: the truncated-normal
+    quantile (scipy), the dual polytope's vertices (LP), and the least-favourable quantile from
+    only the draws that can reach it (every draw solved)."""
+    from scipy import stats
+
+    from smlib.causal import honest as H
+
+    for p, lo, hi in [(0.955, -1.0, 3.0), (0.955, 2.0, 40.0), (0.5, -np.inf, -3.0),
+                      (0.99, -0.5, np.inf), (0.955, 9.0, 9.5)]:
+        assert H._trunc_norm_quantile(p, lo, hi) == pytest.approx(
+            float(stats.truncnorm.ppf(p, lo, hi)), rel=1e-10, abs=1e-12)
+    assert H._trunc_norm_quantile(0.9, 1.0, 1.0) == 1.0
+    rng = np.random.default_rng(0)
+    finite = 0
+    for m, k in [(4, 1), (6, 2), (8, 3), (5, 1), (7, 2)]:
+        W = np.hstack([rng.uniform(0.5, 2, (m, 1)), rng.normal(size=(m, k))])
+        V = H._dual_vertices(W)
+        assert V is not None and np.allclose(V @ W, np.eye(k + 1)[0])
+        for c in (-2.0, 0.0, 3.0):
+            sT, g = rng.normal(size=m), rng.uniform(0, 1, m)
+            a = H._max_program(sT, g, np.eye(m), W, c)[0]  # NaN: the polytope is empty
+            assert H._max_program(sT, g, np.eye(m), W, c, V)[0] == pytest.approx(
+                a, abs=1e-9, nan_ok=True)
+            finite += int(np.isfinite(a))
+    assert finite >= 6
+    X = rng.normal(size=(10, 3))
+    S = np.eye(10) + 0.2
+    xi = rng.multivariate_normal(np.zeros(10), S, size=400)
+    sd = np.sqrt(np.diag(S))
+    full, _ = H._eta_many(xi, X, sd)
+    top, _ = H._eta_many(xi, X, sd, top=4)
+    np.testing.assert_allclose(np.sort(top)[-4:], np.sort(full)[-4:], rtol=1e-9)
+    assert np.all(top <= full + 1e-9)
+
+
+def test_failed_lp_is_retried_then_does_not_reject(monkeypatch):
+    """HiGHS sometimes stops without a status ("HiGHS Status 0"): the batch is retried with the
+    other HiGHS algorithms and row by row; a row nothing solves gets NaN (not rejected)."""
+    from smlib.causal import honest as H
+
+    real = H._eta_lp_batch
+    calls: list[str] = []
+
+    def flaky(Y, X, sd, method):
+        calls.append(method)
+        return None if method == "highs" else real(Y, X, sd, method)
+
+    rng = np.random.default_rng(1)
+    X, sd, Y = rng.normal(size=(6, 2)), np.ones(6), rng.normal(size=(3, 6))
+    expected, _ = H._eta_lps(Y, X, sd)
+    monkeypatch.setattr(H, "_eta_lp_batch", flaky)
+    eta, _ = H._eta_lps(Y, X, sd)
+    np.testing.assert_allclose(eta, expected, atol=1e-9)
+    assert calls[:2] == ["highs", "highs-ipm"]
+    monkeypatch.setattr(H, "_eta_lp_batch", lambda *a: None)
+    eta, lam = H._eta_lps(Y, X, sd)
+    assert np.isnan(eta).all() and not lam.any()
+    # the whole C-LF set then accepts every grid point rather than failing
+    with pytest.warns(UserWarning, match="reaches the end of the grid"):
+        lb, ub = H.rm_conditional_ci(np.r_[0.0, 0.0, 1.0, 1.0], np.eye(4) * 0.01, 2, 2, 0.5,
+                                     grid_points=100)
+    assert np.isfinite(lb) and np.isfinite(ub) and lb < ub

@@ -238,3 +238,54 @@ def test_placebo_draws_in_two_threads_match_one(prop99, monkeypatch):
     assert two.std_error == pytest.approx(one.std_error, rel=1e-9)
     with pytest.raises(ValueError, match="n_jobs"):
         synthetic_did(prop99, "PacksPerCapita", "State", "Year", "California", 1989, n_jobs=0)
+
+
+def _r_sc_weight_fw(A, b, zeta, x, min_decrease, max_iter):
+    """Literal transcription of R synthdid's ``fw.step`` / ``sc.weight.fw`` (no intercept: A, b
+    given already centred)."""
+    N = A.shape[0]
+    eta = N * zeta ** 2
+    vals = []
+    t = 0
+    while t < max_iter and (t < 2 or vals[t - 2] - vals[t - 1] > min_decrease ** 2):
+        t += 1
+        Ax = A @ x
+        half_grad = (Ax - b) @ A + eta * x
+        i = int(np.argmin(half_grad))
+        d_x = -x.copy()
+        d_x[i] = 1 - x[i]
+        if np.any(d_x != 0):
+            d_err = A[:, i] - Ax
+            step = -(half_grad @ d_x) / (d_err @ d_err + eta * (d_x @ d_x))
+            x = x + min(1.0, max(0.0, step)) * d_x
+        err = A @ x - b
+        vals.append(zeta ** 2 * (x @ x) + (err @ err) / N)
+    return x
+
+
+def test_compiled_frank_wolfe_matches_r_transcription():
+    import smlib.causal.sdid as sdid_module
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(12, 30)).cumsum(axis=0)
+    b = A[:, :5].mean(axis=1) + rng.normal(scale=0.1, size=12)
+    A, b = A - A.mean(axis=0), b - b.mean()
+    zeta, md = 0.3, 1e-5
+    for steps in (1, 2, 50, 10_000):
+        ref = _r_sc_weight_fw(A, b, zeta, np.full(30, 1 / 30), md, steps)
+        got = sdid_module._fw_solve((A.T @ A)[None], (A.T @ b)[None], np.array([b @ b]),
+                                    np.full((1, 30), 1 / 30), np.ones((1, 30), bool), 12, zeta, md,
+                                    steps)
+        assert got[0] == pytest.approx(ref, abs=1e-12)
+    # a masked problem equals the problem on its own columns, and two problems solve side by side
+    sel = np.sort(rng.choice(30, 20, replace=False))
+    mask = np.zeros((2, 30), bool)
+    mask[0, sel] = True
+    mask[1] = True
+    x0 = np.where(mask, 1.0, 0.0) / mask.sum(axis=1, keepdims=True)
+    G, c = A.T @ A, A.T @ b
+    got = sdid_module._fw_solve(G[None], np.vstack([c, c]), np.array([b @ b] * 2), x0, mask, 12,
+                                zeta, md, 10_000)
+    assert np.all(got[0][~mask[0]] == 0)
+    assert got[0][sel] == pytest.approx(_r_sc_weight_fw(A[:, sel], b, zeta, x0[0, sel], md,
+                                                        10_000), abs=1e-12)
+    assert got[1] == pytest.approx(_r_sc_weight_fw(A, b, zeta, x0[1], md, 10_000), abs=1e-12)

@@ -39,10 +39,19 @@ left out) and covariance ``sigma``: raw arrays, or :func:`event_study_inputs` fr
 carries ``details["vcov"]``.
 
 Departures from R, all checked on the README examples (tests/test_causal_honest.py): the C-LF
-set is found by testing every 10th grid point and bisecting at the two edges (R tests all 1,000;
-``coarse_step=1`` does the same); one least-favourable simulation serves both signs of the
-largest pre-period change (their statistics have the same distribution); the simulated LPs reuse
-dual vertices (exact, see ``_eta_many``). ``pretrend_power(test="wald")`` adds the joint Wald
+set is found by testing every 10th grid point, then every grid point between the outermost
+accepted ones and their rejected neighbours (R tests all 1,000; ``coarse_step=1`` does the same;
+on report 02's event study both give the same set); one least-favourable simulation serves both
+signs of the largest pre-period change (their statistics have the same distribution). Exact
+shortcuts, no change to the result: the simulated LPs reuse dual vertices and only the draws
+that can reach the ``1 - kappa`` quantile are solved (``_eta_many``); grid points whose
+dual-vertex lower bound of ``eta`` exceeds the critical value are rejected without an LP; the
+truncation bounds of degenerate cases maximise over the enumerated dual vertices when there are
+few (``_dual_vertices``) instead of solving one LP per bisection step. An LP HiGHS cannot solve
+(scipy's "HiGHS Status 0") is retried with the other HiGHS algorithms and row by row, and if
+still unsolved that grid point is not rejected (R solves with Rglpk and reports the test's
+outcome instead of stopping). Speed: about 0.15 s per ``Mbar`` on a 6 x 6 event study and
+0.4-0.6 s on 12 x 12 (was 3-6 s). ``pretrend_power(test="wald")`` adds the joint Wald
 pre-test (non-central chi-squared) to R's individual-significance pre-test.
 """
 
@@ -50,11 +59,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from itertools import combinations
+from math import comb
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse, stats
+from scipy import optimize, sparse, special, stats
 from threadpoolctl import threadpool_limits
 
 from smlib.causal.plots import honest_plot
@@ -297,31 +308,57 @@ def _gamma(l_vec: np.ndarray) -> np.ndarray:
     return np.vstack(rows)
 
 
-def _eta_lps(Y: np.ndarray, X: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``eta_b = min_delta max_i (Y_bi - X_i delta) / sd_i`` for every row ``b`` of ``Y``, solved
-    as one separable LP; returns ``eta`` and the duals ``lambda`` (``n x m``)."""
+def _eta_lp_batch(Y: np.ndarray, X: np.ndarray, sd: np.ndarray, method: str
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """One separable LP for all rows of ``Y`` (None when the solver fails)."""
     n, m = Y.shape
     k = X.shape[1]
     C = -np.hstack([sd[:, None], X])  # C z <= -y
     Cs = sparse.kron(sparse.eye(n), sparse.csr_matrix(C), format="csr")
     c = np.tile(np.r_[1.0, np.zeros(k)], n)
-    res = optimize.linprog(c, A_ub=Cs, b_ub=-Y.ravel(), bounds=(None, None), method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"linear program failed: {res.message}")
+    res = optimize.linprog(c, A_ub=Cs, b_ub=-Y.ravel(), bounds=(None, None), method=method)
+    if res.status != 0 or res.x is None or res.ineqlin is None:
+        return None
     z = res.x.reshape(n, k + 1)
-    lam = -res.ineqlin.marginals.reshape(n, m)
-    return z[:, 0], lam
+    return z[:, 0], -res.ineqlin.marginals.reshape(n, m)
 
 
-def _eta_many(Y: np.ndarray, X: np.ndarray, sd: np.ndarray, first: int = 16, chunk: int = 32
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _eta_lps(Y: np.ndarray, X: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``eta_b = min_delta max_i (Y_bi - X_i delta) / sd_i`` for every row ``b`` of ``Y``, solved
+    as one separable LP; returns ``eta`` and the duals ``lambda`` (``n x m``).
+
+    HiGHS occasionally stops without a status (scipy: "HiGHS Status 0") or with numerical
+    difficulties on the stacked LP: it is then retried with the other HiGHS algorithms
+    (interior point, dual simplex), and row by row. A row no algorithm solves gets ``eta = NaN``
+    and zero duals; the test then does not reject there (R's ``.lp_conditional_test_fn``
+    returns the LP's outcome rather than stopping, and a failed LP never rejects)."""
+    n, m = Y.shape
+    for method in ("highs", "highs-ipm", "highs-ds"):
+        out = _eta_lp_batch(Y, X, sd, method)
+        if out is not None:
+            return out
+    eta, lam = np.full(n, np.nan), np.zeros((n, m))
+    if n > 1:
+        for i in range(n):
+            eta[i:i + 1], lam[i:i + 1] = _eta_lps(Y[i:i + 1], X, sd)
+    return eta, lam
+
+
+def _eta_many(Y: np.ndarray, X: np.ndarray, sd: np.ndarray, first: int = 16, chunk: int = 32,
+              top: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``eta`` of :func:`_eta_lps` for many rows, exactly, by reusing dual vertices: every dual
     solution ``lambda`` (``lambda >= 0``, ``sd' lambda = 1``, ``X' lambda = 0``) gives the lower
     bound ``lambda' y``; the primal point solved from the best vertex's support gives an upper
     bound; rows where the two differ by more than 1e-9 (relative) are solved by LP and their
-    duals join the vertex set. Returns ``eta`` and an optimal dual ``lambda`` per row."""
+    duals join the vertex set. Returns ``eta`` and an optimal dual ``lambda`` per row.
+
+    With ``top = k > 0`` only the ``k`` largest values are needed exactly (a quantile): a row
+    whose upper bound lies below the ``k``-th largest lower bound cannot be among them and keeps
+    its lower bound (so the ``k`` largest values, hence any quantile above ``1 - k / n``, are
+    exact; the other values are lower bounds)."""
     n = Y.shape[0]
     eta = np.full(n, np.nan)
+    done = np.zeros(n, dtype=bool)
     duals = np.zeros_like(Y)
     todo = np.arange(min(first, n))
     V = np.zeros((0, Y.shape[1]))
@@ -331,45 +368,95 @@ def _eta_many(Y: np.ndarray, X: np.ndarray, sd: np.ndarray, first: int = 16, chu
             e, lam = _eta_lps(Y[todo], X, sd)
             eta[todo] = e
             duals[todo] = lam
+            done[todo] = True
+            lam = lam[np.isfinite(e)]
             lam = np.where(lam > 1e-12, lam, 0.0)
             V = np.unique(np.vstack([V, lam]).round(12), axis=0)
-        rest = np.flatnonzero(np.isnan(eta))
+        rest = np.flatnonzero(~done)
         if rest.size == 0:
             return eta, duals
+        if V.shape[0] == 0:  # no LP solved yet (all failed): solve the next batch
+            todo = rest[:chunk]
+            continue
         vals = Y[rest] @ V.T
         best = np.argmax(vals, axis=1)
         lower = vals[np.arange(rest.size), best]
-        ok = np.zeros(rest.size, dtype=bool)
+        upper = np.empty(rest.size)
         for v in np.unique(best):
             rows = np.flatnonzero(best == v)
             B = V[v] > 0
             z = np.linalg.lstsq(W[B], Y[rest[rows]][:, B].T, rcond=None)[0]
-            upper = np.max((Y[rest[rows]] - (X @ z[1:]).T) / sd, axis=1)
-            ok[rows] = upper - lower[rows] <= 1e-9 * np.maximum(1.0, np.abs(upper))
+            upper[rows] = np.max((Y[rest[rows]] - (X @ z[1:]).T) / sd, axis=1)
+        ok = upper - lower <= 1e-9 * np.maximum(1.0, np.abs(upper))
+        if 0 < top <= n:
+            known = np.where(done, eta, -np.inf)
+            known[rest] = lower
+            cut = np.partition(np.nan_to_num(known, nan=-np.inf), n - top)[n - top]
+            ok |= upper < cut
         eta[rest[ok]] = lower[ok]
         duals[rest[ok]] = V[best[ok]]
+        done[rest[ok]] = True
         todo = rest[~ok] if ok.mean() < 0.5 else rest[~ok][:chunk]  # few hits: one batch LP
 
 
 def _lf_cv(X: np.ndarray, sigma: np.ndarray, kappa: float, sims: int, seed: int) -> float:
     """The least-favourable critical value: the ``1 - kappa`` quantile of ``eta`` over ``sims``
-    draws of ``N(0, sigma)`` (R ``.compute_least_favorable_cv``; numpy's RNG)."""
+    draws of ``N(0, sigma)`` (R ``.compute_least_favorable_cv``; numpy's RNG). Only the draws
+    that can reach the quantile are solved exactly (``_eta_many(top=...)``)."""
     rng = np.random.default_rng(seed)
     xi = rng.multivariate_normal(np.zeros(sigma.shape[0]), sigma, size=sims, method="svd")
-    eta, _ = _eta_many(xi, X, np.sqrt(np.diag(sigma)))
-    return float(np.quantile(eta, 1 - kappa))
+    top = int(np.floor(kappa * (sims - 1))) + 2  # np.quantile's (linear) two order statistics
+    eta, _ = _eta_many(xi, X, np.sqrt(np.diag(sigma)), top=top)
+    if np.isnan(eta).all():  # no LP solved (see _eta_lps): no first-stage rejection
+        return float("inf")
+    return float(np.nanquantile(eta, 1 - kappa))
 
 
 def _trunc_norm_quantile(p: float, lo: float, hi: float) -> float:
-    a, b = stats.norm.cdf(lo), stats.norm.cdf(hi)
-    if b - a < 1e-300:
+    """The ``p`` quantile of ``N(0, 1)`` truncated to ``[lo, hi]`` (``scipy.stats.truncnorm.ppf``
+    to ~1e-14, 40 times faster): in log space on the lower side of the normal, reflecting an
+    interval above 0 (``lo`` when the interval is empty)."""
+    if not lo < hi:
         return lo
-    return float(stats.truncnorm.ppf(p, lo, hi))
+    if lo > 0:
+        return -_trunc_norm_quantile(1 - p, -hi, -lo)
+    if p <= 0 or p >= 1:
+        return lo if p <= 0 else hi
+    la, lb = special.log_ndtr(lo), special.log_ndtr(hi)
+    lq = np.logaddexp(la + np.log1p(-p), lb + np.log(p))
+    return float(np.clip(special.ndtri_exp(lq), lo, hi))
 
 
-def _max_program(s_T: np.ndarray, g: np.ndarray, sigma: np.ndarray, W: np.ndarray, c: float
-                 ) -> tuple[float, np.ndarray | None]:
+def _dual_vertices(W: np.ndarray, limit: int = 5000) -> np.ndarray | None:
+    """All vertices of ``{x >= 0, W' x = e_1}`` (the dual polytope of the ``eta`` LP; bounded,
+    as ``W[:, 0] = sd > 0``) by enumerating the bases, or None when there are more than
+    ``limit`` of them (then :func:`_max_program` solves LPs)."""
+    m, r = W.shape
+    if m < r or comb(m, r) > limit:
+        return None
+    S = np.array(list(combinations(range(m), r)))
+    B = np.transpose(W[S], (0, 2, 1))  # W[S]' per basis
+    ok = np.abs(np.linalg.det(B)) > 1e-12
+    e1 = np.zeros(r)
+    e1[0] = 1
+    xs = np.linalg.solve(B[ok], np.broadcast_to(e1, (int(ok.sum()), r))[..., None])[..., 0]
+    feas = np.all(xs >= -1e-12, axis=1)
+    V = np.zeros((int(feas.sum()), m))
+    np.put_along_axis(V, S[ok][feas], np.maximum(xs[feas], 0.0), axis=1)
+    return V
+
+
+def _max_program(s_T: np.ndarray, g: np.ndarray, sigma: np.ndarray, W: np.ndarray, c: float,
+                 vertices: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
+    """``max f' x`` over ``{x >= 0, W' x = e_1}``, ``f = s_T + sigma g / (g' sigma g) c``: over
+    the polytope's ``vertices`` when given (exact, no LP), else by LP."""
     f = s_T + (sigma @ g) / float(g @ sigma @ g) * c
+    if vertices is not None:
+        if vertices.shape[0] == 0:
+            return float("nan"), None
+        vals = vertices @ f
+        j = int(np.argmax(vals))
+        return float(vals[j]), vertices[j]
     beq = np.zeros(W.shape[1])
     beq[0] = 1
     res = optimize.linprog(-f, A_eq=W.T, b_eq=beq, bounds=(0, None), method="highs")
@@ -385,8 +472,10 @@ def _vlo_vup_dual(eta: float, s_T: np.ndarray, g: np.ndarray, sigma: np.ndarray,
     sB = float(np.sqrt(g @ sigma @ g))
     b = (sigma @ g) / float(g @ sigma @ g)
 
+    vertices = _dual_vertices(W)
+
     def is_sol(c: float) -> tuple[bool, np.ndarray | None]:
-        val, x = _max_program(s_T, g, sigma, W, c)
+        val, x = _max_program(s_T, g, sigma, W, c, vertices)
         return bool(np.isfinite(val) and abs(c - val) <= tol_eq), x
 
     ok, _ = is_sol(eta)
@@ -509,25 +598,39 @@ def _rm_ci(b: np.ndarray, S: np.ndarray, K: int, T: int, Mbar: float, lv: np.nda
             if positive:
                 lf_cv = _lf_cv(AG[:, 1:], SY, kappa, 1000, seed)
             combos.append((AG[:, 0], AG[:, 1:], A @ b, SY, np.sqrt(np.diag(SY)), lf_cv))
+    # dual vertices met so far, per combination: ``max_v v' y`` is a lower bound of ``eta``, so a
+    # grid point whose bound exceeds the critical value is rejected by the first stage without
+    # an LP (exact; the points left are solved by LP as before)
+    verts: list[np.ndarray] = [np.zeros((0, c[1].shape[0])) for c in combos]
 
     def accepted(idx: np.ndarray) -> np.ndarray:
         """The union over locations and signs of the tests' acceptance at grid points ``idx``."""
         acc = np.zeros(idx.size, dtype=bool)
-        for a1, X, Y, SY, sd, lf_cv in combos:
+        for c, (a1, X, Y, SY, sd, lf_cv) in enumerate(combos):
             todo = np.flatnonzero(~acc)
             if todo.size == 0:
                 break
             Yg = Y[None, :] - grid[idx[todo], None] * a1[None, :]
+            if verts[c].shape[0]:
+                lower = (Yg @ verts[c].T).max(axis=1)
+                keep = lower <= lf_cv + 1e-8 * max(1.0, abs(lf_cv))
+                todo, Yg = todo[keep], Yg[keep]
+                if todo.size == 0:
+                    continue
             eta, lam = _eta_lps(Yg, X, sd)
+            good = np.where(lam[np.isfinite(eta)] > 1e-12, lam[np.isfinite(eta)], 0.0)
+            verts[c] = np.unique(np.vstack([verts[c], good]).round(12), axis=0)
             for j, i in enumerate(todo):
-                if eta[j] <= lf_cv and not _conditional_reject(Yg[j], X, SY, eta[j], lam[j],
-                                                               alpha, kappa, lf_cv):
+                # an LP no HiGHS algorithm solves (NaN) does not reject (see _eta_lps)
+                if not np.isfinite(eta[j]) or (
+                        eta[j] <= lf_cv and not _conditional_reject(Yg[j], X, SY, eta[j], lam[j],
+                                                                    alpha, kappa, lf_cv)):
                     acc[i] = True
         return acc
 
-    # a coarse pass over every ``step``-th grid point, then bisection between the outermost
-    # accepted coarse points and their rejected neighbours (the acceptance region is taken to be
-    # an interval between coarse points; ``step=1`` is R's full grid)
+    # a coarse pass over every ``step``-th grid point, then all grid points between the outermost
+    # accepted coarse points and their rejected neighbours, in one batch (the acceptance region
+    # is taken to be an interval between coarse points; ``step=1`` is R's full grid)
     step = max(1, min(coarse_step, grid_points // 20))
     coarse = np.unique(np.r_[np.arange(0, grid_points, step), grid_points - 1])
     acc = accepted(coarse)
@@ -539,20 +642,15 @@ def _rm_ci(b: np.ndarray, S: np.ndarray, K: int, T: int, Mbar: float, lv: np.nda
             return float("nan"), float("nan")
         return float(grid[full].min() * unit), float(grid[full].max() * unit)
     first, last = np.flatnonzero(acc)[[0, -1]]
-
-    def edge(inside: int, outside: int) -> int:
-        while abs(inside - outside) > 1:
-            mid = (inside + outside) // 2
-            if accepted(np.array([mid]))[0]:
-                inside = mid
-            else:
-                outside = mid
-        return inside
-
+    lo_i, hi_i = int(coarse[first]), int(coarse[last])
+    below = np.arange(coarse[first - 1] + 1, lo_i) if first > 0 else np.zeros(0, int)
+    above = np.arange(hi_i + 1, coarse[last + 1]) if last < coarse.size - 1 else np.zeros(0, int)
+    between = np.r_[below, above].astype(int)
+    if between.size:
+        inside = between[accepted(between)]
+        lo_i = min(lo_i, int(inside.min())) if inside.size else lo_i
+        hi_i = max(hi_i, int(inside.max())) if inside.size else hi_i
     grid = grid * unit
-    lo_i = coarse[first] if first == 0 else edge(int(coarse[first]), int(coarse[first - 1]))
-    hi_i = coarse[last] if last == coarse.size - 1 else edge(int(coarse[last]),
-                                                            int(coarse[last + 1]))
     if lo_i == 0 or hi_i == grid_points - 1:
         warnings.warn(f"the robust set at Mbar = {Mbar:g} reaches the end of the grid "
                       f"[{grid[0]:.4g}, {grid[-1]:.4g}]: it may be longer (as R's warning "

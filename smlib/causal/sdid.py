@@ -33,17 +33,20 @@ the printed unit and time weights; the placebo standard error equals diff-diff 3
 ``SyntheticDiD`` with the same seed to 1e-8 (both draw ``numpy.random.default_rng(seed)``
 permutations).
 
-Speed: the weights are found by Frank-Wolfe in Gram form (``O(k)`` per step). The placebo draws
-are solved together, vectorised over draws: each draw's unit-weight problem is written over all
-controls with its own placebo-treated units masked out, so that a step reads one row of the shared
-Gram matrix, and the iterate and gradient are kept lazily scaled (a step adds one scaled row
-instead of rescaling the whole gradient); ``n_jobs=2`` splits the draws over two threads. The
-iterates are R's, step for step (equal to rounding), so the number of steps is R's too: with many
-pre-periods every unit-weight problem runs the full 10,000 steps of
-synthdid's stopping rule, which is what the 200 placebo draws cost on 775 units x 40 periods:
-about 5 s (diff-diff's ``SyntheticDiD`` about 7.5 s, the previous version 6.4 s, CPU time;
-``benchmarks/bench_causal_staggered.py``). The unit weights are dense there (the steps visit
-nearly every control), so an active-set shortcut does not apply either.
+Speed: the weights are found by Frank-Wolfe in Gram form (``O(k)`` per step), in a loop compiled
+by numba (``_fw_batch``, cached on disk after the first call, which compiles for about 1 s). The
+placebo draws share one Gram matrix: each draw's unit-weight problem is written over all controls
+with its own placebo-treated units masked out, so that a step reads one row of the shared Gram
+matrix; a step is one pass that updates ``G x``, ``x`` and the gradient, then an argmin (the
+gradient's inner product with ``x`` and the objective are running scalars). ``n_jobs=2`` splits the
+draws over two threads (the compiled loop releases the GIL). The iterates are R's, step for step
+(equal to rounding), so the number of steps is R's too: with many pre-periods every unit-weight
+problem runs the full 10,000 steps of synthdid's stopping rule, which is what the 200 placebo draws
+cost on 775 units x 40 periods: about 1.2 s (diff-diff's ``SyntheticDiD`` about 7.5 s, the
+previous vectorised numpy version about 4 s, CPU time; ``benchmarks/bench_causal_modern.py``). No
+algebra shortens a step further: the argmin needs the whole gradient, and keeping the residual
+``A x`` instead of ``G x`` would make the gradient ``O(T0 k)`` per step. The unit weights are dense
+there (the steps visit nearly every control), so an active-set shortcut does not apply either.
 
 :func:`synthetic_did_staggered` is the staggered-adoption version: one SDID per adoption cohort
 against the never-treated units, pooled with weights proportional to the cohorts' treated
@@ -61,6 +64,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
+import numba
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -130,108 +134,126 @@ class SyntheticDiDResult(EstimateResult):
         return sdid_plot(self, ax=ax, language=language)
 
 
-def _fw_gram(col: Any, Gx: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.ndarray, N: int,
-             zeta: float, x0: np.ndarray, min_decrease: float, max_iter: int,
-             explicit: Any = None, switch_at: int = 12, mask: np.ndarray | None = None,
-             ) -> np.ndarray:
-    """:func:`_fw1` for a batch of problems whose design enters only through ``G = A'A``.
+@numba.njit(cache=True, nogil=True)
+def _argmin_lanes(h: np.ndarray) -> int:
+    """First index of the smallest entry of ``h`` (-1 if none is below infinity), with four
+    interleaved running minima so that the comparisons do not wait on each other."""
+    k = h.size
+    b0 = b1 = b2 = b3 = np.inf
+    i0 = i1 = i2 = i3 = -1
+    k4 = k - k % 4
+    for j in range(0, k4, 4):
+        if h[j] < b0:
+            b0 = h[j]
+            i0 = j
+        if h[j + 1] < b1:
+            b1 = h[j + 1]
+            i1 = j + 1
+        if h[j + 2] < b2:
+            b2 = h[j + 2]
+            i2 = j + 2
+        if h[j + 3] < b3:
+            b3 = h[j + 3]
+            i3 = j + 3
+    for j in range(k4, k):
+        if h[j] < b0:
+            b0 = h[j]
+            i0 = j
+    best, i = b0, i0
+    if i1 >= 0 and (b1 < best or (b1 == best and i1 < i)):
+        best, i = b1, i1
+    if i2 >= 0 and (b2 < best or (b2 == best and i2 < i)):
+        best, i = b2, i2
+    if i3 >= 0 and (b3 < best or (b3 == best and i3 < i)):
+        best, i = b3, i3
+    return i
 
-    The same Frank-Wolfe steps, written with ``G x``, ``c = A'b``, ``b'b`` and running scalars, so
-    that a step costs ``O(k)`` per problem instead of ``O(N k)``. ``col(idx, i)`` returns (as a
-    new array) the columns ``G[:, i]`` of the problems ``idx`` (``(m, k)``), ``Gx`` the start
-    ``G x0``, ``diag`` the diagonals of ``G``. ``mask`` (``(R, k)``, optional) restricts each
-    problem to its ``True`` coordinates (the others stay 0 and are never chosen), so that
-    problems on different subsets of one shared design can run together. When at most
-    ``switch_at`` problems are still running, each is finished by :func:`_fw1` on
-    ``explicit(r) = (G_r, c_r, bb_r, sel_r)`` (its own coordinates ``sel_r``, or None for all),
-    cheaper per step than the batch.
+
+@numba.njit(cache=True, nogil=True)
+def _fw_batch(G: np.ndarray, c: np.ndarray, bb: np.ndarray, x0: np.ndarray, mask: np.ndarray,
+              N: int, zeta: float, min_decrease: float, max_iter: int) -> np.ndarray:
+    """synthdid's ``sc.weight.fw`` in Gram form for a batch of problems, compiled by numba.
+
+    Frank-Wolfe with exact line search for ``min ||A x - b||^2 / N + zeta^2 ||x||^2`` on the
+    simplex, written with ``G = A'A``, ``c = A'b``, ``bb = b'b`` and running scalars (``O(k)`` per
+    step), stopped as in R when the objective falls by less than ``min_decrease^2`` (after two
+    steps) or after ``max_iter`` steps. Problem ``r`` is ``G[r]`` (or the shared ``G[0]`` when
+    ``G`` holds one matrix), ``c[r]``, ``bb[r]``, start ``x0[r]``, restricted to the coordinates
+    where ``mask[r]`` is True (the others stay 0 and are never chosen). A step is one pass over
+    the ``k`` coordinates that updates ``G x``, ``x`` and the half gradient ``h = G x - c + eta x``,
+    then its argmin (``h . x`` is the running ``x'Gx - c'x + eta x'x``). Returns ``(R, k)``.
     """
     R, k = x0.shape
-    out = np.array(x0, dtype=float, copy=True)
-    z2 = zeta ** 2
+    out = np.zeros((R, k))
+    x = np.empty(k)
+    Gx = np.empty(k)
+    h = np.empty(k)
+    pen = np.empty(k)
+    z2 = zeta * zeta
     eta = N * z2
-    md2 = min_decrease ** 2
-    x = out.copy()
-    q = np.einsum("rk,rk->r", x, Gx)
-    cx = np.einsum("rk,rk->r", c, x)
-    xx = np.einsum("rk,rk->r", x, x)
-    # On the simplex the half gradient H = G x - c + eta x is linear in x, H = M x with
-    # M = G - c 1' + eta I, so a step x' = (1 - s) x + s e_i gives H' = (1 - s) H + s M e_i.
-    # Both are kept lazily scaled, x = alpha V and H = alpha U: a step only adds
-    # (s / alpha') M e_i to U and s / alpha' to V_i, and the shrinking by (1 - s) is the scalar
-    # alpha' = (1 - s) alpha (argmin U = argmin H as alpha > 0).
-    U = Gx - c + eta * x
-    if mask is not None:
-        U[~mask] = np.inf
-    V = x
-    alpha = np.ones(R)
-    prev2 = np.full(R, np.inf)
-    prev1 = np.full(R, np.inf)
-    idx = np.arange(R)
-    t = 0
-    while idx.size and t < max_iter:
-        if explicit is not None and idx.size <= switch_at and t >= 2:
-            for j, r in enumerate(idx):
-                Gr, cr, br, sel = explicit(r)
-                xj = alpha[j] * V[j]
-                if sel is None:
-                    out[r] = _fw1(Gr, cr, br, N, zeta, xj, min_decrease, max_iter, t,
-                                  (prev2[j], prev1[j]))
-                else:
-                    out[r] = 0.0
-                    out[r, sel] = _fw1(Gr, cr, br, N, zeta, xj[sel], min_decrease, max_iter, t,
-                                       (prev2[j], prev1[j]))
-            return out
-        t += 1
-        rows = np.arange(idx.size)
-        i = np.argmin(U, axis=1)
-        xi = alpha * V[rows, i]
-        ci = c[rows, i]
-        hi = alpha * U[rows, i]
-        gxi = hi + ci - eta * xi
-        gii = diag[rows, i]
-        hg_dx = hi - (q - cx + eta * xx)  # H . x = x'Gx - c'x + eta |x|^2
-        den = (gii - 2.0 * gxi + q) + eta * (1.0 - 2.0 * xi + xx)
-        moving = (xi != 1.0) & (den > 0)
-        s = np.where(moving, np.clip(-hg_dx / np.where(moving, den, 1.0), 0.0, 1.0), 0.0)
-        s1 = 1.0 - s
-        q = s1 * s1 * q + 2.0 * s * s1 * gxi + s * s * gii
-        cx = s1 * cx + s * ci
-        xx = s1 * s1 * xx + 2.0 * s * s1 * xi + s * s
-        Mi = col(idx, i)  # M e_i = G_i - c + eta e_i
-        Mi -= c
-        Mi[rows, i] += eta
-        alpha *= s1
-        jump = alpha == 0.0  # a full step to the vertex e_i: restart the scaling there
-        if jump.any():
-            alpha[jump] = 1.0
-            U[jump] = Mi[jump] if mask is None else np.where(mask[jump], Mi[jump], np.inf)
-            V[jump] = 0.0
-            V[rows[jump], i[jump]] = 1.0
-            s = np.where(jump, 0.0, s)
-        f = s / alpha
-        Mi *= f[:, None]
-        U += Mi
-        V[rows, i] += f
-        small = alpha < 1e-100
-        if small.any():  # fold the scale back in before it underflows
-            U[small] *= alpha[small, None]
-            V[small] *= alpha[small, None]
-            alpha[small] = 1.0
-        vals = z2 * xx + (q - 2.0 * cx + bb) / N
-        prev2, prev1 = prev1, vals
-        if t >= 2:
-            done = prev2 - prev1 <= md2
-            if done.any():
-                out[idx[done]] = alpha[done, None] * V[done]
-                keep = ~done
-                idx, U, V, alpha, c, bb, diag = (idx[keep], U[keep], V[keep], alpha[keep],
-                                                 c[keep], bb[keep], diag[keep])
-                mask = None if mask is None else mask[keep]
-                q, cx, xx, prev1, prev2 = q[keep], cx[keep], xx[keep], prev1[keep], prev2[keep]
-    if idx.size:
-        out[idx] = alpha[:, None] * V
+    md2 = min_decrease * min_decrease
+    for r in range(R):
+        Gr = G[0] if G.shape[0] == 1 else G[r]
+        cr = c[r]
+        for j in range(k):
+            x[j] = x0[r, j]
+            pen[j] = 0.0 if mask[r, j] else np.inf  # masked coordinates never win the argmin
+        for j in range(k):
+            acc = 0.0
+            for m in range(k):
+                if x[m] != 0.0:
+                    acc += Gr[j, m] * x[m]
+            Gx[j] = acc
+        q = 0.0
+        cx = 0.0
+        xx = 0.0
+        for j in range(k):
+            q += x[j] * Gx[j]
+            cx += cr[j] * x[j]
+            xx += x[j] * x[j]
+            h[j] = ((Gx[j] - cr[j]) + eta * x[j]) + pen[j]
+        i = _argmin_lanes(h)
+        prev2 = np.inf
+        prev1 = np.inf
+        t = 0
+        while t < max_iter and (t < 2 or prev2 - prev1 > md2):
+            t += 1
+            xi = x[i]
+            gxi = Gx[i]
+            gii = Gr[i, i]
+            den = (gii - 2.0 * gxi + q) + eta * (1.0 - 2.0 * xi + xx)
+            if xi != 1.0 and den > 0:
+                s = min(1.0, max(0.0, -(h[i] - (q - cx + eta * xx)) / den))
+                s1 = 1.0 - s
+                q = s1 * s1 * q + 2.0 * s * s1 * gxi + s * s * gii
+                cx = s1 * cx + s * cr[i]
+                xx = s1 * s1 * xx + 2.0 * s * s1 * xi + s * s
+                Gi = Gr[i]  # symmetric: row i is column i
+                for j in range(k):
+                    g = Gx[j] * s1 + s * Gi[j]
+                    Gx[j] = g
+                    v = x[j] * s1
+                    x[j] = v
+                    h[j] = ((g - cr[j]) + eta * v) + pen[j]
+                x[i] += s
+                h[i] = ((Gx[i] - cr[i]) + eta * x[i]) + pen[i]
+                i = _argmin_lanes(h)
+            prev2 = prev1
+            prev1 = z2 * xx + (q - 2.0 * cx + bb[r]) / N
+        for j in range(k):
+            out[r, j] = x[j]
     return out
+
+
+def _fw_solve(G: np.ndarray, c: np.ndarray, bb: np.ndarray, x0: np.ndarray, mask: np.ndarray,
+              N: int, zeta: float, min_decrease: float, max_iter: int) -> np.ndarray:
+    """:func:`_fw_batch` on C-contiguous float64 copies (as needed) of its arrays, so that it is
+    compiled (and cached) for one signature only."""
+    def f(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    return _fw_batch(f(G), f(c), f(bb), f(x0), np.ascontiguousarray(mask, dtype=np.bool_),
+                     int(N), float(zeta), float(min_decrease), int(max_iter))
 
 
 def _placebo_weights(Yc: np.ndarray, perms: np.ndarray, N1: int, T0: int, zeta_omega: float,
@@ -259,19 +281,9 @@ def _placebo_weights(Yc: np.ndarray, perms: np.ndarray, N1: int, T0: int, zeta_o
         S = M.sum(axis=0)[None] - Mt.sum(axis=1)
         C = P[None] - np.einsum("rnk,rnl->rkl", Mt, Mt) - np.einsum("rk,rl->rkl", S, S) / n0p
         G, c, bb = C[:, :T0, :T0], C[:, :T0, T0], C[:, T0, T0]
-        dg = np.einsum("rkk->rk", G)
-
-        def lcol(idx: np.ndarray, i: np.ndarray) -> np.ndarray:
-            return G[idx, i, :]  # G is symmetric: rows are contiguous
-
-        def lexp(r: int) -> tuple[np.ndarray, np.ndarray, float, None]:
-            return G[r], c[r], float(bb[r]), None
-
-        lam = _fw_gram(lcol, np.einsum("rkl,rl->rk", G, l0), dg, c, bb, n0p, zeta_lambda, l0,
-                       min_decrease, pre_sparsify, lexp)
-        lam = _sparsify(lam)
-        lam = _fw_gram(lcol, np.einsum("rkl,rl->rk", G, lam), dg, c, bb, n0p, zeta_lambda, lam,
-                       min_decrease, max_iter, lexp)
+        every = np.ones((R, T0), dtype=bool)
+        lam = _fw_solve(G, c, bb, l0, every, n0p, zeta_lambda, min_decrease, pre_sparsify)
+        lam = _fw_solve(G, c, bb, _sparsify(lam), every, n0p, zeta_lambda, min_decrease, max_iter)
     # unit weights: rows = pre-periods, columns = placebo controls and the placebo-treated mean
     A = Yc[:, :T0].T
     if estimator == "sdid":
@@ -286,22 +298,10 @@ def _placebo_weights(Yc: np.ndarray, perms: np.ndarray, N1: int, T0: int, zeta_o
     Bt = A[:, trt].mean(axis=2)  # (T0, R): each draw's placebo-treated mean path
     c = Bt.T @ A  # (R, N0)
     bb = np.einsum("tr,tr->r", Bt, Bt)
-    dg = np.broadcast_to(np.diagonal(Gf), (R, N0))
     x = np.zeros((R, N0))
     x[rr, sub] = o0
-
-    def ocol(idx: np.ndarray, i: np.ndarray) -> np.ndarray:
-        return Gf[i]  # symmetric: row i is column i
-
-    def oexp(r: int) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-        sel = np.sort(sub[r])
-        return Gf[np.ix_(sel, sel)], c[r, sel], float(bb[r]), sel
-
-    x = _fw_gram(ocol, x @ Gf, dg, c, bb, T0, zeta_omega, x, min_decrease, pre_sparsify, oexp,
-                 mask=mask)
-    x = _sparsify(x)
-    x = _fw_gram(ocol, x @ Gf, dg, c, bb, T0, zeta_omega, x, min_decrease, max_iter, oexp,
-                 mask=mask)
+    x = _fw_solve(Gf[None], c, bb, x, mask, T0, zeta_omega, min_decrease, pre_sparsify)
+    x = _fw_solve(Gf[None], c, bb, _sparsify(x), mask, T0, zeta_omega, min_decrease, max_iter)
     om = x[rr, sub]
     return om, lam
 
@@ -313,45 +313,15 @@ def _sparsify(v: np.ndarray) -> np.ndarray:
     return v / v.sum(axis=1, keepdims=True)
 
 
-def _fw1(G: np.ndarray, c: np.ndarray, bb: float, N: int, zeta: float, x0: np.ndarray | None,
-         min_decrease: float, max_iter: int, t: int = 0,
-         prev: tuple[float, float] = (np.inf, np.inf)) -> np.ndarray:
-    """synthdid's ``sc.weight.fw`` for one problem, in Gram form (``G = A'A``, ``c = A'b``,
-    ``bb = b'b``).
-
-    Frank-Wolfe with exact line search for ``min ||A x - b||^2 / N + zeta^2 ||x||^2`` on the
-    simplex, stopped as in R when the objective falls by less than ``min_decrease^2`` (after two
-    steps) or after ``max_iter`` steps; ``x0`` is the start (uniform if ``None``). ``t`` and
-    ``prev`` (the last two objective values) continue a run begun elsewhere.
-    """
+def _fw_one(G: np.ndarray, c: np.ndarray, bb: float, N: int, zeta: float, min_decrease: float,
+            max_iter: int, pre_sparsify: int) -> np.ndarray:
+    """synthdid's two Frank-Wolfe runs for one problem (Gram form): ``pre_sparsify`` steps from
+    the uniform weights, sparsified, then up to ``max_iter`` steps (:func:`_fw_batch`)."""
     k = len(c)
-    x = np.full(k, 1.0 / k) if x0 is None else np.array(x0, dtype=float, copy=True)
-    diag = np.ascontiguousarray(G.diagonal())
-    Gx = G @ x
-    z2 = zeta ** 2
-    eta = N * z2
-    md2 = min_decrease ** 2
-    q, cx, xx = float(x @ Gx), float(c @ x), float(x @ x)
-    prev2, prev1 = float(prev[0]), float(prev[1])
-    while t < max_iter and (t < 2 or prev2 - prev1 > md2):
-        t += 1
-        hg = Gx - c
-        hg += eta * x
-        i = int(hg.argmin())
-        xi, gxi, gii = float(x[i]), float(Gx[i]), float(diag[i])
-        den = (gii - 2.0 * gxi + q) + eta * (1.0 - 2.0 * xi + xx)
-        if xi != 1.0 and den > 0:
-            s = min(1.0, max(0.0, -(float(hg[i]) - float(hg @ x)) / den))
-            s1 = 1.0 - s
-            q = s1 * s1 * q + 2.0 * s * s1 * gxi + s * s * gii
-            cx = s1 * cx + s * float(c[i])
-            xx = s1 * s1 * xx + 2.0 * s * s1 * xi + s * s
-            Gx *= s1
-            Gx += s * G[:, i]
-            x *= s1
-            x[i] += s
-        prev2, prev1 = prev1, z2 * xx + (q - 2.0 * cx + bb) / N
-    return x
+    args = (G[None], c[None], np.array([bb]))
+    every = np.ones((1, k), dtype=bool)
+    x = _fw_solve(*args, np.full((1, k), 1.0 / k), every, N, zeta, min_decrease, pre_sparsify)
+    return _fw_solve(*args, _sparsify(x), every, N, zeta, min_decrease, max_iter)[0]
 
 
 def _weights(Y: np.ndarray, N0: int, T0: int, zeta_omega: float, zeta_lambda: float,
@@ -368,16 +338,14 @@ def _weights(Y: np.ndarray, N0: int, T0: int, zeta_omega: float, zeta_lambda: fl
         Z = Z - Z.mean(axis=0)
         A, b = Z[:, :T0], Z[:, T0]
         G, c, bb = A.T @ A, A.T @ b, float(b @ b)
-        lam = _fw1(G, c, bb, N0, zeta_lambda, None, min_decrease, pre_sparsify)
-        lam = _fw1(G, c, bb, N0, zeta_lambda, _sparsify(lam[None])[0], min_decrease, max_iter)
+        lam = _fw_one(G, c, bb, N0, zeta_lambda, min_decrease, max_iter, pre_sparsify)
     # rows: pre-periods; columns: controls and the treated mean (centred by column for sdid)
     Z = np.concatenate([Y[:N0, :T0].T, Y[N0:, :T0].mean(axis=0)[:, None]], axis=1)
     if estimator == "sdid":
         Z = Z - Z.mean(axis=0)
     A, b = Z[:, :N0], Z[:, N0]
     G, c, bb = A.T @ A, A.T @ b, float(b @ b)
-    om = _fw1(G, c, bb, T0, zeta_omega, None, min_decrease, pre_sparsify)
-    om = _fw1(G, c, bb, T0, zeta_omega, _sparsify(om[None])[0], min_decrease, max_iter)
+    om = _fw_one(G, c, bb, T0, zeta_omega, min_decrease, max_iter, pre_sparsify)
     return om, lam
 
 
@@ -444,7 +412,7 @@ def _placebo_se(
     if estimator == "did":
         ob, lb = np.full((n_placebo, n0p), 1.0 / n0p), l0
     else:
-        # threads pay off only when each array operation of the solver is large
+        # threads pay off only when the draws are large enough to outweigh starting them
         jobs = n_jobs if N0 * n_placebo >= _THREAD_MIN else 1
         parts = np.array_split(np.arange(n_placebo), max(1, min(jobs, n_placebo)))
 
@@ -454,7 +422,7 @@ def _placebo_se(
 
         if len(parts) == 1:
             ob, lb = solve(parts[0])
-        else:  # numpy releases the GIL in the array operations that dominate the solver
+        else:  # the compiled solver (_fw_batch) releases the GIL
             with ThreadPoolExecutor(len(parts)) as pool:
                 done = list(pool.map(solve, parts))
             ob = np.concatenate([d[0] for d in done])
