@@ -20,8 +20,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 from typing import Callable  # noqa: E402
 
@@ -33,18 +31,8 @@ from smlib.causal.imputation import imputation_did, two_stage_did  # noqa: E402
 from smlib.causal.sdid import synthetic_did  # noqa: E402
 from smlib.causal.sunab import sun_abraham  # noqa: E402
 from smlib.simulate import simulate_panel  # noqa: E402
+from timing import measure  # noqa: E402  (benchmarks/timing.py)
 
-
-def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
-    """Median wall and CPU time (s) over ``repeat`` runs after a warm-up, and the last result."""
-    out = fn()
-    times, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(times), statistics.median(cpu), out
 
 
 def main() -> None:

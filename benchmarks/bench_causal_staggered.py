@@ -30,8 +30,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
@@ -41,18 +39,8 @@ from smlib.causal._panel import integer_periods  # noqa: E402
 from smlib.causal.sdid import synthetic_did, synthetic_did_staggered  # noqa: E402
 from smlib.causal.staggered import staggered_did  # noqa: E402
 from smlib.simulate import simulate_panel  # noqa: E402
+from timing import measure  # noqa: E402  (benchmarks/timing.py)
 
-
-def measure(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Median wall and CPU time (s) over ``repeat`` runs after a warm-up, and the last result."""
-    out = fn()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        w0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall.append(time.perf_counter() - w0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu), out
 
 
 def main() -> None:

@@ -237,14 +237,20 @@ def _no_kernel_files(tmpdir: Path) -> list[str]:
     return [str(p) for p in tmpdir.rglob("*") if p.name.startswith(("kernel-", pub.KERNELS_PREFIX))]
 
 
-def test_sigterm_stops_kernels_and_leaves_an_incomplete_unpublished_folder(tmp_path, tiny_dataset):
+def _start_blocked_probe(tmp_path: Path, dataset: Path) -> tuple[subprocess.Popen, Path, Path, Path]:
+    """A batch in a child process whose one notebook blocks until killed: ``(process, marker
+    written once its kernel runs, reports folder, kernels' temp folder)``."""
     nbs = _probe_notebooks(tmp_path / "notebooks")
     marker = tmp_path / "marker.json"
-    cfg = _config(tmp_path / "reports.toml", nbs, tiny_dataset,
+    cfg = _config(tmp_path / "reports.toml", nbs, dataset,
                   [("probe", {"marker": str(marker), "wait_for": str(tmp_path / "never"), "max_wait": 120.0})])
     root, tmpdir = tmp_path / "reports", tmp_path / "tmp"
     tmpdir.mkdir()
-    proc = _start_batch(cfg, root, tmpdir)
+    return _start_batch(cfg, root, tmpdir), marker, root, tmpdir
+
+
+def test_sigterm_stops_kernels_and_leaves_an_incomplete_unpublished_folder(tmp_path, tiny_dataset):
+    proc, marker, root, tmpdir = _start_blocked_probe(tmp_path, tiny_dataset)
     kernel_pid = None
     try:
         info = _wait_for(marker, proc)
@@ -279,13 +285,7 @@ def test_sigterm_stops_kernels_and_leaves_an_incomplete_unpublished_folder(tmp_p
 def test_sigkill_then_next_run_never_publishes_the_killed_folder(tmp_path, tiny_dataset, monkeypatch):
     from conftest import run_report_cli
 
-    nbs = _probe_notebooks(tmp_path / "notebooks")
-    marker = tmp_path / "marker.json"
-    cfg = _config(tmp_path / "reports.toml", nbs, tiny_dataset,
-                  [("probe", {"marker": str(marker), "wait_for": str(tmp_path / "never"), "max_wait": 120.0})])
-    root, tmpdir = tmp_path / "reports", tmp_path / "tmp"
-    tmpdir.mkdir()
-    proc = _start_batch(cfg, root, tmpdir)
+    proc, marker, root, tmpdir = _start_blocked_probe(tmp_path, tiny_dataset)
     kernel_pid = None
     try:
         info = _wait_for(marker, proc)
@@ -298,7 +298,8 @@ def test_sigkill_then_next_run_never_publishes_the_killed_folder(tmp_path, tiny_
         assert not (killed / pub.MANIFEST).exists()
         assert not list(killed.glob("*.ipynb")), "a partial notebook at the top of the run folder"
         # the next batch (same reports folder) marks it incomplete and publishes only itself
-        ok_cfg = _config(tmp_path / "ok.toml", nbs, tiny_dataset, [("probe", {"marker": str(tmp_path / "m2.json")})])
+        ok_cfg = _config(tmp_path / "ok.toml", tmp_path / "notebooks", tiny_dataset,
+                         [("probe", {"marker": str(tmp_path / "m2.json")})])
         monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))  # where the killed batch kept its kernel files
         run = run_report_cli(["--config", str(ok_cfg)], root)
     finally:
