@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -132,3 +133,58 @@ def test_plot_title_in_english_and_spanish():
     assert es.get_title() == "Estudio de eventos de Sun y Abraham (2021)"
     assert es.get_xlabel() == "Periodos desde la integración"
     assert r.plot(title="mine", language="es").get_title() == "mine"
+
+
+def _base_stagg() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).parent / "data" / "base_stagg.csv")
+
+
+def _golden_base_stagg() -> dict:
+    return json.loads((Path(__file__).parent / "data" / "sunab_base_stagg_fixest.json").read_text())
+
+
+def test_fixest_published_example_with_covariate():
+    """fixest's own sunab() example (reference manual): y ~ x1 + sunab(year_treated, year) |
+    id + year on base_stagg. Every printed number agrees to its printed precision (6 decimals for
+    summary(agg = "ATT"), as etable prints them for the event study)."""
+    g = _golden_base_stagg()["printed_with_x1"]
+    r = sun_abraham(_base_stagg(), "y", "id", "year", "year_treated", covariates=["x1"])
+    x1 = r.details["covariates"].set_index("term").loc["x1"]
+    assert x1["estimate"] == pytest.approx(g["x1"]["estimate"], abs=5e-7)
+    assert x1["std_error"] == pytest.approx(g["x1"]["std_error"], abs=5e-7)
+    assert r.estimate == pytest.approx(g["ATT"]["estimate"], abs=5e-7)
+    assert r.std_error == pytest.approx(g["ATT"]["std_error"], abs=5e-7)
+    es = r.event_study.set_index("event_time")
+    for e, printed in g["event_study_as_printed"].items():
+        for col, value in zip(("estimate", "std_error"), printed):
+            # within half a unit of the last printed digit (etable prints "-0.0790", "-5.188")
+            half_unit = 0.5 * 10.0 ** -len(value.split(".")[1])
+            assert abs(es.loc[int(e), col] - float(value)) <= half_unit, (e, col)
+
+
+def test_fixest_published_example_without_covariate():
+    """The package author's printed output (fixest issue #287): y ~ sunab(year_treated, year) |
+    id + year on base_stagg, to the 6 printed decimals (the closed form, no covariates)."""
+    g = _golden_base_stagg()["printed_without_x1"]
+    es = sun_abraham(_base_stagg(), "y", "id", "year", "year_treated").event_study
+    es = es.set_index("event_time")
+    for e, (est, se) in g.items():
+        assert es.loc[int(e), "estimate"] == pytest.approx(est, abs=5e-7), e
+        assert es.loc[int(e), "std_error"] == pytest.approx(se, abs=5e-7), e
+
+
+def test_covariate_path_equals_closed_form_without_covariates():
+    """The regression used with covariates reduces to the closed form when the covariate is a
+    constant within unit (absorbed by the unit effects): same cells, same clustered covariance."""
+    df = _base_stagg()
+    df["c"] = df["id"] * 0.5  # unit-constant: no information beyond the unit effect
+    a = sun_abraham(df, "y", "id", "year", "year_treated")
+    b = sun_abraham(df, "y", "id", "year", "year_treated", covariates=["c"])
+    np.testing.assert_allclose(b.cohort_effects["estimate"], a.cohort_effects["estimate"],
+                               atol=1e-9)
+    # the small-sample factor counts the (absorbed) covariate, so SEs differ by that factor only
+    k = a.details["n_cells"] + a.details["n_periods"]
+    N = a.n_obs
+    ratio = np.sqrt((N - k) / (N - k - 1))
+    np.testing.assert_allclose(b.cohort_effects["std_error"],
+                               a.cohort_effects["std_error"] * ratio, rtol=1e-8)

@@ -85,13 +85,15 @@ class SunAbrahamResult(EventStudyResult):
 def _design(
     df: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
     control_group: ControlCohort, unbalanced: Literal["error", "drop"],
-) -> tuple[Panel, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    covariates: list[str] | None = None,
+) -> tuple[Panel, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
     """The estimation sample: wide panel, outcome window ``Y``, cohort codes, control mask, the
-    treated cohorts and the number of periods kept ``Tw``."""
+    treated cohorts, the number of periods kept ``Tw`` and the covariates' window
+    ``(n, Tw, p)``."""
     if control_group not in ("never_treated", "last_treated"):
         raise ValueError("control_group must be 'never_treated' or 'last_treated', "
                          f"got {control_group!r}")
-    panel = wide_panel(df, outcome, unit, time, unbalanced=unbalanced)
+    panel = wide_panel(df, outcome, unit, time, covariates=covariates, unbalanced=unbalanced)
     gc = cohort_codes(df, unit, cohort, panel.units, panel.periods)
     if (gc == ALWAYS).any():
         warnings.warn(f"{int((gc == ALWAYS).sum())} units treated in the first period have no "
@@ -102,6 +104,8 @@ def _design(
         gc = gc[keep]
     Y = panel.y
     T = Y.shape[1]
+    X = (np.stack([panel.covariates[c] for c in covariates], axis=2) if covariates
+         else np.zeros(Y.shape + (0,)))
     cohorts = np.unique(gc[gc != NEVER])
     if control_group == "never_treated":
         ctrl = gc == NEVER
@@ -117,10 +121,10 @@ def _design(
         Tw = int(last)  # periods [0, last) are kept
         keep = gc != NEVER
         if (~keep).any():  # never-treated units would be extra controls; keep the design exact
-            Y, gc, ctrl = Y[keep], gc[keep], ctrl[keep]
+            Y, gc, ctrl, X = Y[keep], gc[keep], ctrl[keep], X[keep]
     if len(cohorts) == 0:
         raise ValueError(f"no treated cohort with a pre-period in {cohort!r}")
-    return panel, Y[:, :Tw], gc, ctrl, cohorts, Tw
+    return panel, Y[:, :Tw], gc, ctrl, cohorts, Tw, X[:, :Tw]
 
 
 def _cell_effects(
@@ -158,6 +162,43 @@ def _cell_effects(
     return cg, ct, delta, psi, ng
 
 
+def _cells(cohorts: np.ndarray, Tw: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells (g, t) of the saturated regression: every period of the window but g - 1."""
+    cg = np.concatenate([np.full(Tw - 1, g) for g in cohorts])
+    ct = np.concatenate([np.array([t for t in range(Tw) if t != g - 1]) for g in cohorts])
+    return cg, ct
+
+
+def _cell_regression(
+    Y: np.ndarray, X: np.ndarray, gc: np.ndarray, cohorts: np.ndarray, Tw: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+    """The saturated regression with covariates (no closed form then): every column demeaned
+    within unit (the unit effects, Frisch-Waugh), OLS of ``y`` on period dummies, cell dummies
+    and the covariates. Returns the cells' cohorts and periods, all coefficients (cells first,
+    then covariates, then periods), the bread ``(X'X)^-1``, the per-unit scores ``X_i'u_i`` and
+    the cohort sizes."""
+    n, T, p = X.shape
+    cg, ct = _cells(cohorts, Tw)
+    K = len(cg)
+    unit_of_cell = (gc[:, None] == cg[None, :])  # (n, K): the unit belongs to the cell's cohort
+    # long design, rows unit-major: cell dummies, covariates, period dummies (first dropped)
+    D = np.zeros((n, T, K + p + T - 1))
+    for k in range(K):
+        D[unit_of_cell[:, k], ct[k], k] = 1.0
+    D[:, :, K:K + p] = X
+    for t in range(1, T):
+        D[:, t, K + p + t - 1] = 1.0
+    Dw = D - D.mean(axis=1, keepdims=True)
+    yw = Y - Y.mean(axis=1, keepdims=True)
+    A = Dw.reshape(n * T, -1)
+    bread = np.linalg.pinv(A.T @ A)
+    beta = bread @ (A.T @ yw.reshape(-1))
+    u = yw - Dw @ beta
+    scores = np.einsum("itk,it->ik", Dw, u)
+    ng = {int(g): int((gc == g).sum()) for g in cohorts}
+    return cg, ct, beta, bread, scores, ng
+
+
 def _interaction_weighted(
     delta: np.ndarray, V: np.ndarray, e: np.ndarray, w: np.ndarray, df_t: int, tq: float,
 ) -> tuple[float, float, pd.DataFrame]:
@@ -186,6 +227,7 @@ def sun_abraham(
     cohort: str | None = None,
     control_group: ControlCohort = "never_treated",
     *,
+    covariates: list[str] | None = None,
     level: float = 0.95,
     unbalanced: Literal["error", "drop"] = "error",
     panel: PanelSpec | None = None,
@@ -201,6 +243,9 @@ def sun_abraham(
             :func:`smlib.causal.staggered_did`).
         control_group: ``"never_treated"`` (default) or ``"last_treated"`` (the last cohort to
             adopt is the control; periods from its adoption on are dropped).
+        covariates: time-varying numeric controls entered linearly, as ``y ~ x1 +
+            sunab(cohort, time) | unit + time`` in fixest (their coefficients in
+            ``details["covariates"]``); without them the regression has a closed form.
         level: confidence level of the t intervals.
         unbalanced: ``"error"`` (default) or ``"drop"`` units that miss a period.
         panel: ``outcome``, ``unit``, ``time`` and ``cohort`` as one
@@ -211,17 +256,30 @@ def sun_abraham(
     """
     spec = panel_spec(panel, outcome=outcome, unit=unit, time=time, cohort=cohort)
     outcome, unit, time, cohort = spec.outcome, spec.unit, spec.time, spec.cohort
-    wide, Y, gc, ctrl, cohorts, Tw = _design(df, outcome, unit, time, cohort, control_group,
-                                             unbalanced)
+    covariates = list(covariates or [])
+    wide, Y, gc, ctrl, cohorts, Tw, X = _design(df, outcome, unit, time, cohort, control_group,
+                                                unbalanced, covariates)
     n = Y.shape[0]
-    cg, ct, delta, psi, ng = _cell_effects(Y, gc, ctrl, cohorts, Tw)
-    K = len(cg)
     N = n * Tw
     G = n
-    adj = G / (G - 1) * (N - 1) / (N - K - Tw)
     df_t = G - 1
     tq = float(stats.t.ppf(0.5 + level / 2, df_t))
-    V = adj * (psi.T @ psi)
+    cov_table = pd.DataFrame(columns=["term", "estimate", "std_error"])
+    if covariates:
+        cg, ct, beta, bread, scores, ng = _cell_regression(Y, X, gc, cohorts, Tw)
+        K = len(cg)
+        # fixest's small-sample factor; unit effects are nested in the unit clusters
+        adj = G / (G - 1) * (N - 1) / (N - K - Tw - len(covariates))
+        V_all = adj * bread @ (scores.T @ scores) @ bread
+        delta, V = beta[:K], V_all[:K, :K]
+        p = len(covariates)
+        cov_table = pd.DataFrame({"term": covariates, "estimate": beta[K:K + p],
+                                  "std_error": np.sqrt(np.diag(V_all)[K:K + p])})
+    else:
+        cg, ct, delta, psi, ng = _cell_effects(Y, gc, ctrl, cohorts, Tw)
+        K = len(cg)
+        adj = G / (G - 1) * (N - 1) / (N - K - Tw)
+        V = adj * (psi.T @ psi)
     e = ct - cg
     w = np.array([ng[int(g)] for g in cg], dtype=float)
     att, att_se, es = _interaction_weighted(delta, V, e, w, df_t, tq)
@@ -234,6 +292,7 @@ def sun_abraham(
         estimate=att, std_error=att_se, ci_low=float(att - tq * att_se),
         ci_high=float(att + tq * att_se), level=level, n_obs=N,
         details={"control_group": control_group, "n_units": n, "n_periods": Tw, "ssc": adj,
-                 "n_cells": K, "outcome": outcome, "dropped": wide.dropped},
+                 "n_cells": K, "outcome": outcome, "dropped": wide.dropped,
+                 "covariates": cov_table},
         event_study=es, cohort_effects=cells, vcov=V, df_t=df_t, n_clusters=G,
     )
