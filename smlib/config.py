@@ -18,6 +18,9 @@ DEFAULT_DATASET_DIR: Path = DATA_DIR / "default"
 REPORTS_DIR: Path = Path(os.environ.get("SMARKETING_REPORTS", PROJECT_ROOT / "reports"))
 REPORTS_CONFIG: Path = PROJECT_ROOT / "reports.toml"
 TEMPLATES_DIR: Path = PACKAGE_DIR / "report" / "templates"
+#: Accuracy of every attribution model on each simulator mechanism, written by
+#: benchmarks/accuracy_mechanisms.py --csv and shown in report 01.
+ACCURACY_MECHANISMS_CSV: Path = PROJECT_ROOT / "docs" / "accuracy_mechanisms.csv"
 
 #: Seed of the shipped default dataset; changing it changes every default report.
 DEFAULT_SEED: int = 20240601
@@ -41,6 +44,13 @@ OPTIONAL_TABLES: dict[str, str] = {
     "spend": "cost per channel and team: CAC, ROI, ROAS, payback and LTV:CAC",
     "units": "the integration uplift estimate (a panel of business units by month with adoption dates)",
     "accounts": "account-level uplift checks (segment, size, integrated flag) and per-unit cost",
+}
+#: Optional calibration table beside the five (``experiments.csv`` / ``.parquet``: lift tests and
+#: holdouts per channel, data/README.md), read by ``smlib.io.load_experiments``; what it unlocks.
+EXPERIMENTS_TABLE: str = "experiments"
+CALIBRATION_TABLES: dict[str, str] = {
+    EXPERIMENTS_TABLE: "scoring every attribution model against your lift tests and calibrating "
+                       "the data-driven credit to them",
 }
 
 #: Columns whose values identify customers or deals: error messages and load notes never show

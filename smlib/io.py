@@ -85,9 +85,11 @@ __all__ = [
     "TableMapping",
     "apply_mapping",
     "check_encoding",
+    "connect",
     "ensure_default_dataset",
     "find_table_file",
     "load_dataset",
+    "load_experiments",
     "load_table",
     "read_mapping",
     "read_raw",
@@ -955,6 +957,84 @@ def load_table(path: str | os.PathLike[str], table: str, *,
                  allow_views=allow_views, encoding=enc, date_window=date_window)
 
 
+def load_experiments(path: str | os.PathLike[str] | None, *, encoding: str | None = None
+                     ) -> pd.DataFrame | None:
+    """The optional ``experiments`` table of a dataset folder, validated, or None when absent.
+
+    Lift tests and holdouts per channel (``channel, start, end, incremental_conversions`` and
+    ``standard_error`` or ``ci_low``/``ci_high``, optional ``level``; data/README.md), used by
+    :mod:`smlib.attribution.experiments`. ``path``: a dataset folder (``experiments.csv`` or
+    ``.parquet``); None, a database file or a connection target give None (the table is read
+    from folders only). Raises :class:`DataValidationError` naming file, column and rows.
+    """
+    if path is None or not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
+        return None
+    try:
+        file = find_table_file(path, config.EXPERIMENTS_TABLE)
+    except DataPathNotFoundError:
+        return None
+    enc = check_encoding(encoding) if encoding is not None else None
+    return _load(file, config.EXPERIMENTS_TABLE, None, "error", None, allow_views=False,
+                 encoding=enc, date_window=None)
+
+
+def connect(target: Any, **options: Any) -> Any:
+    """The contract tables of ``target`` on an Ibis engine: a folder of Parquet files (also one
+    folder per table, a glob via ``tables=`` or a hive-partitioned folder), a DuckDB file, an Ibis
+    URL (``bigquery://...``, ``snowflake://...``), an Ibis backend or a Spark session.
+
+    A :class:`smlib.engine.source.Source`; ``options`` as :func:`smlib.engine.source.connect`
+    (``engine="pyspark"``, ``session=``, ``tables=``, DuckDB ``threads``/``memory_limit``).
+    :func:`load_dataset` accepts the same targets (and a Source) as its ``path``.
+    """
+    from smlib.engine.source import connect as engine_connect  # lazy: ibis is a heavy dependency
+
+    return engine_connect(target, **options)
+
+
+def _load_source(target: Any, *, on_invalid: OnInvalid, mapping: Any, encoding: str | None,
+                 date_window: DateWindow | None, **_: Any) -> Dataset:
+    """:func:`load_dataset` of a connection target: each table read by its engine into pandas,
+    then mapped and validated exactly as a file is."""
+    from smlib.engine.source import connect as engine_connect  # lazy: ibis is a heavy dependency
+
+    del encoding  # text encodings are the engine's business (Parquet, warehouse tables)
+    src = engine_connect(target)
+    folder = Path(target) if isinstance(target, (str, os.PathLike)) and "://" not in str(target) \
+        else None
+    resolved = read_mapping(mapping) if mapping is not None else (
+        read_mapping(folder / MAPPING_FILE) if folder is not None
+        and (folder / MAPPING_FILE).is_file() else None)
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    dropped: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    for table in config.TABLES:
+        if not src.has(table):
+            frames[table] = empty_frame(table)
+            continue
+        raw = src.to_pandas(table)
+        if resolved is not None:
+            raw = apply_mapping(raw, table, resolved, src.label(table))
+        try:
+            frames[table] = validate(raw, table, src.label(table), on_invalid=on_invalid,
+                                     dropped=dropped, notes=notes, date_window=date_window)
+        except DataValidationError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise DataValidationError(problems)
+    single = {t: fs[0] for t, fs in src.files.items() if len(fs) == 1}
+    return Dataset(**frames, files=single, hashes={t: sha256_file(f) for t, f in single.items()},
+                   path=folder, missing=tuple(t for t in config.OPTIONAL_TABLES if not src.has(t)),
+                   dropped=dropped, notes=notes)
+
+
+def _is_connection(path: Any) -> bool:
+    from smlib.engine.source import is_connection_target  # lazy: keeps ibis off the file route
+
+    return is_connection_target(path)
+
+
 def load_dataset(path: str | os.PathLike[str] | None = None, *, on_invalid: OnInvalid = "error",
                  mapping: str | os.PathLike[str] | Mapping[str, Any] | DataMapping | None = None,
                  allow_views: bool = False, encoding: str | None = None,
@@ -988,12 +1068,19 @@ def load_dataset(path: str | os.PathLike[str] | None = None, *, on_invalid: OnIn
     ``path=None`` loads the default simulated dataset (``ensure_default_dataset()``); if another
     process regenerates it while this one reads, the read is repeated so that the tables always
     come from one generation.
+
+    ``path`` may also be what :func:`connect` reads (an Ibis URL such as ``bigquery://...``, an
+    Ibis backend, a Spark session, a :class:`smlib.engine.source.Source`, or a folder holding a
+    table as a sub-folder of Parquet files, e.g. hive-partitioned): each table is read by that
+    engine, then mapped and validated as a file is (docs/scale.md).
     """
     check_on_invalid(on_invalid)
     enc = check_encoding(encoding) if encoding is not None else None
     date_window_bounds(date_window)  # a bad window is an error before anything is read
     options: dict[str, Any] = dict(on_invalid=on_invalid, mapping=mapping,
                                    allow_views=allow_views, encoding=enc, date_window=date_window)
+    if path is not None and _is_connection(path):
+        return _load_source(path, **options)
     if path is not None:
         return _load_folder(Path(path), **options)
     for _ in range(3):

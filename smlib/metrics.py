@@ -996,11 +996,6 @@ def _interval_action(lo: float, hi: float) -> str:
     return "grow" if lo > 0 else "cut" if hi < 0 else "review"
 
 
-def _agreement_action(roi: pd.Series) -> str:
-    """grow / cut when every model's ROI has that sign, else review (no interval to judge by)."""
-    return ("grow" if (roi > 0).all() else "cut" if (roi < 0).all() else "review")
-
-
 def _churn_scale(g: pd.DataFrame, factor: float) -> float | None:
     """How the horizon's gross profit scales when churn is × ``factor`` (None when it cannot:
     no churn assumption, first-contract horizon, or a table without the horizon columns)."""
@@ -1016,22 +1011,23 @@ def _churn_scale(g: pd.DataFrame, factor: float) -> float | None:
 
 def recommend_channels(channel_table: pd.DataFrame, model: str | None = None, *,
                        churn_factors: tuple[float, float] = CHURN_FACTORS) -> pd.DataFrame:
-    """Grow / cut / review each channel from its ROI interval under the chosen model.
+    """Grow / cut / not enough evidence for each channel, from its ROI interval under the
+    recommended model.
 
     Rule (stated so leadership can check it), on the horizon of ``channel_table``
     (:func:`channel_economics`' ``horizon``: lifetime or first-contract gross profit):
 
-    * with an ROI interval under ``model`` (attribution bootstrap): **grow** only when the whole
-      interval is above break-even (ROI > 0), **cut** only when it is entirely below, otherwise
-      **review** (not enough evidence: the interval spans break-even);
-    * without an interval under ``model``: the models' agreement decides (**grow** when ROI > 0
-      under every model that can assess the channel, **cut** when < 0 under every one, else
-      **review**), stated in ``rule``;
+    * **grow** only when the whole ROI interval under ``model`` (attribution bootstrap) is above
+      break-even (ROI > 0), **cut** only when it is entirely below;
+    * otherwise **review** (shown as "not enough evidence"): the interval spans break-even, or
+      there is no interval under ``model`` (``rule`` says which: ``interval`` / ``no_interval``).
+      The other models' point estimates never decide an action (they have no interval); how many
+      agree in sign is kept (``n_positive``, ``n_negative``) and stated in ``reason``;
     * **not_assessed** when no model gives an ROI (no cost, overhead, no credit).
 
-    ``confidence``: **high** when the action rests on the interval and every model agrees in sign;
-    **medium** when it rests on the interval but some models disagree, or on the models'
-    agreement without an interval; **low** for review. Churn sensitivity: the action is computed
+    ``confidence`` follows the interval alone: **high** for grow / cut (the interval is on one
+    side of break-even), **low** for review, **none** when not assessed. Churn sensitivity: the
+    action is computed
     again with the monthly churn × each of ``churn_factors`` (default × 0.5 and × 1.5: a longer
     and a shorter customer lifetime), scaling the horizon's gross profit
     (:func:`revenue_months`); ``flips`` says whether either differs (never on the first-contract
@@ -1070,7 +1066,7 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None, *,
                 return "not_assessed"
             if has_ci:
                 return _interval_action((lo + 1) * k - 1, (hi + 1) * k - 1)
-            return _agreement_action((roi + 1) * k - 1)
+            return "review"  # no interval under the recommended model: not enough evidence
 
         action = decide(1.0)
         scales = [_churn_scale(g, f) for f in churn_factors]
@@ -1081,13 +1077,14 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None, *,
             reason = (g["note"].dropna().iloc[0] if "note" in g and g["note"].notna().any()
                       else "no ROI under any model")
         else:
-            rule = "interval" if has_ci else "models"
-            agree = n_pos == len(roi) or n_neg == len(roi)
-            conf = ("low" if action == "review" else
-                    "high" if has_ci and agree else "medium")
+            rule = "interval" if has_ci else "no_interval"
+            conf = "low" if action == "review" else "high"
             basis = str(horizon).replace("_", " ")
-            head = (f"ROI interval under {model} ({basis}) {lo:+.0%} to {hi:+.0%}"
-                    if has_ci else f"no ROI interval under {model}: models' agreement used")
+            side = ("above" if has_ci and lo > 0 else "below" if has_ci and hi < 0 else "spans")
+            head = (f"ROI {r:+.0%} ({lo:+.0%} to {hi:+.0%}, {basis}) under {model}: interval "
+                    + {"above": "above break-even", "below": "below break-even",
+                       "spans": "spans break-even, not enough evidence"}[side]
+                    if has_ci else f"no ROI interval under {model}: not enough evidence")
             reason = (f"{head}; ROI > 0 under {n_pos} of {len(roi)} models, < 0 under {n_neg}")
             if any(x != action for x in sens):
                 reason += (f"; flips with churn × {churn_factors[0]:g} ({sens[0]}) or "
@@ -1147,3 +1144,272 @@ def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
                      "std_error": se, "ci_low": mean - z * se, "ci_high": mean + z * se,
                      "note": note})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# money views: ROI that reconciles, spend vs credit, quarterly trends, uplift in money
+# --------------------------------------------------------------------------------------------
+
+#: Row kinds of :func:`roi_reconciliation`, in the order they are shown within a team.
+RECONCILIATION_KINDS: tuple[str, ...] = ("channel", "unallocated", "team_total", "all_teams")
+
+
+def unallocated_channels(channel_table: pd.DataFrame) -> list[str]:
+    """Spend channels that no touch carries: :data:`OVERHEAD_CHANNELS` and every channel that
+    no model in ``channel_table`` (:func:`channel_economics`) credits with a conversion (people,
+    tools, overhead). Their cost counts in team figures but belongs to no channel."""
+    _require(channel_table, ("model", "channel", "conversions"), "channel_table")
+    credited = channel_table.groupby("channel", sort=False)["conversions"].sum() > 0
+    return [c for c in credited.index
+            if c in OVERHEAD_CHANNELS or not bool(credited[c])]
+
+
+def roi_reconciliation(channel_table: pd.DataFrame, team_table: pd.DataFrame,
+                       model: str) -> pd.DataFrame:
+    """One table where channel returns and team returns add up, on one cost basis.
+
+    ``channel_table`` / ``team_table``: :func:`channel_economics` / :func:`team_economics` on the
+    same credit, spend and horizon (overall, no ``by``). For ``model``, per team: one row per
+    channel, one row ``unallocated`` (the team's costs not tied to a channel: salaries, tools,
+    overhead — :func:`unallocated_channels`; credited return 0), then the ``team_total`` row (the
+    team's figures from ``team_table``), and a final ``all_teams`` row. By construction and
+    checked here (ValueError when the inputs do not reconcile, e.g. computed from different
+    spend): Σ channel cost + unallocated cost = team cost, Σ channel credited revenue and gross
+    profit = the team's, and Σ channel net return − unallocated cost = the team's net return.
+
+    Columns: ``team, channel`` (NA on total rows), ``kind`` (:data:`RECONCILIATION_KINDS`),
+    ``cost, revenue`` (credited, booked), ``gross_profit`` (the horizon's), ``net_return`` (gross
+    profit − cost), ``marginal_roi`` with ``marginal_roi_ci_low/high`` (channel rows: return on
+    the channel's own cost only — the touch costs; label it "marginal ROI (touch costs only)"),
+    ``loaded_cost`` and ``loaded_roi`` (channel rows: the team's unallocated cost shared out in
+    proportion to the channel's own cost, so channel loaded costs add up to the team cost and
+    the team ROI is their cost-weighted mean when every channel has a cost — a channel without
+    cost, e.g. direct, earns its gross profit at no cost and has no ROI; total rows: the cost and
+    the ROI with all costs),
+    ``roi_ci_low/high`` of the totals (team: from ``team_table``), ``roas`` (the horizon's revenue
+    / cost, as the tables it reads), ``horizon``.
+    """
+    _require(channel_table, ("model", "channel", "team", "cost", "revenue", "conversions"),
+             "channel_table")
+    _require(team_table, ("model", "team", "cost", "revenue", "roi"), "team_table")
+    if model not in set(channel_table["model"]) or model not in set(team_table["model"]):
+        raise ValueError(f"model {model!r} is not in both tables; channel models: "
+                         f"{list(channel_table['model'].unique())}")
+    if any(c in channel_table.columns for c in DIMENSIONS if c != "team"):
+        raise ValueError("roi_reconciliation: pass overall tables (channel_economics and "
+                         "team_economics without by=)")
+    unalloc = set(unallocated_channels(channel_table))
+    ch = channel_table.loc[channel_table["model"].eq(model)].copy()
+    tm = team_table.loc[team_table["model"].eq(model)].set_index("team")
+    gp_col = "horizon_gross_profit" if "horizon_gross_profit" in ch.columns else "gross_profit"
+    rev_col = "horizon_revenue" if "horizon_revenue" in ch.columns else "revenue"
+    horizon = ch["horizon"].iloc[0] if "horizon" in ch.columns and len(ch) else "first_contract"
+    rows = []
+    for team in [t for t in config.TEAMS if t in set(ch["team"])] + sorted(
+            set(ch["team"]) - set(config.TEAMS)):
+        g = ch.loc[ch["team"].eq(team)]
+        direct = g.loc[~g["channel"].isin(unalloc)].sort_values("revenue", ascending=False)
+        over = g.loc[g["channel"].isin(unalloc)]
+        over_cost = float(over["cost"].sum())
+        direct_cost = float(direct["cost"].sum())
+        share = (direct["cost"] / direct_cost) if direct_cost > 0 else direct["cost"] * np.nan
+        for (_, r), s in zip(direct.iterrows(), share):
+            gp = float(r[gp_col])
+            loaded = float(r["cost"]) + s * over_cost
+            lo = r.get("roi_ci_low", np.nan)
+            hi = r.get("roi_ci_high", np.nan)
+            rows.append({"team": team, "channel": r["channel"], "kind": "channel",
+                         "cost": float(r["cost"]), "revenue": float(r["revenue"]),
+                         "gross_profit": gp, "net_return": gp - float(r["cost"]),
+                         "marginal_roi": float(_safe_div(gp - r["cost"], r["cost"])),
+                         "marginal_roi_ci_low": lo, "marginal_roi_ci_high": hi,
+                         "loaded_cost": loaded, "loaded_roi": float(_safe_div(gp - loaded, loaded)),
+                         "roas": float(_safe_div(r[rev_col], r["cost"])),
+                         "_hrev": float(r[rev_col])})
+        rows.append({"team": team, "channel": None, "kind": "unallocated", "cost": over_cost,
+                     "revenue": float(over["revenue"].sum()),
+                     "gross_profit": float(over[gp_col].sum()),
+                     "net_return": float(over[gp_col].sum()) - over_cost,
+                     "loaded_cost": 0.0 if direct_cost > 0 else over_cost,
+                     "_hrev": float(over[rev_col].sum())})
+        if team not in tm.index:
+            raise ValueError(f"team_table has no row for team {team!r} under {model!r}")
+        t = tm.loc[team]
+        tgp = float(t["horizon_gross_profit"] if "horizon_gross_profit" in tm.columns
+                    else t["gross_profit"])
+        parts = pd.DataFrame(rows[-(len(direct) + 1):])
+        for col, total in (("cost", float(t["cost"])), ("revenue", float(t["revenue"])),
+                           ("gross_profit", tgp)):
+            if not np.isclose(parts[col].sum(), total, rtol=1e-9, atol=1e-6):
+                raise ValueError(f"roi_reconciliation: the {team} channels' {col} "
+                                 f"({parts[col].sum():,.2f}) do not add up to the team's "
+                                 f"({total:,.2f}); were both tables computed from the same "
+                                 "credit and spend?")
+        rows.append({"team": team, "channel": None, "kind": "team_total",
+                     "cost": float(t["cost"]), "revenue": float(t["revenue"]),
+                     "gross_profit": tgp, "net_return": tgp - float(t["cost"]),
+                     "loaded_cost": float(t["cost"]), "loaded_roi": float(t["roi"]),
+                     "roi_ci_low": t.get("roi_ci_low", np.nan),
+                     "roi_ci_high": t.get("roi_ci_high", np.nan),
+                     "roas": float(_safe_div(t[rev_col] if rev_col in tm.columns
+                                             else t["revenue"], t["cost"])),
+                     "_hrev": float(t[rev_col] if rev_col in tm.columns else t["revenue"])})
+    out = pd.DataFrame(rows)
+    totals = out.loc[out["kind"].eq("team_total")]
+    cost, gp = float(totals["cost"].sum()), float(totals["gross_profit"].sum())
+    rev = float(totals["revenue"].sum())
+    hrev = float(totals["_hrev"].sum())
+    out = pd.concat([out, pd.DataFrame([{
+        "team": None, "channel": None, "kind": "all_teams", "cost": cost, "revenue": rev,
+        "gross_profit": gp, "net_return": gp - cost, "loaded_cost": cost,
+        "loaded_roi": float(_safe_div(gp - cost, cost)),
+        "roas": float(_safe_div(hrev, cost))}])], ignore_index=True)
+    cols = ["team", "channel", "kind", "cost", "revenue", "gross_profit", "net_return",
+            "marginal_roi", "marginal_roi_ci_low", "marginal_roi_ci_high", "loaded_cost",
+            "loaded_roi", "roi_ci_low", "roi_ci_high", "roas"]
+    out = out.reindex(columns=cols)
+    out["horizon"] = horizon
+    out.insert(0, "model", model)
+    return out
+
+
+def spend_vs_credit(channel_table: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Each channel's share of spend next to its share of credited revenue under ``model``.
+
+    Shares are of the channels' own cost (the costs not tied to a channel — salaries, overhead,
+    :func:`unallocated_channels` — are left out, as no channel can earn credit for them) and of
+    the credited revenue. With bootstrap bounds on the credit (``value_ci_low/high`` of
+    :func:`channel_economics`), ``credit_share_ci_low/high`` are those bounds over the credited
+    total (the total itself is fixed: every resample credits the same sales). ``ratio`` = share
+    of credit / share of spend (above 1: the channel earns more credit than its share of budget).
+    Columns: ``channel, team, cost, revenue, spend_share, credit_share, credit_share_ci_low,
+    credit_share_ci_high, ratio``.
+    """
+    _require(channel_table, ("model", "channel", "team", "cost", "revenue"), "channel_table")
+    if model not in set(channel_table["model"]):
+        raise ValueError(f"model {model!r} is not in the table; models: "
+                         f"{list(channel_table['model'].unique())}")
+    unalloc = set(unallocated_channels(channel_table))
+    g = channel_table.loc[channel_table["model"].eq(model)
+                          & ~channel_table["channel"].isin(unalloc)].copy()
+    total_cost, total_rev = float(g["cost"].sum()), float(g["revenue"].sum())
+    g["spend_share"] = _safe_div(g["cost"], total_cost)
+    g["credit_share"] = _safe_div(g["revenue"], total_rev)
+    for end in ("low", "high"):
+        col = f"value_ci_{end}"
+        g[f"credit_share_ci_{end}"] = (_safe_div(g[col], total_rev) if col in g.columns
+                                       else np.nan)
+    g["ratio"] = _safe_div(g["credit_share"], g["spend_share"])
+    cols = ["channel", "team", "cost", "revenue", "spend_share", "credit_share",
+            "credit_share_ci_low", "credit_share_ci_high", "ratio"]
+    return g[cols].sort_values("credit_share", ascending=False).reset_index(drop=True)
+
+
+def quarterly_trends(opportunities: pd.DataFrame, spend: pd.DataFrame | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
+    """Revenue, pipeline created, deals won, new customers and CAC by quarter and team.
+
+    A deal counts in the quarter of its ``closed_at`` (revenue, deals won, new customers) and the
+    team that sourced it (``source_team``, ``none`` where it is blank; ``all`` rows for the
+    company; without a ``source_team`` column only ``all`` rows). ``opportunities_created``: records whose
+    ``opportunity_at`` falls in the quarter (the pipeline created; lost deals carry no amount in
+    the data contract, so the pipeline is counted, not valued). ``cost``: the team's ``spend`` in
+    the quarter (NaN without spend); ``cac`` = cost / new customers sourced (the team's blended
+    CAC, :func:`blended_cac` conventions) with the exact Poisson interval of the customer count.
+    Columns: ``quarter, team, revenue, revenue_ci_low, revenue_ci_high`` (compound-Poisson normal
+    interval), ``deals_won, new_customers, opportunities_created, cost, cac, cac_ci_low,
+    cac_ci_high``. Quarters with no deal and no spend are left out.
+    """
+    opp = _check_opportunities(opportunities)
+    won = won_deals(opportunities)
+    teams_known = "source_team" in opp.columns
+    src = (opp["source_team"].astype(object).fillna("none") if teams_known
+           else pd.Series("all", index=opp.index))
+
+    def quarter(ts: pd.Series) -> pd.Series:
+        return _month(ts).dt.to_period("Q").astype(str).where(ts.notna())
+
+    w = pd.DataFrame({"quarter": quarter(won["closed_at"]), "team": src.loc[won.index],
+                      "revenue": won["revenue"], "rev2": won["revenue"] ** 2, "deals_won": 1,
+                      "new_customers": won["is_new_customer"].astype(int)})
+    created = opp.loc[opp["opportunity_at"].notna()]
+    c = pd.DataFrame({"quarter": quarter(created["opportunity_at"]),
+                      "team": src.loc[created.index], "opportunities_created": 1})
+    frames = [w, c]
+    have_cost = spend is not None and len(spend) > 0
+    if have_cost:
+        sp = _check_spend(spend)
+        frames.append(pd.DataFrame({"quarter": sp["period"].dt.to_period("Q").astype(str),
+                                    "team": sp["team"], "cost": sp["cost"]}))
+    long = pd.concat(frames, ignore_index=True)
+    long = long.loc[long["quarter"].notna()]
+    groups = [long]
+    if teams_known:
+        groups.append(long.assign(team="all"))
+    long = pd.concat(groups, ignore_index=True)
+    vals = ["revenue", "rev2", "deals_won", "new_customers", "opportunities_created", "cost"]
+    out = long.reindex(columns=["quarter", "team", *vals]).groupby(
+        ["quarter", "team"], sort=True)[vals].sum(min_count=1).reset_index()
+    counts = ["revenue", "rev2", "deals_won", "new_customers", "opportunities_created"]
+    out[counts] = out[counts].fillna(0.0)
+    for col in ("deals_won", "new_customers", "opportunities_created"):
+        out[col] = out[col].astype(int)
+    z = stats.norm.ppf(0.5 + level / 2)
+    se = np.sqrt(out.pop("rev2"))
+    out["revenue_ci_low"] = np.maximum(out["revenue"] - z * se, 0.0)
+    out["revenue_ci_high"] = out["revenue"] + z * se
+    if not have_cost:
+        out["cost"] = np.nan
+    else:
+        out["cost"] = out["cost"].fillna(0.0)
+    out["cac"] = _safe_div(out["cost"], out["new_customers"])
+    lo, hi = poisson_interval(out["new_customers"], level)
+    out["cac_ci_low"] = _safe_div(out["cost"], hi)
+    out["cac_ci_high"] = _safe_div(out["cost"], lo)
+    # deals without a source team have no cost of their own: no CAC (not a CAC of 0)
+    out.loc[out["team"].eq("none"), ["cost", "cac", "cac_ci_low", "cac_ci_high"]] = np.nan
+    return out[["quarter", "team", "revenue", "revenue_ci_low", "revenue_ci_high", "deals_won",
+                "new_customers", "opportunities_created", "cost", "cac", "cac_ci_low",
+                "cac_ci_high"]]
+
+
+def uplift_run_rate(uplift: float, ci_low: float, ci_high: float, units: pd.DataFrame,
+                    outcome: str = "revenue", window_months: int = 12) -> dict[str, Any]:
+    """An integration uplift (a fraction of counterfactual revenue, report 02's estimand
+    :func:`smlib.causal.claims.uplift_percent`) as money per year for this company today.
+
+    The units integrated at the panel's last period are the ones the uplift applies to now. Each
+    one's observed monthly ``outcome`` over its integrated months within the last
+    ``window_months`` is averaged and × 12: the current annual run-rate of observed revenue R.
+    With uplift u = ATT / counterfactual, the counterfactual revenue is R / (1 + u), so the money
+    the integration adds per year is u × R / (1 + u); it increases with u, so the interval's
+    bounds map to its bounds exactly (R taken as known: the interval is the estimate's).
+    Returns ``annual_revenue`` (R), ``counterfactual`` (R / (1 + u)), ``annual_uplift`` with
+    ``annual_uplift_ci_low/high``, ``n_units``, ``months_used`` (integrated unit-months in the
+    window) and ``note`` ("" or why nothing can be said: no integrated unit). ValueError for an
+    uplift ≤ −100 % or a non-finite value.
+    """
+    for name, v in (("uplift", uplift), ("ci_low", ci_low), ("ci_high", ci_high)):
+        if not np.isfinite(v) or v <= -1:
+            raise ValueError(f"{name} must be a finite fraction > -1 (-100 %), got {v!r}")
+    if not ci_low <= uplift <= ci_high:
+        raise ValueError(f"expected ci_low <= uplift <= ci_high, got {ci_low}, {uplift}, {ci_high}")
+    if not isinstance(window_months, (int, np.integer)) or window_months < 1:
+        raise ValueError(f"window_months must be a whole number >= 1, got {window_months!r}")
+    _require(units, ("unit_id", "period", "adoption_period", outcome), "units")
+    period = _month(units["period"])
+    regime = _regime(units["unit_id"], period, units)
+    last = period.max()
+    y = pd.to_numeric(units[outcome], errors="coerce")
+    now = units.loc[(period == last) & regime.eq("integrated"), "unit_id"].unique()
+    window = (period > last - pd.DateOffset(months=window_months)) & regime.eq("integrated") \
+        & units["unit_id"].isin(now) & y.notna()
+    monthly = y[window].groupby(units.loc[window, "unit_id"]).mean()
+    r = float(monthly.sum() * 12)
+    f = lambda u: r * u / (1 + u)  # noqa: E731 - the mapping stated above
+    note = "" if len(now) else "no unit is integrated at the last period of the panel"
+    return {"annual_revenue": r, "counterfactual": r / (1 + uplift), "uplift": float(uplift),
+            "annual_uplift": f(uplift), "annual_uplift_ci_low": f(ci_low),
+            "annual_uplift_ci_high": f(ci_high), "n_units": int(len(now)),
+            "months_used": int(window.sum()), "window_months": int(window_months),
+            "last_period": last, "note": note}

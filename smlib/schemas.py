@@ -329,6 +329,32 @@ TABLES: dict[str, TableSpec] = {
             ColumnSpec("integrated", "bool", required=False, nullable=True),
         ),
     ),
+    # optional calibration table (not one of config.TABLES: smlib.io.load_experiments reads it)
+    "experiments": TableSpec(
+        "experiments",
+        (
+            ColumnSpec("channel", "string", checks=(_not_empty(), _no_separator())),
+            ColumnSpec("start", "timestamp"),
+            ColumnSpec("end", "timestamp"),
+            ColumnSpec("incremental_conversions", "float", checks=(
+                pa.Check(lambda s: np.isfinite(s), error="a finite number"),)),
+            ColumnSpec("standard_error", "float", required=False, nullable=True, checks=(
+                pa.Check.gt(0, error="standard_error > 0"),)),
+            ColumnSpec("ci_low", "float", required=False, nullable=True),
+            ColumnSpec("ci_high", "float", required=False, nullable=True),
+            ColumnSpec("level", "float", required=False, nullable=True, checks=(
+                pa.Check.in_range(0.0, 1.0, include_min=False, include_max=False,
+                                  error="a level in (0, 1)"),)),
+        ),
+        rules=(
+            RowRule("end", "end not before start", lambda d: d["end"] >= d["start"],
+                    needs=("start", "end"), show=("start", "end")),
+            RowRule("standard_error", "standard_error, or both ci_low and ci_high",
+                    lambda d: _col(d, "standard_error").notna()
+                    | (_col(d, "ci_low").notna() & _col(d, "ci_high").notna()),
+                    needs=("incremental_conversions",), show=("standard_error", "ci_low", "ci_high")),
+        ),
+    ),
 }
 
 

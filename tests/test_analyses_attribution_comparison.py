@@ -52,12 +52,16 @@ def test_run_comparison_credit_intervals_and_fitted_models() -> None:
         attribute(SMALL, "linear")[["channel", "conversions", "value", "share"]])
     assert set(res.fitted) == {"logistic", "incremental"}
     methods = res.intervals.groupby("model")["method"].first()
-    assert methods["linear"] == "linear" and methods["incremental"] == "one_step"
+    assert methods["linear"] == "linear" and methods["logistic"] == "one_step"
+    # on paths alone the incremental model's intervals were measured not to cover the truth:
+    # withheld (no draws), with the reason
+    assert "incremental" not in methods and "incremental" not in res.draws
+    assert "measured not to cover" in res.withheld["incremental"]
     ok = (res.intervals["share_ci_low"] <= res.intervals["share"] + 1e-12) & \
          (res.intervals["share"] <= res.intervals["share_ci_high"] + 1e-12)
     assert ok.all()
     assert res.rerun_params() == {"incremental": {"candidates": ["logit_C=1"], "cv": None}}
-    ax = plot_credit_intervals(res.intervals, ["linear", "incremental"])
+    ax = plot_credit_intervals(res.intervals, ["linear", "logistic"])
     assert len(ax.get_legend().get_texts()) == 2
     assert run_comparison(SMALL, models=["linear"], n_boot=0).intervals.empty
     with pytest.raises(ValueError, match="unknown model"):
@@ -144,7 +148,8 @@ def test_texts_in_spanish() -> None:
                                      "Recorridos analizados"]
     assert dict(items)["Modelo en el que confiar aquí"] == "logístico (basado en datos)"
     assert "(intervalo del 95 %: " in dict(items)["Parte del mérito que obtienen los contactos de ventas"]
-    assert res.skipped_notes("en") == ["*time_decay* was not run: it needs the journey-level "
+    # one display name per model in every language (labels registry): "time-decay", never "time_decay"
+    assert res.skipped_notes("en") == ["*time-decay* was not run: it needs the journey-level "
                                        "touches table (journeys=...)."]
     assert res.skipped_notes("es")[0].startswith("*decaimiento temporal* no se ha ejecutado: "
                                                  "necesita la tabla de contactos")
@@ -152,9 +157,9 @@ def test_texts_in_spanish() -> None:
     assert dict(unavailable_headline_items(gap, SMALL, "es"))["Qué contactos generan los "
                                                                 "ingresos"] == (
         "no se puede saber con estos datos: no tienen ningún acuerdo ganado después de un contacto")
-    assert model_name("first_touch") == "first touch" and model_name("markov", "es") == "Markov"
+    assert model_name("first_touch") == "first-touch" and model_name("markov", "es") == "Markov"
     assert model_name("truth", "es") == "realidad"
-    assert channel_name("sdr_call") == "sdr_call" and channel_name("sdr_call", "es") == "llamadas SDR"
+    assert channel_name("sdr_call") == "SDR calls" and channel_name("sdr_call", "es") == "llamadas SDR"
     assert allocation_label("per-type runs + presence", "es") == (
         "ejecuciones por tipo de recorrido + presencia")
     assert allocation_label("per-type runs + presence") == "per-type runs + presence"
@@ -205,7 +210,7 @@ def test_attribution_report_tables_and_texts(tmp_path) -> None:
         assert shares.to_text(lang).shape[0] == 4
         ci = r.interval_table(lang)
         assert ci is not None and ci.frame["conversions"].is_monotonic_decreasing
-        assert ci.caption.endswith(("(logistic)", "logístico (basado en datos)"))
+        assert ci.caption.endswith(("(logistic (data-driven))", "logístico (basado en datos)"))
         for table in (r.team_table(lang), r.split_table(lang), r.counterfactual_table(lang)):
             assert len(table.to_text(lang))
         assert r.truth_team_table(lang) is None and r.scores_table(lang) is None

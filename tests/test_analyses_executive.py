@@ -12,7 +12,8 @@ from smlib.simulate import export_case, write_export
 
 def _summary(tmp_path, case: str, **kw):
     folder = write_export(export_case(case, seed=5, n_accounts=1200), tmp_path / case)
-    return executive_summary(io.load_dataset(folder), n_boot=0, **kw)
+    kw.setdefault("n_boot", 0)
+    return executive_summary(io.load_dataset(folder), **kw)
 
 
 def test_minimum_export_shows_revenue_funnel_and_credit_but_no_costs(tmp_path):
@@ -33,10 +34,14 @@ def test_minimum_export_shows_revenue_funnel_and_credit_but_no_costs(tmp_path):
 
 
 def test_only_converting_journeys_fall_back_to_a_stated_model(tmp_path):
-    s = _summary(tmp_path, "only_converting")
+    s = _summary(tmp_path, "only_converting", attribution_model="incremental")
     assert s.requested_model == "incremental" and s.model == FALLBACK_MODEL
     assert "needs journeys that did not end in a purchase" in s.note()
     assert "incremental" not in set(s.credit["model"])
+    # the default, report 01's recommended model, says the same: it would be the incremental one
+    rec = _summary(tmp_path / "rec", "only_converting")
+    assert rec.requested_model == "recommended" and rec.model == FALLBACK_MODEL
+    assert "credit is shared with the Markov model instead" in rec.note()
 
 
 def test_no_wins_credits_nothing_and_names_no_model(tmp_path):
@@ -84,9 +89,19 @@ def test_full_data_give_regime_recommendation_tables_and_the_uplift(tmp_path):
                                      "ROI (lifetime basis, 95 % interval)"]
     assert set(regimes["Teams"]) <= {"integrated teams", "separate teams"}
     rec = s.recommendations_table()
-    assert rec.columns[4] == ("ROI (lifetime basis), incremental (counterfactual) model "
+    assert rec.columns[3] == ("ROI (lifetime basis), incremental (counterfactual) model "
                               "(95 % interval)")
-    assert set(rec["Action"]) <= {"grow", "review", "cut", "not judged"}
+    assert "Confidence" not in rec.columns  # the reason beside each action says how sure
+    assert set(rec["Action"]) <= {"grow", "not enough evidence", "cut", "not judged"}
+    # the first pages: the judged channels with the reason beside each action
+    actions = s.actions_table()
+    assert list(actions.columns) == ["Channel", "Action", "Why (ROI on this page's basis, "
+                                     "incremental (counterfactual) model)"]
+    assert "not judged" not in set(actions["Action"]) and len(actions)
+    for action, why in zip(actions["Action"], actions.iloc[:, 2]):
+        assert ("above break-even" in why) == (action == "grow"), why
+        assert ("below break-even" in why) == (action == "cut"), why
+        assert ("not enough evidence" in why) == (action == "not enough evidence"), why
     assert s.uplift_sentence().startswith("Claim tested: integrating marketing and sales")
     for ax in (s.plot_cac(), s.plot_team_roi(), s.plot_channels(), s.plot_uplift()):
         assert ax.get_title()
@@ -117,3 +132,52 @@ def test_returns_are_on_the_lifetime_by_default_and_the_horizon_can_be_chosen(tm
     assert "on lifetime gross profit" in life.text("caveats")
     with pytest.raises(ValueError, match="horizon must be"):
         executive_summary(data, n_boot=0, horizon="forever")
+
+
+def test_health_statuses_follow_the_interval_and_one_sentence_reconciles_them(tmp_path):
+    """Issue 12 item 6: each headline measure against its target and source, met / missed /
+    uncertain by its interval, and one sentence that reconciles payback, LTV:CAC and ROI."""
+    s = _summary(tmp_path, "channel_everywhere", n_boot=20)
+    rows = s.health()
+    assert list(rows["measure"]) == ["payback", "ltv_to_cac", "roi", "roi"]
+    for r in rows.to_dict("records"):
+        lo, hi, target = r["ci_low"], r["ci_high"], r["target"]
+        assert lo <= r["value"] <= hi
+        good = hi < target if r["direction"] == "below" else lo > target
+        bad = lo > target if r["direction"] == "below" else hi < target
+        assert r["status"] == ("met" if good else "missed" if bad else "uncertain")
+    u = s.customers.iloc[0]  # LTV:CAC's interval is LTV over CAC's interval
+    ltv = rows[rows["measure"] == "ltv_to_cac"].iloc[0]
+    assert ltv["ci_low"] == pytest.approx(u["ltv"] / u["cac_ci_high"])
+    table = s.health_table()
+    assert list(table.columns) == ["Measure", "Value (95 % interval)", "Target", "Status",
+                                   "Source of the target"]
+    assert table.iloc[0, 2] == "under 12 months" and table.iloc[1, 2] == "3 or more"
+    assert set(table.iloc[:2, 4]) == {"Skok, SaaS Metrics 2.0"}
+    sentence = s.reconciliation()
+    assert f"{u['lifetime_months']:.0f}-month lifetime" in sentence
+    assert "the team returns count that whole lifetime" in sentence
+    credit = s.credit_table()
+    assert list(credit.columns) == ["Team", "Share of the credit (95 % interval)", "Cost",
+                                    "ROI (lifetime basis, 95 % interval)"]
+    es = _summary(tmp_path / "es", "channel_everywhere", language="es")
+    assert es.health_table().columns[3] == "Estado"
+    assert es.reconciliation().startswith("Estas cifras cuentan el mismo margen bruto")
+
+
+def test_no_costs_no_health_and_a_credit_split_without_returns(tmp_path):
+    s = _summary(tmp_path, "minimum")
+    assert s.health_table() is None and s.reconciliation() is None
+    assert s.actions_table() is None
+    assert s.missing_for("channels").code == "no_spend"  # the page shows why instead
+    assert "depending on the model" in dict((k, v) for k, v, _ in s.items())[
+        "Who earns the revenue"]  # the credit split needs no costs
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(claim_form="about"), "claim_form must be one of"),
+    (dict(attribution_model="magic"), "attribution_model must be 'recommended' or one of"),
+])
+def test_bad_settings_fail_before_any_work(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        executive_summary(object(), **kwargs)  # no dataset is touched

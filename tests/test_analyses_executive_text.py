@@ -97,7 +97,12 @@ def test_headline_uplift_uses_the_causal_verdict() -> None:
     en = et.headline_uplift(0.079, 0.051, 0.106)
     lead = "Claim tested: integrating marketing and sales raises revenue by up to 20 %. "
     assert en == lead + verdict(0.079, 0.051, 0.106).text
-    assert "clearly smaller than 20.0 %" in en
+    assert "overstates what this company can expect" in en and "ontradicts" not in en
+    typical = et.headline_uplift(0.079, 0.051, 0.106, claim_form="typical")
+    assert typical.startswith("Claim tested: integrating marketing and sales typically raises "
+                              "revenue by 20 %. Contradicts the claim")
+    assert et.headline_uplift(0.079, 0.051, 0.106, pretrend_p=0.01).split(". ", 1)[1].startswith(
+        "No verdict")
     es = et.headline_uplift(0.079, 0.051, 0.106, language="es")
     assert es == ("Afirmación puesta a prueba: integrar marketing y ventas aumenta los ingresos "
                   "hasta un 20 %. " + verdict(0.079, 0.051, 0.106, language="es").text)
@@ -114,13 +119,13 @@ def test_headline_channels() -> None:
         "confidence": ["high", "high", "medium", "low", "medium", "none"]})
     assert et.headline_channels(rec, n_models=9) == (
         "Judged by ROI on the gross profit of the deals booked (before renewals) under 9 attribution models: grow webinars and SDR calls (high confidence) "
-        "and demos (medium confidence); review events (low confidence: the attribution models "
+        "and demos (medium confidence); not enough evidence for events (low confidence: the attribution models "
         "disagree); cut paid social (medium confidence).")
     assert et.headline_channels(rec, n_models=9, language="es") == (
         "Según el ROI sobre el margen bruto de las operaciones firmadas (sin renovaciones) con 9 modelos de atribución: aumentar webinars y llamadas SDR (confianza "
-        "alta) y demos (confianza media); revisar eventos (confianza baja: los modelos de "
+        "alta) y demos (confianza media); no hay pruebas suficientes para eventos (confianza baja: los modelos de "
         "atribución no coinciden); recortar redes sociales de pago (confianza media).")
-    assert "grow webinars and SDR calls (high confidence); review" in et.headline_channels(
+    assert "grow webinars and SDR calls (high confidence); not enough evidence for" in et.headline_channels(
         rec, max_items=2)
     assert et.headline_channels(rec.iloc[5:]) == (
         "No channel can be judged: none has both a cost and credited sales.")
@@ -152,7 +157,7 @@ def test_executive_items_and_texts() -> None:
     teams = pd.DataFrame({"model": "markov", "team": ["sales", "marketing"],
                           "cost": [14500.0, 7500.0], "roi": [np.nan, 2.3],
                           "roi_ci_low": [np.nan, 1.9], "roi_ci_high": [np.nan, 2.71]})
-    up = type("U", (), {"estimate": 0.079, "ci_low": 0.051, "ci_high": 0.106})()
+    up = type("U", (), {"estimate": 0.079, "ci_low": 0.051, "ci_high": 0.106, "level": 0.95})()
     rec = pd.DataFrame({"channel": ["email", "events", "demo"], "action": ["grow", "review", "cut"],
                         "confidence": ["medium", "low", "high"]})
     win = pd.DataFrame({"win_rate": [0.75], "ci_low": [0.3], "ci_high": [0.95]})
@@ -160,25 +165,34 @@ def test_executive_items_and_texts() -> None:
     kw = dict(blended=blended, paid=paid, unit_econ=unit, teams=teams, model="markov", uplift=up,
               recommendations=rec, n_models=2, win=win, cycle=cycle, start="2024-01-01",
               end="2024-03-01")
-    links = ["00_data_overview.html", "01_attribution_comparison.html", "00_data_overview.html",
-             "01_attribution_comparison.html", "02_integration_uplift.html",
-             "01_attribution_comparison.html", "00_data_overview.html"]
+    # each link lands on the section of the detailed report that shows the number (issue 12)
+    links = ["00_data_overview.html#headline",
+             "00_data_overview.html#overview-trends-nb-trends",
+             "01_attribution_comparison.html#attribution-money-reconciliation",
+             "01_attribution_comparison.html#attribution-money-reconciliation",
+             "01_attribution_comparison.html#attribution-teams-intro",
+             "02_integration_uplift.html#headline",
+             "01_attribution_comparison.html#attribution-money-models",
+             "00_data_overview.html#overview-funnel"]
     en = et.executive_items(**kw)
     assert en == list(zip(
         ["Revenue", "Cost of a new customer", "Payback and lifetime value", "Return by team",
-         "Effect of integrating the teams", "Channels to grow or cut", "Closing deals"],
+         "Who earns the revenue", "Effect of integrating the teams", "Channels to grow or cut",
+         "Closing deals"],
         ["$36k from 2 new customers", "$11k ($9.0k to $14k)",
          "12.7 months to pay back (target < 12); LTV:CAC 4.0 (target ≥ 3)",
-         "marketing 230 % (190 % to 271 %), sales –",
-         "+7.9 % (5.1 % to 10.6 %), clearly below the claimed 20 %",
+         "marketing 230 % (190 % to 271 %), sales –", "–",
+         "7.9 % (95 % CI 5.1 % to 10.6 %): a real gain; “up to 20.0 %” overstates it for this "
+         "company",
          "grow: email · cut: demos · 1 unclear (models disagree)",
          "75 % of deals won (30 % to 95 %); 37 days to close"], links))
     es = et.executive_items(**kw, language="es")
     assert [t for _, t, _ in es] == [
         "36 mil US$ de 2 clientes nuevos", "11 mil US$ (9,0 mil US$ a 14 mil US$)",
         "12,7 meses para recuperarlo (objetivo < 12); LTV:CAC 4,0 (objetivo ≥ 3)",
-        "marketing 230 % (190 % a 271 %), ventas –",
-        "+7,9 % (5,1 % a 10,6 %), claramente por debajo del 20 % afirmado",
+        "marketing 230 % (190 % a 271 %), ventas –", "–",
+        "7,9 % (IC del 95 %: 5,1 % a 10,6 %): una ganancia real; «hasta un 20,0 %» la exagera "
+        "para esta empresa",
         "aumentar: email · recortar: demos · 1 dudosos (los modelos no coinciden)",
         "75 % de operaciones ganadas (30 % a 95 %); 37 días hasta el cierre"]
     for lang in ("en", "es"):
@@ -186,7 +200,21 @@ def test_executive_items_and_texts() -> None:
         assert [h for *_, h in long] == links
         assert long[1][1] == et.headline_cac(11000.0, 9000.0, 14000.0, paid_cac=3000.0,
                                              language=lang)
-        assert long[4][1] == et.headline_uplift(0.079, 0.051, 0.106, language=lang)
+        assert long[5][1] == et.headline_uplift(0.079, 0.051, 0.106, language=lang)
+        shares = pd.DataFrame({"model": "markov", "team": ["marketing", "sales"],
+                               "share": [0.18, 0.82], "ci_low": [0.15, 0.79],
+                               "ci_high": [0.21, 0.85]})
+        split = et.credit_split(shares, "markov", language=lang)
+        with_credit = et.executive_items(**kw, language=lang, credit=split)
+        assert with_credit[4][1] == split[0]
+        assert et.executive_items(**kw, language=lang, credit=split, short=False)[4][1] == split[1]
+    assert split[0] == "ventas 82 % (79 % a 85 %), marketing 18 % (15 % a 21 %) · modelo de Markov"
+    assert et.credit_split(shares, "markov")[1] == (
+        "Under the Markov model, the credit for the revenue won goes 82 % (79 % to 85 %) to sales "
+        "and 18 % (15 % to 21 %) to marketing (95 % intervals; report 01 compares every model).")
+    assert et.credit_split(shares, "markov", unidentified=["sdr_call"])[0] == (
+        "sales touches 82 % to 82 %, depending on the model")
+    assert et.credit_split(None, "markov") is None
     assert long[0][1] == ("Los ingresos ganados fueron 36 mil US$ de 2 clientes nuevos (3 "
                           "operaciones ganadas) entre ene 2024 y mar 2024.")
     html = et.sentences_html([("A <b>", "x < y", "01_attribution_comparison.html")])
@@ -211,7 +239,7 @@ def test_recommendations_for_print() -> None:
                         "roi_ci_high": [1.1394, 0.10], "cost": [32026.9, 1.3e6]})
     es = et.recommendations_for_print(rec, "markov", "es")
     assert es.iloc[1].tolist() == [
-        "eventos", "marketing", "revisar", "baja", "3 % (-6 % a 10 %)", "1,3 M US$",
+        "eventos", "marketing", "sin pruebas suficientes", "baja", "3 % (-6 % a 10 %)", "1,3 M US$",
         "ROI mayor que 0 con 3 de 12 modelos, menor que 0 con 9"]
     en = et.recommendations_for_print(rec, "markov")
     assert list(en.columns)[4] == "ROI, Markov model (95 % interval)"
@@ -234,12 +262,13 @@ def test_executive_items_without_spend_or_uplift_say_what_is_missing() -> None:
     for short in (True, False):
         texts = [t for _, t, _ in et.executive_items(**kw, short=short)]
         assert texts[0].startswith("$36k" if short else "Won revenue was $36k")
-        assert [texts[i] for i in (1, 2, 3, 5)] == [
+        assert [texts[i] for i in (1, 2, 3, 6)] == [
             "not available: needs a spend table (costs by month and channel)"] * 4
-        assert texts[4].startswith("cannot be estimated from this data")
+        assert texts[5].startswith("cannot be estimated from this data")
+        assert texts[4] == "–"  # no credit split given
         es = [t for _, t, _ in et.executive_items(**kw, short=short, language="es")]
         assert es[1].startswith("no disponible: requiere una tabla de costes")
-        assert es[4].startswith("no se puede estimar con estos datos")
+        assert es[5].startswith("no se puede estimar con estos datos")
 
 
 
@@ -249,8 +278,8 @@ def test_no_attribution_reason_and_column_headers() -> None:
         "no hay ningún acuerdo ganado después de un contacto")
     assert et.column("roi_model", "es", model="de Markov") == (
         "ROI, modelo de Markov (intervalo del 95 %)")
-    assert list(et.HEADLINE_KEYS) == ["revenue", "cac", "payback", "roi", "uplift", "channels",
-                                      "funnel"]
+    assert list(et.HEADLINE_KEYS) == ["revenue", "cac", "payback", "roi", "credit", "uplift",
+                                      "channels", "funnel"]
     with pytest.raises(ValueError, match="unknown label"):
         et.label("nope")
 
@@ -313,7 +342,7 @@ def test_channels_under_the_interval_rule_say_basis_reason_and_flips() -> None:
     assert short[2] == ("21.8 months to pay back (target < 12) of a 67-month lifetime; "
                         "LTV:CAC 3.1 (target ≥ 3)")
     assert short[3] == "marketing 128 %, sales 225 % · lifetime basis"
-    assert short[5] == ("grow: webinars · cut: demos · 1 not enough evidence · lifetime basis")
+    assert short[6] == ("grow: webinars · cut: demos · 1 not enough evidence · lifetime basis")
     long = [t for _, t, _ in et.executive_items(**kw, short=False)]
     assert "a customer is expected to stay 67 months" in long[2]
     assert "returns counted on lifetime gross profit (a customer stays 67 months on average" \
@@ -321,17 +350,105 @@ def test_channels_under_the_interval_rule_say_basis_reason_and_flips() -> None:
 
 
 def test_recommendations_for_print_under_the_interval_rule() -> None:
+    """Issue 12 item 3: the action follows the recommended model's interval, the reason is
+    written beside it, and no confidence word can contradict the interval (no such column)."""
     en = et.recommendations_for_print(_interval_rec(), "markov")
-    assert list(en.columns) == ["Channel", "Team", "Action", "Confidence",
+    assert list(en.columns) == ["Channel", "Team", "Action",
                                 "ROI (lifetime basis), Markov model (95 % interval)",
                                 "Action if churn is halved / 50 % higher", "Cost", "Why"]
-    assert en.iloc[1].tolist()[5:] == ["grow / review", "$1.3M", (
-        "Markov model: ROI -3 % to 304 %, the interval spans break-even: not enough evidence; "
-        "ROI above 0 under 12 of 12 models, below 0 under 0; changes with churn: grow if halved, "
-        "review if 50 % higher")]
-    assert en.iloc[0, 7].startswith("Markov model: ROI 1,900 % to 2,970 %, whole interval above")
-    assert en.iloc[3, 7] == "no model can judge it (no cost, overhead or no credit)"
+    assert en.iloc[1].tolist()[2:] == ["not enough evidence", "143 % (-3 % to 304 %)",
+                                       "grow / not enough evidence", "$1.3M", (
+        "ROI interval -3 % to 304 % under the Markov model spans break-even: not enough "
+        "evidence, although ROI is above 0 under 12 of 12 models; changes with churn: grow if "
+        "halved, not enough evidence if 50 % higher")]
+    assert en.iloc[0, 6] == ("ROI +2,410 % (1,900 % to 2,970 %) above break-even under the "
+                             "Markov model; positive under 12 of 12 models")
+    assert en.iloc[3, 6] == "no model can judge it (no cost, overhead or no credit)"
     es = et.recommendations_for_print(_interval_rec(), "markov", "es")
-    assert es.columns[5] == "Acción con la mitad de abandono / un 50 % más"
-    assert es.iloc[2, 7].startswith("modelo de Markov: ROI de -60 % a -10 %, todo el intervalo "
-                                    "por debajo")
+    assert es.columns[4] == "Acción con la mitad de abandono / un 50 % más"
+    assert es.iloc[2, 6].startswith("ROI -40 % (-60 % a -10 %) por debajo del punto de "
+                                    "equilibrio con el modelo de Markov")
+    # without an interval under the recommended model: not enough evidence, whatever the models say
+    no_ci = _interval_rec().iloc[[0]].assign(rule="no_interval", roi_ci_low=np.nan,
+                                             roi_ci_high=np.nan, action="review")
+    assert et.recommendations_for_print(no_ci, "markov").iloc[0, 6] == (
+        "no ROI interval under the Markov model: not enough evidence, although ROI is above 0 "
+        "under 12 of 12 models")
+
+@pytest.mark.parametrize("value, lo, hi, target, direction, status", [
+    (21.8, 20.8, 22.9, 12, "below", "missed"),     # payback: whole interval above 12 months
+    (8.0, 6.5, 9.9, 12, "below", "met"),
+    (11.0, 9.0, 13.0, 12, "below", "uncertain"),   # the interval spans the target
+    (3.05, 2.91, 3.20, 3, "above", "uncertain"),   # LTV:CAC about 3
+    (3.6, 3.2, 4.1, 3, "above", "met"),
+    (2.1, 1.8, 2.5, 3, "above", "missed"),
+    (1.65, 1.19, 2.03, 0, "above", "met"),         # ROI above break-even
+    (-0.4, -0.6, -0.1, 0, "above", "missed"),
+    (0.1, np.nan, np.nan, 0, "above", "uncertain"),  # no interval: a point cannot decide
+    (np.nan, np.nan, np.nan, 0, "above", "not_available"),
+])
+def test_health_status_is_read_on_the_interval(value, lo, hi, target, direction, status):
+    assert et.health_status(value, lo, hi, target, direction) == status
+    assert status in et.HEALTH_STATUSES
+
+
+def test_health_status_rejects_bad_input():
+    with pytest.raises(ValueError, match="direction"):
+        et.health_status(1.0, 0.5, 1.5, 1.0, "equal")
+    with pytest.raises(ValueError, match="low end is above"):
+        et.health_status(1.0, 2.0, 0.5, 1.0, "above")
+
+
+def test_health_rows_and_the_reconciling_sentence():
+    unit = pd.DataFrame({"ltv": [120_000.0], "cac": [40_000.0], "cac_ci_low": [37_500.0],
+                         "cac_ci_high": [42_000.0], "ltv_to_cac": [3.0], "payback_months": [20.0],
+                         "payback_ci_low": [18.75], "payback_ci_high": [21.0],
+                         "lifetime_months": [66.7]})
+    teams = pd.DataFrame({"model": ["m", "m", "x"], "team": ["sales", "marketing", "sales"],
+                          "roi": [2.0, -0.2, 5.0], "roi_ci_low": [1.5, -0.5, 4.0],
+                          "roi_ci_high": [2.5, 0.3, 6.0]})
+    rows = et.health_rows(unit, teams, "m")
+    assert list(zip(rows["measure"], rows["team"].fillna(""), rows["status"])) == [
+        ("payback", "", "missed"), ("ltv_to_cac", "", "uncertain"),
+        ("roi", "marketing", "uncertain"), ("roi", "sales", "met")]
+    ratio = rows.iloc[1]
+    assert (ratio["ci_low"], ratio["ci_high"]) == pytest.approx((120_000 / 42_000, 120_000 / 37_500))
+    table = et.health_for_print(rows, basis="lifetime basis")
+    assert table.iloc[0].tolist() == ["CAC payback", "20.0 months (18.8 to 21.0)",
+                                      "under 12 months", "missed", "Skok, SaaS Metrics 2.0"]
+    assert table.iloc[2, 0] == "marketing ROI (lifetime basis)"
+    assert table.iloc[2, 3] == "uncertain"
+    es = et.health_for_print(rows, "es")
+    assert es.iloc[3].tolist()[2:4] == ["mayor que 0 (punto de equilibrio)", "cumplido"]
+    # 12 / 20 = 60 % of CAC in the first year; payback misses, so the sentence says why returns
+    # can still be above break-even
+    s = et.reconciliation(unit, "lifetime")
+    assert "first 12 months of gross profit cover 60 % of what it cost to win" in s
+    assert s.endswith("which is why they can be above break-even while payback misses its "
+                      "target.")
+    assert et.reconciliation(unit.assign(payback_months=8.0), "lifetime").endswith(
+        "the team returns count that whole lifetime.")
+    assert "count only the first contract" in et.reconciliation(unit, "first_contract")
+    assert et.reconciliation(unit.assign(payback_months=np.nan)) is None
+    assert et.health_rows(None, None, "m").empty
+
+
+def test_the_headline_gives_each_target_its_status():
+    kw = dict(blended=pd.DataFrame({"revenue": [1.0], "new_customers": [1], "won_deals": [1],
+                                    "cac": [1.0], "cac_ci_low": [1.0], "cac_ci_high": [1.0]}),
+              paid=pd.DataFrame({"model": ["m"], "cac": [1.0]}),
+              unit_econ=pd.DataFrame({"payback_months": [21.8], "ltv_to_cac": [3.06],
+                                      "lifetime_months": [66.7]}),
+              teams=pd.DataFrame({"model": "m", "team": ["marketing"], "cost": [1.0],
+                                  "roi": [1.0]}),
+              model="m", uplift=None, recommendations=pd.DataFrame(
+                  {"channel": [], "action": [], "confidence": []}), n_models=1,
+              win=pd.DataFrame({"win_rate": [0.3], "ci_low": [0.2], "ci_high": [0.4]}),
+              cycle=pd.DataFrame({"mean_days": [21.0]}), start="2024-01-01", end="2024-03-01")
+    judged = {"payback": "missed", "ltv_to_cac": "uncertain"}
+    assert et.executive_items(**kw, statuses=judged)[2][1] == (
+        "21.8 months to pay back (target < 12: missed) of a 67-month lifetime; LTV:CAC 3.1 "
+        "(target ≥ 3: uncertain)")
+    assert et.executive_items(**kw, statuses=judged, language="es")[2][1] == (
+        "21,8 meses para recuperarlo (objetivo < 12: no cumplido) de una vida de 67 meses; "
+        "LTV:CAC 3,1 (objetivo ≥ 3: incierto)")

@@ -19,8 +19,9 @@ SMLIB = ROOT / "smlib"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("smlib", "smlib.config", "smlib._lazy")),
     ("presentation", ("smlib.presentation",)),
-    ("data", ("smlib.schemas", "smlib.io", "smlib.journeys", "smlib.simulate")),
-    ("science", ("smlib.attribution", "smlib.causal", "smlib.metrics", "smlib.design")),
+    ("data", ("smlib.schemas", "smlib.io", "smlib.journeys", "smlib.engine", "smlib.simulate")),
+    ("science", ("smlib.attribution", "smlib.causal", "smlib.metrics", "smlib.design",
+                 "smlib.pipeline", "smlib.budget")),
     ("diagnostics", ("smlib.data_warnings", "smlib.gaps")),
     ("analyses", ("smlib.analyses",)),
     ("report", ("smlib.report",)),

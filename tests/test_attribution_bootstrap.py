@@ -141,6 +141,9 @@ def test_regression_models_use_their_one_step_bootstrap() -> None:
     assert d.method == "one_step"
     assert d.conversions.shape == (50, len(d.channels))
     totals = d.conversions.sum(axis=1)
-    assert np.all(totals > 0)
+    # signed credit: a resample whose net removal effect is not positive has no shares of a net
+    # total (NaN row); on this small table that is rare
+    ok = np.isfinite(totals)
+    assert ok.mean() >= 0.95 and np.all(totals[ok] > 0)
     # every resample's credit is scaled to that resample's total conversions (not the original)
-    assert np.std(totals) > 0
+    assert np.std(totals[ok]) > 0

@@ -280,3 +280,55 @@ def test_agrees_with_channelattribution_within_simulation_noise() -> None:
                                   nsim_start=CA_NSIM, max_step=500, verbose=False, flg_pro=False)
         theirs = res["removal_effects"].set_index("channel_name")["removal_effects_conversion"]
         _assert_within_ca_noise(ours, theirs.to_dict(), order)
+
+
+# ---------------------------------------------------------------- the one-pass order-1 route
+
+def _random_table(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    names = ["a", "b", " c", "d ", "e"]          # padded names: trimmed like every other route
+    rows = []
+    for _ in range(300):
+        path = " > ".join(rng.choice(names, size=rng.integers(1, 7)))
+        rows.append((path, float(rng.integers(0, 3)) * rng.choice([1.0, 0.5]),
+                     float(rng.gamma(2.0, 50.0)), float(rng.integers(0, 5))))
+    rows += rows[:20]                              # duplicate rows are summed by the general route
+    rows.append(("b > e", 0.0, 0.0, 0.0))          # a journey-less row
+    return pd.DataFrame(rows, columns=["path", "total_conversions", "total_conversion_value",
+                                       "total_null"])
+
+
+@pytest.mark.parametrize("collapse", [True, False])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_order1_one_pass_route_equals_the_general_chain(seed, collapse):
+    from smlib.attribution.paths import parse_paths
+    p = _random_table(seed)
+    fast = MarkovModel(order=1, collapse_repeats=collapse).fit(p)          # path table: one pass
+    general = MarkovModel(order=1, collapse_repeats=collapse).fit(parse_paths(p))
+    pd.testing.assert_frame_equal(fast.removal_effects_, general.removal_effects_, rtol=1e-12)
+    pd.testing.assert_frame_equal(fast.credit_, general.credit_, rtol=1e-12)
+    assert fast.states_ == general.states_
+    assert abs(fast.transition_matrix_ - general.transition_matrix_).max() < 1e-14
+    assert fast.conversion_probability_ == pytest.approx(general.conversion_probability_, rel=1e-12)
+    assert fast.chain_.n_states == general.chain_.n_states          # built on demand
+
+
+@pytest.mark.parametrize("table", [
+    pd.DataFrame({"path": ["a > b", "   "], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b", ""], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a >  > b", "a"], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b >", "a"], "total_conversions": [1.0, 1.0]}),
+    pd.DataFrame({"path": ["a>b", "b>c"], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b>c", "a"], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b", "a"], "total_conversions": [1.0, -1.0]}),
+    pd.DataFrame({"path": ["a > b", None], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b", 3], "total_conversions": [1.0, 0.0]}),
+    pd.DataFrame({"path": ["a > b", "a"], "total_conversions": [0.0, 0.0], "total_null": [1.0, 1.0]}),
+])
+def test_order1_route_raises_what_the_general_route_raises(table):
+    from smlib.attribution.paths import parse_paths
+    with pytest.raises(ValueError) as general:
+        MarkovModel(order=1).fit(parse_paths(table))
+    with pytest.raises(ValueError) as fast:
+        MarkovModel(order=1).fit(table)
+    assert str(fast.value) == str(general.value)

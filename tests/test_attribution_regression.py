@@ -156,7 +156,10 @@ def test_credits_sum_to_totals(known) -> None:
     paths, _ = known
     for out in (logistic(paths), logistic(paths, credit="shapley"),
                 incremental(paths, candidates=["logit_C=1"])):
-        assert list(out.columns) == ["channel", "conversions", "value", "share"]
+        assert list(out.columns[:4]) == ["channel", "conversions", "value", "share"]
+        # raw (unscaled) expected conversions lost, next to the scaled credit
+        assert {"incremental_conversions", "incremental_value"} <= set(out.columns)
+        assert out.attrs["share_basis"] == "net"
         assert out["conversions"].sum() == pytest.approx(paths["total_conversions"].sum(), rel=1e-12)
         assert out["value"].sum() == pytest.approx(paths["total_conversion_value"].sum(), rel=1e-12)
         assert out["share"].sum() == pytest.approx(1.0, rel=1e-12)
@@ -211,9 +214,9 @@ def test_single_channel_gets_all_credit() -> None:
         assert out["value"].iloc[0] == pytest.approx(110)
 
 
-def test_harmful_channel_is_clipped_or_kept() -> None:
+def test_harmful_channel_is_signed_by_default_or_clipped() -> None:
     paths = table([("a", 50, 500.0, 50), ("a > d", 25, 250.0, 75), ("d", 5, 50.0, 95)])
-    clipped = logistic(paths, C=UNPENALISED).set_index("channel")
+    clipped = logistic(paths, C=UNPENALISED, negative="clip").set_index("channel")
     assert clipped.loc["d", "conversions"] < clipped.loc["a", "conversions"]
     # saturated: p(a) = 0.5, p(a > d) = 0.25, p(d) = 0.05
     # lost_d = 100·(0.25 − 0.5) + 100·0.05 = −20; lost_a = 100·0.5 + 100·(0.25 − 0.05) = 70
@@ -221,6 +224,22 @@ def test_harmful_channel_is_clipped_or_kept() -> None:
     assert clipped.loc["a", "conversions"] == pytest.approx(80)
     kept = logistic(paths, C=UNPENALISED, negative="keep").set_index("channel")
     np.testing.assert_allclose(kept["conversions"], [70 / 50 * 80, -20 / 50 * 80], rtol=1e-6)
+    # signed is the default: shares of the net total 70 − 20 = 50, the harmful channel negative
+    signed = logistic(paths, C=UNPENALISED).set_index("channel")
+    pd.testing.assert_frame_equal(signed, kept)
+    np.testing.assert_allclose(signed["share"], [70 / 50, -20 / 50], rtol=1e-6)
+    np.testing.assert_allclose(signed["incremental_conversions"], [70, -20], rtol=1e-6)
+    # the incremental model with the saturated exposure logit gives the same signed credit
+    inc = incremental(paths, candidates={"mle": LogisticRegression(C=UNPENALISED, max_iter=5000,
+                                                                   tol=1e-10)},
+                      cv=None, features=("exposure",)).set_index("channel")
+    np.testing.assert_allclose(inc["conversions"], [70 / 50 * 80, -20 / 50 * 80], rtol=1e-4)
+    # and its bootstrap intervals reach below zero for the harmful channel
+    boot = IncrementalAttribution(candidates={"mle": LogisticRegression(C=UNPENALISED,
+                                                                        max_iter=5000)},
+                                  cv=None, features=("exposure",)).fit(paths).bootstrap(
+        n_boot=200, seed=3).set_index("channel")
+    assert boot.loc["d", "ci_high"] < 0 < boot.loc["a", "ci_low"]
 
 
 @pytest.mark.parametrize("fn", [logistic, incremental])
@@ -278,7 +297,8 @@ def test_one_step_bootstrap_agrees_with_refitting(known) -> None:
         np.testing.assert_allclose(fast[col], slow[col], rtol=0, atol=0.002 * total)
     assert (fast["ci_low"] <= fast["conversions"]).all() and (fast["conversions"] <= fast["ci_high"]).all()
     pd.testing.assert_frame_equal(fast[["channel", "conversions", "value", "share"]],
-                                  model.credit_.reset_index(drop=True))
+                                  model.credit_[["channel", "conversions", "value", "share"]]
+                                  .reset_index(drop=True))
 
 
 def test_bootstrap_standard_error_matches_sampling_variation() -> None:

@@ -68,7 +68,7 @@ def test_naive_is_biased_on_the_simulator():
 def test_spanish_explanation_and_plot():
     r = naive_comparisons(_hand_panel(), language="es")
     assert r.explanation.startswith("Estas comparaciones están sesgadas")
-    assert "50 más por periodo" in r.explanation
+    assert "50 US$ más por periodo" in r.explanation  # revenue in money, as the text writes it
     ax = r.plot()
     assert ax.get_title()
     assert "Naive" in r.summary() or "adopters_vs_never" in r.summary()
@@ -96,7 +96,8 @@ def test_unknown_language():
 def test_explanation_and_plot_in_either_language():
     r = naive_comparisons(_hand_panel())
     assert r.explain("es").startswith("Estas comparaciones están sesgadas")
-    assert "50 más por periodo" in r.explain("es") and r.explain() == r.explanation
+    assert "50 US$ más por periodo" in r.explain("es") and r.explain() == r.explanation
+    assert "$50 more per period" in r.explain("en")
     ax = r.plot(language="es")
     assert ax.get_title() == "Comparaciones ingenuas (rojo) y lo que las sesga (gris)"
     assert "adopters" not in " ".join(t.get_text() for t in ax.get_yticklabels())

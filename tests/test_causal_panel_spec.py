@@ -94,17 +94,19 @@ def test_naive_synth_and_robustness_take_a_panel_spec(renamed):
                                       placebo_outcome(units, "headcount", **kw))
 
 
+# the claim read as a typical value; the whole rule (both claim forms, pre-trend check, words)
+# is the table of tests/test_analyses_executive_verdict.py
 @pytest.mark.parametrize("est, lo, hi, code, reason", [
-    (0.08, 0.05, 0.11, "contradicts_smaller", "smaller"),
-    (0.08, -0.02, 0.15, "contradicts_smaller", "smaller_maybe_zero"),
-    (-0.10, -0.15, -0.05, "contradicts_smaller", "negative"),
-    (0.19, 0.12, 0.26, "supports", "supports"),
-    (0.30, 0.25, 0.35, "contradicts_larger", "larger"),
-    (0.10, -0.05, 0.30, "cannot_tell", "cannot_tell_span"),
-    (0.10, 0.01, 0.40, "cannot_tell", "cannot_tell_wide"),
+    (0.08, 0.05, 0.11, "contradicts_smaller", "below"),
+    (0.08, -0.02, 0.15, "contradicts_smaller", "below_maybe_zero"),
+    (-0.10, -0.15, -0.05, "negative", "negative"),
+    (0.19, 0.12, 0.26, "supports", "within"),
+    (0.30, 0.25, 0.35, "contradicts_larger", "above"),
+    (0.10, -0.05, 0.30, "cannot_tell", "span"),
+    (0.10, 0.01, 0.40, "cannot_tell", "wide"),
 ])
 def test_check_claim_codes_and_reasons(est, lo, hi, code, reason):
-    c = check_claim(est, lo, hi)
+    c = check_claim(est, lo, hi, claim_form="typical")
     assert (c.code, c.reason, c.claim, c.max_width) == (code, reason, 0.20, 0.20)
     assert check_claim(est, lo, hi, claim=0.5, max_width=1.0).max_width == 1.0
 

@@ -202,17 +202,29 @@ def _cac() -> pd.DataFrame:
                          "cac_ci_low": [7900.0, 8000.0], "cac_ci_high": [9000.0, 9900.0]})
 
 
+def _ticks(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
 def test_overview_spend_axes_follow_the_currency() -> None:
+    """Money axes read as the text writes money ("$1.2k", "R$5k"): the currency in the axis label,
+    the scale in every tick, never thousands of units or an offset."""
     ax = figures.plot_spend(overview.spend_by_channel(_spend()))
-    assert ax.get_xlabel() == "Cost (thousand USD)"
+    ax.figure.canvas.draw()
+    assert ax.get_xlabel() == "Cost (USD)"
+    assert _ticks(ax.xaxis) and all(t == "$0" or t.startswith("$") and t.endswith("k")
+                                    for t in _ticks(ax.xaxis))
     ax = figures.plot_monthly_spend(overview.monthly_spend(_spend()))
-    assert ax.get_ylabel() == "Cost (thousand USD per month)"
+    ax.figure.canvas.draw()
+    assert ax.get_ylabel() == "Cost (USD per month)"
+    assert all(t.startswith("$") for t in _ticks(ax.yaxis))
     with fm.report_locale(currency="BRL"):
         ax = figures.plot_spend(overview.spend_by_channel(_spend()))
         ax.figure.canvas.draw()
-        assert ax.get_xlabel() == "Cost (thousand BRL)"
+        assert ax.get_xlabel() == "Cost (BRL)"
+        assert all(t.startswith("R$") for t in _ticks(ax.xaxis))
         ax = figures.plot_monthly_spend(overview.monthly_spend(_spend()))
-        assert ax.get_ylabel() == "Cost (thousand BRL per month)"
+        assert ax.get_ylabel() == "Cost (BRL per month)"
 
 
 @pytest.mark.parametrize("language, currency, axis, title", [
@@ -237,3 +249,90 @@ def test_event_study_labels_follow_the_currency() -> None:
         assert "(€ per unit-month;" in label("event_title")
     for key in ("title", "event_title", "event_x", "event_y"):
         assert "{" not in label(key) and "{" not in label(key, "es")
+
+
+# --------------------------------------------------------------------------------------------
+# every figure of every report: one formatter on every axis (issue 12 item 8)
+# --------------------------------------------------------------------------------------------
+import json  # noqa: E402
+import re  # noqa: E402
+
+_RAW = re.compile(r"[−-]?\d{5,}(\.\d+)?")  # 100000: digits without the number format
+_SCI = re.compile(r"\d(\.\d+)?[eE][−+-]?\d|×10")  # 1e6, 1.5e+06, ×10^6
+
+
+def figure_problems(fig) -> list[str]:
+    """What breaks the one-formatter rule in a drawn figure: an axis offset ("1e6"), a raw or
+    scientific tick label ("100000", "1e6"), an axis label in "units of ..." and a heatmap cell
+    that is a bare number (without its unit)."""
+    from matplotlib.collections import QuadMesh
+
+    fig.canvas.draw()
+    out = []
+    for ax in fig.axes:
+        where = ax.get_title().split("\n")[0] or ax.get_ylabel() or "untitled axes"
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            offset = axis.get_offset_text().get_text()
+            if offset:
+                out.append(f"{where}: {name} axis offset {offset!r}")
+            for tick in axis.get_ticklabels():
+                s = tick.get_text()
+                if tick.get_visible() and (_RAW.fullmatch(s.strip()) or _SCI.search(s)):
+                    out.append(f"{where}: raw {name} tick label {s!r}")
+            if "units of" in axis.get_label().get_text().lower():
+                out.append(f"{where}: {name} label {axis.get_label().get_text()!r}")
+        if any(isinstance(c, QuadMesh) for c in ax.collections):
+            bare = [t.get_text() for t in ax.texts if re.fullmatch(r"[−-]?[\d.,]+", t.get_text())]
+            if bare:
+                out.append(f"{where}: heatmap cells without their unit, e.g. {bare[:3]}")
+    return out
+
+
+def test_figure_problems_detects_offsets_raw_ticks_and_bare_cells() -> None:
+    import seaborn as sns
+
+    fig, (a, b) = plt.subplots(1, 2)
+    a.plot([0, 1], [1e6, 1.5e6])  # matplotlib's default: an offset or raw ticks
+    a.set_ylabel("Effect (units of revenue)")
+    sns.heatmap(pd.DataFrame([[5839.0, 12.0]]), annot=True, fmt=".0f", ax=b)
+    found = " | ".join(figure_problems(fig))
+    assert "raw y tick label" in found or "offset" in found
+    assert "units of" in found and "heatmap cells" in found
+    fig2, c = plt.subplots()
+    c.plot([0, 1], [1e6, 1.5e6])
+    nv.money_axis(c)
+    assert figure_problems(fig2) == []
+
+
+def _run_notebook_figures(path) -> list[str]:
+    """Execute a report notebook's code in this process (its default parameters, the default
+    dataset; displays go to stdout) and audit every figure each cell draws."""
+    import contextlib
+    import io as _io
+
+    nb = json.loads(path.read_text())
+    scope: dict = {"__name__": "__report__"}
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or "report-hide" in cell.get("metadata", {}).get("tags", []):
+            continue
+        with contextlib.redirect_stdout(_io.StringIO()):
+            exec(compile("".join(cell["source"]), f"{path.name}[{i}]", "exec"), scope)  # noqa: S102
+        for num in plt.get_fignums():
+            problems += [f"{path.name} cell {i}: {p}" for p in figure_problems(plt.figure(num))]
+        plt.close("all")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", ["00_data_overview", "01_attribution_comparison",
+                                      "02_integration_uplift", "03_executive_summary",
+                                      "04_rollout_plan"])
+def test_every_report_figure_uses_the_number_formats(notebook) -> None:
+    """Every chart of every report, drawn from the report's own code on the default data: no
+    offset text, no raw or scientific tick labels, no "units of" axis, heatmap cells with their
+    unit."""
+    from smlib import config
+
+    problems = _run_notebook_figures(config.NOTEBOOKS_DIR / f"{notebook}.ipynb")
+    assert problems == [], "\n".join(problems)

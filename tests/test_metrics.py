@@ -318,9 +318,13 @@ def test_unit_economics_hand_case(opps) -> None:
 def test_recommend_channels(opps, spend, credit) -> None:
     ch = metrics.channel_economics(credit, spend, opps)
     rec = metrics.recommend_channels(ch, model="linear").set_index("channel")
-    assert rec.loc["paid_search", "action"] == "grow"  # ROI > 0 under both models
-    assert rec.loc["paid_search", "confidence"] == "medium"  # no bootstrap interval given
-    assert rec.loc["demo", "action"] == "grow" and rec.loc["demo", "n_models"] == 1
+    # ROI > 0 under both models, but no bootstrap interval under the recommended model: the
+    # point estimates never decide an action
+    assert rec.loc["paid_search", "action"] == "review"
+    assert rec.loc["paid_search", "rule"] == "no_interval"
+    assert "no ROI interval under linear: not enough evidence" in rec.loc["paid_search", "reason"]
+    assert "ROI > 0 under 2 of 2 models" in rec.loc["paid_search", "reason"]
+    assert rec.loc["demo", "action"] == "review" and rec.loc["demo", "n_models"] == 1
     assert rec.loc["sales_people", "action"] == "not_assessed"
     # a channel losing money under one model and earning under the other → review, low confidence
     cr = credit.copy()

@@ -177,8 +177,11 @@ def test_grow_or_cut_only_when_the_interval_is_on_one_side() -> None:
     # positive point estimate under both models, but the interval spans break-even
     assert rec.loc["b", "action"] == "review" and rec.loc["b", "confidence"] == "low"
     assert rec.loc["c", "action"] == "cut" and rec.loc["c", "confidence"] == "high"
-    # interval above break-even although another model disagrees: grow, medium confidence
-    assert (rec.loc["d", "action"], rec.loc["d", "confidence"]) == ("grow", "medium")
+    # interval above break-even although another model disagrees: grow (the interval decides;
+    # no "medium confidence" word beside a clear interval), the disagreement is in the reason
+    assert (rec.loc["d", "action"], rec.loc["d", "confidence"]) == ("grow", "high")
+    assert "ROI > 0 under 1 of 2 models, < 0 under 1" in rec.loc["d", "reason"]
+    assert set(rec["confidence"]) == {"high", "low"}
     assert (rec["rule"] == "interval").all() and (rec["horizon"] == "lifetime").all()
     assert "spans" not in rec.loc["a", "reason"] and "+20% to +200%" in rec.loc["a", "reason"]
     assert list(rec.index[:2]) == ["d", "a"]  # grow first, best ROI first
@@ -206,14 +209,17 @@ def test_churn_sensitivity_says_when_the_action_flips() -> None:
     assert not one_off["flips"].any()
 
 
-def test_without_an_interval_the_models_agreement_decides() -> None:
+def test_without_an_interval_there_is_not_enough_evidence() -> None:
+    """Issue 12 item 3: grow or cut only on the recommended model's interval; point estimates of
+    every model agreeing in sign (a) are no interval, so both channels get 'not enough evidence'."""
     t = _table({"a": (1.0, np.nan, np.nan), "b": (1.0, np.nan, np.nan)},
                others={"a": 2.0, "b": -0.5})
     rec = metrics.recommend_channels(t, model="m").set_index("channel")
-    assert (rec.loc["a", "action"], rec.loc["a", "confidence"]) == ("grow", "medium")
+    assert (rec.loc["a", "action"], rec.loc["a", "confidence"]) == ("review", "low")
     assert rec.loc["b", "action"] == "review"
-    assert (rec["rule"] == "models").all()
-    assert "models' agreement" in rec.loc["a", "reason"]
+    assert (rec["rule"] == "no_interval").all()
+    assert "no ROI interval under m: not enough evidence" in rec.loc["a", "reason"]
+    assert "ROI > 0 under 2 of 2 models" in rec.loc["a", "reason"]
 
 
 # ------------------------------------------------------------------------------ one story
@@ -280,7 +286,7 @@ def test_report_03_decides_on_the_lifetime_and_tells_one_story(default_summary) 
     assert "on lifetime gross profit" in long["Return by team"]
     assert "on lifetime gross profit" in long["Channels to grow or cut"]
     table = s.recommendations_table()
-    assert "lifetime basis" in table.columns[4]
+    assert "lifetime basis" in table.columns[3]
     assert "lifetime basis" in s.plot_team_roi().get_title()
     assert "lifetime basis" in s.plot_channels().get_title()
     assert {"Lifetime ROI", "First-contract ROI"} <= set(s.glossary_table().iloc[:, 0])

@@ -73,3 +73,67 @@ def test_column_label() -> None:
     assert labels.column_label("share_of_leads") == "Share of leads"
     assert labels.column_label("cac_ci_low") == "CAC CI low"
     assert labels.column_label("did_estimate") == "DiD estimate"
+
+
+# --------------------------------------------------------------------------------------------
+# one colour per team in every chart (issue 12 item 9)
+# --------------------------------------------------------------------------------------------
+
+def _legend_colours(ax) -> dict[str, str]:
+    """Legend entry text -> the hex colour of its handle (bars, lines or markers)."""
+    from matplotlib.colors import to_hex, to_rgba_array
+
+    out = {}
+    handles, names = ax.get_legend_handles_labels()
+    for handle, name in zip(handles, names):
+        artist = handle.patches[0] if hasattr(handle, "patches") and handle.patches else handle
+        getter = getattr(artist, "get_facecolor", None) or getattr(artist, "get_color")
+        out[name] = to_hex(to_rgba_array(getter())[0])
+    return out
+
+
+def test_every_team_chart_uses_the_team_colours() -> None:
+    """Marketing is the same green, sales the same orange, in every chart that shows teams."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from smlib.analyses import figures, overview
+    from smlib.attribution.plots import plot_team_credit
+
+    teams = pd.DataFrame({"model": ["linear", "linear", "markov", "markov"],
+                          "team": ["marketing", "sales"] * 2, "roi": [0.5, 1.2, 0.4, 1.1],
+                          "share": [0.4, 0.6, 0.3, 0.7]})
+    stages = pd.DataFrame({"source_team": ["marketing", "sales"], "from_stage": ["sql", "sql"],
+                           "to_stage": ["opportunity", "opportunity"], "n_from": [10, 20],
+                           "n_to": [5, 8]})
+    stages = stages.assign(rate=stages.n_to / stages.n_from, ci_low=0.2, ci_high=0.6)
+    spend = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01"]),
+                          "team": ["marketing", "sales"] * 2, "channel": ["email", "demo"] * 2,
+                          "cost": [1200.0, 5400.0, 800.0, 100.0]})
+    funnel = pd.DataFrame([{"source_team": t, "stage": s, "reached": n, "share_of_leads": 0.5,
+                            "ci_low": 0.4, "ci_high": 0.6}
+                           for t in ("marketing", "sales")
+                           for s, n in zip(("lead", "mql", "sql", "opportunity", "won"),
+                                           (10, 8 if t == "marketing" else 0, 6, 4, 2))])
+    charts = {
+        "team ROI": figures.plot_team_roi(teams),
+        "funnel": figures.plot_funnel(stages, by="source_team"),
+        "funnel counts": figures.plot_funnel_counts(funnel),
+        "spend": figures.plot_spend(overview.spend_by_channel(spend)),
+        "monthly spend": figures.plot_monthly_spend(overview.monthly_spend(spend)),
+        "team credit": plot_team_credit(teams[["model", "team", "share"]]),
+        "CAC by team": figures.plot_cac_by_period(pd.DataFrame({
+            "quarter": ["2024Q1", "2024Q1"], "team": ["marketing", "sales"], "cac": [9e3, 8e3],
+            "cac_ci_low": [8e3, 7e3], "cac_ci_high": [1e4, 9e3]}), hue="team"),
+    }
+    expected = {labels.team_label(t): labels.TEAM_COLORS[t] for t in ("marketing", "sales")}
+    for name, ax in charts.items():
+        colours = _legend_colours(ax)
+        shown = {k: v for k, v in colours.items() if k in expected}
+        assert shown == expected, (name, colours)
+    plt.close("all")
+    assert np.unique(list(labels.TEAM_COLORS.values())).size == len(labels.TEAM_COLORS)

@@ -104,3 +104,92 @@ def test_missing_cells_and_column_words() -> None:
     assert not numbers.is_missing([1, None])  # a list is a value, not a missing scalar
     assert numbers.column_words("ROI_ci-low") == ["roi", "ci", "low"]
     assert "ci_low" in numbers.BOUND_NAMES
+
+
+# --------------------------------------------------------------------------------------------
+# chart axes and figures read back from headlines
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("values, language, expected", [
+    ([0, 100_000, 200_000, 300_000], "en", ["$0", "$100k", "$200k", "$300k"]),
+    ([0, 500_000, 1_000_000, 1_500_000], "en", ["$0", "$0.5M", "$1.0M", "$1.5M"]),
+    ([1e6, 1.25e6, 1.5e6], "en", ["$1.00M", "$1.25M", "$1.50M"]),
+    ([-50_000, 0, 50_000], "es", ["-50 mil US$", "0 US$", "50 mil US$"]),
+    ([0, 250, 500], "en", ["$0", "$250", "$500"]),
+])
+def test_money_ticks_share_one_scale_and_no_offset(values, language, expected) -> None:
+    assert numbers.money_ticks(values, language) == expected
+
+
+def test_pct_and_number_ticks() -> None:
+    assert numbers.pct_ticks([0, 0.25, 0.5]) == ["0 %", "25 %", "50 %"]
+    assert numbers.pct_ticks([0, 2.5, 5], "es", scale=100) == ["0 %", "2,5 %", "5,0 %"]
+    assert numbers.number_ticks([0, 5000, 10_000]) == ["0", "5,000", "10,000"]
+    assert numbers.number_ticks([0, 10_000, 20_000], "es") == ["0", "10.000", "20.000"]
+    with pytest.raises(ValueError, match="finite"):
+        numbers.money_ticks([1, float("nan")])
+    with pytest.raises(ValueError, match="scale"):
+        numbers.pct_ticks([1], scale=0)
+
+
+def test_axes_use_the_formatters_and_show_no_offset() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1e6, 3e6, 5e6])
+    ax.bar([0, 1], [0.2, 0.4])
+    numbers.money_axis(ax, "y")
+    numbers.pct_axis(ax, "x", scale=0.01)  # x in hundredths: 1 -> 100 %
+    fig.canvas.draw()
+    ylabels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ylabels and all(lab == "$0" or lab.startswith("$") and lab.endswith("M") for lab in ylabels)
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert all(t.get_text().endswith(" %") for t in ax.get_xticklabels() if t.get_text())
+    with pytest.raises(ValueError, match="axis"):
+        numbers.number_axis(ax, "z")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("text, language, value, kind, written", [
+    ("$52M from 1,761 new customers", "en", 52e6, "money", "$52M"),
+    ("+8.8 % (6.7 % to 11.0 %)", "en", 0.088, "pct", "+8.8 %"),
+    ("−3.2 % lower", "en", -0.032, "pct", "−3.2 %"),
+    ("21.8 months to pay back", "en", 21.8, "number", "21.8"),
+    ("1,761 deals, $52M revenue", "en", 1761, "number", "1,761"),
+    ("-$4.3k", "en", -4300, "money", "-$4.3k"),
+    ("R$1.2M", "en", 1.2e6, "money", "R$1.2M"),
+    ("42 mil US$ (40 mil US$ a 44 mil US$)", "es", 42_000, "money", "42 mil US$"),
+    ("1,5 mil M €", "es", 1.5e9, "money", "1,5 mil M €"),
+    ("12.345 clientes", "es", 12_345, "number", "12.345"),
+    ("850 US$", "es", 850, "money", "850 US$"),
+])
+def test_parse_figure_inverts_the_formats(text, language, value, kind, written) -> None:
+    fig = numbers.parse_figure(text, language)
+    assert fig is not None and fig.kind == kind and fig.written == written
+    assert fig.value == pytest.approx(value)
+
+
+def test_parse_figure_round_trips_the_formatters() -> None:
+    for lang in ("en", "es"):
+        for x in (850, 4300, 125_000, 1_234_567, 1.5e9):
+            written = numbers.format_money(x, lang)
+            assert numbers.parse_figure(written, lang).value == pytest.approx(float(x), rel=0.05)
+        assert numbers.parse_figure(numbers.format_pct(0.0825, lang), lang).value == pytest.approx(0.082)
+
+
+def test_parse_figure_without_a_figure() -> None:
+    assert numbers.parse_figure("all checks passed", "en") is None
+    assert numbers.parse_figure("Jan 2022 to Dec 2025", "en") is None  # dates are not figures
+    assert numbers.parse_figure("ene 2022 a dic 2025", "es") is None
+
+
+def test_figure_change() -> None:
+    assert numbers.figure_change("+8.8 %", "+6.7 %") == "+2.1 pts"
+    assert numbers.figure_change("6,7 %", "8,8 %", "es") == "-2,1 puntos"
+    assert numbers.figure_change("$52M", "$50M") == "+4.0 % (was $50M)"
+    assert numbers.figure_change("21 days", "21 days") == "unchanged"
+    assert numbers.figure_change("$52M", "52 %") is None  # the headline changed meaning
+    assert numbers.figure_change("none", "$1M") is None

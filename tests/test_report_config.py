@@ -396,9 +396,19 @@ def test_spanish_runs_take_their_spanish_title(tmp_path):
 
 
 def test_each_project_report_can_run_alone():
-    """`smlib report run --only <name>` plans for every run of the project's reports.toml: the
-    batch-wide [defaults] parameters are declared by every notebook (none is left without one)."""
+    """`smlib report run --only <name>` plans for every run of the project's reports.toml (as
+    run_batch does: [defaults] keys checked against every report of the config), and the run
+    gets every batch-wide [defaults] parameter its notebook declares."""
     project = load_config()
     for run in project.runs:
-        planned = plan_runs(select_runs(project, [run.name]), {}, project.parameters)
+        planned = plan_runs(select_runs(project, [run.name]), {}, project.parameters,
+                            all_runs=project.runs)
         assert [p.spec.name for p in planned] == [run.name]
+        declared = notebook_parameters(run.notebook)
+        for key, value in project.parameters.items():
+            if key in declared:
+                assert planned[0].effective[key] == run.parameters.get(key, value), (run.name, key)
+    # a typo in [defaults] still fails, even with --only
+    with pytest.raises(ReportConfigError, match="no selected notebook has a parameter 'lookbak'"):
+        plan_runs(select_runs(project, [project.runs[0].name]), {},
+                  {**project.parameters, "lookbak": 90}, all_runs=project.runs)

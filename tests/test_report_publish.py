@@ -342,3 +342,85 @@ def test_index_shows_each_reports_data_warning_codes():
     page = render_index([run], run["run_id"])
     assert "3 data warnings: no_spend, separation" in page
     assert page.count("data-warning-count") == 1
+
+
+# ------------------------------------------------- reading order, batch pages, changes since the last batch
+
+def _batch(root: Path, run_id: str, started_at: str, items: dict[str, str],
+           names: tuple[str, ...] = ("00_data_overview", "03_executive_summary"),
+           language: str = "en") -> None:
+    d = root / run_id
+    d.mkdir(parents=True)
+    reports = []
+    for name in names:
+        (d / f"{name}.html").write_text("<html></html>")
+        (d / f"{name}.provenance.json").write_text(json.dumps({"parameters": {"language": language}}))
+        reports.append({"name": name, "title": f"T {name}", "status": "ok", "html": f"{name}.html",
+                        "provenance": f"{name}.provenance.json",
+                        "headlines": [{"title": "H", "note": None, "items": [
+                            {"label": k, "text": v, "value": None, "href": None}
+                            for k, v in items.items()]}]})
+    (d / pub.MANIFEST).write_text(json.dumps({
+        "run_id": run_id, "status": "ok", "published": False, "started_at": started_at,
+        "git": {"commit": "abc"}, "reports": reports}))
+
+
+def test_index_lists_the_executive_summary_first_and_latest_opens_a_page(tmp_path):
+    rid = "20261126T060000Z-00000001"
+    _batch(tmp_path, rid, "2026-11-26T06:00:00+00:00", {"Revenue": "$50M"})
+    pub.publish(tmp_path, rid)
+    index = (tmp_path / "index.html").read_text()
+    # run order was 00 then 03; the reader sees 03 first (README: read it first)
+    assert index.index(f'href="{rid}/03_executive_summary.html"') < index.index(f'href="{rid}/00_data_overview.html"')
+    # the 'latest' link opens a page, not a folder listing, and that page exists
+    assert 'href="latest/index.html"' in index and 'href="latest/"' not in index
+    page = (tmp_path / "latest" / "index.html").read_text()
+    assert page.index('href="03_executive_summary.html"') < page.index('href="00_data_overview.html"')
+    assert 'href="../index.html"' in page
+
+
+def test_index_shows_each_headline_change_since_the_previous_batch(tmp_path):
+    a, b = "20261126T060000Z-00000001", "20261203T060000Z-00000002"
+    _batch(tmp_path, a, "2026-11-26T06:00:00+00:00",
+           {"Uplift": "+6.7 % (4.0 % to 9.0 %)", "Revenue": "$50M from 1,700 customers",
+            "Period": "Jan 2022 to Dec 2025", "Cycle": "21 days"})
+    _batch(tmp_path, b, "2026-12-03T06:00:00+00:00",
+           {"Uplift": "+8.8 % (6.7 % to 11.0 %)", "Revenue": "$52M from 1,761 customers",
+            "Period": "Jan 2022 to Mar 2026", "Cycle": "21 days", "New": "5 %"})
+    pub.publish(tmp_path, a)
+    pub.publish(tmp_path, b)
+    manifest = pub.read_manifest(tmp_path / b)
+    items = {it["label"]: it.get("change") for it in manifest["reports"][0]["headlines"][0]["items"]}
+    assert items == {"Uplift": "+2.1 pts since 2026-11-26", "Revenue": "+4.0 % (was $50M) since 2026-11-26",
+                     "Period": None, "Cycle": "unchanged since 2026-11-26", "New": None}
+    # the previous batch's headlines are kept with the new one
+    assert manifest["previous"]["run_id"] == a
+    assert manifest["previous"]["headlines"]["03_executive_summary"][0]["items"][0]["text"].startswith("+6.7 %")
+    index = (tmp_path / "index.html").read_text()
+    assert "+2.1 pts since 2026-11-26" in index
+    # the first batch had nothing to compare with
+    assert "previous" not in pub.read_manifest(tmp_path / a)
+
+
+def test_rebuild_writes_a_missing_batch_page(tmp_path):
+    rid = "20261126T060000Z-00000001"
+    _batch(tmp_path, rid, "2026-11-26T06:00:00+00:00", {"Revenue": "$50M"})
+    pub.publish(tmp_path, rid)
+    (tmp_path / rid / "index.html").unlink()
+    pub.rebuild_index(tmp_path)
+    assert (tmp_path / "latest" / "index.html").is_file()
+
+
+def test_changes_read_figures_in_each_reports_language(tmp_path):
+    a, b, c = "20261126T060000Z-00000001", "20261203T060000Z-00000002", "20261210T060000Z-00000003"
+    _batch(tmp_path, a, "2026-11-26T06:00:00+00:00", {"Ingresos": "50 M US$", "Alza": "6,7 %"}, language="es")
+    _batch(tmp_path, b, "2026-12-03T06:00:00+00:00", {"Ingresos": "52 M US$", "Alza": "8,8 %"}, language="es")
+    _batch(tmp_path, c, "2026-12-10T06:00:00+00:00", {"Ingresos": "$52M", "Alza": "8.8 %"}, language="en")
+    for rid in (a, b, c):
+        pub.publish(tmp_path, rid)
+    changes = {it["label"]: it.get("change")
+               for it in pub.read_manifest(tmp_path / b)["reports"][0]["headlines"][0]["items"]}
+    assert changes == {"Ingresos": "+4,0 % (antes 50 M US$) desde el 2026-11-26",
+                       "Alza": "+2,1 puntos desde el 2026-11-26"}
+    # a batch in another language is not compared as text
+    assert all("change" not in it for it in pub.read_manifest(tmp_path / c)["reports"][0]["headlines"][0]["items"])

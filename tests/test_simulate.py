@@ -186,21 +186,41 @@ def _journeys_as_lists(sim) -> list[dict]:
             for i, a_id in enumerate(acc["account_id"])]
 
 
+US_PER_DAY = 86_400e6
+
+
 def _reference_p_won(sim, journeys: list[dict], keep: set[str]) -> np.ndarray:
-    """P(won | journey restricted to ``keep``) per account, from emitted touch rows, in plain Python."""
+    """P(won | journey restricted to ``keep``) per account, from emitted touch rows, in plain Python.
+
+    Follows the switchable mechanisms recorded in ``truth.params`` (smlib.simulate.mechanisms) from
+    their written definitions: recency weights from the emitted timestamps, the repeat-decay
+    exposure, the harmful channel's coefficients, the order term and the latent intent.
+    """
     params = sim.truth.params
     channels = list(config.MARKETING_CHANNELS + config.SALES_CHANNELS)
+    coef = F.COEF.copy()
+    if params.get("harmful_channel"):
+        coef[:, channels.index(params["harmful_channel"])] = [-params["harm"], 0.0, 0.0]
+    decay, half_life = params.get("repeat_decay"), params.get("recency_half_life_days")
+    order_gain, intent_conv = params.get("order_gain", 0.0), params.get("intent_conversion", 0.0)
+    intents = sim.truth.accounts["intent"].to_numpy() if intent_conv else None
+
+    def expo(n: float) -> float:
+        return math.log1p(n) if decay is None else (1 - decay ** n) / (1 - decay)
+
     out = []
-    for j in journeys:
+    for i, j in enumerate(journeys):
         rows = [r for r in j["touches"] if r[1] in keep]
         z = []
         for k, until in enumerate(j["milestones"]):
-            counts: dict[str, int] = {}
+            counts: dict[str, float] = {}
             for t, ch, _ in rows:
                 if t < until:
-                    counts[ch] = counts.get(ch, 0) + 1
+                    w = 1.0 if half_life is None else 0.5 ** ((until - t) / US_PER_DAY / half_life)
+                    counts[ch] = counts.get(ch, 0.0) + w
             z.append(F.INTERCEPT[k, j["seg"]]
-                     + sum(F.COEF[k, channels.index(ch)] * math.log1p(n) for ch, n in counts.items()))
+                     + sum(coef[k, channels.index(ch)] * expo(n) for ch, n in counts.items())
+                     + (intent_conv * intents[i] if intents is not None else 0.0))
         reg = params["regimes"]["integrated" if j["integrated"] else "misaligned"]
         if j["mkt"] and any(team == "sales" and t < j["milestones"][0] for t, _, team in rows):
             g = np.interp(math.log(max(j["delay"], 1e-3)), np.log(F.DELAY_POINTS_H), F.DELAY_LOG_ODDS)
@@ -212,6 +232,9 @@ def _reference_p_won(sim, journeys: list[dict], keep: set[str]) -> np.ndarray:
             z[2] += F.WEBINAR_BEFORE_DEMO
         if ({"webinar", "content_seo"} & first.keys()) and ({"demo", "proposal"} & first.keys()):
             z[2] += F.CONTENT_GAIN * reg["content_use"]
+        if order_gain and "demo" in first and any(
+                ch in config.MARKETING_CHANNELS and t < first["demo"] for t, ch, _ in rows):
+            z[2] += order_gain
         out.append(float(np.prod(1 / (1 + np.exp(-np.array(z))))))
     return np.array(out)
 
@@ -481,3 +504,122 @@ def test_panel_helpers():
     assert month_starts("2022-11-01", 3).strftime("%Y-%m-%d").tolist() == ["2022-11-01", "2022-12-01", "2023-01-01"]
     with pytest.raises(ValueError, match="month-start"):
         month_starts("2022-11-02", 3)
+
+
+# ---------------------------------------------------------------- switchable journey mechanisms
+
+from smlib.simulate.mechanisms import (  # noqa: E402
+    MECHANISMS, UNCONFOUNDED, exposure_transform, marketing_before_demo)
+
+#: sha256 (first 16 hex digits) of simulate(7, n_accounts=3000, n_units=12, n_periods=24): tables and
+#: truth as written by the simulator before the mechanisms existed (the switch-off reproduces it).
+PRE_MECHANISM_DIGEST = "bca3c23b263aaa0b"
+
+
+def _digest(sim) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for name, df in sim.tables().items():
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    for name in ("channel_effects", "team_effects", "accounts", "att_gt"):
+        h.update(pd.util.hash_pandas_object(getattr(sim.truth, name), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def test_mechanisms_off_reproduce_the_default_data():
+    off = dict(order_gain=0.0, repeat_decay=None, recency_half_life_days=None, harmful_channel=None,
+               intent_path=0.0, intent_conversion=0.0)
+    sim = simulate(7, n_accounts=3000, n_units=12, n_periods=24, **off)
+    assert _digest(sim) == PRE_MECHANISM_DIGEST
+    assert "intent" not in sim.truth.accounts
+
+
+@pytest.fixture(scope="module", params=[m for m in MECHANISMS if m != "default"])
+def mechanism_sim(request):
+    sim = simulate(seed=11, **SMALL, **MECHANISMS[request.param])
+    return request.param, sim, _journeys_as_lists(sim)
+
+
+def test_mechanism_truth_matches_brute_force(mechanism_sim):
+    """Each mechanism is in the truth: P(won) and every removal effect from the emitted rows."""
+    name, sim, journeys = mechanism_sim
+    truth = sim.truth
+    closed = truth.accounts["closed"].to_numpy()
+    # recency reads ages from timestamps rounded to the second: 1e-6 relative is the rounding
+    rtol = 1e-6 if truth.params["recency_half_life_days"] else 1e-9
+    full = _reference_p_won(sim, journeys, ALL_CHANNELS)[closed]
+    np.testing.assert_allclose(full, truth.accounts.loc[closed, "p_won"], rtol=rtol)
+    ce = truth.channel_effects.set_index("channel")
+    for ch in ALL_CHANNELS:
+        d = full - _reference_p_won(sim, journeys, ALL_CHANNELS - {ch})[closed]
+        assert ce.loc[ch, "incremental_conversions"] == pytest.approx(d.sum(), rel=1e-5, abs=1e-9), (name, ch)
+
+
+def test_each_mechanism_changes_the_truth():
+    base = simulate(seed=5, n_accounts=6000).truth.channel_effects.set_index("channel")
+    for name in UNCONFOUNDED[1:] + ("confounded",):
+        ce = simulate(seed=5, n_accounts=6000, **MECHANISMS[name]).truth.channel_effects.set_index("channel")
+        assert not np.allclose(ce["share"], base["share"], atol=1e-3), name
+
+
+def test_harmful_channel_has_negative_truth():
+    sim = simulate(seed=3, n_accounts=8000, **MECHANISMS["harmful"])
+    ce = sim.truth.channel_effects.set_index("channel")
+    assert ce.loc["paid_social", "incremental_conversions"] < -10
+    assert ce.loc["paid_social", "share"] < 0
+    assert (ce.drop("paid_social")["incremental_conversions"] > 0).all()
+    assert ce["share"].sum() == pytest.approx(1.0)         # shares of the net total
+
+
+def test_order_dependence_rewards_marketing_before_demo():
+    base = simulate(seed=3, n_accounts=8000).truth.channel_effects.set_index("channel")
+    order = simulate(seed=3, n_accounts=8000, **MECHANISMS["order"]).truth.channel_effects.set_index("channel")
+    # same journeys; the order term adds to the demo and, through "a marketing touch first", to marketing
+    assert order.loc["demo", "incremental_conversions"] > base.loc["demo", "incremental_conversions"]
+    mkt = list(config.MARKETING_CHANNELS)
+    assert (order.loc[mkt, "incremental_conversions"] > base.loc[mkt, "incremental_conversions"]).all()
+
+
+def test_latent_intent_drives_path_and_conversion():
+    sim = simulate(seed=3, n_accounts=8000, **MECHANISMS["confounded"])
+    acc = sim.truth.accounts.set_index("account_id")
+    n_touch = sim.touchpoints.groupby("account_id").size().reindex(acc.index, fill_value=0)
+    demos = (sim.touchpoints["channel"] == "demo").groupby(sim.touchpoints["account_id"]).sum() \
+        .reindex(acc.index, fill_value=0)
+    u = acc["intent"]
+    assert abs(u.mean()) < 0.05 and u.std() == pytest.approx(1.0, abs=0.05)
+    assert np.corrcoef(u, n_touch)[0, 1] > 0.2                 # longer journeys
+    assert np.corrcoef(u, demos)[0, 1] > 0.05                  # more demos
+    assert np.corrcoef(u, acc["p_won"])[0, 1] > 0.2            # and more conversions
+    # the same accounts without intent draw the same other randoms: account attributes unchanged
+    plain = simulate(seed=3, n_accounts=8000)
+    pd.testing.assert_frame_equal(plain.accounts, sim.accounts)
+
+
+def test_exposure_transform_and_order_feature_by_hand():
+    assert exposure_transform(np.array([0.0, 1.0, 2.0, 3.0]), 0.3) == pytest.approx([0, 1, 1.3, 1.39])
+    assert exposure_transform(np.array([0.0, 2.0, 0.5]), 0.0) == pytest.approx([0, 1, 1])
+    assert exposure_transform(np.array([2.0]), None) == pytest.approx([math.log(3)])
+    from smlib.simulate.journeys import Touches
+    from smlib.simulate.params import CH as C
+    # account 0: email, demo, paid_search; account 1: demo then email; account 2: email only
+    t = Touches(acc=np.array([0, 0, 0, 1, 1, 2]), x=np.arange(6.0), contact_clock=np.ones(6, bool),
+                channel=np.array([C["email"], C["demo"], C["paid_search"], C["demo"], C["email"],
+                                  C["email"]], np.int8),
+                window=np.array([0, 2, 2, 2, 2, 0], np.int8), form_fill=np.zeros(6, bool))
+    mbd = marketing_before_demo(t, 3)
+    assert mbd[0, C["email"]] and not mbd[0, C["paid_search"]]
+    assert not mbd[1].any() and not mbd[2].any()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(repeat_decay=1.0), "repeat_decay"),
+    (dict(recency_half_life_days=0.0), "recency_half_life_days"),
+    (dict(harmful_channel="fax"), "harmful_channel"),
+    (dict(harm=-1.0), "harm"),
+    (dict(intent_path=float("nan")), "intent_path"),
+])
+def test_bad_mechanism_parameters_raise_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(seed=1, **SMALL, **kwargs)

@@ -17,37 +17,44 @@ from smlib.causal.results import EstimateResult
 matplotlib.use("Agg")
 
 
+# The whole rule, both claim forms and every case in en and es, is the table of
+# tests/test_analyses_executive_verdict.py; here the claim read as a typical value.
 @pytest.mark.parametrize("est, lo, hi, code", [
     (0.08, 0.05, 0.11, "contradicts_smaller"),     # clearly below 20 %, above 0
     (0.08, -0.02, 0.15, "contradicts_smaller"),    # below 20 %, cannot exclude 0
-    (-0.10, -0.15, -0.05, "contradicts_smaller"),  # negative
+    (-0.10, -0.15, -0.05, "negative"),             # negative
     (0.19, 0.12, 0.26, "supports"),                # contains 20 %, excludes 0
     (0.30, 0.25, 0.35, "contradicts_larger"),
     (0.10, -0.05, 0.30, "cannot_tell"),            # spans 0 and 20 %
     (0.10, 0.01, 0.40, "cannot_tell"),             # wider than the claim
 ])
 def test_verdict_codes(est, lo, hi, code):
-    v = verdict(est, lo, hi)
+    v = verdict(est, lo, hi, claim_form="typical")
     assert v.code == code
     assert v.claim == 0.20
 
 
 def test_verdict_wording_en_es():
-    en = verdict(0.08, 0.05, 0.11)
+    en = verdict(0.08, 0.05, 0.11, claim_form="typical")
     assert "clearly smaller than 20.0 %" in en.text
     assert "8.0 %" in en.text and "5.0 %" in en.text
-    es = verdict(0.08, 0.05, 0.11, language="es")
+    es = verdict(0.08, 0.05, 0.11, language="es", claim_form="typical")
     assert "claramente menor que un 20,0 %" in es.text
     assert "8,0 %" in es.text
     cannot = verdict(0.10, -0.05, 0.30, language="es")
     assert cannot.text.startswith("Los datos no permiten saberlo")
     assert verdict(0.10, -0.05, 0.30).text.startswith("The data cannot tell")
     assert verdict(0.19, 0.12, 0.26, level=0.9).text.count("90 % interval") == 1
+    # "up to 20 %" (the default form): an effect below the ceiling overstates, not contradicts
+    up_to = verdict(0.08, 0.05, 0.11)
+    assert up_to.code == "overstated" and "overstates" in up_to.text
+    assert "Contradicts" not in up_to.text
 
 
 def test_verdict_claim_and_width_are_parameters():
-    assert verdict(0.08, 0.05, 0.11, claim=0.10).code == "supports"
-    assert verdict(0.10, 0.01, 0.40, max_width=0.5).code == "supports"
+    assert verdict(0.08, 0.05, 0.11, claim=0.10, claim_form="typical").code == "supports"
+    assert verdict(0.10, 0.01, 0.40, max_width=0.5, claim_form="typical").code == "supports"
+    assert verdict(0.08, 0.05, 0.11, claim=0.10).code == "consistent"
 
 
 @pytest.mark.parametrize("args, kwargs, match", [
@@ -63,7 +70,9 @@ def test_verdict_bad_input(args, kwargs, match):
 
 def test_verdict_from_result():
     u = uplift_percent(800.0, 10_800.0, std_error=200.0)
-    assert verdict_from_result(u).code == "contradicts_smaller"
+    assert verdict_from_result(u, claim_form="typical").code == "contradicts_smaller"
+    assert verdict_from_result(u).code == "overstated"
+    assert verdict_from_result(u, pretrend_p=0.01).code == "no_verdict"
 
 
 def test_compare_estimates_and_forest_plot():

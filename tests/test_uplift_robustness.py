@@ -211,3 +211,37 @@ def test_headline_alone_follows_the_rules(sim):
     assert uplift.estimate == pytest.approx(a.uplift.estimate)
     did, uplift, _ = estimate_uplift(units)  # staggered: Callaway & Sant'Anna, as before
     assert uplift.att == pytest.approx(did.estimate)
+
+
+def test_honest_reads_the_recommended_estimators_event_study(sim):
+    """HonestDiD runs on the event study of the recommended estimator (Callaway & Sant'Anna with
+    R did's universal base period, as the HonestDiD README does), not on another estimator's:
+    its point estimate is the average of that event study over the first HONEST_WINDOW months,
+    and the sentence names the event study."""
+    from smlib.analyses.uplift import HONEST_WINDOW
+    from smlib.causal._panel import PanelSpec
+    from smlib.causal.staggered import staggered_did
+
+    units, truth = sim
+    a = uplift_analysis(_data(units), truth=truth, robustness=False, n_placebo=20, honest=True)
+    assert a.choice.estimator == "callaway" and a.honest_on == "callaway_santanna"
+    es = staggered_did(units, panel=PanelSpec(outcome="revenue"), base_period="universal",
+                       n_boot=0).aggregate("dynamic")
+    post = es.table[es.table["event_time"].between(0, HONEST_WINDOW - 1)]["estimate"].mean()
+    assert a.honest.estimate == pytest.approx(post, rel=1e-10)
+    sentence = a.honest_sentence("en")
+    if sentence is not None:  # shown only for a positive estimate
+        assert "Callaway & Sant'Anna" in sentence
+        assert "Callaway y Sant'Anna" in a.honest_sentence("es")
+
+
+def test_honest_falls_back_to_sun_abraham_when_a_synthetic_method_is_recommended(analysis):
+    from smlib.analyses.uplift import _honest_source  # noqa: PLC2701 (the rule under test)
+
+    sa = object()
+    other = object()  # a recommended synthetic control: not the Callaway & Sant'Anna result
+    src, name = _honest_source(pd.DataFrame(), "revenue", "never_treated", "dr", other,
+                               SimpleNamespace(cs=analysis.staggered), sa)
+    assert src is sa and name == "sun_abraham"
+    assert _honest_source(pd.DataFrame(), "revenue", "never_treated", "dr", other,
+                          SimpleNamespace(cs=None), None) == (None, None)

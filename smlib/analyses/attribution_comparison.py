@@ -23,7 +23,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from smlib import config
 from smlib.attribution.api import compare
+from smlib.attribution.experiments import calibrate, check_experiments, score_experiments
 from smlib.attribution.paths import parse_paths
 from smlib.attribution.plots import (allocation_label, channel_name, model_name, model_phrase,
                                      names_are_labels, plot_credit_intervals, plot_scores,
@@ -31,10 +33,12 @@ from smlib.attribution.plots import (allocation_label, channel_name, model_name,
 from smlib.attribution.registry import DEFAULT_MODELS, MODELS, RULE_MODELS
 from smlib.attribution.resample import interval_frame
 from smlib.attribution.scoring import recommend, score_against_truth, share_matrix
+from smlib.attribution.sensitivity import confounding_sensitivity, exposed_conversions
 from smlib.attribution.teams import counterfactual_team_credit, team_rollup
 from smlib.attribution.uncertainty import bootstrap_draws
 from smlib.data_warnings import collect_warnings, separated_channels
 from smlib.gaps import attribution_gap, data_driven_gap
+from smlib.io import load_experiments
 from smlib.journeys import build_journeys, channel_team_map, merge_channels
 from smlib.presentation.catalogue import entry, text
 from smlib.presentation.numbers import format_number, format_pct
@@ -42,11 +46,14 @@ from smlib.presentation.settings import validate_language
 from smlib.presentation.tables import ReportTable
 from smlib.simulate.truth import has_truth, load_truth
 
-__all__ = ["AttributionReport", "Comparison", "attribution_report", "conclusion", "headline_items",
-           "run_comparison", "unavailable_headline_items"]
+__all__ = ["AttributionReport", "Comparison", "FALLBACK_VIEW", "attribution_report", "conclusion",
+           "headline_items", "mechanism_accuracy", "run_comparison", "unavailable_headline_items"]
 
 #: Prefixes of the models the write-up groups as "rule-based and Markov".
 _RULES_AND_MARKOV: tuple[str, ...] = RULE_MODELS + ("markov",)
+#: The rule-based view shown when no model can be named: equal credit per touch, the rule-based
+#: model closest to the simulator's truth on every mechanism (benchmarks/accuracy_mechanisms.py).
+FALLBACK_VIEW: str = "linear"
 
 
 def _pct(x: float) -> str:
@@ -99,6 +106,8 @@ class Comparison:
         draws: the bootstrap draws by model.
         level: the interval level.
         skip_reasons: models not run → (catalogue key under ``attribution.skipped``, values).
+        withheld: models whose intervals are not computed because they were measured not to
+            cover the truth (the estimator's ``intervals_calibrated`` is False), with the reason.
     """
 
     credit: pd.DataFrame
@@ -108,6 +117,7 @@ class Comparison:
     draws: dict[str, Any] = field(default_factory=dict)
     level: float = 0.95
     skip_reasons: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    withheld: dict[str, str] = field(default_factory=dict)
 
     def skipped_notes(self, language: str = "en") -> list[str]:
         """One Markdown sentence per model not run, saying why, in ``language``
@@ -165,8 +175,9 @@ class Comparison:
 
 def run_comparison(paths: pd.DataFrame, journeys: Any = None,
                    models: Iterable[str] | None = None, n_boot: int = 200, seed: int = 0,
-                   level: float = 0.95, incremental_params: dict[str, Any] | None = None
-                   ) -> Comparison:
+                   level: float = 0.95, incremental_params: dict[str, Any] | None = None,
+                   opportunities: pd.DataFrame | None = None,
+                   accounts: pd.DataFrame | None = None) -> Comparison:
     """Run the attribution models on one dataset, each with bootstrap intervals.
 
     ``paths``: the path table; ``journeys``: the touches table (or Journeys object) for the models
@@ -177,6 +188,9 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     same way). ``n_boot=0`` skips the intervals. Without journeys that did not convert (e.g. an
     export of won deals only) the data-driven models are skipped (``skipped`` says why); without
     any conversion nothing can be attributed and ValueError says so in words of the data.
+    ``opportunities`` / ``accounts``: given with ``journeys``, the models that use them
+    (registry flag ``uses_journeys``: ``incremental``) model each journey with its funnel
+    milestones and account (:class:`smlib.attribution.journey_model.JourneyIncremental`).
     """
     names = list(DEFAULT_MODELS if models is None else models)
     unknown = [m for m in names if m not in MODELS]
@@ -205,15 +219,21 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
         frames.append(compare(paths, models=plain, journeys=journeys))
     fitted: dict[str, Any] = {}
     for name in (m for m in run if MODELS[m].fitted):
-        params = (incremental_params or {}) if name == "incremental" else {}
+        params = dict(incremental_params or {}) if name == "incremental" else {}
+        if MODELS[name].uses_journeys and journeys is not None and opportunities is not None:
+            params.update(journeys=journeys, opportunities=opportunities, accounts=accounts)
         fitted[name] = MODELS[name].fit(paths, **params)
         frames.append(fitted[name].credit_.assign(model=name))
     credit = pd.concat(frames, ignore_index=True)[["model", "channel", "conversions", "value", "share"]]
     order = {m: i for i, m in enumerate(names)}
     credit = credit.sort_values("model", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
-    parts, draws = [], {}
+    parts, draws, withheld = [], {}, {}
     for name in (m for m in run if n_boot):
+        if name in fitted and not getattr(fitted[name], "intervals_calibrated", True):
+            withheld[name] = ("its intervals on the path table alone were measured not to cover "
+                              "the truth (benchmarks/coverage_attribution.py)")
+            continue
         if name in fitted:
             d = fitted[name].bootstrap_draws(n_boot=n_boot, seed=seed)
         else:
@@ -226,7 +246,7 @@ def run_comparison(paths: pd.DataFrame, journeys: Any = None,
     if len(intervals):
         intervals = intervals[["model", *[c for c in intervals.columns if c != "model"]]]
     return Comparison(credit=credit, intervals=intervals, fitted=fitted, skipped=skipped,
-                      draws=draws, level=level, skip_reasons=reasons)
+                      draws=draws, level=level, skip_reasons=reasons, withheld=withheld)
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,8 +346,11 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
     if scores is None or scores.empty:
         out = text("attribution.conclusion.no_truth", lang, disagree=disagree)
         if unidentified:
-            return out + text("attribution.conclusion.unidentified", lang,
-                              names=_names(unidentified, lang))
+            out += text("attribution.conclusion.unidentified", lang, names=_names(unidentified, lang))
+            if FALLBACK_VIEW in mat.index:
+                out += text("attribution.conclusion.fallback", lang,
+                            model=model_phrase(FALLBACK_VIEW, lang))
+            return out
         if "incremental" in mat.index:
             out += text("attribution.conclusion.prefer_incremental", lang)
             if cv_results is not None and not cv_results.empty:
@@ -404,6 +427,11 @@ class AttributionReport:
     scores: pd.DataFrame | None = None
     recommended: str | None = None
     shown_with_intervals: tuple[str, ...] = ()
+    sensitivity: pd.DataFrame | None = None
+    experiments: pd.DataFrame | None = None
+    experiment_scores: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    robustness_model: str | None = None
 
     @property
     def paths(self) -> pd.DataFrame:
@@ -536,6 +564,99 @@ class AttributionReport:
                              for c in cv.columns if c.startswith("fold_")})
         return table
 
+    def mechanism_table(self, language: str = "en", path: Any = None) -> ReportTable | None:
+        """Each model's distance from the truth on each simulator mechanism (the stored benchmark,
+        :func:`mechanism_accuracy`); None when it has not been run."""
+        acc = mechanism_accuracy(path)
+        if acc is None:
+            return None
+        lang = validate_language(language)
+        formats: dict[str, Any] = {"model": lambda m: model_name(m, lang)}
+        formats.update({c: "float2" for c in acc.columns if c != "model"})
+        n = acc.attrs.get("accounts")
+        return _table("mechanisms", acc, lang, formats,
+                      seeds=", ".join(map(str, acc.attrs["seeds"])),
+                      accounts=format_number(n, 0, lang) if n else "?")
+
+    def show_mechanism_accuracy(self, language: str = "en") -> None:
+        """The accuracy-over-mechanisms text and table: only beside a simulator's truth (the accuracy
+        section), and nothing when the benchmark is not stored."""
+        lang = validate_language(language)
+        table = self.mechanism_table(lang) if self.truth is not None else None
+        if table is not None:
+            _markdown(text("attribution.nb.mechanisms.intro", lang))
+            table.show(lang)
+
+    def sensitivity_table(self, language: str = "en") -> ReportTable | None:
+        """E-values of the recommended model's credit: how strong a hidden driver of exposure and
+        purchase would have to be to change each channel's sign or rank (None without one)."""
+        if self.sensitivity is None:
+            return None
+        lang = validate_language(language)
+        return _table("sensitivity", self.sensitivity, lang,
+                      {"channel": lambda c: channel_name(c, lang),
+                       "next_channel": lambda c: "" if c is None else channel_name(c, lang),
+                       "lost": "float1", "exposed_conversions": "float1", "risk_ratio": "float2",
+                       "e_value_sign": "float2", "e_value_sign_ci": "float2",
+                       "e_value_rank": "float2"},
+                      model=model_phrase(self.robustness_model, lang))
+
+    def experiments_table(self, language: str = "en") -> ReportTable | None:
+        """Every model's figure against each experiment (None without experiments)."""
+        if self.experiment_scores is None:
+            return None
+        lang = validate_language(language)
+        frame = self.experiment_scores.assign(
+            start=lambda d: d["start"].dt.strftime("%Y-%m-%d"),
+            end=lambda d: d["end"].dt.strftime("%Y-%m-%d"),
+            inside=lambda d: d["inside"].map(lambda v: text(
+                "attribution.nb.experiments." + ("yes" if v else "no"), lang)))
+        return _table("experiments", frame.drop(columns=["standard_error", "window_fraction"]), lang,
+                      {"model": lambda m: model_name(m, lang),
+                       "channel": lambda c: channel_name(c, lang), "experiment": "float1", "ci_low": "float1", "ci_high": "float1",
+                       "model_figure": "float1", "z": "float2"})
+
+    def calibration_table(self, language: str = "en") -> ReportTable | None:
+        """The recommended model calibrated to the experiments (None without them)."""
+        if self.calibration is None:
+            return None
+        lang = validate_language(language)
+        method = str(self.calibration["method"].iat[0])
+        return _table("calibration", self.calibration.drop(columns="method"), lang,
+                      {"channel": lambda c: channel_name(c, lang), "model": "float1",
+                       "model_se": "float1", "experiment": "float1", "experiment_se": "float1",
+                       "calibrated": "float1", "calibrated_se": "float1", "ci_low": "float1",
+                       "ci_high": "float1", "weight_experiment": "pct", "z_consistency": "float2",
+                       "n_experiments": "int"},
+                      model=model_phrase(self.robustness_model, lang),
+                      method=text(f"attribution.nb.calibration.method_{method}", lang))
+
+    def show_sensitivity(self, language: str = "en", on_gap: Any = None) -> None:
+        """The sensitivity section: what an E-value is, and the table (or why there is none)."""
+        def body(lang: str) -> None:
+            _markdown(text("attribution.nb.sensitivity.intro", lang))
+            table = self.sensitivity_table(lang)
+            if table is None:
+                _markdown(text("attribution.nb.sensitivity.none", lang))
+            else:
+                table.show(lang)
+        self._show("sensitivity", language, on_gap, body)
+
+    def show_experiments(self, language: str = "en", on_gap: Any = None) -> None:
+        """The experiments section: every model against the lift tests and the calibrated credit,
+        or how to add an ``experiments.csv``."""
+        def body(lang: str) -> None:
+            _markdown(text("attribution.nb.experiments.intro", lang))
+            table = self.experiments_table(lang)
+            if table is None:
+                _markdown(text("attribution.nb.experiments.none", lang))
+                return
+            table.show(lang)
+            cal = self.calibration_table(lang)
+            if cal is not None:
+                cal.show(lang)
+        self._show("experiments", language, on_gap, body)
+
     # --- what a notebook cell shows ----------------------------------------------------------
     def _show(self, section: str | None, language: str, on_gap: Any, body: Any) -> None:
         """Show ``body()``, or with a :attr:`gap` call ``on_gap(gap, section title, language)``
@@ -555,6 +676,31 @@ class AttributionReport:
             self.share_table(lang).show(lang)
             self.plot_shares(lang)
         self._show("shares", language, on_gap, body)
+
+    def interval_method(self, language: str = "en") -> str:
+        """How the intervals were made, what the credit measures and why data-driven credit can be
+        negative: one paragraph (catalogue ``[attribution.intervals]``); "" without intervals."""
+        lang = validate_language(language)
+        comp = self.comparison
+        if comp is None or not (comp.draws or comp.withheld):
+            return ""
+        n_boot = (int(next(iter(comp.draws.values())).conversions.shape[0]) if comp.draws
+                  else 0)
+        fitted = comp.fitted.get("incremental")
+        key = ("method_rules" if fitted is None else
+               "method_journeys" if getattr(fitted, "best_candidate_", "") == "funnel"
+               else "method_paths")
+        parts = [text(f"attribution.intervals.{key}", lang, n_boot=n_boot)]
+        if comp.fitted:
+            parts += [text("attribution.intervals.scaled", lang),
+                      text("attribution.intervals.signed", lang)]
+        return " ".join(parts)
+
+    def show_interval_method(self, language: str = "en") -> None:
+        """Show :meth:`interval_method` (nothing when the report has no intervals)."""
+        body = self.interval_method(language)
+        if body:
+            _markdown(body)
 
     def show_intervals(self, language: str = "en", on_gap: Any = None) -> None:
         """The recommended model's credit with intervals (or why none), and the interval chart."""
@@ -644,7 +790,8 @@ class AttributionReport:
 
 def attribution_report(dataset: Any, lookback_days: int, models: Iterable[str] | None = None,
                        n_boot: int = 200, seed: int = 0,
-                       shown_with_intervals: Iterable[str] = ()) -> AttributionReport:
+                       shown_with_intervals: Iterable[str] = (),
+                       experiments: pd.DataFrame | None = None) -> AttributionReport:
     """Run report 01's analysis on ``dataset`` (a :class:`smlib.io.Dataset`).
 
     Journeys (:func:`smlib.journeys.build_journeys`, ``lookback_days``); channels that always
@@ -671,11 +818,113 @@ def attribution_report(dataset: Any, lookback_days: int, models: Iterable[str] |
     if report.gap is not None:
         return report
     comp = run_comparison(journeys.paths, journeys.touches, models=models, n_boot=n_boot,
-                          seed=seed, incremental_params={"random_state": seed})
+                          seed=seed, incremental_params={"random_state": seed},
+                          opportunities=dataset.opportunities,
+                          accounts=getattr(dataset, "accounts", None))
     report.comparison = comp
     if truth is not None:
         report.scores = score_against_truth(
             comp.credit, truth.channel_effects, truth.team_effects,
             counterfactual_team_credit(comp.fitted, report.channel_teams) if comp.fitted else None)
     report.recommended = recommend(comp.credit, report.scores, separation.affected)
+    _add_robustness(report, experiments if experiments is not None
+                    else load_experiments(getattr(dataset, "path", None)))
     return report
+
+
+#: Order of the simulator mechanisms in the accuracy table (smlib.simulate.mechanisms.MECHANISMS).
+_MECHANISM_ORDER: tuple[str, ...] = ("default", "order", "diminishing", "recency", "harmful",
+                                     "combined", "confounded")
+
+
+def mechanism_accuracy(path: Any = None) -> pd.DataFrame | None:
+    """Mean L1 distance of each model's channel shares to the truth, per simulator mechanism.
+
+    Read from the table ``benchmarks/accuracy_mechanisms.py --csv`` writes (default
+    ``config.ACCURACY_MECHANISMS_CSV``): one row per model (best mean over the unconfounded
+    mechanisms first), one column per mechanism, plus ``seeds`` and ``accounts`` in ``attrs``.
+    None when the file is absent.
+    """
+    file = config.ACCURACY_MECHANISMS_CSV if path is None else path
+    try:
+        long = pd.read_csv(file)
+    except FileNotFoundError:
+        return None
+    missing = {"mechanism", "seed", "model", "l1"} - set(long.columns)
+    if missing:
+        raise ValueError(f"{file}: missing column(s) {sorted(missing)}; rerun "
+                         "benchmarks/accuracy_mechanisms.py --csv")
+    wide = long.pivot_table(index="model", columns="mechanism", values="l1", aggfunc="mean")
+    wide = wide[[m for m in _MECHANISM_ORDER if m in wide.columns]
+                + sorted(c for c in wide.columns if c not in _MECHANISM_ORDER)]
+    unconf = [c for c in wide.columns if c != "confounded"]
+    wide = wide.loc[wide[unconf].mean(axis=1).sort_values().index]
+    wide.columns.name = None
+    out = wide.reset_index()
+    out.attrs["seeds"] = sorted(int(x) for x in long["seed"].unique())
+    out.attrs["accounts"] = int(long["accounts"].iloc[0]) if "accounts" in long.columns else None
+    return out
+
+
+def _raw_figures(comp: Comparison, model: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame] | None:
+    """A fitted model's raw removal figures (``incremental_conversions`` when it gives them), their
+    bootstrap standard errors and percentile intervals, or None for a model that is not fitted.
+
+    The draws are of the scaled credit; the raw figure's spread is taken from them by the ratio of
+    raw to scaled figure per channel (the uncertainty of that ratio is not added)."""
+    fitted = comp.fitted.get(model)
+    if fitted is None:
+        return None
+    credit = fitted.credit_
+    col = "incremental_conversions" if "incremental_conversions" in credit.columns else "conversions"
+    c = credit.set_index("channel")
+    raw, scaled = c[col].astype(float), c["conversions"].astype(float)
+    ratio = (raw / scaled.where(scaled != 0)).fillna(1.0)
+    out = pd.DataFrame({"channel": raw.index, "incremental_conversions": raw.to_numpy()})
+    draws = comp.draws.get(model)
+    if draws is None:
+        return out, pd.Series(np.nan, index=raw.index), None
+    d = pd.DataFrame(draws.conversions, columns=list(draws.channels)).reindex(columns=raw.index)
+    lo, hi = (1 - comp.level) / 2, (1 + comp.level) / 2
+    r = ratio.to_numpy()
+    a, b = d.quantile(lo).to_numpy() * r, d.quantile(hi).to_numpy() * r
+    ci = pd.DataFrame({"channel": raw.index, "ci_low": np.fmin(a, b), "ci_high": np.fmax(a, b)})
+    return out, d.std(ddof=1) * np.abs(ratio), ci
+
+
+def _add_robustness(report: AttributionReport, experiments: pd.DataFrame | None) -> None:
+    """Fill ``report.sensitivity`` and, with ``experiments``, the scores of every model against
+    them and ``report.calibration`` (:mod:`smlib.attribution.sensitivity`,
+    :mod:`smlib.attribution.experiments`). Both are for ``report.robustness_model``: the
+    recommended model when it is a fitted removal model, else ``incremental`` (or ``logistic``)
+    when it ran; none when no model can be named (channels the data cannot identify)."""
+    comp = report.comparison
+    if comp is None:
+        return
+    rec = report.recommended
+    if rec is not None and rec not in comp.fitted:
+        rec = next((m for m in ("incremental", "logistic") if m in comp.fitted), None)
+    report.robustness_model = rec
+    raw = _raw_figures(comp, rec) if rec is not None else None
+    if raw is not None:
+        figures, se, ci = raw
+        report.sensitivity = confounding_sensitivity(figures, exposed_conversions(report.paths), ci)
+    if experiments is None or len(experiments) == 0:
+        return
+    report.experiments = check_experiments(experiments)
+    credit = comp.credit
+    fitted_raw = [(_raw_figures(comp, m) or (None,))[0] for m in comp.fitted]
+    raw_long = pd.concat([f.assign(model=m) for m, f in zip(comp.fitted, fitted_raw)],
+                         ignore_index=True) if comp.fitted else None
+    if raw_long is not None:      # fitted models are scored on their raw removal figures
+        credit = credit.merge(raw_long, on=["model", "channel"], how="left")
+    known = report.experiments["channel"].isin(credit["channel"])
+    if not known.any():
+        return
+    report.experiment_scores = score_experiments(credit, report.experiments[known], report.journeys)
+    if raw is not None:
+        figures, se, _ = raw
+        method = "combine" if np.isfinite(se).all() and (se > 0).all() else "rescale"
+        report.calibration = calibrate(figures, report.experiments[known], report.journeys,
+                                       model_se=se if method == "combine" else None,
+                                       method=method, level=comp.level).assign(method=method)

@@ -9,22 +9,21 @@ returns, the funnel and the integration uplift, and records what the data cannot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
 from smlib import config
 from smlib.analyses import executive_text as et
 from smlib.analyses import figures
-from smlib.analyses.uplift import estimate_uplift
-from smlib.attribution.api import compare
-from smlib.attribution.credit import credit_with_intervals
+from smlib.analyses.attribution_comparison import attribution_report
+from smlib.analyses.uplift import uplift_analysis
 from smlib.attribution.registry import MODELS
+from smlib.causal.claims import CLAIM_FORMS
 from smlib.causal.plots import event_study_plot
-from smlib.data_warnings import collect_warnings, separated_channels
-from smlib.gaps import DataGap, attribution_gap, catalogue_gap, data_driven_gap
-from smlib.journeys import build_journeys, channel_team_map, merge_channels
+from smlib.gaps import DataGap, catalogue_gap, data_driven_gap
 from smlib.metrics import (blended_cac, channel_economics, customer_economics, has_costs,
                            paid_cac, recommend_channels, resolve_horizon, revenue_months,
                            sales_cycle, stage_conversion, team_economics, win_rate)
@@ -34,7 +33,8 @@ from smlib.presentation.numbers import format_pct
 from smlib.presentation.settings import validate_language
 from smlib.presentation.tables import table_for_print
 
-__all__ = ["DATA_DRIVEN_MODELS", "FALLBACK_MODEL", "ExecutiveSummary", "executive_summary"]
+__all__ = ["DATA_DRIVEN_MODELS", "FALLBACK_MODEL", "RECOMMENDED", "ExecutiveSummary",
+           "executive_summary"]
 
 #: Models that learn from converting and non-converting journeys (they need both): the registry's
 #: ``data_driven`` models.
@@ -42,6 +42,10 @@ DATA_DRIVEN_MODELS: tuple[str, ...] = tuple(name for name, spec in MODELS.items(
                                             if spec.data_driven)
 #: Model used for costs when the requested data-driven model cannot be fitted (stated in the note).
 FALLBACK_MODEL: str = "markov"
+#: ``attribution_model`` value meaning "the model report 01 recommends".
+RECOMMENDED: str = "recommended"
+#: The bootstrap bounds the economics read from a credit table.
+_BOUNDS: list[str] = ["ci_low", "ci_high", "value_ci_low", "value_ci_high"]
 
 
 @dataclass
@@ -87,6 +91,11 @@ class ExecutiveSummary:
     monthly_churn: float | None = 0.015
     contract_months: float | None = 12
     horizon: str | int = "first_contract"
+    claim_form: str = "up_to"
+    #: report 01's analysis (:class:`smlib.analyses.attribution_comparison.AttributionReport`)
+    #: and report 02's (:class:`smlib.analyses.uplift.UpliftAnalysis`) this page reads
+    attribution: Any = None
+    uplift_analysis: Any = None
 
     def basis(self) -> str:
         """The horizon of every return figure on this page, in words (e.g. ``lifetime gross
@@ -140,7 +149,9 @@ class ExecutiveSummary:
         return out
 
     def items(self, short: bool = True) -> list[tuple[str, str, str]]:
-        """The seven headlines (:func:`smlib.analyses.executive_text.executive_items`)."""
+        """The eight headlines (:func:`smlib.analyses.executive_text.executive_items`); who earns
+        the revenue is report 01's team split with its interval
+        (:func:`smlib.analyses.executive_text.credit_split`)."""
         empty = pd.DataFrame({"model": [], "team": [], "roi": [], "channel": [], "action": [],
                               "cac": []})
 
@@ -153,7 +164,71 @@ class ExecutiveSummary:
             recommendations=given(self.recommendations),
             n_models=int(self.credit["model"].nunique()) if self.credit is not None else 0,
             win=self.win, cycle=self.cycle, start=self.start, end=self.end, claim=self.claim,
-            language=self.language, short=short, unavailable=self.unavailable())
+            language=self.language, short=short, unavailable=self.unavailable(),
+            claim_form=self.claim_form, pretrend_p=self.pretrend_p,
+            credit=et.credit_split(self.team_shares, self.model, self.unidentified,
+                                   self.language),
+            statuses={r["measure"]: r["status"] for r in self.health().to_dict("records")
+                      if r["measure"] in ("payback", "ltv_to_cac")})
+
+    def health(self) -> pd.DataFrame:
+        """The headline measures against their targets: status met / missed / uncertain
+        (:func:`smlib.analyses.executive_text.health_rows`)."""
+        return et.health_rows(self.customers, self.teams, self.model)
+
+    def health_table(self) -> pd.DataFrame | None:
+        """:meth:`health` printable in the report's language (None when nothing can be judged:
+        no costs)."""
+        rows = self.health()
+        if rows.empty or "spend" in self.gaps:  # no costs: nothing to judge (a gap says why)
+            return None
+        return et.health_for_print(rows, self.language,
+                                   basis=et.short_basis(self.horizon, self.language))
+
+    def reconciliation(self) -> str | None:
+        """One sentence reconciling payback, LTV:CAC and the team returns (None without them)."""
+        return et.reconciliation(self.customers, self.horizon, self.language)
+
+    def credit_table(self) -> pd.DataFrame | None:
+        """Who earns the revenue under the model used: each team's share of the credit with its
+        interval (report 01's team split), its cost and ROI with interval on this page's basis;
+        printable, or None without credit."""
+        if self.team_shares is None or self.team_shares.empty:
+            return None
+        lang = self.language
+        shares = self.team_shares.loc[self.team_shares["model"].eq(self.model)]
+        if self.teams is not None:
+            shares = shares.merge(
+                self.teams.loc[self.teams["model"].eq(self.model),
+                               ["team", "cost", "roi", "roi_ci_low", "roi_ci_high"]],
+                on="team", how="left")
+        cols = [("team", "team", et.column("team", lang))]
+        cols.append(("share", "pct", et.column("team_share", lang)))
+        if "roi" in shares.columns:
+            cols += [("cost", "money", et.column("cost", lang)),
+                     ("roi", "pct", et.column("roi_interval_basis", lang,
+                                              basis=et.short_basis(self.horizon, lang)))]
+        intervals = {"share": ("ci_low", "ci_high")}
+        if "roi" in shares.columns:
+            intervals["roi"] = ("roi_ci_low", "roi_ci_high")
+        return table_for_print(shares, [(c, k, h, h) for c, k, h in cols], lang,
+                               intervals=intervals)
+
+    def actions_table(self) -> pd.DataFrame | None:
+        """The channels that can be judged, compact for the first pages: channel, action and the
+        reason beside it (the ROI with its interval against break-even under the model used;
+        the full table, with the churn sensitivity and cost, is :meth:`recommendations_table`);
+        None without recommendations."""
+        if self.recommendations is None or "spend" in self.gaps:  # no costs: nothing to judge
+            return None
+        lang = self.language
+        rec = self.recommendations.loc[self.recommendations["action"].ne("not_assessed")]
+        rec = rec.assign(why=[et.interval_reason(r, self.model, lang, name_model=False)
+                              for r in rec.to_dict("records")])
+        why = et.column("why_model", lang, model=model_label(self.model, lang))
+        cols = [("channel", "channel", et.column("channel", lang)),
+                ("action", "action", et.column("action", lang)), ("why", "text", why)]
+        return table_for_print(rec, [(c, k, h, h) for c, k, h in cols], lang)
 
     def missing_for(self, section: str) -> DataGap | None:
         """The first reason ``section`` (``cost``, ``teams``, ``channels``, ``uplift``, ``funnel``)
@@ -193,7 +268,7 @@ class ExecutiveSummary:
                               months=self.contract_months, basis=self.basis())
 
     def sentences_html(self) -> str:
-        """The seven headlines as full sentences, an HTML list with links to the reports."""
+        """The eight headlines as full sentences, an HTML list with links to the reports."""
         return et.sentences_html(self.items(short=False), self.language)
 
     def glossary_table(self) -> pd.DataFrame:
@@ -243,8 +318,14 @@ class ExecutiveSummary:
     def uplift_sentence(self) -> str | None:
         """The uplift judged against the claim, one sentence (None without an uplift)."""
         u = self.uplift
-        return None if u is None else et.headline_uplift(u.estimate, u.ci_low, u.ci_high,
-                                                         claim=self.claim, language=self.language)
+        return None if u is None else et.headline_uplift(
+            u.estimate, u.ci_low, u.ci_high, claim=self.claim, level=u.level,
+            language=self.language, claim_form=self.claim_form, pretrend_p=self.pretrend_p)
+
+    @property
+    def pretrend_p(self) -> float | None:
+        """The p-value of the pre-trend test behind the verdict (report 02's), or None."""
+        return None if self.uplift_analysis is None else self.uplift_analysis.pretrend_p
 
     def plot_cac(self) -> Axes:
         """Blended CAC by quarter (:func:`smlib.analyses.figures.plot_cac_by_period`)."""
@@ -277,62 +358,111 @@ class ExecutiveSummary:
         return ax
 
 
-def executive_summary(data: Any, *, attribution_model: str = "incremental", claim: float = 0.20,
-                      monthly_churn: float | None = 0.015, contract_months: float | None = 12,
-                      n_boot: int = 200, seed: int = 0, language: str = "en",
-                      lookback_days: int | None = None,
+def _credit_with_bounds(comparison: Any, model: str) -> pd.DataFrame:
+    """Report 01's long credit table with ``model``'s bootstrap bounds (``ci_low, ci_high,
+    value_ci_low, value_ci_high``; NaN for the other models), as the economics read it.
+
+    A counterfactual model (``incremental``) can give a channel a negative credit (journeys
+    convert slightly more without it); for costs and returns such a channel is credited with
+    no sale (0), as the economics take credit as sales won; report 01 shows the signed credit."""
+    credit = comparison.credit.copy()
+    for c in ("conversions", "value"):
+        credit[c] = credit[c].clip(lower=0.0)
+    for c in _BOUNDS:
+        credit[c] = np.nan
+    iv = comparison.intervals
+    if len(iv) and model in set(iv["model"]):
+        rows = credit["model"].eq(model)
+        bounds = iv.loc[iv["model"].eq(model), ["channel", *_BOUNDS]]
+        merged = credit.loc[rows, ["channel"]].merge(bounds, on="channel", how="left")
+        credit.loc[rows, _BOUNDS] = np.clip(merged[_BOUNDS].to_numpy(dtype=float), 0.0, None)
+    return credit
+
+
+def _model_for_costs(requested: str, attribution: Any, lang: str) -> tuple[str, str]:
+    """The model whose credit report 03 uses, and a note when it is not the one requested:
+    ``"recommended"`` is report 01's recommended model (or, when report 01 names none because
+    some channels cannot be identified, the incremental model, else :data:`FALLBACK_MODEL`);
+    a named model that the data cannot fit falls back to :data:`FALLBACK_MODEL`."""
+    comp = attribution.comparison
+    ran = list(dict.fromkeys(comp.credit["model"]))
+    if requested == RECOMMENDED:
+        preferred = "incremental"  # what report 01 recommends without a truth, when it can run
+        if attribution.recommended is not None and (attribution.recommended != FALLBACK_MODEL
+                                                    or preferred not in comp.skipped):
+            return attribution.recommended, ""
+        requested = preferred if preferred in ran or preferred in comp.skipped else (
+            FALLBACK_MODEL if FALLBACK_MODEL in ran else ran[0])
+    if requested in ran:
+        return requested, ""
+    model = FALLBACK_MODEL if FALLBACK_MODEL in ran else ran[0]
+    gap = data_driven_gap(attribution.paths)
+    missing = (gap.missing_in(lang) if gap is not None and requested in DATA_DRIVEN_MODELS
+               else text("executive.summary.not_compared", lang))
+    return model, text("executive.summary.fallback", lang,
+                       requested=model_label(requested, lang), missing=missing,
+                       model=model_label(model, lang))
+
+
+def executive_summary(data: Any, *, attribution_model: str = RECOMMENDED, claim: float = 0.20,
+                      claim_form: str = "up_to", monthly_churn: float | None = 0.015,
+                      contract_months: float | None = 12, n_boot: int = 200, seed: int = 0,
+                      language: str = "en", lookback_days: int | None = None,
+                      models: Iterable[str] | None = None,
+                      control_group: str = "never_treated", method: str = "dr",
                       horizon: str | int = "auto") -> ExecutiveSummary:
     """Run report 03's analysis on ``data`` (a :class:`smlib.io.Dataset`).
 
-    Journeys (:func:`smlib.journeys.build_journeys`; channels that always occur together are
-    credited as one, :func:`smlib.journeys.merge_channels`), credit under every model
-    (:func:`smlib.attribution.api.compare`) with bootstrap intervals for ``attribution_model``
-    (:func:`smlib.attribution.credit.credit_with_intervals`), blended / paid CAC, customer
-    economics, channel and team economics (each channel's team from its touches), channel
-    actions, win rate, sales cycle, stage conversion, and the integration uplift
-    (:func:`smlib.analyses.uplift.estimate_uplift`). Data warnings come from
-    :func:`smlib.data_warnings.collect_warnings`.
+    Reports agree by construction: the credit is report 01's
+    (:func:`smlib.analyses.attribution_comparison.attribution_report` with the same
+    ``lookback_days``, ``models``, ``n_boot`` and ``seed``: journeys, merged channels, every
+    model, bootstrap intervals, the team split with its interval and the recommended model) and
+    the uplift is report 02's (:func:`smlib.analyses.uplift.uplift_analysis` with the same
+    ``control_group``, ``method``, ``claim`` and ``claim_form``: the recommended estimator and its
+    verdict). The notebooks take these settings from ``reports.toml`` ``[defaults]``, so one
+    batch shows one set of numbers. On that credit: blended / paid CAC, customer economics,
+    channel and team economics (each channel's team from its touches), channel actions
+    (:func:`smlib.metrics.recommend_channels`), win rate, sales cycle and stage conversion.
 
-    ``horizon`` is the basis of every return figure (team and channel ROI, the grow/cut rule,
-    the ROI before/after integration): ``"auto"`` (default) is the customer's lifetime when
-    ``monthly_churn`` and ``contract_months`` are given (recurring revenue, LTV's assumptions)
-    and the first contract otherwise (:func:`smlib.metrics.resolve_horizon`); a number of months
-    or ``"first_contract"`` / ``"lifetime"`` may be forced. ``monthly_churn=None``: a one-off-sale
-    business (no renewals), so no lifetime value or payback is shown.
+    ``attribution_model``: ``"recommended"`` (default: report 01's recommended model) or a model
+    name. ``horizon`` is the basis of every return figure (team and channel ROI, the grow/cut
+    rule, the ROI before/after integration): ``"auto"`` (default) is the customer's lifetime
+    when ``monthly_churn`` and ``contract_months`` are given (recurring revenue, LTV's
+    assumptions) and the first contract otherwise (:func:`smlib.metrics.resolve_horizon`); a
+    number of months or ``"first_contract"`` / ``"lifetime"`` may be forced.
+    ``monthly_churn=None``: a one-off-sale business (no renewals), so no lifetime value or
+    payback is shown.
     """
     lang = validate_language(language)
+    if claim_form not in CLAIM_FORMS:
+        raise ValueError(f"claim_form must be one of {CLAIM_FORMS}, got {claim_form!r}")
+    if attribution_model != RECOMMENDED and attribution_model not in MODELS:
+        raise ValueError(f"attribution_model must be {RECOMMENDED!r} or one of {sorted(MODELS)}, "
+                         f"got {attribution_model!r}")
     horizon = resolve_horizon(horizon, monthly_churn, contract_months)
     returns = dict(horizon=horizon, monthly_churn=monthly_churn, contract_months=contract_months)
     lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else lookback_days
-    journeys = build_journeys(data.touchpoints, data.opportunities, lookback, validate_input=False)
-    warnings = collect_warnings(data, journeys)
-    together = separated_channels(journeys.paths).always_together if len(journeys.paths) else ()
-    touchpoints = merge_channels(data.touchpoints, together)
-    if together:
-        journeys = build_journeys(touchpoints, data.opportunities, lookback, validate_input=False)
+    attribution = attribution_report(data, lookback, models=models, n_boot=n_boot, seed=seed)
+    journeys = attribution.journeys
+    warnings = attribution.warnings
     gaps: dict[str, DataGap] = {}
     has_spend = has_costs(data.spend)
     if not has_spend:
         gaps["spend"] = catalogue_gap("no_spend", "executive.label.needs_spend",
                                       "executive.label.spend_unlocks", "spend")
-    model, model_note = attribution_model, ""
+    model = attribution_model if attribution_model != RECOMMENDED else (
+        attribution.recommended or "incremental")
+    model_note = ""
     credit = draws = paid = channels = teams = recommendations = team_shares = None
-    unidentified = separated_channels(journeys.paths).affected if len(journeys.paths) else ()
-    no_attribution = attribution_gap(journeys.paths)
-    if no_attribution is not None:
-        gaps["attribution"] = no_attribution
+    unidentified = attribution.unidentified
+    if attribution.gap is not None:
+        gaps["attribution"] = attribution.gap
     else:
-        learn_gap = data_driven_gap(journeys.paths)
-        models = [m for m in MODELS if learn_gap is None or m not in DATA_DRIVEN_MODELS]
-        if learn_gap is not None and model in DATA_DRIVEN_MODELS:
-            model = FALLBACK_MODEL
-            model_note = text("executive.summary.fallback", lang,
-                              requested=model_label(attribution_model, lang),
-                              missing=learn_gap.missing_in(lang), model=model_label(model, lang))
-        credit = compare(journeys.paths, models=models, journeys=journeys.touches)
-        credit, draws = credit_with_intervals(credit, journeys.paths, model,
-                                              touches=journeys.touches, n_boot=n_boot, seed=seed)
-        channel_teams = channel_team_map(touchpoints=touchpoints)
+        comp = attribution.comparison
+        model, model_note = _model_for_costs(attribution_model, attribution, lang)
+        credit = _credit_with_bounds(comp, model)
+        draws = comp.draws.get(model)
+        channel_teams = attribution.channel_teams
         paid = paid_cac(credit, data.spend)
         channels = channel_economics(credit, data.spend, data.opportunities,
                                      channel_teams=channel_teams, **returns)
@@ -340,17 +470,18 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
                                channel_teams=channel_teams,
                                draws={model: draws} if draws is not None else None, **returns)
         recommendations = recommend_channels(channels, model=model)
-        by_team = credit.assign(team=credit["channel"].map(channel_teams)).groupby(
-            ["model", "team"], sort=False)["conversions"].sum()
-        team_shares = (by_team / by_team.groupby(level="model").transform("sum")).rename(
-            "share").reset_index()
+        team_shares = comp.team_intervals(channel_teams)
     by_regime = (blended_cac(data.opportunities, data.spend, by="regime",
                              accounts=data.accounts, units=data.units, **returns)
                  if has_spend and data.has("units") and data.has("accounts")
                  and "unit_id" in data.spend.columns and data.spend["unit_id"].notna().any()
                  else None)  # costs before/after integration need spend by business unit
-    did, uplift, uplift_gap = estimate_uplift(data.units, outcome="revenue")
-    if uplift_gap is not None:
+    uplift_analysis_ = uplift_analysis(data, outcome="revenue", control_group=control_group,
+                                       method=method, claim=claim, claim_form=claim_form,
+                                       robustness=False, honest=False)
+    did, uplift = uplift_analysis_.staggered, uplift_analysis_.uplift
+    if uplift is None:
+        uplift_gap = uplift_analysis_.gaps["panel"]
         gaps["uplift"] = catalogue_gap(uplift_gap.code, "executive.label.needs_units",
                                        "executive.label.units_unlocks", "units")
     opp = data.opportunities
@@ -378,4 +509,5 @@ def executive_summary(data: Any, *, attribution_model: str = "incremental", clai
         funnel=stage_conversion(opp, by=funnel_by), funnel_by=funnel_by, did=did, uplift=uplift,
         has_spend=has_spend, start=start, end=end, claim=claim, language=lang,
         warnings=warnings, gaps=gaps, team_shares=team_shares, unidentified=tuple(unidentified),
-        monthly_churn=monthly_churn, contract_months=contract_months, horizon=horizon)
+        monthly_churn=monthly_churn, contract_months=contract_months, horizon=horizon,
+        claim_form=claim_form, attribution=attribution, uplift_analysis=uplift_analysis_)

@@ -2,13 +2,18 @@
 
 Each ``headline_*`` function turns a result of :mod:`smlib.metrics` or :mod:`smlib.causal` into one
 or two short sentences: numbers rounded sensibly (``$1.2M``, ``23 %``, ``4.1 months``), units
-named, and the interval shown wherever there is one. :func:`executive_items` gathers the seven
+named, and the interval shown wherever there is one. :func:`executive_items` gathers the eight
 headlines of the executive summary (short, for the headline block, or as full sentences).
 
 Every word comes from the text catalogue (``[executive.*]`` tables of
 ``smlib/presentation/locales/<language>.toml``); numbers and names are formatted by
-:mod:`smlib.presentation`. The verdict on the claimed uplift is the causal team's
-(:func:`smlib.analyses.uplift.verdict`); its wording is not repeated here.
+:mod:`smlib.presentation`. The verdict on the claimed uplift is report 02's
+(:func:`smlib.analyses.uplift.verdict`, the one rule of :func:`smlib.causal.claims.check_claim`);
+its wording is not repeated here. The status of each headline measure against its target
+(:func:`health_status`: met / missed / uncertain on the interval, targets and sources in
+:data:`HEALTH_TARGETS`) and the sentence that reconciles them (:func:`reconciliation`), who earns
+the revenue (:func:`credit_split`) and the reason beside each channel action
+(:func:`interval_reason`) are here too.
 """
 
 from __future__ import annotations
@@ -19,17 +24,19 @@ from typing import Any
 
 import pandas as pd
 
-from smlib.analyses.uplift import verdict
+from smlib.analyses.uplift import uplift_value, verdict
 from smlib.presentation.catalogue import has, text
 from smlib.presentation.labels import (action_label, channel_label, confidence_phrase,
-                                       model_label, team_label)
+                                       model_label, section_anchor, team_label)
 from smlib.presentation.numbers import (format_days, format_interval, format_money,
                                         format_month, format_months, format_number, format_pct,
                                         is_known, pct_formatter)
 from smlib.presentation.settings import currency_symbol, validate_language
 from smlib.presentation.tables import table_for_print
 
-__all__ = ["HEADLINE_KEYS", "REPORT_LINKS", "basis_phrase", "executive_items", "headline_cac",
+__all__ = ["HEADLINE_KEYS", "HEADLINE_SECTIONS", "HEALTH_STATUSES", "HEALTH_TARGETS", "REPORT_LINKS", "basis_phrase",
+           "credit_split", "executive_items", "headline_cac", "health_for_print", "health_rows",
+           "health_status", "reconciliation",
            "headline_channels", "headline_funnel", "headline_note", "headline_payback",
            "headline_revenue", "headline_roi_by_team", "headline_uplift", "interval_reason",
            "label", "recommendation_reason", "recommendations_for_print", "report_text",
@@ -41,10 +48,24 @@ REPORT_LINKS: dict[str, str] = {
     "attribution": "01_attribution_comparison.html",
     "uplift": "02_integration_uplift.html",
 }
-#: The seven headline items of the executive summary, in order, with the report each links to.
+#: The eight headline items of the executive summary, in order, with the report each links to.
 HEADLINE_KEYS: dict[str, str] = {
-    "revenue": "overview", "cac": "attribution", "payback": "overview", "roi": "attribution",
-    "uplift": "uplift", "channels": "attribution", "funnel": "overview",
+    "revenue": "overview", "cac": "overview", "payback": "attribution", "roi": "attribution",
+    "credit": "attribution", "uplift": "uplift", "channels": "attribution", "funnel": "overview",
+}
+#: The section of the linked report that shows each headline's number: its HTML id, derived from
+#: the catalogue key of the section's heading (:func:`smlib.presentation.labels.section_anchor`)
+#: or ``"headline"`` (the report's headline block). Links read ``<report>.html#<id>``;
+#: tests/test_report_browser.py follows each and checks the number is there.
+HEADLINE_SECTIONS: dict[str, str] = {
+    "revenue": "headline",
+    "cac": section_anchor("overview.trends.nb_trends"),
+    "payback": section_anchor("attribution.money.nb.reconciliation"),
+    "roi": section_anchor("attribution.money.nb.reconciliation"),
+    "credit": section_anchor("attribution.nb.teams.intro"),
+    "uplift": "headline",
+    "channels": section_anchor("attribution.money.nb.models"),
+    "funnel": section_anchor("overview.nb.funnel"),
 }
 _TEAM_ORDER = {"marketing": 0, "sales": 1}
 
@@ -224,21 +245,25 @@ def headline_roi_by_team(team_table: pd.DataFrame, model: str, language: str = "
 
 
 def headline_uplift(estimate_pct: float, ci_low: float, ci_high: float, claim: float = 0.20,
-                    level: float = 0.95, language: str = "en") -> str:
+                    level: float = 0.95, language: str = "en", claim_form: str = "up_to",
+                    pretrend_p: float | None = None) -> str:
     """The estimated revenue uplift from integrating the teams with its interval, judged against
-    the claim (default "up to 20 %"): a sentence stating the claim, then the verdict of
-    :func:`smlib.analyses.uplift.verdict` (which gives the estimate and interval; its wording is not
-    duplicated here). ``estimate_pct``, ``ci_low``, ``ci_high`` and ``claim`` are fractions of
+    the claim (default "up to 20 %", a ceiling; ``claim_form="typical"``: an expected value): a
+    sentence stating the claim, then the verdict of :func:`smlib.analyses.uplift.verdict` with
+    the same inputs as report 02 (``pretrend_p``: its pre-trend test; the rule and its wording are
+    not duplicated here). ``estimate_pct``, ``ci_low``, ``ci_high`` and ``claim`` are fractions of
     counterfactual revenue.
 
     >>> headline_uplift(0.079, 0.051, 0.106)  # doctest: +NORMALIZE_WHITESPACE
-    'Claim tested: integrating marketing and sales raises revenue by up to 20 %. Contradicts the
-    claim: the effect is clearly smaller than 20.0 %. The uplift is 7.9 % (interval 5.1 % to
-    10.6 %); integration added revenue, but less than claimed.'
+    'Claim tested: integrating marketing and sales raises revenue by up to 20 %. For this company
+    the likely uplift is 5.1 % to 10.6 % (7.9 %, 95 % interval): a real gain and within “up to
+    20.0 %”, but the 20.0 % headline overstates what this company can expect.'
     """
     lang = validate_language(language)
-    v = verdict(estimate_pct, ci_low, ci_high, claim=claim, language=lang, level=level)
-    lead = _t("headline.uplift_claim", lang, claim=format_pct(claim, lang))
+    v = verdict(estimate_pct, ci_low, ci_high, claim=claim, language=lang, level=level,
+                claim_form=claim_form, pretrend_p=pretrend_p)
+    lead = _t("headline.uplift_claim" if claim_form == "up_to" else "headline.uplift_claim_typical",
+              lang, claim=format_pct(claim, lang))
     return f"{lead} {v.text}"
 
 
@@ -256,7 +281,7 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
     ...                   "action": ["grow", "grow", "grow", "review", "cut"],
     ...                   "confidence": ["high", "medium", "high", "low", "medium"]})
     >>> headline_channels(r, n_models=9)
-    'Judged by ROI on the gross profit of the deals booked (before renewals) under 9 attribution models: grow webinars and demos (high confidence) and email (medium confidence); review events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
+    'Judged by ROI on the gross profit of the deals booked (before renewals) under 9 attribution models: grow webinars and demos (high confidence) and email (medium confidence); not enough evidence for events (low confidence: the attribution models disagree); cut paid social (medium confidence).'
     """
     lang = validate_language(language)
     need = {"channel", "action", "confidence"} - set(recommendations.columns)
@@ -277,7 +302,9 @@ def headline_channels(recommendations: pd.DataFrame, n_models: int | None = None
                 continue
             names = _join([channel_label(c, lang) for c in sub["channel"]], lang)
             groups.append(f"{names} ({confidence_phrase(conf, lang)})" if conf else names)
-        parts.append(f"{action_label(action, lang)} {_join(groups, lang)}")
+        lead = (action_label(action, lang) if action != "review"
+                else _t("headline.channels_no_evidence_for", lang))
+        parts.append(f"{lead} {_join(groups, lang)}")
     if not parts:
         return _t("headline.channels_none", lang)
     return _t("headline.channels", lang, n_models="" if n_models is None else f" {n_models}",
@@ -346,15 +373,15 @@ def headline_note(start: Any, end: Any, model: str, language: str = "en") -> str
 # the executive summary's headline items
 # --------------------------------------------------------------------------------------------
 
-def _uplift_short(uplift: Any, claim: float, lang: str) -> str:
-    """The uplift with its interval and how it compares with the claim, in a few words."""
-    v = verdict(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim, language=lang)
-    judged = _t(f"short.{v.code}", lang, claim=format_pct(claim, lang))
-    # one decimal, as the causal verdict writes it (an uplift is a few percent)
-    f = lambda x: format_pct(x, lang, decimals=1)  # noqa: E731
-    sign = "+" if uplift.estimate > 0 else ""
-    return _t("short.uplift", lang, estimate=sign + f(uplift.estimate),
-              range=_range(f(uplift.ci_low), f(uplift.ci_high), lang), judged=judged)
+def _uplift_short(uplift: Any, claim: float, lang: str, claim_form: str = "up_to",
+                  pretrend_p: float | None = None) -> str:
+    """The uplift with its interval as report 02's headline writes it
+    (:func:`smlib.analyses.uplift.uplift_value`) and the verdict in a few words (``short`` of
+    :func:`smlib.analyses.uplift.verdict`, the same rule and inputs as report 02)."""
+    v = verdict(uplift.estimate, uplift.ci_low, uplift.ci_high, claim=claim, language=lang,
+                level=getattr(uplift, "level", 0.95), claim_form=claim_form,
+                pretrend_p=pretrend_p)
+    return _t("short.uplift", lang, value=uplift_value(uplift, lang), judged=v.short)
 
 
 def _channel_actions_short(recommendations: pd.DataFrame, lang: str) -> str:
@@ -379,8 +406,11 @@ def _channel_actions_short(recommendations: pd.DataFrame, lang: str) -> str:
 def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.DataFrame,
                   model: str, uplift: Any, recommendations: pd.DataFrame, win: pd.DataFrame,
                   cycle: pd.DataFrame, claim: float, lang: str,
-                  unavailable: Mapping[str, str] | None = None) -> list[str]:
-    """The seven headline numbers, short, in the order of :data:`HEADLINE_KEYS`; an item named
+                  unavailable: Mapping[str, str] | None = None, claim_form: str = "up_to",
+                  pretrend_p: float | None = None,
+                  credit: tuple[str, str] | None = None,
+                  statuses: Mapping[str, str] | None = None) -> list[str]:
+    """The headline numbers, short, in the order of :data:`HEADLINE_KEYS`; an item named
     in ``unavailable`` shows that text instead (and is not computed)."""
 
     def revenue() -> str:
@@ -398,11 +428,19 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
         u = unit_econ.iloc[0]
         if not is_known(u["payback_months"]):
             return "–"
-        out = _t("short.payback", lang, months=format_months(u["payback_months"], lang))
+        judged = dict(statuses or {})
+
+        def status(key: str) -> dict[str, str]:  # the status word, when one is given
+            return ({"status": _t(f"health.status_{judged[key]}", lang)} if key in judged
+                    else {})
+
+        out = _t("short.payback_status" if "payback" in judged else "short.payback", lang,
+                 months=format_months(u["payback_months"], lang), **status("payback"))
         if is_known(u.get("lifetime_months")):
             out += _t("short.lifetime", lang, lifetime=format_number(u["lifetime_months"], 0, lang))
         if is_known(u["ltv_to_cac"]):
-            out += _t("short.ltv", lang, ratio=format_number(u["ltv_to_cac"], 1, lang))
+            out += _t("short.ltv_status" if "ltv_to_cac" in judged else "short.ltv", lang,
+                      ratio=format_number(u["ltv_to_cac"], 1, lang), **status("ltv_to_cac"))
         return out
 
     def roi() -> str:
@@ -425,7 +463,7 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
     def uplift_text() -> str:
         if uplift is None:
             return _t("not_available.uplift", lang)
-        return _uplift_short(uplift, claim, lang)
+        return _uplift_short(uplift, claim, lang, claim_form, pretrend_p)
 
     def funnel() -> str:
         w, c = win.iloc[0], cycle.iloc[0]
@@ -440,7 +478,7 @@ def _short_values(*, blended: pd.DataFrame, unit_econ: pd.DataFrame, teams: pd.D
         return out
 
     makers = {"revenue": revenue, "cac": cac, "payback": payback, "roi": roi,
-              "uplift": uplift_text,
+              "credit": lambda: "–" if credit is None else credit[0], "uplift": uplift_text,
               "channels": lambda: _channel_actions_short(recommendations, lang),
               "funnel": funnel}
     missing = dict(unavailable or {})
@@ -460,7 +498,7 @@ def unavailable_items(spend: bool = True, attribution: str | None = None,
     out: dict[str, str] = {}
     if attribution:
         reason = _t("not_available.because", lang, reason=attribution)
-        out |= {"roi": reason, "channels": reason}
+        out |= {"roi": reason, "credit": reason, "channels": reason}
     if not spend:
         reason = _t("not_available.spend", lang)
         out |= {"cac": reason, "payback": reason, "roi": reason, "channels": reason}
@@ -479,8 +517,11 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
                     n_models: int, win: pd.DataFrame, cycle: pd.DataFrame, start: Any, end: Any,
                     claim: float = 0.20, language: str = "en",
                     short: bool = True, spend_available: bool = True,
-                    unavailable: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
-    """The seven headlines of the executive summary as ``(label, text, link)``.
+                    unavailable: Mapping[str, str] | None = None, claim_form: str = "up_to",
+                    pretrend_p: float | None = None,
+                    credit: tuple[str, str] | None = None,
+                    statuses: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """The eight headlines of the executive summary as ``(label, text, link)``.
 
     ``short=True`` (for :func:`smlib.report.show_headline`): the number with its interval in a few
     words (``"$41k ($39k to $43k)"``); ``short=False``: the full plain-language sentence of each
@@ -494,14 +535,20 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
     ``spend_available=False`` (no spend table): cost, payback, return and channel actions say what
     they need instead of a number; ``unavailable`` (item key -> text, see
     :func:`unavailable_items`) replaces any item the data cannot support. Each item links to the
-    report with the details (:data:`REPORT_LINKS`)."""
+    report with the details (:data:`REPORT_LINKS`). ``claim_form`` and ``pretrend_p`` go to the
+    verdict (:func:`smlib.analyses.uplift.verdict`), as in report 02; ``credit`` is who earns the
+    revenue, (short, sentence) of :func:`credit_split` ("–" without credit); ``statuses``
+    (``payback`` / ``ltv_to_cac`` -> met, missed or uncertain, :func:`health_status`) adds the
+    status beside each target in the short items."""
     lang = validate_language(language)
-    links = [REPORT_LINKS[HEADLINE_KEYS[k]] for k in HEADLINE_KEYS]
+    links = [f"{REPORT_LINKS[HEADLINE_KEYS[k]]}#{HEADLINE_SECTIONS[k]}" for k in HEADLINE_KEYS]
     missing = {**unavailable_items(spend=spend_available, language=lang), **(unavailable or {})}
     if short:
         texts = _short_values(blended=blended, unit_econ=unit_econ, teams=teams, model=model,
                               uplift=uplift, recommendations=recommendations, win=win,
-                              cycle=cycle, claim=claim, lang=lang, unavailable=missing)
+                              cycle=cycle, claim=claim, lang=lang, unavailable=missing,
+                              claim_form=claim_form, pretrend_p=pretrend_p, credit=credit,
+                              statuses=statuses)
         return [(label(k, lang), t, h) for k, t, h in zip(HEADLINE_KEYS, texts, links)]
     b, w, c = blended.iloc[0], win.iloc[0], cycle.iloc[0]
     u = unit_econ.iloc[0] if len(unit_econ) else None
@@ -515,8 +562,11 @@ def executive_items(*, blended: pd.DataFrame, paid: pd.DataFrame, unit_econ: pd.
         "payback": lambda: headline_payback(u["payback_months"], u["ltv_to_cac"], lang,
                                             lifetime_months=u.get("lifetime_months")),
         "roi": lambda: headline_roi_by_team(teams, model, lang),
+        "credit": lambda: "–" if credit is None else credit[1],
         "uplift": lambda: headline_uplift(uplift.estimate, uplift.ci_low, uplift.ci_high,
-                                          claim=claim, language=lang) if uplift is not None
+                                          claim=claim, level=getattr(uplift, "level", 0.95),
+                                          language=lang, claim_form=claim_form,
+                                          pretrend_p=pretrend_p) if uplift is not None
         else _t("not_available.uplift", lang),
         "channels": lambda: headline_channels(recommendations, n_models=n_models, language=lang),
         "funnel": lambda: headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"],
@@ -553,26 +603,40 @@ def column(key: str, language: str = "en", **values: Any) -> str:
     return _t(f"column.{key}", validate_language(language), **values)
 
 
-def interval_reason(row: Mapping[str, Any], model: str, language: str = "en") -> str:
+def interval_reason(row: Mapping[str, Any], model: str, language: str = "en",
+                    name_model: bool = True) -> str:
     """Why a channel is grow / not enough evidence / cut under the interval rule of
-    :func:`smlib.metrics.recommend_channels`: the chosen model's ROI interval against
-    break-even, how many models agree, and whether the action flips when churn is halved or
-    50 % higher (``row`` is one row of its output)."""
+    :func:`smlib.metrics.recommend_channels`, written beside the action: the recommended model's
+    ROI and interval against break-even (``ROI +35 % (12 % to 60 %) above break-even under the
+    incremental model``), or that the interval spans break-even or is missing, then "not enough
+    evidence" (naming how many models put the ROI above 0 when some do), how many models agree
+    for grow / cut, and whether the action flips when churn is halved or 50 % higher (``row`` is
+    one row of its output). ``name_model=False`` leaves the model's name out (a table whose
+    header names it)."""
     lang = validate_language(language)
+    short = "" if name_model else "_short"
     n = int(row["n_models"])
     if n == 0:
         return _t("reason.none", lang)
-    agree = _t("reason.agree", lang, positive=int(row["n_positive"]), models=n,
-               negative=int(row["n_negative"]))
-    if row.get("rule") == "interval":
-        lo, hi = float(row["roi_ci_low"]), float(row["roi_ci_high"])
+    n_pos = int(row["n_positive"])
+    lo, hi, roi = (row.get(k, float("nan")) for k in ("roi_ci_low", "roi_ci_high", "roi"))
+    if row.get("rule") == "interval" and is_known(lo) and is_known(hi):
+        lo, hi = float(lo), float(hi)
         fmt = pct_formatter(lo, hi)
         side = "above" if lo > 0 else "below" if hi < 0 else "spans"
-        head = _t(f"reason.interval_{side}", lang, model=model_label(model, lang),
+        sign = "+" if is_known(roi) and roi > 0 else ""
+        head = _t(f"reason.interval_{side}{short}", lang, model=model_label(model, lang),
+                  roi=sign + fmt(roi, lang) if is_known(roi) else "–",
                   low=fmt(lo, lang), high=fmt(hi, lang))
     else:
-        head = _t("reason.no_interval", lang, model=model_label(model, lang))
-    out = f"{head}; {agree}"
+        side = "none"
+        head = _t(f"reason.no_interval{short}", lang, model=model_label(model, lang))
+    if side in ("above", "below"):
+        out = f"{head}; " + _t("reason.agree", lang, positive=n_pos, models=n)
+    elif n_pos:
+        out = f"{head}: " + _t("reason.no_evidence_agree", lang, positive=n_pos, models=n)
+    else:
+        out = f"{head}: " + _t("reason.no_evidence", lang)
     if bool(row.get("flips", False)):
         out += "; " + _t("reason.flips", lang, low=action_label(row["action_low_churn"], lang),
                          high=action_label(row["action_high_churn"], lang))
@@ -584,9 +648,10 @@ def recommendations_for_print(recommendations: pd.DataFrame, model: str,
     """The output of :func:`smlib.metrics.recommend_channels` as a printable table in the
     language: channel, team, action, confidence, ROI under ``model`` with its interval, cost and
     the reason. With the interval rule's columns (``rule``, ``horizon``, the churn sensitivity),
-    the ROI header names the basis (e.g. lifetime gross profit), a column gives the action with
-    churn halved and 50 % higher, and the reason gives the interval, the models' agreement and
-    any flip (:func:`interval_reason`)."""
+    the action rests on the interval alone (no confidence column: the reason says it), the ROI
+    header names the basis (e.g. lifetime gross profit), a column gives the action with churn
+    halved and 50 % higher, and the reason gives the interval, the models' agreement and any
+    flip (:func:`interval_reason`)."""
     lang = validate_language(language)
     need = {"n_positive", "n_negative", "n_models"} - set(recommendations.columns)
     if need:
@@ -609,8 +674,7 @@ def recommendations_for_print(recommendations: pd.DataFrame, model: str,
                for a, b in zip(recommendations["action_low_churn"],
                                recommendations["action_high_churn"])])
     cols = [("channel", "channel"), ("team", "team"), ("action", "action"),
-            ("confidence", "confidence"), ("roi", "pct"), ("churn", "text"), ("cost", "money"),
-            ("why", "text")]
+            ("roi", "pct"), ("churn", "text"), ("cost", "money"), ("why", "text")]
     heads = {c: column(c, lang) for c, _ in cols if c not in ("roi", "churn")}
     horizon = recommendations["horizon"].iloc[0] if len(recommendations) else None
     heads["roi"] = column("roi_model_basis", lang, model=model_label(model, lang),
@@ -618,3 +682,175 @@ def recommendations_for_print(recommendations: pd.DataFrame, model: str,
     heads["churn"] = column("churn_actions", lang)
     return table_for_print(rec, [(c, kind, heads[c], heads[c]) for c, kind in cols], lang,
                            intervals={"roi": ("roi_ci_low", "roi_ci_high")})
+
+
+# --------------------------------------------------------------------------------------------
+# health against targets (met / missed / uncertain) and the sentence that reconciles them
+# --------------------------------------------------------------------------------------------
+
+#: The targets report 03 reads its headlines against: measure -> (direction, target, source).
+#: ``direction`` ``"below"``: the target is met when the value is under it; ``"above"``: over it.
+#: Sources: docs/sources.md §2.2 (David Skok, *SaaS Metrics 2.0*: CAC payback under 12 months,
+#: LTV:CAC of 3 or more); a return's target is break-even (ROI 0: the cost comes back).
+HEALTH_TARGETS: dict[str, tuple[str, float, str]] = {
+    "payback": ("below", 12.0, "skok"),
+    "ltv_to_cac": ("above", 3.0, "skok"),
+    "roi": ("above", 0.0, "break_even"),
+}
+#: The statuses of :func:`health_status`.
+HEALTH_STATUSES: tuple[str, ...] = ("met", "missed", "uncertain", "not_available")
+
+
+def health_status(value: float | None, ci_low: float | None, ci_high: float | None,
+                  target: float, direction: str) -> str:
+    """``met`` / ``missed`` when the whole interval is on one side of ``target``, ``uncertain``
+    when the interval spans it or when there is no interval (a point estimate alone cannot say
+    which side the truth is on), ``not_available`` without a value.
+
+    >>> health_status(21.8, 20.8, 22.9, 12, "below"), health_status(3.05, 2.91, 3.20, 3, "above")
+    ('missed', 'uncertain')
+    """
+    if direction not in ("below", "above"):
+        raise ValueError(f"direction must be 'below' or 'above', got {direction!r}")
+    if not is_known(value):
+        return "not_available"
+    if not (is_known(ci_low) and is_known(ci_high)):
+        return "uncertain"
+    lo, hi = float(ci_low), float(ci_high)  # type: ignore[arg-type]
+    if lo > hi:
+        raise ValueError(f"interval [{lo}, {hi}]: the low end is above the high end")
+    good_side = hi < target if direction == "below" else lo > target
+    bad_side = lo > target if direction == "below" else hi < target
+    return "met" if good_side else "missed" if bad_side else "uncertain"
+
+
+def health_rows(unit_econ: pd.DataFrame | None, teams: pd.DataFrame | None,
+                model: str) -> pd.DataFrame:
+    """The headline measures judged against their targets (:data:`HEALTH_TARGETS`): CAC payback
+    and LTV:CAC from :func:`smlib.metrics.customer_economics` (LTV:CAC's interval is LTV over
+    the ends of CAC's interval: LTV rests on the churn assumption, stated on the page), and each
+    team's ROI under ``model`` from :func:`smlib.metrics.team_economics` (its bootstrap interval).
+    Columns: ``measure, team, value, ci_low, ci_high, target, direction, source, status``."""
+    rows = []
+    if unit_econ is not None and len(unit_econ):
+        u = unit_econ.iloc[0]
+        ltv, lo_cac, hi_cac = u.get("ltv"), u.get("cac_ci_low"), u.get("cac_ci_high")
+        ratio_ci = ((ltv / hi_cac, ltv / lo_cac) if all(is_known(x) for x in (ltv, lo_cac, hi_cac))
+                    and hi_cac > 0 and lo_cac > 0 else (float("nan"), float("nan")))
+        for measure, value, (lo, hi) in (
+                ("payback", u.get("payback_months"), (u.get("payback_ci_low"),
+                                                      u.get("payback_ci_high"))),
+                ("ltv_to_cac", u.get("ltv_to_cac"), ratio_ci)):
+            direction, target, source = HEALTH_TARGETS[measure]
+            rows.append(dict(measure=measure, team=None, value=value, ci_low=lo, ci_high=hi,
+                             target=target, direction=direction, source=source))
+    if teams is not None and len(teams):
+        t = teams.loc[teams["model"].eq(model)].sort_values(
+            "team", key=lambda s: s.map(_TEAM_ORDER).fillna(9))
+        direction, target, source = HEALTH_TARGETS["roi"]
+        for _, r in t.iterrows():
+            rows.append(dict(measure="roi", team=r["team"], value=r.get("roi"),
+                             ci_low=r.get("roi_ci_low"), ci_high=r.get("roi_ci_high"),
+                             target=target, direction=direction, source=source))
+    out = pd.DataFrame(rows, columns=["measure", "team", "value", "ci_low", "ci_high", "target",
+                                      "direction", "source"])
+    out["status"] = [health_status(v, lo, hi, tg, d) for v, lo, hi, tg, d in zip(
+        out["value"], out["ci_low"], out["ci_high"], out["target"], out["direction"])]
+    return out
+
+
+def health_for_print(rows: pd.DataFrame, language: str = "en",
+                     basis: str | None = None) -> pd.DataFrame:
+    """:func:`health_rows` as a printable table in ``language``: measure, value with its
+    interval, target, status (met / missed / uncertain) and the target's source."""
+    lang = validate_language(language)
+    out = []
+    for r in rows.to_dict("records"):
+        m = r["measure"]
+        if m == "payback":
+            fmt = lambda x, lg: format_months(x, lg)  # noqa: E731
+            name = _t("health.payback", lang)
+            target = _t("health.target_payback", lang, months=format_number(r["target"], 0, lang))
+        elif m == "ltv_to_cac":
+            fmt = lambda x, lg: format_number(x, 1, lg)  # noqa: E731
+            name = _t("health.ltv_to_cac", lang)
+            target = _t("health.target_ltv", lang, ratio=format_number(r["target"], 0, lang))
+        else:
+            lo_hi = [x for x in (r["ci_low"], r["ci_high"]) if is_known(x)]
+            fmt = pct_formatter(r["value"], *lo_hi) if is_known(r["value"]) else format_pct
+            name = _t("health.roi", lang, team=team_label(r["team"], lang),
+                      basis=basis or short_basis("first_contract", lang))
+            target = _t("health.target_roi", lang)
+        bound = (lambda x, lg: format_number(x, 1, lg)) if m == "payback" else fmt
+        value = "–" if not is_known(r["value"]) else fmt(r["value"], lang) + (
+            _range(bound(r["ci_low"], lang), bound(r["ci_high"], lang), lang)
+            if is_known(r["ci_low"]) and is_known(r["ci_high"]) else "")
+        out.append({column("measure", lang): name, column("value_interval", lang): value,
+                    column("target", lang): target,
+                    column("status", lang): _t(f"health.status_{r['status']}", lang),
+                    column("source", lang): _t(f"health.source_{r['source']}", lang)})
+    return pd.DataFrame(out)
+
+
+def reconciliation(unit_econ: pd.DataFrame | None, horizon: Any = None,
+                   language: str = "en") -> str | None:
+    """One sentence that reconciles payback, LTV:CAC and the team returns: they count the same
+    gross profit over different spans (the first year's gross profit covers 12 / payback of
+    CAC; the expected lifetime covers it LTV:CAC times; team returns count ``horizon``). None
+    without payback, LTV:CAC or lifetime.
+
+    >>> u = pd.DataFrame({"payback_months": [21.8], "ltv_to_cac": [3.06],
+    ...                   "lifetime_months": [66.7]})
+    >>> print(reconciliation(u, "lifetime"))  # doctest: +NORMALIZE_WHITESPACE
+    These figures count the same gross profit over different spans: a customer's first 12
+    months of gross profit cover 55 % of what it cost to win, so payback takes 21.8 months
+    (target: under 12), while over its expected 67-month lifetime it brings 3.1 times that cost
+    (LTV:CAC; target: 3 or more); the team returns count that whole lifetime, which is why they
+    can be above break-even while payback misses its target.
+    """
+    lang = validate_language(language)
+    if unit_econ is None or not len(unit_econ):
+        return None
+    u = unit_econ.iloc[0]
+    payback, ratio, life = (u.get(k) for k in ("payback_months", "ltv_to_cac", "lifetime_months"))
+    if not all(is_known(x) for x in (payback, ratio, life)) or payback <= 0:
+        return None
+    roi = {"lifetime": "roi_lifetime" if payback >= 12 else "roi_lifetime_met",
+           "first_contract": "roi_first_contract"}.get(horizon, "roi_months")
+    return _t("health.reconcile", lang, first_year=format_pct(min(12.0 / payback, 9.99), lang),
+              payback=format_months(payback, lang), ratio=format_number(ratio, 1, lang),
+              lifetime=format_number(life, 0, lang),
+              returns=_t(f"health.{roi}", lang, months=format_number(
+                  float(horizon), 0, lang) if roi == "roi_months" else ""))
+
+
+def credit_split(shares: pd.DataFrame | None, model: str, unidentified: Sequence[str] = (),
+                 language: str = "en") -> tuple[str, str] | None:
+    """Who earns the revenue: each team's share of the credit with its bootstrap interval
+    under ``model``, as report 01 computes it
+    (:meth:`smlib.analyses.attribution_comparison.Comparison.team_intervals`), short (headline)
+    and as a sentence; a range over the models when some channels cannot be identified. None
+    without credit."""
+    lang = validate_language(language)
+    if shares is None or shares.empty:
+        return None
+    f = lambda x: format_pct(x, lang, decimals=0)  # noqa: E731
+    if unidentified:
+        sales = shares.loc[shares["team"].eq("sales"), "share"]
+        short = _t("credit.range", lang, low=f(sales.min()), high=f(sales.max()))
+        return short, _t("credit.range_sentence", lang, low=f(sales.min()), high=f(sales.max()),
+                         n=int(shares["model"].nunique()))
+    rows = shares.loc[shares["model"].eq(model)].sort_values(
+        "team", key=lambda s: s.map({"sales": 0, "marketing": 1}).fillna(9))
+    if rows.empty:
+        return None
+    parts, long = [], []
+    for _, r in rows.iterrows():
+        ci = (_range(f(r["ci_low"]), f(r["ci_high"]), lang)
+              if is_known(r.get("ci_low")) and is_known(r.get("ci_high")) else "")
+        parts.append(f"{team_label(r['team'], lang)} {f(r['share'])}{ci}")
+        long.append(_t("credit.part", lang, share=f"{f(r['share'])}{ci}",
+                       team=team_label(r["team"], lang)))
+    short = ", ".join(parts) + _t("credit.model", lang, model=model_label(model, lang))
+    return short, _t("credit.sentence", lang, parts=_join(long, lang),
+                     model=model_label(model, lang))

@@ -27,7 +27,8 @@ import pandas as pd
 
 from smlib.causal._panel import PanelSpec, integer_periods
 from smlib.causal.bacon import ALREADY_TREATED, bacon_decomposition
-from smlib.causal.claims import UpliftResult, check_claim, treated_mean, uplift_percent
+from smlib.causal.claims import (CLAIM_FORMS, UpliftResult, check_claim, treated_mean,
+                                 uplift_percent)
 from smlib.causal.dr import OVERLAP_BAND, account_outcomes, dml_plr, doubly_robust
 from smlib.causal.honest import EventStudyInputs, event_study_inputs, honest_did
 from smlib.causal.imputation import imputation_did
@@ -52,7 +53,8 @@ __all__ = ["ESTIMATOR_RULES", "EstimatorChoice", "FEW_TREATED", "GOOD_FIT", "HON
            "HONEST_WINDOW", "PANEL_ESTIMATORS", "ROBUSTNESS_CHECKS", "UpliftAnalysis", "Verdict",
            "adoption_facts", "choose_estimator",
            "compare_estimates", "dr_tables", "estimate_label", "estimate_uplift",
-           "estimates_table", "forest_plot", "naive_table", "p_value_text",
+           "estimates_table", "forest_plot", "naive_table", "p_value_text", "PRETREND_WINDOW",
+           "pretrend_p_value", "uplift_value",
            "robustness_panel_table", "robustness_table", "synth_table", "uplift_analysis",
            "verdict", "verdict_from_result"]
 
@@ -102,11 +104,16 @@ class Verdict:
     """A verdict on a claimed uplift (:func:`smlib.causal.claims.check_claim`) in words.
 
     Attributes:
-        code: ``"supports"``, ``"contradicts_smaller"``, ``"contradicts_larger"`` or
-            ``"cannot_tell"``.
+        code: the rule's code (:data:`smlib.causal.claims.CLAIM_CODES`: ``"overstated"``,
+            ``"consistent"``, ``"exceeded"`` for a claim stated as a ceiling; ``"supports"``,
+            ``"contradicts_smaller"``, ``"contradicts_larger"`` for a typical value; and for both
+            ``"negative"``, ``"cannot_tell"``, ``"no_verdict"``).
         text: one or two plain sentences in the requested language.
         estimate_pct, ci_low, ci_high, claim: the numbers judged (fractions, 0.2 = 20 %).
         language: ``"en"`` or ``"es"``.
+        reason: the case of the rule behind the code (``"below"``, ``"pretrend"``, ...).
+        short: the verdict in a few words, for a headline block.
+        claim_form: ``"up_to"`` or ``"typical"``.
     """
 
     code: str
@@ -116,12 +123,15 @@ class Verdict:
     ci_high: float
     claim: float
     language: str
+    reason: str = ""
+    short: str = ""
+    claim_form: str = "up_to"
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict as a plain dict (for a JSON headline)."""
-        return dict(code=self.code, text=self.text, estimate_pct=self.estimate_pct,
-                    ci_low=self.ci_low, ci_high=self.ci_high, claim=self.claim,
-                    language=self.language)
+        return dict(code=self.code, reason=self.reason, text=self.text, short=self.short,
+                    estimate_pct=self.estimate_pct, ci_low=self.ci_low, ci_high=self.ci_high,
+                    claim=self.claim, claim_form=self.claim_form, language=self.language)
 
     def __str__(self) -> str:
         return self.text
@@ -135,11 +145,17 @@ def verdict(
     language: str = "en",
     max_width: float | None = None,
     level: float = 0.95,
+    claim_form: str = "up_to",
+    pretrend_p: float | None = None,
 ) -> Verdict:
-    """Phrase an uplift estimate against a claimed uplift in plain language.
+    """Phrase an uplift estimate against a claimed uplift in plain language: the verdict of
+    reports 02 and 03 (report 03 shows ``short`` in its headline block and ``text`` in full).
 
-    The rule is :func:`smlib.causal.claims.check_claim` (cannot tell / contradicts, smaller /
-    contradicts, larger / supports); the words are the catalogue's ``uplift.verdict.<reason>``.
+    The rule is :func:`smlib.causal.claims.check_claim` (one rule for every outcome: failed
+    pre-trend check, effect below zero, interval spanning zero and the claim, too wide, below /
+    within / above the claim, read for a claim stated as a ceiling or as a typical value); the
+    words are the catalogue's ``uplift.verdict.<reason>`` (shared cases) or
+    ``uplift.verdict.<claim_form>.<reason>``, and ``uplift.verdict_short`` likewise.
 
     Args:
         estimate_pct: the point estimate of the uplift (fraction of counterfactual).
@@ -148,32 +164,71 @@ def verdict(
         language: a report language (``"en"`` or ``"es"``).
         max_width: widest interval still judged; default ``claim``.
         level: coverage of the interval, only used in the wording.
+        claim_form: ``"up_to"`` (default: "up to 20 %", a ceiling) or ``"typical"``.
+        pretrend_p: p-value of the pre-trend test of the estimate's event study (None: none);
+            below :data:`smlib.causal.claims.PRETREND_ALPHA` there is no verdict.
 
     Raises:
         ValueError: non-finite numbers, ``ci_low > estimate_pct`` or ``estimate_pct > ci_high``,
-            ``claim <= 0``, or an unknown language.
+            ``claim <= 0``, an unknown ``claim_form`` or an unknown language.
     """
-    check = check_claim(estimate_pct, ci_low, ci_high, claim=claim, max_width=max_width)
+    check = check_claim(estimate_pct, ci_low, ci_high, claim=claim, max_width=max_width,
+                        claim_form=claim_form, pretrend_p=pretrend_p)
     language = validate_language(language)
-    words = text(f"uplift.verdict.{check.reason}", language,
-                 est=_pct1(check.estimate_pct, language), lo=_pct1(check.ci_low, language),
-                 hi=_pct1(check.ci_high, language), claim=_pct1(check.claim, language),
-                 lvl=int(round(level * 100)),
-                 width=text("uplift.verdict.width", language,
-                            value=_fixed(check.max_width * 100, 1, language)))
+    shared = check.reason in ("pretrend", "negative", "span", "wide")
+    key = check.reason if shared else f"{check.claim_form}.{check.reason}"
+    values = dict(est=_pct1(check.estimate_pct, language), lo=_pct1(check.ci_low, language),
+                  hi=_pct1(check.ci_high, language), claim=_pct1(check.claim, language),
+                  lvl=int(round(level * 100)),
+                  p=p_value_text(check.pretrend_p if check.pretrend_p is not None
+                                 else float("nan"), language),
+                  width=text("uplift.verdict.width", language,
+                             value=_fixed(check.max_width * 100, 1, language)))
+    words = text(f"uplift.verdict.{key}", language, **values)
+    short = text(f"uplift.verdict_short.{key}", language, **values)
     return Verdict(code=check.code, text=words, estimate_pct=check.estimate_pct,
                    ci_low=check.ci_low, ci_high=check.ci_high, claim=check.claim,
-                   language=language)
+                   language=language, reason=check.reason, short=short,
+                   claim_form=check.claim_form)
+
+
+def uplift_value(uplift: UpliftResult, language: str = "en") -> str:
+    """The uplift with its interval as report 02's headline writes it (``8.8 % (95 % CI 6.7 %
+    to 11.0 %)``); report 03 shows the same text."""
+    language = validate_language(language)
+    return text("uplift.headline.uplift_value", language, est=_pct1(uplift.estimate, language),
+                lvl=int(round(uplift.level * 100)), lo=_pct1(uplift.ci_low, language),
+                hi=_pct1(uplift.ci_high, language))
+
+
+#: Months before integration whose event-study effects the pre-trend test behind the verdict
+#: reads (:meth:`smlib.causal.staggered.StaggeredDiDResult.pretrend_test`; report 02 shows it).
+PRETREND_WINDOW: int = 12
+
+
+def pretrend_p_value(result: Any, window: int = PRETREND_WINDOW) -> float | None:
+    """The p-value of the pre-trend test of a Callaway & Sant'Anna result (None when the result
+    has no such test or the test is not available on this data)."""
+    test = getattr(result, "pretrend_test", None)
+    if test is None:
+        return None
+    try:
+        p = float(test(window=window).p_value)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    return p if np.isfinite(p) else None
 
 
 def verdict_from_result(result: UpliftResult, claim: float = 0.20, language: str = "en",
-                        max_width: float | None = None) -> Verdict:
+                        max_width: float | None = None, claim_form: str = "up_to",
+                        pretrend_p: float | None = None) -> Verdict:
     """:func:`verdict` on an :class:`~smlib.causal.claims.UpliftResult` (estimate and interval
     taken from it)."""
     if not np.isfinite([result.estimate, result.ci_low, result.ci_high]).all():
         raise ValueError("the uplift result has a non-finite estimate or interval")
     return verdict(result.estimate, result.ci_low, result.ci_high, claim=claim,
-                   language=language, max_width=max_width, level=result.level)
+                   language=language, max_width=max_width, level=result.level,
+                   claim_form=claim_form, pretrend_p=pretrend_p)
 
 
 # --- all estimates side by side -------------------------------------------------------------------
@@ -964,6 +1019,13 @@ class UpliftAnalysis:
     recommended: str | None = None
     recommended_result: Any = None
     honest: Any = None
+    claim_form: str = "up_to"
+    #: p-value of the pre-trend test behind the verdict (None: not tested, e.g. a synthetic
+    #: method gives the headline).
+    pretrend_p: float | None = None
+    #: Which event study ``honest`` read: ``"callaway_santanna"`` (the recommended estimator's)
+    #: or ``"sun_abraham"`` (when a synthetic method is recommended); None when not run.
+    honest_on: str | None = None
 
     def gap_for(self, section: str) -> DataGap | None:
         """Why ``section`` (``naive``, ``synth``, ``accounts``, ...) is not shown: its own gap, else
@@ -1010,10 +1072,7 @@ class UpliftAnalysis:
         if self.uplift is None:
             return [(words["uplift"], words["not_estimable"]), (claim, words["no_verdict"]),
                     (words["what_would"], words["what_would_value"])]
-        u = self.uplift
-        items = [(words["uplift"], text("uplift.headline.uplift_value", language,
-                                        est=_pct1(u.estimate, language), lvl=int(round(u.level * 100)),
-                                        lo=_pct1(u.ci_low, language), hi=_pct1(u.ci_high, language))),
+        items = [(words["uplift"], uplift_value(self.uplift, language)),
                  (claim, self.verdict(language).text)]
         if self.truth_pct is not None:
             items.append((words["truth"], _pct1(self.truth_pct, language)))
@@ -1150,8 +1209,11 @@ class UpliftAnalysis:
             key, x = "fails_all", values.min()
         else:
             key, x = "breaks", values[values < bd].max()
-        return text(f"uplift.honest.{key}", lang, x=_general(round(float(x), 2), lang),
-                    months=h.details.get("num_post", HONEST_WINDOW))
+        sentence = text(f"uplift.honest.{key}", lang, x=_general(round(float(x), 2), lang),
+                        months=h.details.get("num_post", HONEST_WINDOW))
+        if self.honest_on is None:
+            return sentence
+        return sentence + " " + text(f"uplift.honest.on_{self.honest_on}", lang)
 
 
 def _largest_early_adopter(units: pd.DataFrame, outcome: str) -> Any:
@@ -1291,23 +1353,48 @@ HONEST_WINDOW: int = 6
 HONEST_MBAR: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 
 
-def _honest(sa: Any) -> Any:
+def _honest_window(inp: EventStudyInputs) -> EventStudyInputs:
+    """The :data:`HONEST_WINDOW` months either side of integration of an event study."""
+    e = np.asarray(inp.event_times)
+    sel = (e >= -HONEST_WINDOW - 1) & (e <= HONEST_WINDOW - 1)
+    return EventStudyInputs(inp.betahat[sel], inp.sigma[np.ix_(sel, sel)],
+                            int((e[sel] < -1).sum()), int((e[sel] >= 0).sum()),
+                            tuple(int(x) for x in e[sel]))
+
+
+def _honest_source(units: pd.DataFrame, outcome: str, control_group: str, method: str,
+                   rec_result: Any, est: "_Estimates", sunab: Any) -> tuple[Any, str | None]:
+    """The event study HonestDiD reads and its estimator's name: the recommended Callaway &
+    Sant'Anna estimate's own event study (with R did's ``base_period="universal"``, as the
+    HonestDiD README does for staggered adoption: every coefficient against the period before
+    integration), or, when a synthetic method is recommended (no event-study covariance),
+    Sun & Abraham's. ``(None, None)`` when neither can be computed."""
+    if rec_result is not None and rec_result is est.cs:
+        try:
+            cs = staggered_did(units, panel=PanelSpec(outcome=outcome), control_group=control_group,
+                               method=method, base_period="universal", n_boot=0)
+            es = cs.aggregate("dynamic", min_e=-HONEST_WINDOW - 1, max_e=HONEST_WINDOW - 1)
+            return es, "callaway_santanna"
+        except (ValueError, RuntimeError, np.linalg.LinAlgError):
+            pass  # fall back to Sun & Abraham below
+    return (sunab, "sun_abraham") if sunab is not None else (None, None)
+
+
+def _honest(source: Any) -> Any:
     """HonestDiD (relative magnitudes) of the average effect over the first :data:`HONEST_WINDOW`
-    months of a Sun & Abraham event study, or None when the event study or the solver refuse."""
+    months of an event study (:func:`_honest_source`), or None when the event study or the
+    solver refuse."""
+    if source is None:
+        return None
     try:
-        inp = event_study_inputs(sa)
-        e = np.asarray(inp.event_times)
-        sel = (e >= -HONEST_WINDOW - 1) & (e <= HONEST_WINDOW - 1)
-        win = EventStudyInputs(inp.betahat[sel], inp.sigma[np.ix_(sel, sel)],
-                               int((e[sel] < -1).sum()), int((e[sel] >= 0).sum()),
-                               tuple(int(x) for x in e[sel]))
+        win = _honest_window(event_study_inputs(source))
         with warnings.catch_warnings():
             # the upper end of the robust set may reach the end of R's grid at large Mbar: only
             # the lower end decides whether the positive effect survives (the breakdown value)
             warnings.filterwarnings("ignore", message="the robust set at Mbar")
             return honest_did(win, "relative_magnitude", m_values=np.asarray(HONEST_MBAR),
                               l_vec=np.full(win.num_post, 1.0 / win.num_post))
-    except (ValueError, RuntimeError, TypeError):
+    except (ValueError, RuntimeError, TypeError, np.linalg.LinAlgError):
         return None
 
 
@@ -1372,7 +1459,7 @@ def _robustness_checks(units: pd.DataFrame, outcome: str, control_group: str, me
 
 def uplift_report(dataset: Any, outcome: str = "revenue", control_group: str = "never_treated",
                   method: str = "dr", claim: float = 0.20, level: float = 0.95,
-                  honest: bool = True) -> UpliftAnalysis:
+                  honest: bool = True, claim_form: str = "up_to") -> UpliftAnalysis:
     """Report 02 on a loaded :class:`smlib.io.Dataset`: :func:`uplift_analysis` with the data
     warnings of the dataset (``warnings``), when the data folder holds a simulator truth the true
     values beside the estimates (``has_truth``), and the HonestDiD sensitivity (``honest``, on by
@@ -1381,7 +1468,7 @@ def uplift_report(dataset: Any, outcome: str = "revenue", control_group: str = "
     truth = load_truth(path) if path is not None and has_truth(path) else None
     analysis = uplift_analysis(dataset, outcome=outcome, control_group=control_group,
                                method=method, claim=claim, truth=truth, level=level,
-                               honest=honest)
+                               honest=honest, claim_form=claim_form)
     analysis.warnings = collect_warnings(dataset)
     analysis.has_truth = truth is not None
     return analysis
@@ -1398,6 +1485,7 @@ def uplift_analysis(
     robustness: bool = True,
     n_placebo: int = 50,
     honest: bool = False,
+    claim_form: str = "up_to",
 ) -> UpliftAnalysis:
     """Run report 02's analysis on a dataset (:class:`smlib.io.Dataset` or anything with
     ``units``, ``accounts`` and ``opportunities`` tables as in data/README.md).
@@ -1405,7 +1493,9 @@ def uplift_analysis(
     - naive comparisons (:func:`smlib.causal.naive_comparisons`);
     - headline: Callaway & Sant'Anna (:func:`smlib.causal.staggered_did`) with ``method`` and
       ``control_group``, as uplift % of counterfactual (:func:`~smlib.causal.claims.uplift_percent`)
-      and :func:`verdict` against ``claim`` in every report language;
+      and :func:`verdict` against ``claim`` (stated as ``claim_form``: ``"up_to"`` a ceiling,
+      ``"typical"`` an expected value; no verdict when the pre-trend test of the headline's event
+      study fails, ``pretrend_p``) in every report language;
     - also: the same with the other comparison group, TWFE (:func:`smlib.causal.twfe_did`),
       synthetic control for the largest first adopter (:func:`smlib.causal.synthetic_control_panel`),
       and on accounts (:func:`smlib.causal.account_outcomes`, won revenue) AIPW ATT
@@ -1439,6 +1529,9 @@ def uplift_analysis(
     :class:`smlib.simulate.Truth`) adds the true values beside the estimates, only for
     ``outcome="revenue"`` (the simulated effect is on revenue).
     """
+    if claim_form not in CLAIM_FORMS:
+        raise ValueError(f"claim_form must be one of {CLAIM_FORMS} ('up_to': the claim is a "
+                         f"ceiling, 'up to 20 %'; 'typical': an expected value), got {claim_form!r}")
     units = dataset.units
     est = _Estimates()
     rob, choice, rec_label, rec_result, has_never = _Panel(), None, None, None, False
@@ -1475,8 +1568,15 @@ def uplift_analysis(
     truth_pct = float(truth.att_pct) if with_truth else None
     if with_truth and rec_result is not None and rec_result is not est.cs and len(panel_rows):
         truth_pct = float(panel_rows.loc[panel_rows["recommended"], "truth_pct"].iloc[0])
-    verdicts = ({lang: verdict_from_result(est.uplift, claim=claim, language=lang)
+    # the pre-trend test of the event study behind the headline (Callaway & Sant'Anna); a
+    # synthetic method's headline rests on its own pre-period fit instead
+    pretrend_p = pretrend_p_value(est.cs) if rec_result is not None and rec_result is est.cs else None
+    verdicts = ({lang: verdict_from_result(est.uplift, claim=claim, language=lang,
+                                           claim_form=claim_form, pretrend_p=pretrend_p)
                  for lang in settings.LANGUAGES} if est.uplift is not None else {})
+    honest_source, honest_on = ((None, None) if not honest or rec_label is None else
+                                _honest_source(units, outcome, control_group, method, rec_result,
+                                               est, rob.sunab))
     checks, skipped = ({}, {})
     if robustness and panel is None:
         checks, skipped = _robustness_checks(units, outcome, control_group, method)
@@ -1491,5 +1591,7 @@ def uplift_analysis(
                                        sdid=rob.sdid_info, skipped_panel=rob.skipped),
                           panel=panel_rows, sunab=rob.sunab, imputation=rob.imputation,
                           sdid=rob.sdid, bacon=rob.bacon, choice=choice, recommended=rec_label,
-                          recommended_result=rec_result,
-                          honest=_honest(rob.sunab) if honest and rob.sunab is not None else None)
+                          recommended_result=rec_result, claim_form=claim_form,
+                          pretrend_p=pretrend_p,
+                          honest=_honest(honest_source) if honest else None,
+                          honest_on=honest_on if honest else None)

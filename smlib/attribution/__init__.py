@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "recommend": "scoring",
     "LogisticAttribution": "regression",
     "IncrementalAttribution": "regression",
+    "JourneyIncremental": "journey_model",
+    "journey_incremental": "journey_model",
     "MarkovModel": "markov_chain",
     "ShapleyModel": "shapley_values",
     "plot_scores": "plots",
@@ -48,6 +50,10 @@ _LAZY: dict[str, str] = {
     "plot_credit_intervals": "plots",
     "parse_paths": "paths",
     "validate_paths": "paths",
+    "confounding_sensitivity": "sensitivity",
+    "e_value": "sensitivity",
+    "calibrate": "experiments",
+    "score_experiments": "experiments",
 }
 
 __all__ = sorted(_LAZY)

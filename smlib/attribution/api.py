@@ -83,6 +83,7 @@ def _normalise_models(models: Iterable[Any] | None) -> list[tuple[str, str | Cal
 
 
 def compare(paths: Any, models: Iterable[Any] | None = None, journeys: Any = None,
+            opportunities: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
             **params: dict[str, Any]) -> pd.DataFrame:
     """Run several models and stack their credit in one tidy long table.
 
@@ -95,6 +96,10 @@ def compare(paths: Any, models: Iterable[Any] | None = None, journeys: Any = Non
         journeys: the touches table (or ``Journeys`` object) for ``time_decay``, ``w_shaped`` and
             ``full_path``. Without it those models are skipped with a warning and listed in
             ``result.attrs["skipped"]``.
+        opportunities, accounts: with ``journeys``, handed to the models that model journeys
+            with their funnel milestones and accounts (registry flag ``uses_journeys``:
+            ``incremental``, see :mod:`smlib.attribution.journey_model`); without them those
+            models run on the path table.
         **params: per-model parameters keyed by model name or label, e.g. ``markov={"order": 2}``.
 
     Returns:
@@ -125,6 +130,10 @@ def compare(paths: Any, models: Iterable[Any] | None = None, journeys: Any = Non
         else:
             raw, parsed = paths, parsed_paths
         own_model = isinstance(model, str) and model in MODELS and MODELS[model].accepts_parsed
+        if (isinstance(model, str) and model in MODELS and MODELS[model].uses_journeys
+                and journeys is not None and opportunities is not None):
+            kwargs = {"journeys": journeys, "opportunities": opportunities, "accounts": accounts,
+                      **kwargs}
         out = attribute(parsed if own_model else raw, model, **kwargs)
         frames.append(out.loc[:, OUTPUT_COLUMNS].assign(model=label))
     if skipped:

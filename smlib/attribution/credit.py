@@ -41,7 +41,7 @@ def credit_with_intervals(credit: pd.DataFrame, paths: Any, model: str, *, touch
     resample (``n_boot`` × its fit time), no interval is computed: the table is returned without
     bounds, ``draws`` is None and ``result.attrs["note"]`` says why.
     """
-    cr = credit_table(credit, "credit", require_value=True, nonnegative=True,
+    cr = credit_table(credit, "credit", require_value=True, nonnegative=False,
                       keys=("period", "quarter", "year", "unit_id", "regime"))
     cr = cr.rename(columns={"conversions_ci_low": "ci_low", "conversions_ci_high": "ci_high"})
     if model not in set(cr["model"]):

@@ -16,8 +16,10 @@ Two input layouts are accepted and turned into the same :class:`ParsedPaths` enc
 The encoding is CSR-like: ``indptr`` (row starts), ``indices`` (integer channel codes per touch,
 in path order) and per-row ``conversions``, ``value``, ``nulls``. Channel codes follow the sorted
 channel names and rows a canonical order, so results never depend on the input row order.
-Parsing is vectorised with pyarrow compute kernels (split, trim, dictionary encoding): about 1 s
-for 190k distinct paths.
+Parsing is vectorised with pyarrow compute kernels (split, trim, dictionary encoding): well under
+a second for 190k distinct paths. :func:`tokenize_paths` runs the same checks and channel coding
+without merging duplicate rows or sorting them, for models whose result is a sum over rows (the
+one-pass order-1 Markov chain).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import pyarrow.compute as pc
 
 from smlib import config
 
-__all__ = ["ParsedPaths", "parse_paths", "validate_paths", "is_touches_table"]
+__all__ = ["ParsedPaths", "TokenizedPaths", "parse_paths", "tokenize_paths", "validate_paths",
+           "is_touches_table"]
 
 PATH_COLUMNS: tuple[str, ...] = ("path", "total_conversions", "total_conversion_value", "total_null")
 #: Columns a touches table must have (per smlib.journeys); more are needed by some models.
@@ -201,6 +204,116 @@ def _prepare(paths: pd.DataFrame, sep: str | None
     (object array), the summed counts per column, and the CSR encoding (indptr, channel codes,
     sorted channel names).
     """
+    arr, counts, used_sep = _checked_strings(paths, sep)
+    uniq, sums = _aggregate(arr, counts)
+    if sep is None:
+        _detect_separator(uniq)
+    lists = pc.split_pattern(uniq, pattern=used_sep)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    raw_tokens = lists.flatten()
+    tokens = pc.utf8_trim_whitespace(raw_tokens)
+    _check_token_strings(uniq, offsets, tokens, used_sep)
+    if used_sep != config.PATH_SEPARATOR or not pc.all(pc.equal(tokens, raw_tokens)).as_py():
+        # rebuild clean " > " paths, merge rows that became equal, and tokenise again
+        normalised = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets), tokens),
+                                    pa.scalar(config.PATH_SEPARATOR, pa.large_string()))
+        uniq, sums = _aggregate(normalised, sums)
+        lists = pc.split_pattern(uniq, pattern=config.PATH_SEPARATOR)
+        offsets = np.asarray(lists.offsets, dtype=np.int64)
+        tokens = lists.flatten()
+    codes, channels = _encode(tokens)
+    offsets = offsets - offsets[0]
+    if sep is None:
+        _check_tokens(channels, uniq, offsets, codes)
+    # canonical row order (by channel sequence) so that results cannot depend on input row order
+    row_order = _sequence_order(offsets, codes, len(channels))
+    offsets, codes = _take_rows(offsets, codes, row_order)
+    paths_out = np.asarray(uniq.take(pa.array(row_order)).to_numpy(zero_copy_only=False), dtype=object)
+    return paths_out, {k: v[row_order] for k, v in sums.items()}, offsets, codes, channels
+
+
+@dataclass(frozen=True, eq=False)
+class TokenizedPaths:
+    """A path table's rows as given (not aggregated, not reordered), channels as integer codes.
+
+    ``channels`` sorted (code ``i`` is ``channels[i]``, as in :class:`ParsedPaths`); ``offsets``
+    (int64, ``n_rows + 1``) and ``codes`` (int32 per touch, whitespace-trimmed names) in CSR
+    layout; ``conversions``, ``value``, ``nulls`` per row (float64).
+    """
+
+    channels: tuple[str, ...]
+    offsets: np.ndarray
+    codes: np.ndarray
+    conversions: np.ndarray
+    value: np.ndarray
+    nulls: np.ndarray
+
+
+def tokenize_paths(paths: pd.DataFrame, sep: str | None = None) -> TokenizedPaths:
+    """The checks of :func:`parse_paths` and the channel codes, without aggregation or row order.
+
+    For models whose result is a sum over rows (e.g. order-1 Markov transition counts), duplicate
+    rows need not be merged nor rows sorted: this is the one pass they need. Raises the same
+    ValueErrors as :func:`parse_paths` for the same table.
+    """
+    arr, counts, used_sep = _checked_strings(paths, sep, check_blank=False)
+    if sep is None:
+        _detect_separator(arr)
+    lists = pc.split_pattern(arr, pattern=used_sep)
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    # encode the raw tokens, then trim only the few distinct names (trimming is per token, so
+    # this equals trimming every token first) and merge names that become equal
+    encoded = pc.dictionary_encode(lists.flatten())
+    raw_names = encoded.dictionary
+    trimmed = pc.utf8_trim_whitespace(raw_names)
+    raw_codes = np.asarray(encoded.indices)
+    names = np.asarray(trimmed.to_pylist(), dtype=object)
+    if (names == "").any():      # a blank path, or a separator at an end or doubled: say which
+        _check_blank_paths(paths, arr)
+    if (names == "").any() or used_sep != config.PATH_SEPARATOR:
+        _check_token_strings(arr, offsets, trimmed.take(pa.array(raw_codes)), used_sep)
+    channels_arr, rank = np.unique(names, return_inverse=True)
+    codes = rank.astype(np.int32).ravel()[raw_codes]
+    channels = tuple(str(n) for n in channels_arr)
+    offsets = offsets - offsets[0]
+    if sep is None:
+        _check_tokens(channels, arr, offsets, codes)
+    return TokenizedPaths(channels, offsets, codes, counts["total_conversions"],
+                          counts["total_conversion_value"], counts["total_null"])
+
+
+def _encode(tokens: pa.Array) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Integer codes of ``tokens`` following the sorted distinct names, and those names."""
+    encoded = pc.dictionary_encode(tokens)
+    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    codes = rank[np.asarray(encoded.indices)]
+    return codes, tuple(str(n) for n in names[order])
+
+
+def _check_token_strings(rows: pa.Array, offsets: np.ndarray, tokens: pa.Array, used_sep: str) -> None:
+    """Reject empty channel names and, with another separator, names containing ``" > "``."""
+    empty_tok = np.asarray(pc.equal(tokens, ""))
+    if empty_tok.any():
+        bad = np.unique(np.searchsorted(offsets, np.flatnonzero(empty_tok), side="right") - 1)
+        raise ValueError(f"paths {rows.take(bad[:3]).to_pylist()} have an empty channel name "
+                         f"(separator {used_sep!r} at the start or end, or twice in a row)")
+    if used_sep != config.PATH_SEPARATOR:
+        inner = np.asarray(pc.match_substring(tokens, config.PATH_SEPARATOR))
+        if inner.any():
+            raise ValueError(f"channel names {tokens.filter(pa.array(inner)).unique().to_pylist()[:3]} "
+                             "contain ' > ', the normalised path separator; channel names must not "
+                             "contain it")
+
+
+def _checked_strings(paths: pd.DataFrame, sep: str | None, check_blank: bool = True
+                     ) -> tuple[pa.Array, dict[str, np.ndarray], str]:
+    """The path column as arrow strings, the checked count columns and the separator to use.
+
+    ``check_blank=False`` leaves the blank-path check to the caller (:func:`tokenize_paths` runs it
+    only when a blank channel name shows there may be one)."""
     if not isinstance(paths, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame path table, got {type(paths).__name__}")
     for col in ("path", "total_conversions"):
@@ -224,52 +337,17 @@ def _prepare(paths: pd.DataFrame, sep: str | None
                              f"{_first(paths.index[bad])}")
     counts = {col: _counts(paths, col) for col in PATH_COLUMNS[1:]}
     arr = _arrow_strings(path)
+    if check_blank:
+        _check_blank_paths(paths, arr)
+    return arr, counts, used_sep
+
+
+def _check_blank_paths(paths: pd.DataFrame, arr: pa.Array) -> None:
+    """Reject paths that are empty or only whitespace, naming the rows."""
     empty = np.asarray(pc.equal(pc.utf8_trim_whitespace(arr), ""))
     if empty.any():
         raise ValueError(f"column 'path' has empty paths at rows {_first(paths.index[empty])}; "
                          "every journey needs at least one touch (drop such rows)")
-
-    uniq, sums = _aggregate(arr, counts)
-    if sep is None:
-        _detect_separator(uniq)
-    lists = pc.split_pattern(uniq, pattern=used_sep)
-    offsets = np.asarray(lists.offsets, dtype=np.int64)
-    raw_tokens = lists.flatten()
-    tokens = pc.utf8_trim_whitespace(raw_tokens)
-    empty_tok = np.asarray(pc.equal(tokens, ""))
-    if empty_tok.any():
-        rows = np.unique(np.searchsorted(offsets, np.flatnonzero(empty_tok), side="right") - 1)
-        raise ValueError(f"paths {uniq.take(rows[:3]).to_pylist()} have an empty channel name "
-                         f"(separator {used_sep!r} at the start or end, or twice in a row)")
-    if used_sep != config.PATH_SEPARATOR:
-        inner = np.asarray(pc.match_substring(tokens, config.PATH_SEPARATOR))
-        if inner.any():
-            raise ValueError(f"channel names {tokens.filter(pa.array(inner)).unique().to_pylist()[:3]} "
-                             "contain ' > ', the normalised path separator; channel names must not "
-                             "contain it")
-    if used_sep != config.PATH_SEPARATOR or not pc.all(pc.equal(tokens, raw_tokens)).as_py():
-        # rebuild clean " > " paths, merge rows that became equal, and tokenise again
-        normalised = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets), tokens),
-                                    pa.scalar(config.PATH_SEPARATOR, pa.large_string()))
-        uniq, sums = _aggregate(normalised, sums)
-        lists = pc.split_pattern(uniq, pattern=config.PATH_SEPARATOR)
-        offsets = np.asarray(lists.offsets, dtype=np.int64)
-        tokens = lists.flatten()
-    encoded = pc.dictionary_encode(tokens)
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    order = np.argsort(names, kind="stable")
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
-    codes = rank[np.asarray(encoded.indices)]
-    channels = tuple(str(n) for n in names[order])
-    offsets = offsets - offsets[0]
-    if sep is None:
-        _check_tokens(channels, uniq, offsets, codes)
-    # canonical row order (by channel sequence) so that results cannot depend on input row order
-    row_order = _sequence_order(offsets, codes, len(channels))
-    offsets, codes = _take_rows(offsets, codes, row_order)
-    paths_out = np.asarray(uniq.take(pa.array(row_order)).to_numpy(zero_copy_only=False), dtype=object)
-    return paths_out, {k: v[row_order] for k, v in sums.items()}, offsets, codes, channels
 
 
 def _arrow_strings(path: pd.Series) -> pa.Array:
@@ -353,7 +431,9 @@ def _detect_separator(paths: pa.Array) -> None:
     A candidate separator must split every path that contains it into non-empty names; this keeps
     names such as ``"Q&A <webinar>"`` (ending in ``>``) legal while catching ``"a>b"`` or ``"a,b"``.
     """
-    if pc.any(pc.match_substring(paths, config.PATH_SEPARATOR)).as_py():
+    head = paths.slice(0, 1000)                       # usually settled by the first rows
+    if pc.any(pc.match_substring(head, config.PATH_SEPARATOR)).as_py() or \
+            pc.any(pc.match_substring(paths, config.PATH_SEPARATOR)).as_py():
         return
     for cand in _CANDIDATE_SEPARATORS:
         hits = paths.filter(pc.match_substring(paths, cand)).to_pylist()

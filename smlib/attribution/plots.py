@@ -19,14 +19,14 @@ import pandas as pd
 from smlib.attribution.scoring import share_matrix
 from smlib.attribution.teams import truth_team_credit
 from smlib.presentation.catalogue import entry, text
-from smlib.presentation.labels import channel_label, model_label, team_label
+from smlib.presentation.labels import TEAM_COLORS, channel_label, model_label, team_label
+from smlib.presentation.numbers import format_pct, pct_axis
 from smlib.presentation.settings import validate_language
 
 __all__ = ["allocation_label", "channel_name", "model_name", "model_phrase", "names_are_labels",
            "plot_credit_intervals",
            "plot_scores", "plot_share_heatmap", "plot_team_credit"]
 
-_TEAM_COLOURS = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
 
 
 def names_are_labels(language: str) -> bool:
@@ -43,9 +43,10 @@ def model_phrase(model: Any, language: str = "en") -> str:
 
 
 def model_name(model: Any, language: str = "en") -> str:
-    """A model as a report table or legend names it: English the id with spaces
-    (``first touch``), Spanish its display name (``primer contacto``, ``Markov``; ``truth`` →
-    ``realidad``)."""
+    """A model as a report table or legend names it: its display name from the labels registry
+    when the language's ``attribution.names.style`` is ``"label"`` (every report language now:
+    ``first-touch``, ``primer contacto``, ``Markov``; ``truth`` → ``realidad``), else the id with
+    spaces."""
     if names_are_labels(language):
         return model_phrase(model, language).removeprefix("de ")
     return str(model).replace("_", " ")
@@ -84,9 +85,13 @@ def plot_share_heatmap(credit_long: pd.DataFrame, truth_channel_effects: pd.Data
                          columns=lambda c: channel_name(c, lang))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 + 0.75 * mat.shape[1], 0.9 + 0.45 * mat.shape[0]))
-    sns.heatmap(mat, annot=True, fmt=".0f", cmap="Blues",
+    # each cell with its unit ("23 %"), written as the text writes percentages
+    cells = mat.astype(float).map(lambda v: format_pct(v / 100, lang, decimals=0)
+                                  if np.isfinite(v) else "")
+    sns.heatmap(mat, annot=cells.to_numpy(), fmt="", cmap="Blues",
                 cbar_kws={"label": text("attribution.plot.heatmap_bar", lang)},
                 linewidths=0.5, ax=ax)
+    pct_axis(ax.collections[0].colorbar.ax, "y", lang, scale=100)
     ax.set_title(text("attribution.plot.heatmap_title", lang))
     ax.set_xlabel(text("attribution.plot.channel_axis", lang))
     ax.set_ylabel(text("attribution.plot.model_axis", lang))
@@ -119,6 +124,7 @@ def plot_scores(scores: pd.DataFrame, ax: Any = None, language: str = "en") -> A
         ax.scatter(s["tvd_team"] * 100, names, color="#d95f02", zorder=3,
                    label=text("attribution.plot.scores_teams", lang))
     ax.set_xlabel(text("attribution.plot.scores_axis", lang))
+    pct_axis(ax, "x", lang, scale=100)
     ax.set_title(text("attribution.plot.scores_title", lang))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small",
               frameon=False)
@@ -153,11 +159,12 @@ def plot_team_credit(team_credit: pd.DataFrame, truth_channel_effects: pd.DataFr
             else mat.index.astype(str))
     for team in mat.columns:
         ax.barh(rows, mat[team], left=left, label=team_label(str(team), lang),
-                color=_TEAM_COLOURS.get(str(team)))
+                color=TEAM_COLORS.get(str(team)))
         left += mat[team].fillna(0).to_numpy()
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(text("attribution.plot.share_axis", lang))
+    pct_axis(ax, "x", lang, scale=100)
     ax.set_title(text("attribution.plot.team_title", lang))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small",
               frameon=False)
@@ -195,6 +202,7 @@ def plot_credit_intervals(intervals: pd.DataFrame, models: Iterable[str] | None 
     ax.set_yticks(np.arange(len(channels)), [channel_name(c, lang) for c in channels])
     ax.invert_yaxis()
     ax.set_xlabel(text("attribution.plot.intervals_axis", lang))
+    pct_axis(ax, "x", lang, scale=100)
     ax.set_title(text("attribution.plot.intervals_title", lang))
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax

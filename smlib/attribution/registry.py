@@ -7,7 +7,9 @@ Each entry is a :class:`ModelSpec`:
   :class:`~smlib.attribution.resample.BootstrapDraws` (the fitted models resample with their own
   one-step bootstrap; the others use the engines of :mod:`smlib.attribution.resample`);
 * flags: ``rule`` (fixed rule on each path), ``needs_journeys`` (needs the touch-level table:
-  timestamps or milestone flags), ``data_driven`` (learns from non-converting journeys too),
+  timestamps or milestone flags), ``uses_journeys`` (takes ``journeys=`` touches,
+  ``opportunities=`` and ``accounts=`` when given and models the journeys with them, but runs on
+  the path table alone), ``data_driven`` (learns from non-converting journeys too),
   ``fitted`` (an estimator object, ``spec.fit(paths, **params)``, with ``credit_`` and
   ``bootstrap_draws``), ``accepts_parsed`` (takes a pre-parsed
   :class:`~smlib.attribution.paths.ParsedPaths`).
@@ -29,8 +31,8 @@ from smlib.attribution.paths import ParsedPaths, parse_paths
 from smlib.attribution.resample import (BootstrapDraws, linear_draws, markov_draws, refit_draws,
                                         shapley_rate_draws)
 
-__all__ = ["DATA_DRIVEN_MODELS", "DEFAULT_MODELS", "FITTED_MODELS", "JOURNEY_MODELS", "MODELS",
-           "ModelSpec", "RULE_MODELS", "get_model"]
+__all__ = ["DATA_DRIVEN_MODELS", "DEFAULT_MODELS", "FITTED_MODELS", "JOURNEY_INPUTS",
+           "JOURNEY_MODELS", "MODELS", "ModelSpec", "RULE_MODELS", "get_model"]
 
 #: ``draws(parsed, estimate, n_boot, seed, **params)`` → BootstrapDraws.
 Draws = Callable[..., BootstrapDraws]
@@ -47,7 +49,8 @@ class ModelSpec:
             re-run the model on every resample (or, for a fitted model, its own bootstrap).
         estimator: for fitted models, ``factory(**params)`` → an unfitted estimator with
             ``fit(paths)``, ``credit_`` and ``bootstrap_draws(n_boot, seed)``.
-        rule, needs_journeys, data_driven, accepts_parsed: flags (module docstring).
+        rule, needs_journeys, uses_journeys, data_driven, accepts_parsed: flags (module
+            docstring).
     """
 
     name: str
@@ -57,6 +60,7 @@ class ModelSpec:
     rule: bool = False
     needs_journeys: bool = False
     data_driven: bool = False
+    uses_journeys: bool = False
     accepts_parsed: bool = True
 
     @property
@@ -113,10 +117,41 @@ def _logistic_estimator(**params: Any) -> Any:
     return LogisticAttribution(**params)
 
 
+#: The tables a model with ``uses_journeys`` takes besides the path table.
+JOURNEY_INPUTS: tuple[str, ...] = ("journeys", "opportunities", "accounts")
+
+
 def _incremental_estimator(**params: Any) -> Any:
+    """The journey-level funnel model when the touches and opportunities allow it
+    (:class:`~smlib.attribution.journey_model.JourneyIncremental`), else the path model
+    (:class:`~smlib.attribution.regression.IncrementalAttribution`)."""
+    from smlib.attribution.journey_model import JourneyIncremental, journey_inputs_available  # lazy: scikit-learn is slow to import
     from smlib.attribution.regression import IncrementalAttribution  # lazy: scikit-learn is slow to import
 
-    return IncrementalAttribution(**params)
+    tables = {k: params.pop(k, None) for k in JOURNEY_INPUTS}
+    journey_params = params.pop("journey_params", {})
+    if not journey_inputs_available(tables["journeys"], tables["opportunities"]):
+        return IncrementalAttribution(**params)
+    keep = {k: params[k] for k in ("random_state", "n_threads") if k in params}
+    return _JourneysOrPaths(JourneyIncremental(**tables, **keep, **journey_params),
+                            lambda: IncrementalAttribution(**params))
+
+
+class _JourneysOrPaths:
+    """Fit the journey model; if the journeys cannot support it (ValueError, e.g. a funnel stage
+    that no closed journey passed), fit the path model instead and say why in its
+    ``journey_fallback_``. ``fit`` returns the fitted estimator itself."""
+
+    def __init__(self, journey_model: Any, path_model: Callable[[], Any]) -> None:
+        self.journey_model, self.path_model = journey_model, path_model
+
+    def fit(self, paths: Any) -> Any:
+        try:
+            return self.journey_model.fit(paths)
+        except ValueError as err:
+            est = self.path_model().fit(paths)
+            est.journey_fallback_ = str(err)
+            return est
 
 
 def _fitted_credit(factory: Callable[..., Any], name: str) -> Callable[..., pd.DataFrame]:
@@ -147,7 +182,8 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("logistic", _fitted_credit(_logistic_estimator, "logistic"),
               estimator=_logistic_estimator, data_driven=True, accepts_parsed=False),
     ModelSpec("incremental", _fitted_credit(_incremental_estimator, "incremental"),
-              estimator=_incremental_estimator, data_driven=True, accepts_parsed=False),
+              estimator=_incremental_estimator, data_driven=True, accepts_parsed=False,
+              uses_journeys=True),
 )}
 
 #: Every registered model, in registry order (what compare() and the reports run by default).

@@ -5,8 +5,10 @@ The marketing literature repeats that integrating marketing and sales raises rev
 (Aberdeen Group 2010 survey, see docs/sources.md §1: a cross-sectional
 best-in-class vs laggard contrast, not a causal estimate). This module turns a causal estimate of
 the ATT into a percentage of the counterfactual (:func:`uplift_percent`) and compares it with such a
-claim (:func:`check_claim`, a code and the numbers judged). The wording of the verdict, in every
-report language, is :func:`smlib.analyses.uplift.verdict`.
+claim (:func:`check_claim`: the one verdict rule, for a claim stated as a ceiling, "up to 20 %",
+or as a typical value, with a failed pre-trend check meaning no verdict; a code and the numbers
+judged). The wording of the verdict, in every report language, is
+:func:`smlib.analyses.uplift.verdict`.
 """
 
 from __future__ import annotations
@@ -130,13 +132,28 @@ def uplift_percent(
     )
 
 
-# --- the claim check -------------------------------------------------------------------------
+# --- the claim check ---------------------------------------------------------------------------
 
-#: Verdict codes, one per reason (the reason picks the wording, the code is what reports key on).
-CLAIM_CODES: dict[str, str] = {
-    "supports": "supports", "larger": "contradicts_larger", "smaller": "contradicts_smaller",
-    "smaller_maybe_zero": "contradicts_smaller", "negative": "contradicts_smaller",
-    "cannot_tell_span": "cannot_tell", "cannot_tell_wide": "cannot_tell",
+#: How a claimed uplift can be stated: ``"up_to"`` a ceiling ("raises revenue by up to 20 %": any
+#: gain up to the figure is within the claim; an interval wholly below it means the figure
+#: overstates what this company can expect, not that the claim is false) or ``"typical"`` an
+#: expected value ("raises revenue by 20 %": an interval that excludes it contradicts it).
+CLAIM_FORMS: tuple[str, ...] = ("up_to", "typical")
+#: Significance level of the pre-trend test below which the data cannot support a verdict (the
+#: integrated units were already drifting apart before they integrated).
+PRETREND_ALPHA: float = 0.05
+
+#: The rule as a table: (claim form, reason) -> code. The reasons shared by both forms come
+#: first in :func:`check_claim`'s order; the code is what reports key on, the reason picks the
+#: words (catalogue ``uplift.verdict``).
+CLAIM_CODES: dict[tuple[str, str], str] = {
+    **{(form, reason): code for form in CLAIM_FORMS for reason, code in (
+        ("pretrend", "no_verdict"), ("negative", "negative"), ("span", "cannot_tell"),
+        ("wide", "cannot_tell"))},
+    ("up_to", "below"): "overstated", ("up_to", "below_maybe_zero"): "overstated",
+    ("up_to", "within"): "consistent", ("up_to", "above"): "exceeded",
+    ("typical", "below"): "contradicts_smaller", ("typical", "below_maybe_zero"): "contradicts_smaller",
+    ("typical", "within"): "supports", ("typical", "above"): "contradicts_larger",
 }
 
 
@@ -145,12 +162,16 @@ class ClaimCheck:
     """An uplift interval compared with a claimed uplift (numbers only, no wording).
 
     Attributes:
-        code: ``"supports"``, ``"contradicts_smaller"``, ``"contradicts_larger"`` or
-            ``"cannot_tell"``.
-        reason: the finer case behind the code (a key of :data:`CLAIM_CODES`: ``"smaller"``,
-            ``"smaller_maybe_zero"``, ``"negative"``, ``"cannot_tell_span"``, ...).
+        code: what the verdict says (:data:`CLAIM_CODES`): ``"no_verdict"`` (failed pre-trend
+            check), ``"negative"``, ``"cannot_tell"``; for a ceiling ("up to") ``"overstated"``,
+            ``"consistent"``, ``"exceeded"``; for a typical value ``"contradicts_smaller"``,
+            ``"supports"``, ``"contradicts_larger"``.
+        reason: the case behind the code: ``"pretrend"``, ``"negative"``, ``"span"``, ``"wide"``,
+            ``"below"``, ``"below_maybe_zero"``, ``"within"`` or ``"above"``.
         estimate_pct, ci_low, ci_high, claim: the numbers judged (fractions, 0.2 = 20 %).
         max_width: the widest interval still judged.
+        claim_form: ``"up_to"`` or ``"typical"`` (:data:`CLAIM_FORMS`).
+        pretrend_p: the pre-trend test's p-value (None or NaN: no test).
     """
 
     code: str
@@ -160,6 +181,8 @@ class ClaimCheck:
     ci_high: float
     claim: float
     max_width: float
+    claim_form: str = "up_to"
+    pretrend_p: float | None = None
 
 
 def check_claim(
@@ -168,44 +191,68 @@ def check_claim(
     ci_high: float,
     claim: float = 0.20,
     max_width: float | None = None,
+    claim_form: str = "up_to",
+    pretrend_p: float | None = None,
 ) -> ClaimCheck:
-    """Compare an uplift estimate and its interval with a claimed uplift.
+    """Judge an uplift estimate and its interval against a claimed uplift: the one rule every
+    report uses (report 02's verdict and report 03's headline word its result).
 
-    Rules (all numbers are fractions, 0.2 = 20 %; the claim is "an uplift of up to ``claim``"):
+    All numbers are fractions (0.2 = 20 %). The first case that holds decides:
 
-    1. *cannot tell* if the interval contains both 0 and the claim, or if it is wider than
-       ``max_width`` (default: the claim itself — an interval wider than the effect being
-       checked cannot judge it);
-    2. otherwise *contradicts (smaller)* if the whole interval lies below the claim (reason
-       ``negative`` when it also lies below 0, ``smaller_maybe_zero`` when it still contains 0);
-    3. *contradicts (larger)* if the whole interval lies above the claim;
-    4. *supports* if the interval contains the claim and excludes 0.
+    1. ``pretrend``: the pre-trend test rejects parallel trends (``pretrend_p`` below
+       :data:`PRETREND_ALPHA`): no verdict, the comparison the estimate rests on is in doubt;
+    2. ``negative``: the whole interval is below 0 (integration lowered revenue; contradicts a
+       claimed gain in either form, however wide the interval);
+    3. ``span``: the interval contains both 0 and the claim: cannot tell;
+    4. ``wide``: the interval is wider than ``max_width`` (default: the claim itself; an interval
+       wider than the effect checked cannot judge it): cannot tell;
+    5. ``below`` (0 excluded) / ``below_maybe_zero`` (0 inside): the whole interval is below the
+       claim; ``above``: wholly above it; ``within``: it contains the claim (and excludes 0).
+
+    Case 5 depends on ``claim_form`` (:data:`CLAIM_FORMS`): for a ceiling (``"up_to"``, "raises
+    revenue by up to 20 %") an interval below the claim is within it: the figure *overstates*
+    what this company can expect (code ``overstated``), ``within`` is ``consistent`` and ``above``
+    ``exceeded``; for a typical value (``"typical"``) below and above *contradict* the claim
+    (``contradicts_smaller`` / ``contradicts_larger``) and ``within`` ``supports`` it.
 
     Raises:
         ValueError: non-finite numbers, ``ci_low > estimate_pct`` or ``estimate_pct > ci_high``,
-            or ``claim <= 0``.
+            ``claim <= 0``, ``max_width <= 0`` or an unknown ``claim_form``.
     """
     est, lo, hi = (_finite(n, v) for n, v in
                    (("estimate_pct", estimate_pct), ("ci_low", ci_low), ("ci_high", ci_high)))
     claim = _finite("claim", claim)
     if claim <= 0:
         raise ValueError(f"claim must be > 0 (a fraction, 0.2 = 20 %), got {claim}")
+    if claim_form not in CLAIM_FORMS:
+        raise ValueError(f"claim_form must be one of {CLAIM_FORMS} ('up_to': a ceiling, 'up to "
+                         f"20 %'; 'typical': an expected value), got {claim_form!r}")
     if not lo <= est <= hi:
         raise ValueError(f"the interval [{lo}, {hi}] must contain the estimate {est}")
     width_max = claim if max_width is None else _finite("max_width", max_width)
+    if width_max <= 0:
+        raise ValueError(f"max_width must be > 0, got {width_max}")
+    p = None if pretrend_p is None else float(pretrend_p)
+    if p is not None and math.isfinite(p) and not 0 <= p <= 1:
+        raise ValueError(f"pretrend_p must be a p-value in [0, 1] (or None), got {p}")
 
-    if (lo <= 0 <= hi and lo <= claim <= hi) or (hi - lo) > width_max:
-        key = "cannot_tell_span" if lo <= 0 <= hi and lo <= claim <= hi else "cannot_tell_wide"
+    if p is not None and math.isfinite(p) and p < PRETREND_ALPHA:
+        key = "pretrend"
     elif hi < 0:
         key = "negative"
+    elif lo <= 0 and hi >= claim:
+        key = "span"
+    elif hi - lo > width_max:
+        key = "wide"
     elif hi < claim:
-        key = "smaller" if lo > 0 else "smaller_maybe_zero"
+        key = "below" if lo > 0 else "below_maybe_zero"
     elif lo > claim:
-        key = "larger"
+        key = "above"
     else:
-        key = "supports"
-    return ClaimCheck(code=CLAIM_CODES[key], reason=key, estimate_pct=est, ci_low=lo, ci_high=hi,
-                      claim=claim, max_width=width_max)
+        key = "within"
+    return ClaimCheck(code=CLAIM_CODES[(claim_form, key)], reason=key, estimate_pct=est,
+                      ci_low=lo, ci_high=hi, claim=claim, max_width=width_max,
+                      claim_form=claim_form, pretrend_p=p)
 
 
 # --- the treated mean of a panel ATT ------------------------------------------------------------

@@ -28,7 +28,7 @@ from smlib.causal._panel import (PanelSpec, integer_periods, numeric_column, pan
 from smlib.causal.plots import naive_plot
 from smlib.causal.results import EstimateResult
 from smlib.presentation.catalogue import text
-from smlib.presentation.numbers import format_number
+from smlib.presentation.numbers import format_pct, format_quantity
 from smlib.presentation.settings import validate_language
 
 
@@ -90,7 +90,8 @@ class NaiveResult:
     def explain(self, language: str = "en") -> str:
         """The plain explanation of why these comparisons mislead, in ``language`` (``"en"`` or
         ``"es"``), with this result's numbers (``explanation`` is the one asked for at fit)."""
-        return _explanation(self.diagnostics[0], self.diagnostics[1], validate_language(language))
+        return _explanation(self.diagnostics[0], self.diagnostics[1], validate_language(language),
+                            self.outcome_label)
 
     def plot(self, ax: Any = None, language: str = "en") -> Any:
         """Horizontal bars of the naive estimates and diagnostics with 95 % intervals; title, axis
@@ -99,21 +100,18 @@ class NaiveResult:
         return naive_plot(self, ax=ax, language=language)
 
 
-def _explanation(head: EstimateResult, trend: EstimateResult, language: str) -> str:
+def _explanation(head: EstimateResult, trend: EstimateResult, language: str,
+                 outcome: str = "outcome") -> str:
     """The catalogue's ``uplift.naive.explain`` filled with the head start and the never-adopters'
-    change."""
+    change, written as the reports write the outcome (money for revenue: ``$291k``, never
+    ``290,901``; :func:`smlib.presentation.numbers.format_quantity`) and percentages."""
     head_pct = head.estimate / head.details["comparison_mean"]
     trend_pct = trend.estimate / trend.details["comparison_mean"]
     return text("uplift.naive.explain", language,
-                head=_fmt(head.estimate, language), head_pct=_fmt(head_pct, language, pct=True),
-                trend=_fmt(trend.estimate, language), trend_pct=_fmt(trend_pct, language, pct=True))
-
-
-def _fmt(x: float, language: str, pct: bool = False) -> str:
-    """Number in the reader's convention: 1,234 / 5.1 % (en) or 1.234 / 5,1 % (es)."""
-    s = f"{x * 100:,.1f} %" if pct else f"{x:,.0f}"
-    decimal = format_number(1.5, 1, language)[1]
-    return s.translate(str.maketrans(",.", ".,")) if decimal == "," else s
+                head=format_quantity(head.estimate, outcome, language),
+                head_pct=format_pct(head_pct, language, decimals=1),
+                trend=format_quantity(trend.estimate, outcome, language),
+                trend_pct=format_pct(trend_pct, language, decimals=1))
 
 
 def naive_comparisons(
@@ -185,7 +183,7 @@ def naive_comparisons(
                             "never_adopters_change")
     for r in (diag1, diag2):
         r.estimand = "bias diagnostic"
-    explanation = _explanation(diag1, diag2, language)
+    explanation = _explanation(diag1, diag2, language, outcome)
     return NaiveResult(comparisons=[cmp1, cmp2], diagnostics=[diag1, diag2], explanation=explanation,
                        outcome_label=outcome, language=language,
                        details=dict(first_adoption_index=t0))

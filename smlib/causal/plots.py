@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from smlib.presentation.catalogue import entry, text
-from smlib.presentation.numbers import format_number
+from smlib.presentation.numbers import (format_number, format_quantity, number_axis, pct_axis,
+                                        value_axis)
 from smlib.presentation.settings import validate_language
 
 __all__ = ["bacon_plot", "components_plot", "event_study_plot", "event_time_plot", "honest_plot",
@@ -68,6 +69,7 @@ def naive_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel(text("uplift.plot.naive.xlabel", language,
                        outcome=outcome_name(result.outcome_label, language)))
+    value_axis(ax, result.outcome_label, "x", language)
     ax.set_title(words["title"])
     return ax
 
@@ -129,6 +131,7 @@ def synth_plot(result: Any, kind: str = "gap", ax: Any = None, max_pre_ratio: fl
         raise ValueError(f"kind must be 'gap' or 'paths', got {kind!r}")
     ax.axvline(result.treatment_time, color="tab:blue", ls=":", lw=1.2, label=words["start"])
     ax.set_xlabel(text("uplift.plot.period", language))
+    value_axis(ax, result.outcome_label, "y", language)
     if pd.api.types.is_datetime64_any_dtype(p["time"]):
         ax.tick_params(axis="x", labelrotation=30)
     ax.legend(frameon=False, fontsize=8)
@@ -169,6 +172,7 @@ def components_plot(agg: Any, ax: Any = None, title: str | None = None,
                                    aggregation=agg.aggregation.capitalize()))
     _ = ax.set_xlabel(xlabel or agg.table.columns[0])
     _ = ax.set_ylabel(ylabel or words["ylabel_default"])
+    number_axis(ax, "y", language)
     ax.legend(loc="best", fontsize="small")
     return ax
 
@@ -196,11 +200,13 @@ def event_study_plot(result: Any, ax: Any = None, title: str | None = None,
     one = entry("uplift.plot.period_one", language).get(
         unit, unit[:-1] if unit.endswith("s") else unit)
     outcome = outcome_name(result.details.get("outcome", "outcome"), language)
-    return components_plot(
+    ax = components_plot(
         agg, ax=ax,
         title=title or text("uplift.plot.event.title", language, outcome=outcome, unit=units),
         xlabel=text("uplift.plot.event.xlabel", language, units=units.capitalize(), one=one),
         ylabel=text("uplift.plot.event.ylabel", language, outcome=outcome), language=language)
+    value_axis(ax, result.details.get("outcome", "outcome"), "y", language)
+    return ax
 
 
 def event_time_plot(result: Any, ax: Any = None, title: str | None = None,
@@ -220,6 +226,7 @@ def event_time_plot(result: Any, ax: Any = None, title: str | None = None,
     ax.axvline(-0.5, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(words["xlabel"])
     ax.set_ylabel(words["ylabel"])
+    value_axis(ax, getattr(result, "details", {}).get("outcome", "outcome"), "y", language)
     ax.set_title(title or result.method)
     return ax
 
@@ -242,6 +249,8 @@ def bacon_plot(result: Any, types: tuple[str, ...] = (), ax: Any = None,
                           estimate=_four_digits(result.estimate, language)))
     ax.set_xlabel(words["xlabel"])
     ax.set_ylabel(words["ylabel"])
+    pct_axis(ax, "x", language)  # weights are shares of the TWFE coefficient
+    number_axis(ax, "y", language)
     ax.set_title(words["title"])
     ax.legend(fontsize=8)
     return ax
@@ -265,8 +274,10 @@ def sdid_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
                 width=0.8 if not isinstance(lam.index, pd.DatetimeIndex) else 20)
         ax2.set_ylim(0, 4)
         ax2.set_yticks([])
+    outcome = result.details.get("outcome", "outcome")
+    value_axis(ax, outcome, "y", language)
     ax.set_title(text("uplift.plot.sdid.title", language,
-                      estimate=_four_digits(result.estimate, language)))
+                      estimate=format_quantity(result.estimate, outcome, language)))
     ax.legend(fontsize=8)
     return ax
 
@@ -293,8 +304,10 @@ def sdid_cohorts_plot(result: Any, ax: Any = None, language: str = "en") -> Any:
     ax.set_xticks(x, labels, rotation=45 if len(x) > 6 else 0)
     ax.set_xlabel(words["xlabel"])
     ax.set_ylabel(words["ylabel"])
+    outcome = result.details.get("outcome", "outcome")
+    value_axis(ax, outcome, "y", language)
     ax.set_title(text("uplift.plot.sdid_cohorts.title", language,
-                      estimate=_four_digits(result.estimate, language)))
+                      estimate=format_quantity(result.estimate, outcome, language)))
     ax.legend(fontsize=8)
     return ax
 
@@ -319,6 +332,7 @@ def honest_plot(result: Any, ax: Any = None, title: str | None = None,
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel(words[f"xlabel_{result.restriction}"])
     ax.set_ylabel(words["ylabel"].format(pct=int(round(result.level * 100))))
+    number_axis(ax, "y", language)
     ax.set_title(title or words["title"])
     ax.legend()
     return ax

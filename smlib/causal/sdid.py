@@ -511,8 +511,10 @@ def synthetic_did(
     treated = list(treated_unit) if isinstance(treated_unit, many) else [treated_unit]
     Y, controls, periods, tt, T0 = _outcome_matrix(df, outcome, unit, time, treated,
                                                    treatment_time)
-    return _fit_block(Y, controls, treated, periods, tt, T0, unit, estimator, se_method,
-                      n_placebo, random_state, level, _jobs(n_jobs))
+    result = _fit_block(Y, controls, treated, periods, tt, T0, unit, estimator, se_method,
+                        n_placebo, random_state, level, _jobs(n_jobs))
+    result.details["outcome"] = outcome  # how plots write its values (money for revenue)
+    return result
 
 
 def _fit_block(Y: np.ndarray, controls: list[Any], treated: list[Any], periods: pd.Index, tt: Any,
@@ -713,7 +715,7 @@ def synthetic_did_staggered(
                  "n_cohorts": len(table), "n_periods": T, "estimator": estimator,
                  "se_method": (f"placebo ({n_placebo} draws per cohort, pooled)"
                                if se_method == "placebo" else "none"),
-                 "dropped_units": list(wide.units[early])},
+                 "dropped_units": list(wide.units[early]), "outcome": outcome},
         cohorts=table, cohort_results=fits, placebo_estimates=placebo)
     assert isinstance(out, StaggeredSyntheticDiDResult)
     return out

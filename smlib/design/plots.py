@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from smlib.presentation.catalogue import entry, text
-from smlib.presentation.numbers import format_number
+from smlib.presentation.numbers import format_number, pct_axis
 from smlib.presentation.settings import validate_language
 
 __all__ = ["power_plot"]
@@ -52,6 +52,7 @@ def power_plot(power: Any, formula: Any = None, marks: Sequence[float] = (0.05, 
     ax.set_ylim(0, 102)
     ax.set_xlabel(words["x"])
     ax.set_ylabel(words["y"])
+    pct_axis(ax, "both", language, scale=100)  # uplift and power in percentage points
     ax.set_title(title or words["title"])
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax

@@ -22,7 +22,7 @@ from smlib.presentation.settings import validate_language
 __all__ = ["ACRONYMS", "TEAM_COLORS", "TYPE_COLORS", "action_label", "channel_label",
            "column_label", "confidence_label", "confidence_phrase", "explain", "glossary",
            "glossary_entry", "glossary_terms", "journey_type_label", "model_label", "regime_label",
-           "stage_label", "team_label"]
+           "section_anchor", "stage_label", "team_label"]
 
 #: Colour of each team in every chart.
 TEAM_COLORS: dict[str, str] = {"marketing": "#1b9e77", "sales": "#d95f02", "shared": "#7570b3"}
@@ -102,6 +102,21 @@ def regime_label(regime: str, language: str = "en") -> str:
     ``equipos integrados``; other values as they are."""
     name = _named("cell.regime", regime, language)
     return str(regime) if name is None else name
+
+
+def section_anchor(key: str) -> str:
+    """The HTML ``id`` of the report section a catalogue text heads, derived from its key, so a
+    link to it does not depend on the report's language or wording: ``"overview.nb.funnel"`` →
+    ``"overview-funnel"``, ``"attribution.nb.teams.intro"`` → ``"attribution-teams-intro"``
+    (``.nb.`` dropped, dots and underscores as hyphens). A notebook's ``say(key, ...)`` of a text
+    that starts with a Markdown heading opens the section with this id
+    (:func:`smlib.report.text.say`, :func:`smlib.report.render.render_html`); links to a number
+    of another report point at ``<report>.html#<section_anchor(key)>``. ValueError for a key that
+    is not a dotted lowercase name."""
+    if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)*", key):
+        raise ValueError(f"expected a catalogue key such as 'overview.nb.funnel', got {key!r}")
+    parts = [p for p in key.split(".") if p != "nb"]
+    return "-".join(parts).replace("_", "-")
 
 
 def column_label(name: Any) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,12 @@ from smlib.presentation.catalogue import entry, text
 from smlib.presentation.labels import (action_label, channel_label, confidence_label, model_label,
                                        regime_label, team_label)
 
-__all__ = ["BOUND_NAMES", "KINDS", "NA_TEXT", "as_finite", "column_words", "format_days", "format_interval",
-           "format_money", "format_month", "format_months", "format_number", "format_pct",
-           "format_value", "infer_format", "is_known", "is_missing", "is_numeric_kind",
-           "known_kind", "pct_formatter"]
+__all__ = ["BOUND_NAMES", "KINDS", "NA_TEXT", "Figure", "as_finite", "column_words",
+           "figure_change", "format_days", "format_quantity", "format_interval", "format_money", "format_month",
+           "format_months", "format_number", "format_pct", "format_value", "infer_format",
+           "is_known", "is_missing", "is_numeric_kind", "known_kind", "money_axis",
+           "money_ticks", "number_axis", "number_ticks", "parse_figure", "pct_axis",
+           "pct_formatter", "pct_ticks", "value_axis", "value_kind"]
 
 #: Named formats accepted by :func:`format_value` (and ``formats`` of the table functions).
 KINDS: tuple[str, ...] = ("pct", "pct_plain", "money", "money_exact", "int", "float", "float1",
@@ -162,6 +164,238 @@ def format_interval(low: float, high: float, fmt: Any, language: str = "en",
     lv = format_pct(level, lang, decimals=0)
     return text("presentation.number.interval", lang, level=lv, low=fmt(low, lang),
                 high=fmt(high, lang))
+
+
+# --------------------------------------------------------------------------------------------
+# chart axes: the same formats as the text, for a whole set of ticks at once
+# --------------------------------------------------------------------------------------------
+
+_MONEY_SCALES: tuple[tuple[float, str | None], ...] = (
+    (1e9, "billion"), (1e6, "million"), (1e3, "thousand"), (1.0, None))
+
+
+def _tick_decimals(scaled: list[float], most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that write every scaled tick exactly (to 1e-6 of the
+    largest), so ``1.25M`` never reads ``1.2M`` and ``100k, 150k`` carry no ``.0``."""
+    big = max((abs(v) for v in scaled), default=0.0) or 1.0
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-6 * big for v in scaled):
+            return d
+    return most
+
+
+def _finite_ticks(values: Any) -> list[float]:
+    try:
+        out = [float(v) for v in values]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"tick values must be numbers, got {values!r}") from err
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError(f"tick values must be finite numbers, got {out}")
+    return out
+
+
+def money_ticks(values: Any, language: str = "en", currency: str | None = None) -> list[str]:
+    """Tick labels of a money axis, written as the text writes money (:func:`format_money`):
+    ``[0, 100000, 200000]`` → ``["$0", "$100k", "$200k"]``, ``[1e6, 1.25e6]`` →
+    ``["$1M", "$1.25M"]``, Spanish ``["0 US$", "100 mil US$", …]``. All ticks share the scale of
+    the largest one and the fewest decimals that keep them exact, so an axis never shows an
+    offset (``1e6``) or raw digits (``100000``). ValueError for values that are not finite."""
+    lang = settings.validate_language(language)
+    ticks = _finite_ticks(values)
+    top = max((abs(v) for v in ticks), default=0.0)
+    size, scale = next((sz, sc) for sz, sc in _MONEY_SCALES if top >= sz * 0.9995 or sz == 1.0)
+    words = entry("presentation.number.money_scale", lang)
+    d = _tick_decimals([v / size for v in ticks])
+    out = []
+    for v in ticks:
+        num = format_number(abs(v) / size, d, lang)
+        zero = not num.strip("0,.")
+        num = "0" if zero else num  # zero reads "$0" whatever the decimals
+        suffix = "" if scale is None or zero else words[scale]
+        out.append(settings.attach_currency(num + suffix, currency, lang, negative=v < 0 and not zero))
+    return out
+
+
+def pct_ticks(values: Any, language: str = "en", scale: float = 1.0) -> list[str]:
+    """Tick labels of a percentage axis: fractions (``scale=1``) or percentage points
+    (``scale=100``) as ``25 %`` / ``2.5 %`` (``2,5 %``), one decimal count for the whole axis."""
+    lang = settings.validate_language(language)
+    if not (isinstance(scale, (int, float)) and scale > 0):
+        raise ValueError(f"scale must be a positive number (1 for fractions, 100 for percent), got {scale!r}")
+    pts = [v * 100 / scale for v in _finite_ticks(values)]
+    d = _tick_decimals(pts, most=2)
+    return [("0" if round(v, d) == 0 else format_number(v, d, lang)) + " %" for v in pts]
+
+
+def number_ticks(values: Any, language: str = "en") -> list[str]:
+    """Tick labels of a count or plain-number axis with the language's separators
+    (``12,000``; ``12.000``), no offset, the fewest decimals that keep every tick exact."""
+    lang = settings.validate_language(language)
+    ticks = _finite_ticks(values)
+    d = _tick_decimals(ticks)
+    return ["0" if round(v, d) == 0 else format_number(v, d, lang) for v in ticks]
+
+
+def _set_axis(ax: Any, axis: str, labels: Callable[[list[float]], list[str]]) -> None:
+    """Give ``ax``'s ``axis`` ("x", "y" or "both") a formatter that labels all ticks together."""
+    from matplotlib.ticker import Formatter  # heavy: only for figures
+
+    class _Ticks(Formatter):  # type: ignore[misc]
+        def format_ticks(self, values: Any) -> list[str]:
+            return labels(list(values)) if len(values) else []
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return labels([x])[0]
+
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{name}axis").set_major_formatter(_Ticks())
+
+
+def money_axis(ax: Any, axis: str = "y", language: str = "en", currency: str | None = None) -> None:
+    """Label a matplotlib axis in money as the text writes it (:func:`money_ticks`: ``$100k``,
+    ``$1.2M``; no ``1e6`` offset). ``axis``: ``"x"``, ``"y"`` or ``"both"``."""
+    lang = settings.validate_language(language)
+    _set_axis(ax, axis, lambda v: money_ticks(v, lang, currency))
+
+
+def pct_axis(ax: Any, axis: str = "y", language: str = "en", scale: float = 1.0) -> None:
+    """Label a matplotlib axis in percent (:func:`pct_ticks`): data in fractions (``scale=1``)
+    or in percentage points (``scale=100``)."""
+    lang = settings.validate_language(language)
+    pct_ticks([0.5], lang, scale)  # checks scale now, not at draw time
+    _set_axis(ax, axis, lambda v: pct_ticks(v, lang, scale))
+
+
+def value_kind(name: Any) -> str:
+    """How a quantity named ``name`` (a column or an outcome: ``revenue``, ``win_rate``) is
+    written: ``"money"`` when its words name money (revenue, cost, value, …), ``"pct"`` when they
+    name a share or rate, else ``"number"`` (the words :func:`infer_format` uses)."""
+    words = set(column_words(name))
+    if _PCT_WORDS & words:
+        return "pct"
+    return "money" if _MONEY_WORDS & words else "number"
+
+
+def value_axis(ax: Any, name: Any, axis: str = "y", language: str = "en") -> None:
+    """Label an axis that shows ``name`` (an outcome such as ``revenue``) as its kind reads
+    (:func:`value_kind`): money (``$4k``), percent (fractions) or plain numbers."""
+    kind = value_kind(name)
+    if kind == "money":
+        money_axis(ax, axis, language)
+    elif kind == "pct":
+        pct_axis(ax, axis, language)
+    else:
+        number_axis(ax, axis, language)
+
+
+def format_quantity(x: float, name: Any, language: str = "en") -> str:
+    """One value of the quantity ``name`` as the text writes it (:func:`value_kind`):
+    ``format_money`` for money (``$48k``, never ``48,189``), ``format_pct`` for rates, else
+    ``format_number`` with up to 4 significant figures."""
+    kind = value_kind(name)
+    if kind == "money":
+        return format_money(x, language)
+    if kind == "pct":
+        return format_pct(x, language)
+    v = as_finite(x, "x")
+    short = f"{v:.4g}"  # four significant figures, trailing zeros dropped (-15.6, 0.123)
+    if "e" in short:  # very large or very small: whole units or 4 decimals, never 1e+06
+        return format_number(v, 0 if abs(v) >= 1 else 4, language)
+    return format_number(float(short), len(short.partition(".")[2]), language)
+
+
+def number_axis(ax: Any, axis: str = "y", language: str = "en") -> None:
+    """Label a matplotlib axis of counts or plain numbers (:func:`number_ticks`)."""
+    lang = settings.validate_language(language)
+    _set_axis(ax, axis, lambda v: number_ticks(v, lang))
+
+
+# --------------------------------------------------------------------------------------------
+# reading a figure back from a headline text (for changes between batches)
+# --------------------------------------------------------------------------------------------
+
+class Figure(NamedTuple):
+    """A number read from a headline text (:func:`parse_figure`)."""
+
+    value: float  #: the number (a fraction for ``pct``; currency units for ``money``)
+    kind: str  #: ``"pct"``, ``"money"`` or ``"number"``
+    written: str  #: the figure as the text writes it (``"$52M"``, ``"8.8 %"``, ``"42 mil US$"``)
+
+
+_SIGN = "+\\-\u2212"  # in a character class: +, -, −
+
+
+def parse_figure(text_: str, language: str = "en") -> Figure | None:
+    """The first figure of a headline text as the reports write it, or None when it has none:
+    ``"$52M from 1,761 new customers"`` → ``Figure(52e6, "money")``, ``"+8.8 % (6.7 % to 11.0 %)"``
+    → ``Figure(0.088, "pct")``, ``"21.8 months to pay back"`` → ``Figure(21.8, "number")``;
+    Spanish ``"42 mil US$"`` → ``Figure(42000, "money")``. The inverse of :func:`format_money`,
+    :func:`format_pct` and :func:`format_number` for the report's language (money rounded as
+    written)."""
+    lang = settings.validate_language(language)
+    if not isinstance(text_, str):
+        raise ValueError(f"expected a text, got {text_!r}")
+    dec = entry("presentation.number.decimal", lang)
+    group = entry("presentation.number.group", lang)
+    months = tuple(entry("presentation.number.months", lang))
+    pattern = re.compile(rf"([{_SIGN}]?)([A-Z]{{0,2}}[^\w\s\d(),;:.%{_SIGN}]|[A-Z]{{3}} )?"
+                         rf"(\d[\d{re.escape(group)}{re.escape(dec)}]*)")
+    # a year after a month name ("Jan 2022") is a date, not a figure
+    m = next((x for x in pattern.finditer(text_)
+              if not text_[:x.start()].rstrip().lower().endswith(tuple(mo.lower() for mo in months))),
+             None)
+    if m is None:
+        return None
+    digits = m.group(3).rstrip(group + dec)
+    value = float(digits.replace(group, "").replace(dec, "."))
+    value = -value if m.group(1) in ("-", "\u2212") else value
+    end = m.start(3) + len(digits)
+    rest = text_[end:]
+
+    def found(v: float, kind: str, tail: int) -> Figure:
+        return Figure(v, kind, text_[m.start():end + tail].strip())
+
+    pct = re.match(r"\s?%", rest)
+    if pct:
+        return found(value / 100, "pct", pct.end())
+    currency_after = r"\s?(?:[A-Z]{0,2}[^\w\s\d(),;:.%]|[A-Z]{3}\b)"
+    words = entry("presentation.number.money_scale", lang)
+    for scale, size in (("billion", 1e9), ("million", 1e6), ("thousand", 1e3)):  # " mil M" first
+        w = words[scale]
+        if rest.startswith(w) and (len(rest) == len(w) or not rest[len(w)].isalnum()):
+            cur = re.match(currency_after, rest[len(w):])
+            return found(value * size, "money", len(w) + (cur.end() if cur else 0))
+    cur = re.match(currency_after, rest)
+    if m.group(2) or cur:
+        return found(value, "money", cur.end() if cur else 0)
+    return found(value, "number", 0)
+
+
+def figure_change(now: str, before: str, language: str = "en") -> str | None:
+    """How a headline figure moved between two batches, for the reports' index: percentages in
+    points (``"+2.1 pts"``), money and counts as a relative change with the earlier text
+    (``"+4.0 % (was $50M)"``), ``"unchanged"`` (catalogue ``presentation.change``). None when either
+    text has no figure or their kinds differ (the headline changed meaning)."""
+    lang = settings.validate_language(language)
+    a, b = parse_figure(now, lang), parse_figure(before, lang)
+    if a is None or b is None or a.kind != b.kind:
+        return None
+    if a.kind == "pct":
+        pts = round((a.value - b.value) * 100, 1)
+        if pts == 0:
+            return text("presentation.change.unchanged", lang)
+        return text("presentation.change.points", lang,
+                    change=("+" if pts > 0 else "-") + format_number(abs(pts), 1, lang))
+    if a.value == b.value:
+        return text("presentation.change.unchanged", lang)
+    was = b.written
+    if b.value == 0:
+        return text("presentation.change.was", lang, was=was)
+    rel = (a.value - b.value) / abs(b.value)
+    return text("presentation.change.relative", lang,
+                change=("+" if rel > 0 else "-") + format_pct(abs(rel), lang), was=was)
 
 
 # --------------------------------------------------------------------------------------------

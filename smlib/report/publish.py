@@ -7,8 +7,11 @@ Layout under :data:`smlib.config.REPORTS_DIR`::
       <run-id>/failed/          executed notebooks (with the error) and provenance of failed reports
       <run-id>/.partial/        notebooks being executed (moved out when complete)
       <run-id>/incomplete.json  only for a batch that was interrupted or killed (it has no run.json)
+      <run-id>/index.html       the batch's own page (its reports, executive summary first),
+                                written when the batch is published: ``latest/index.html`` opens it
       latest -> <run-id>        symlink to the newest (by start time) published batch
-      index.html                list of published batches with each report's headline numbers
+      index.html                list of published batches with each report's headline numbers and
+                                how each moved since the previous published batch
 
 Readers never see a half-updated state: ``latest`` is replaced by renaming a new symlink over it and
 ``index.html`` by renaming a complete temp file over it (``os.replace`` is atomic on POSIX within a
@@ -41,6 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from smlib import config
+from smlib.presentation.catalogue import text
+from smlib.presentation.numbers import figure_change
+from smlib.presentation.settings import LANGUAGES
 from smlib.report.headline import is_prose
 
 LATEST = "latest"
@@ -59,6 +65,9 @@ KERNELS_PREFIX = "smlib-kernels-"
 #: many seconds (a batch creates its lock file right after its folder; this covers the gap).
 _NO_LOCK_GRACE_SECONDS = 60.0
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
+#: Reports listed first in the index and in each batch's page, in this order (the README's reading
+#: order: the executive summary first); the others follow in the order the batch ran them.
+READ_FIRST: tuple[str, ...] = ("03_executive_summary",)
 
 
 def reports_root(reports_dir: Path | str | None = None) -> Path:
@@ -289,36 +298,121 @@ def mark_incomplete_runs(root: Path) -> list[str]:
     return marked
 
 
-def render_index(runs: list[dict[str, Any]], latest: str | None) -> str:
-    """HTML of the index page: every published batch, newest first, with headline numbers.
+def reading_order(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch's reports in reading order: :data:`READ_FIRST` first, then the others as run."""
+    first = {name: k for k, name in enumerate(READ_FIRST)}
+    return sorted(reports, key=lambda r: first.get(r.get("name"), len(first)))
 
-    Rendered with Jinja2 autoescaping, so report titles, labels and values are always text.
-    Offline: the stylesheet is inlined, no scripts.
-    """
+
+def _report_language(run_dir: Path, report: dict[str, Any]) -> str:
+    """The language a report was written in (its provenance ``parameters.language``; English when
+    it has none or the file cannot be read)."""
+    try:
+        prov = json.loads((run_dir / str(report.get("provenance", ""))).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "en"
+    lang = (prov.get("parameters") or {}).get("language", "en") if isinstance(prov, dict) else "en"
+    return lang if lang in LANGUAGES else "en"
+
+
+def previous_run(root: Path, manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest published batch that started before ``manifest``'s, or None."""
+    here = start_key(manifest)
+    older = [m for m in published_runs(root)
+             if m.get("run_id") != manifest.get("run_id") and start_key(m) < here]
+    return older[0] if older else None
+
+
+def headline_changes(root: Path, manifest: dict[str, Any],
+                     previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Record in ``manifest`` the headlines of the ``previous`` batch and, on every headline item
+    of this batch that the previous batch also showed (same report, headline title and label), the
+    change of its figure (:func:`smlib.presentation.numbers.figure_change` in the report's
+    language: ``"+2.1 pts since 2026-11-26"``). Returns the ``previous`` record kept in the
+    manifest (``run_id``, ``started_at``, ``headlines`` by report name), None when there is no
+    previous batch."""
+    for rep in manifest.get("reports", []):
+        for h in rep.get("headlines", []):
+            for item in h.get("items", []):
+                item.pop("change", None)
+    if previous is None:
+        manifest.pop("previous", None)
+        return None
+    before = {rep.get("name"): rep.get("headlines", []) for rep in previous.get("reports", [])}
+    before_lang = {rep.get("name"): _report_language(root / str(previous.get("run_id")), rep)
+                   for rep in previous.get("reports", [])}
+    date = str(previous.get("started_at", ""))[:10]
+    run_dir = root / str(manifest.get("run_id"))
+    for rep in manifest.get("reports", []):
+        lang = _report_language(run_dir, rep)
+        if before_lang.get(rep.get("name"), lang) != lang:
+            continue  # written in another language: its figures are not comparable as text
+        old_items = {(h.get("title"), it.get("label")): it.get("text")
+                     for h in before.get(rep.get("name"), []) for it in h.get("items", [])}
+        for h in rep.get("headlines", []):
+            for item in h.get("items", []):
+                was = old_items.get((h.get("title"), item.get("label")))
+                change = figure_change(item["text"], was, lang) if isinstance(was, str) else None
+                if change is not None:
+                    item["change"] = text("presentation.change.since", lang, change=change, date=date)
+    kept = {"run_id": previous.get("run_id"), "started_at": previous.get("started_at"),
+            "headlines": before}
+    manifest["previous"] = kept
+    return kept
+
+
+def _environment() -> Any:
     import jinja2
-    from markupsafe import Markup
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+
+
+def render_index(runs: list[dict[str, Any]], latest: str | None, *, batch_page: bool = False) -> str:
+    """HTML of the index page: every published batch, newest first, with headline numbers.
+
+    Each batch lists its reports in reading order (:func:`reading_order`, the executive summary
+    first) with each headline's change since the previous published batch when the batch recorded
+    one (:func:`headline_changes`). ``batch_page=True`` renders one batch's own page
+    (``<run-id>/index.html``, links relative to its folder). Rendered with Jinja2 autoescaping, so
+    report titles, labels and values are always text. Offline: the stylesheet is inlined, no
+    scripts.
+    """
+    from markupsafe import Markup
+
     css = (Path(config.TEMPLATES_DIR) / "smarketing" / "static" / "report.css").read_text(encoding="utf-8")
-    return env.get_template("reports_index.html.j2").render(
+    return _environment().get_template("reports_index.html.j2").render(
         runs=runs,
         is_prose=is_prose,
+        reading_order=reading_order,
         latest=latest,
+        batch_page=batch_page,
         css=Markup(css),  # our own file, not user input
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
+def write_batch_page(root: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``<run-id>/index.html``, the batch's own page (atomic). Returns its path."""
+    path = root / str(manifest["run_id"]) / INDEX
+    write_text_atomic(path, render_index([manifest], None, batch_page=True))
+    return path
+
+
 def rebuild_index(root: Path) -> Path:
-    """Rewrite ``root/index.html`` atomically from the run manifests. Returns its path.
+    """Rewrite ``root/index.html`` atomically from the run manifests (and write the page of any
+    published batch that has none). Returns its path.
 
     Call it under :func:`publish_lock` (or use :func:`sync`, which also fixes ``latest``).
     """
-    html = render_index(published_runs(root), current_latest(root))
+    runs = published_runs(root)
+    for manifest in runs:  # batches published before batch pages existed get theirs
+        if not (root / str(manifest["run_id"]) / INDEX).exists():
+            write_batch_page(root, manifest)
+    html = render_index(runs, current_latest(root))
     write_text_atomic(root / INDEX, html)
     return root / INDEX
 
@@ -340,7 +434,9 @@ def sync(root: Path) -> str | None:
 def publish(root: Path, run_id: str) -> bool:
     """Mark a successful batch as published, move ``latest`` to it if it is the newest, rebuild the index.
 
-    Under :func:`publish_lock`: the manifest is marked published, then ``latest`` is pointed at the
+    Under :func:`publish_lock`: the manifest is marked published (with the previous published
+    batch's headlines and each headline's change since then, :func:`headline_changes`), the
+    batch's own page ``<run-id>/index.html`` is written, then ``latest`` is pointed at the
     newest published batch by start time (this one, unless a batch that started later was already
     published while this one ran), then the index is rewritten — each step atomic, so an
     interruption leaves the previous ``latest``/index or the new ones, never a mix inside one file.
@@ -352,5 +448,7 @@ def publish(root: Path, run_id: str) -> bool:
         if not manifest or manifest.get("status") != "ok":
             raise ValueError(f"run {run_id} did not succeed (status {manifest and manifest.get('status')!r}); not publishing")
         manifest["published"] = True
+        headline_changes(root, manifest, previous_run(root, manifest))
+        write_batch_page(root, manifest)
         write_text_atomic(run_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
         return sync(root) == run_id

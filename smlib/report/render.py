@@ -5,6 +5,9 @@ template (``templates/smarketing``, extending nbconvert's ``lab``): code cells a
 figures embedded as base64 PNG, no script, stylesheet or font from any host (the ``lab`` template
 would load require.js, MathJax and mermaid from a CDN), errors shown as a plain-language message,
 a header (title, run date, data period, parameters) and a footer with the provenance record.
+:func:`arrange_sections` gives each ``say`` heading a section with a stable id (links from other
+reports land on it) and gathers cells tagged ``report-appendix`` into a collapsed appendix that
+prints on pages of its own.
 
 :func:`audit_html` re-reads the final HTML and lists anything a browser would fetch from elsewhere
 or run; :func:`render_html` refuses to return a report with such content.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -24,7 +28,17 @@ from smlib.presentation.settings import LANGUAGES
 
 #: Cells with this tag run (and nbval checks them) but are left out of the HTML report.
 HIDE_TAG = "report-hide"
+#: Cells with this tag (analyst material: candidate tables, checks) are moved, in their order, to
+#: the report's appendix: one collapsed ``<details>`` at the end on screen, printed expanded on
+#: pages of its own after the report (its ``<section class="report-appendix">`` starts a page).
+APPENDIX_TAG = "report-appendix"
+#: Output metadata key by which a notebook's ``say(...)`` marks a section start
+#: (smlib.report.text.SECTION_METADATA; repeated here so rendering needs no IPython).
+SECTION_METADATA = "smarketing"
+#: HTML id of the appendix section.
+APPENDIX_ID = "appendix"
 TEMPLATE_NAME = "smarketing"
+_SECTION_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 # Attributes through which a browser loads something without a click.
 _LOAD_ATTRS = {"src", "srcset", "poster", "data", "background", "xlink:href", "action", "formaction"}
@@ -231,6 +245,80 @@ def _run_date(iso: str) -> str:
     return f"{m.group(1)} {m.group(2)} UTC" if m else iso
 
 
+def _section_start(cell: Any) -> str | None:
+    """The id of the section a cell opens: the first output marked by ``say`` with a heading."""
+    for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+        meta = out.get("metadata") or {}
+        # IPython stores a display object's metadata under its MIME type
+        for block in (meta, meta.get("text/markdown")):
+            mark = block.get(SECTION_METADATA) if isinstance(block, Mapping) else None
+            section = mark.get("section") if isinstance(mark, Mapping) else None
+            if isinstance(section, str) and _SECTION_ID.match(section):
+                return section
+    return None
+
+
+def arrange_sections(nb: Any, language: str = "en") -> Any:
+    """A copy of an executed notebook laid out as the report shows it.
+
+    * cells tagged :data:`HIDE_TAG` are dropped;
+    * cells tagged :data:`APPENDIX_TAG` move, in their order, after all other cells, inside
+      ``<section class="report-appendix" id="appendix"><details>`` with a summary in the report's
+      language (``report.chrome.appendix``): collapsed on screen, expanded and on its own pages in
+      print (``report.css``);
+    * a cell whose output was displayed by ``say(key, ...)`` with a heading opens
+      ``<section class="report-section" id="<section_anchor(key)>">`` which runs to the next such
+      cell (or the end of the body or of the appendix), so a link ``report.html#overview-funnel``
+      lands on the heading and the section holds every number shown under it. A section id used
+      twice keeps its first place (ids are unique in a page).
+
+    The wrappers are written into each cell's metadata (``smarketing_before`` /
+    ``smarketing_after``) for the template's ``any_cell`` block. The input is not modified.
+    """
+    import copy
+
+    lang = _chrome_language(language)
+    out = copy.deepcopy(nb)
+    cells = [c for c in out["cells"] if HIDE_TAG not in (c.get("metadata") or {}).get("tags", [])]
+
+    def tagged(c: Any) -> bool:
+        return APPENDIX_TAG in (c.get("metadata") or {}).get("tags", [])
+
+    body = [c for c in cells if not tagged(c)]
+    appendix = [c for c in cells if tagged(c)]
+    seen: set[str] = set()
+
+    def wrap(group: list[Any]) -> None:
+        open_section = False
+        for c in group:
+            c.setdefault("metadata", {})
+            before = ""
+            section = _section_start(c)
+            if section is not None and section not in seen:
+                seen.add(section)
+                before = ("</section>" if open_section else "") + (
+                    f'<section class="report-section" id="{section}">')
+                open_section = True
+            c["metadata"]["smarketing_before"] = before
+            c["metadata"]["smarketing_after"] = ""
+        if open_section:
+            group[-1]["metadata"]["smarketing_after"] = "</section>"
+
+    if body:
+        wrap(body)
+    if appendix:
+        wrap(appendix)
+        t = CHROME[lang]
+        appendix[0]["metadata"]["smarketing_before"] = (
+            f'<section class="report-appendix" id="{APPENDIX_ID}">'
+            f'<details class="report-appendix-details"><summary>{html_escape(t["appendix"])}</summary>'
+            f'<p class="report-appendix-note">{html_escape(t["appendix_note"])}</p>'
+            + appendix[0]["metadata"]["smarketing_before"])
+        appendix[-1]["metadata"]["smarketing_after"] += "</details></section>"
+    out["cells"] = body + appendix
+    return out
+
+
 def render_html(
     nb: Any,
     provenance: Mapping[str, Any],
@@ -272,7 +360,9 @@ def render_html(
     # cells tagged HIDE_TAG (e.g. nbval's plain-text copy of the key numbers) stay out of the report
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True)
-    html, _ = exporter.from_notebook_node(nb, resources=resources)
+    language = (provenance.get("parameters") or {}).get("language", "en")
+    arranged = arrange_sections(nb, language)
+    html, _ = exporter.from_notebook_node(arranged, resources=resources)
     if strict:
         problems = audit_html(html)
         if problems:

@@ -446,8 +446,9 @@ def check_parameter_values(params: Mapping[str, Any], where: str = "parameters")
 
     ``language`` must be ``en`` or ``es``; ``currency`` an ISO 4217 code (``USD``, ``EUR``,
     ``BRL``); ``start``/``end`` dates (``2024-01-31``) or ``None`` with ``start`` before ``end``;
-    ``lookback_days`` a positive number; ``n_boot`` 0 or an integer >= 2; ``on_invalid``
-    ``error`` or ``drop``; ``labels`` a mapping of channel to a non-empty text. Raises
+    ``lookback_days`` a positive number; ``n_boot`` 0 or an integer >= 2; ``claim`` a positive
+    fraction and ``claim_form`` ``up_to`` or ``typical``; ``on_invalid`` ``error`` or ``drop``;
+    ``labels`` a mapping of channel to a non-empty text. Raises
     :class:`ReportConfigError` naming the parameter, the value and what was expected.
     """
     def bad(name: str, expected: str) -> ReportConfigError:
@@ -491,26 +492,39 @@ def check_parameter_values(params: Mapping[str, Any], where: str = "parameters")
         v = params["n_boot"]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v == 1:
             raise bad("n_boot", "0 (no intervals) or a whole number >= 2, e.g. 200")
+    if "claim_form" in params and params["claim_form"] not in ("up_to", "typical"):
+        raise bad("claim_form", "'up_to' (the claim is a ceiling, \"up to 20 %\") or 'typical' "
+                  "(an expected value)")
+    if "claim" in params:
+        v = params["claim"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v:
+            raise bad("claim", "a positive fraction, e.g. 0.20 for 20 %")
 
 
 def plan_runs(
     runs: Sequence[RunSpec], overrides: Mapping[str, Any], defaults: Mapping[str, Any] | None = None,
+    all_runs: Sequence[RunSpec] | None = None,
 ) -> list[_Planned]:
     """Merge parameters, check them against each notebook, describe the input data of each run.
 
     Precedence: the notebook's own defaults < ``defaults`` ([defaults].parameters) < the run's
     ``parameters`` < ``overrides`` (``-p``). Batch-wide values (``defaults``, ``overrides``) go to
     every selected notebook that declares them and must be declared by at least one; a run's own
-    parameter must be declared by its notebook. Typos thus fail here, before anything runs, instead
-    of being ignored by papermill. The values of every run are checked
+    parameter must be declared by its notebook. ``[defaults]`` keys are checked against every run of
+    the config (``all_runs``, default ``runs``), so that ``--only`` one report keeps the batch's
+    shared settings. Typos thus fail here, before anything runs, instead of being ignored by
+    papermill. The values of every run are checked
     (:func:`check_parameter_values`) before any dataset is read, so a bad ``-p`` value fails in a
     fraction of a second; then each distinct dataset is loaded and fingerprinted once.
     """
     defaults = dict(defaults or {})
     declared = {r.name: notebook_parameters(r.notebook) for r in runs}
-    for origin, values in (("[defaults] parameters", defaults), ("-p", overrides)):
+    every = {**declared, **{r.name: notebook_parameters(r.notebook) for r in (all_runs or ())
+                            if r.name not in declared}}
+    for origin, values, among in (("[defaults] parameters", defaults, every),
+                                  ("-p", overrides, declared)):
         for key in values:
-            if not any(key in d for d in declared.values()):
+            if not any(key in d for d in among.values()):
                 raise ReportConfigError(
                     f"{origin} {key}=...: no selected notebook has a parameter {key!r} "
                     f"(parameters: {', '.join(sorted(set().union(*declared.values()))) or 'none'})"
@@ -908,7 +922,7 @@ def run_batch(
     overrides = dict(overrides or {})
     out = progress if progress is not None else io.StringIO()
     root = pub.reports_root(reports_dir).absolute()
-    planned = plan_runs(select_runs(cfg, only), overrides, cfg.parameters)
+    planned = plan_runs(select_runs(cfg, only), overrides, cfg.parameters, all_runs=cfg.runs)
     git = prov.git_info()
     versions = prov.package_versions()
     previous = pub.current_latest(root)  # before creating anything: refuses a 'latest' that is not a link

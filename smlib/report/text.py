@@ -20,9 +20,14 @@ import textwrap
 from typing import Any
 
 from smlib.presentation import catalogue, settings
+from smlib.presentation.labels import section_anchor
 from smlib.presentation.settings import validate_language
 
-__all__ = ["pick", "say"]
+__all__ = ["SECTION_METADATA", "pick", "say"]
+
+#: Key of the output metadata by which :func:`say` marks the start of a report section
+#: (``{"smarketing": {"section": "<id>"}}``), read by :func:`smlib.report.render.render_html`.
+SECTION_METADATA = "smarketing"
 
 
 def _key(key: Any) -> str:
@@ -56,6 +61,10 @@ def say(key: str, language: str, **values: Any) -> None:
     """Display the Markdown text under the catalogue ``key`` for ``language``, its
     ``{placeholders}`` filled from ``values``.
 
+    A text that starts with a Markdown heading opens a section of the rendered report whose HTML
+    id is :func:`smlib.presentation.labels.section_anchor` of ``key`` (``"overview.nb.funnel"`` →
+    ``#overview-funnel``): the output carries it as metadata (:data:`SECTION_METADATA`).
+
     The text is dedented and stripped of surrounding blank lines, so it may be written as an
     indented multi-line string. Returns None (nothing else is displayed). Raises as :func:`pick`
     does, or ValueError when a language's text is empty.
@@ -67,4 +76,9 @@ def say(key: str, language: str, **values: Any) -> None:
     chosen = {other: catalogue.text(key, other, **values) for other in settings.LANGUAGES}
     for other in settings.LANGUAGES:  # every language checked, not only the one shown
         _markdown(chosen[other], other)
-    display(Markdown(_markdown(chosen[lang], lang)))
+    shown = _markdown(chosen[lang], lang)
+    # a text that starts with a heading opens a report section whose id comes from the key
+    # (section_anchor): links from other reports land on it whatever the language
+    metadata = ({SECTION_METADATA: {"section": section_anchor(key)}}
+                if shown.lstrip().startswith("#") else None)
+    display(Markdown(shown, metadata=metadata))

@@ -12,8 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smlib import config
-from smlib.simulate.funnel import Funnel, FunnelInputs, calibrate_strength, keep_all_but, regime_at, regime_funnel
+from smlib.simulate.funnel import COEF, Funnel, FunnelInputs, calibrate_strength, keep_all_but, regime_at, regime_funnel
 from smlib.simulate.journeys import HOUR, Accounts, Touches, draw_accounts, plan_touches, stage_counts, webinar_before_demo
+from smlib.simulate.mechanisms import build_mechanisms, uses_intent
 from smlib.simulate.panel import build_panel, draw_units, month_starts, unit_ids
 from smlib.simulate.params import CHANNELS, N_MKT, SEGMENTS, TEAM_OF, TOUCH_TYPE, Params
 from smlib.simulate.truth import Truth, simulator_version
@@ -88,9 +89,12 @@ def simulate(seed: int = config.DEFAULT_SEED, *, n_accounts: int = 25_000, n_uni
 
     rng = np.random.default_rng([int(seed), 2])
     a = draw_accounts(rng, p, unit_draws, month_offsets, window_days)
-    plan = plan_touches(rng, a)
     n = p.n_accounts
-    x = FunnelInputs(a.segment, a.marketing_sourced, stage_counts(plan, n), webinar_before_demo(plan, n))
+    # latent intent (a mechanism, off by default) has its own stream: the other draws stay the same
+    intent = np.random.default_rng([int(seed), 3]).standard_normal(n) if uses_intent(p) else None
+    plan = plan_touches(rng, a, None if intent is None or not p.intent_path else p.intent_path * intent)
+    x = FunnelInputs(a.segment, a.marketing_sourced, stage_counts(plan, n), webinar_before_demo(plan, n),
+                     build_mechanisms(p, COEF, plan, a, intent))
     media_noise = np.exp(p.media_cost_sd_log * rng.standard_normal(len(plan.acc)))
 
     sub = np.arange(min(n, CALIBRATION_ACCOUNTS))
@@ -125,6 +129,8 @@ def simulate(seed: int = config.DEFAULT_SEED, *, n_accounts: int = 25_000, n_uni
     truth.account_att_pct = (float((y_int - y_mis)[it].sum() / y_mis[it].sum())
                              if it.any() and y_mis[it].sum() > 0 else float("nan"))
     truth.accounts = _account_truth(account_ids, a, world, obs, start)
+    if intent is not None:
+        truth.accounts["intent"] = intent     # the latent intent mechanism's unobserved driver
     truth.params = {
         **{k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(p).items()},
         "seed": int(seed),

@@ -21,6 +21,11 @@ feature, so a logistic model with such features can recover the truth.
 
 Removing a set of channels from a journey drops their exposures and every interaction they take part
 in; the outcome draws stay the same (common random numbers).
+
+Switchable mechanisms (order dependence, diminishing returns, recency, a harmful channel, latent
+intent) change the exposures, the coefficients, add an order term and an intent shift; they are
+described in :mod:`smlib.simulate.mechanisms` and carried by ``FunnelInputs.mechanisms`` (None: the
+model above, exactly).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from smlib.simulate.mechanisms import Mechanisms
 from smlib.simulate.params import CH, CHANNELS, N_MKT, Params
 
 #: Stage intercepts A_k by segment (smb, mid_market, enterprise), assumption, chosen so that
@@ -62,6 +68,7 @@ DELAY_SIGMA: float = 0.8
 DELAY_CAP_H: float = 168.0
 
 SALES = np.arange(N_MKT, len(CHANNELS))
+HOURS_TO_DAYS = 1.0 / 24.0
 LOG1P = np.log1p(np.arange(256.0))
 
 
@@ -110,17 +117,20 @@ class FunnelInputs:
 
     ``counts`` has shape (3, n, 12): touches of each channel before each stage's milestone.
     ``webinar_before_demo``: the first planned webinar precedes the first planned demo.
+    ``mechanisms``: the switched-on journey mechanisms (None = the default model).
     """
 
     segment: np.ndarray
     marketing_sourced: np.ndarray
     counts: np.ndarray
     webinar_before_demo: np.ndarray
+    mechanisms: Mechanisms | None = None
 
     def take(self, idx: np.ndarray) -> "FunnelInputs":
-        """The accounts at positions ``idx``."""
+        """The accounts at positions ``idx`` (distinct)."""
         return FunnelInputs(self.segment[idx], self.marketing_sourced[idx], self.counts[:, idx],
-                            self.webinar_before_demo[idx])
+                            self.webinar_before_demo[idx],
+                            None if self.mechanisms is None else self.mechanisms.take(idx))
 
 
 class Funnel:
@@ -131,11 +141,17 @@ class Funnel:
                  delay_scale: float) -> None:
         self.x = x
         self.worked = worked.astype(bool)
+        m = x.mechanisms
         self.base = INTERCEPT[:, x.segment]
+        if m is not None and m.intent_shift is not None:
+            self.base = self.base + m.intent_shift[None, :]
+        coef = COEF if m is None else m.coef
+        expo = (m.exposure(len(x.segment), np.asarray(delay_h, float) * HOURS_TO_DAYS)
+                if m is not None and m.reshapes_exposure else None)
         # per-stage, per-channel log-odds contributions, sales columns zero when sales did not work it
         self.contrib = []
         for k in range(3):
-            c = LOG1P[x.counts[k]] * COEF[k]
+            c = (LOG1P[x.counts[k]] if expo is None else expo[k]) * coef[k]
             c[:, SALES] *= self.worked[:, None]
             self.contrib.append(c)
         # sales channels touched before sql_at (a first contact happened), 0 if sales never worked it
@@ -162,6 +178,10 @@ class Funnel:
         late = w & ((h[:, CH["demo"]] & keep[CH["demo"]]) | (h[:, CH["proposal"]] & keep[CH["proposal"]]))
         z3 = (self.base[2] + s3 + WEBINAR_BEFORE_DEMO * wd
               + CONTENT_GAIN * self.content_use * (content & late))
+        m = self.x.mechanisms
+        if m is not None and m.order_gain and m.marketing_before_demo is not None and keep[CH["demo"]]:
+            after_mkt = m.marketing_before_demo[:, keep[:N_MKT]].any(axis=1)
+            z3 = z3 + m.order_gain * (w & after_mkt)
         return z1, z2, z3
 
     def stage_probs(self, keep: np.ndarray | None = None) -> np.ndarray:

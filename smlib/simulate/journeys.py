@@ -133,9 +133,30 @@ def _pick(rng: np.random.Generator, size: int, mix: dict[str, float]) -> np.ndar
         rng.choice(len(mix), size=size, p=np.array(list(mix.values())) / sum(mix.values()))]
 
 
-def plan_touches(rng: np.random.Generator, a: Accounts) -> Touches:
-    """All planned touches of every account, sorted by account then planned order."""
+def _lam(base: float | np.ndarray, mult: np.ndarray | None) -> float | np.ndarray:
+    """Poisson mean ``base``, times the intent multiplier when there is one."""
+    return base if mult is None else base * mult
+
+
+def _prob(base: float | np.ndarray, shift: np.ndarray | None) -> float | np.ndarray:
+    """Probability ``base``, its logit shifted by ``shift`` when there is one."""
+    if shift is None:
+        return base
+    return 1.0 / (1.0 + np.exp(-(np.log(base / (1.0 - base)) + shift)))
+
+
+def plan_touches(rng: np.random.Generator, a: Accounts, intent_log_mult: np.ndarray | None = None
+                 ) -> Touches:
+    """All planned touches of every account, sorted by account then planned order.
+
+    ``intent_log_mult`` (one value per account, e.g. ``intent_path * intent``; None = off) multiplies
+    the Poisson means of the pre-lead, SDR, AE and nurture touch counts by its exponential and shifts
+    the demo probabilities by it on the logit scale (:mod:`smlib.simulate.mechanisms`). The random
+    draws are the same calls either way, so None reproduces the default journeys exactly.
+    """
     n = len(a.t0)
+    mult = None if intent_log_mult is None else np.exp(intent_log_mult)
+    shift = intent_log_mult
     seg = a.segment
     q_end = a.qual_days
     o_start = q_end + a.disc_days
@@ -146,8 +167,8 @@ def plan_touches(rng: np.random.Generator, a: Accounts) -> Touches:
         parts.append((acc, x, np.full(len(acc), clock), ch, window, np.full(len(acc), form)))
 
     # pre-lead marketing: extras before the lead, then the form fill that creates a marketing lead
-    n_pre = np.where(a.marketing_sourced, rng.poisson(2.0, n),
-                     np.where(a.has_marketing, rng.poisson(1.0, n), 0))
+    n_pre = np.where(a.marketing_sourced, rng.poisson(_lam(2.0, mult), n),
+                     np.where(a.has_marketing, rng.poisson(_lam(1.0, mult), n), 0))
     acc, x = _spread(rng, n_pre, np.zeros(n), a.pre_days - HOUR)
     add(acc, x, False, _pick(rng, len(acc), PRE_LEAD_MIX), np.zeros(len(acc), np.int8))
     acc = np.flatnonzero(a.marketing_sourced)
@@ -158,23 +179,24 @@ def plan_touches(rng: np.random.Generator, a: Accounts) -> Touches:
     add(acc, np.zeros(n), True,
         np.where(rng.random(n) < 0.7, CH["sdr_call"], CH["sdr_email"]).astype(np.int8),
         np.zeros(n, np.int8))
-    acc, x = _spread(rng, rng.poisson(1.5, n), np.full(n, HOUR), q_end - HOUR)
+    acc, x = _spread(rng, rng.poisson(_lam(1.5, mult), n), np.full(n, HOUR), q_end - HOUR)
     add(acc, x, True, np.where(rng.random(len(acc)) < 0.6, CH["sdr_call"], CH["sdr_email"]).astype(np.int8),
         np.zeros(len(acc), np.int8))
     # discovery AE meetings (sql -> opportunity)
-    acc, x = _spread(rng, 1 + rng.poisson(AE_DISCOVERY[seg]), q_end + HOUR, o_start - HOUR)
+    acc, x = _spread(rng, 1 + rng.poisson(_lam(AE_DISCOVERY[seg], mult)), q_end + HOUR, o_start - HOUR)
     add(acc, x, True, np.full(len(acc), CH["ae_meeting"], np.int8), np.ones(len(acc), np.int8))
     # opportunity phase: demos, more AE meetings, proposal
-    n_demo = (rng.random(n) < 0.8).astype(int) + (rng.random(n) < SECOND_DEMO[seg])
+    n_demo = ((rng.random(n) < _prob(0.8, shift)).astype(int)
+              + (rng.random(n) < _prob(SECOND_DEMO[seg], shift)))
     acc, x = _spread(rng, n_demo, o_start + HOUR, o_start + 0.6 * a.cycle_days)
     add(acc, x, True, np.full(len(acc), CH["demo"], np.int8), np.full(len(acc), 2, np.int8))
-    acc, x = _spread(rng, rng.poisson(AE_OPP[seg]), o_start + HOUR, o_start + 0.9 * a.cycle_days)
+    acc, x = _spread(rng, rng.poisson(_lam(AE_OPP[seg], mult)), o_start + HOUR, o_start + 0.9 * a.cycle_days)
     add(acc, x, True, np.full(len(acc), CH["ae_meeting"], np.int8), np.full(len(acc), 2, np.int8))
     acc, x = _spread(rng, (rng.random(n) < 0.7).astype(int), o_start + 0.6 * a.cycle_days,
                      o_start + 0.95 * a.cycle_days)
     add(acc, x, True, np.full(len(acc), CH["proposal"], np.int8), np.full(len(acc), 2, np.int8))
     # marketing nurture on the contact clock; sales-sourced accounts that meet marketing get >= 1 touch
-    n_nur = np.where(a.has_marketing, rng.poisson(1.5, n), 0)
+    n_nur = np.where(a.has_marketing, rng.poisson(_lam(1.5, mult), n), 0)
     n_nur = np.where(a.has_marketing & ~a.marketing_sourced & (n_pre == 0), np.maximum(n_nur, 1), n_nur)
     acc, x = _spread(rng, n_nur, np.full(n, HOUR), close - 0.05 * a.cycle_days)
     window = np.where(x < q_end[acc], 0, np.where(x < o_start[acc], 1, 2)).astype(np.int8)

@@ -102,6 +102,18 @@ class Params:
     - ``integration_strength=None``: the fraction ``lambda``; ``None`` = solve it from
       ``true_uplift``. Give a number in [0, 1] to set it directly.
 
+    Journey mechanisms (issue 13; :mod:`smlib.simulate.mechanisms`; all off by default, so the
+    shipped dataset does not change; named settings in ``mechanisms.MECHANISMS``; assumptions):
+
+    - ``order_gain=0.0``: win-stage log-odds added to a demo preceded by a marketing touch.
+    - ``repeat_decay=None``: diminishing returns, exposure ``(1 - d**n) / (1 - d)`` of ``n`` touches.
+    - ``recency_half_life_days=None``: a touch counts ``0.5 ** (age / half-life)`` at a milestone.
+    - ``harmful_channel=None``, ``harm=0.6``: that channel lowers qualification log-odds by ``harm``
+      per unit of exposure and has no other effect (its removal raises conversions).
+    - ``intent_path=0.0``, ``intent_conversion=0.0``: an unobserved intent ``u ~ N(0, 1)`` scales
+      the touch counts by ``exp(intent_path * u)``, shifts demo odds by the same log factor and adds
+      ``intent_conversion * u`` to each stage's logit (confounding).
+
     Costs (per touch; ``spend`` adds non-touch overheads):
 
     - ``media_cost``: median cost of one identified marketing touch (USD): paid_search 30, paid_social
@@ -157,6 +169,14 @@ class Params:
     acceptance_shift: tuple[float, float] = (0.0, _logit(0.375) - _logit(0.13))
     content_use: tuple[float, float] = (0.35, 1.0)
     integration_strength: float | None = None
+    # journey mechanisms (smlib.simulate.mechanisms), all off by default
+    order_gain: float = 0.0
+    repeat_decay: float | None = None
+    recency_half_life_days: float | None = None
+    harmful_channel: str | None = None
+    harm: float = 0.6
+    intent_path: float = 0.0
+    intent_conversion: float = 0.0
     # costs
     media_cost: dict[str, float] = field(default_factory=lambda: {
         "paid_search": 30.0, "paid_social": 45.0, "email": 2.0, "webinar": 60.0,
@@ -213,5 +233,14 @@ def _check(p: Params) -> None:
     need(0 < p.tail_days < 28 * p.n_periods / 2, "tail_days", "a positive number of days")
     need(set(p.media_cost) == set(config.MARKETING_CHANNELS) and min(p.media_cost.values()) >= 0,
          "media_cost", f"a non-negative cost for each of {config.MARKETING_CHANNELS}")
+    need(math.isfinite(p.order_gain), "order_gain", "a finite number (win-stage log-odds)")
+    need(p.repeat_decay is None or 0.0 <= p.repeat_decay < 1.0, "repeat_decay", "None or a number in [0, 1)")
+    need(p.recency_half_life_days is None or p.recency_half_life_days > 0, "recency_half_life_days",
+         "None or a positive number of days")
+    need(p.harmful_channel is None or p.harmful_channel in CH, "harmful_channel",
+         f"None or one of {list(CHANNELS)}")
+    need(math.isfinite(p.harm) and p.harm >= 0, "harm", "a log-odds loss >= 0")
+    for name in ("intent_path", "intent_conversion"):
+        need(math.isfinite(getattr(p, name)), name, "a finite number (log-odds per s.d. of intent)")
     need(0 <= p.gross_margin_range[0] <= p.gross_margin_range[1] <= 1, "gross_margin_range",
          "(low, high) within [0, 1]")

@@ -1,0 +1,186 @@
+"""The journey-level `incremental` model (smlib.attribution.journey_model): a hand-computed signed
+case, recovery of the simulator's truth, the bootstrap, the registry's choice of model, and the
+coverage of its intervals over simulator seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit, logit
+
+from smlib.analyses.attribution_comparison import run_comparison
+from smlib.attribution.journey_model import JourneyIncremental, journey_inputs_available
+from smlib.attribution.regression import IncrementalAttribution
+from smlib.attribution.registry import MODELS
+from smlib.journeys import build_journeys
+from smlib.simulate import simulate
+
+T0 = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+def _hand_case(n: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Paths "a" (P = 0.5), "a > d" (0.25), "d" (0.05), n journeys each, outcomes exactly at P.
+
+    One stage (no sql_at / opportunity_at), no accounts, no source team: the model is
+    logit P = b0 + Σ_c (β_c log1p(count_c) + γ_c exposed_c), saturated on the three paths.
+    """
+    rows, opps = [], []
+    jid = 0
+    for path, p in (("a", 0.5), ("a > d", 0.25), ("d", 0.05)):
+        for i in range(n):
+            won = i < round(p * n)
+            acc = f"A{jid:05d}"
+            for k, ch in enumerate(path.split(" > ")):
+                rows.append({"journey_id": jid, "account_id": acc, "position": k,
+                             "timestamp": T0 + pd.Timedelta(days=jid % 50, hours=k),
+                             "channel": ch, "team": "marketing" if ch == "a" else "sales",
+                             "converted": won, "conversion_value": 10.0 if won else 0.0})
+            opps.append({"account_id": acc, "lead_at": T0 + pd.Timedelta(days=jid % 50),
+                         "closed_at": T0 + pd.Timedelta(days=jid % 50 + 5),
+                         "outcome": "won" if won else "lost", "revenue": 10.0 if won else 0.0})
+            jid += 1
+    return pd.DataFrame(rows), pd.DataFrame(opps)
+
+
+def test_signed_credit_on_a_hand_computed_harmful_channel() -> None:
+    touches, opps = _hand_case()
+    model = JourneyIncremental(journeys=touches, opportunities=opps, C=1e8).fit()
+    assert model.stage_names_ == ["won"]
+    # saturated fit: logit p(a) = b0 + βa = 0, logit p(d) = b0 + βd, logit p(a, d) = b0 + βa + βd
+    b_d = logit(0.25) - logit(0.5)
+    b0 = logit(0.05) - b_d
+    p_empty = expit(b0)
+    lost_a = 100 * (0.5 - p_empty) + 100 * (0.25 - 0.05)   # 56.36
+    lost_d = 100 * (0.25 - 0.5) + 100 * (0.05 - p_empty)    # −33.64: d hurts
+    cr = model.credit_.set_index("channel")
+    np.testing.assert_allclose(cr["incremental_conversions"], [lost_a, lost_d], rtol=1e-4)
+    net = lost_a + lost_d
+    np.testing.assert_allclose(cr["share"], [lost_a / net, lost_d / net], rtol=1e-4)
+    wins = 0.5 * 100 + 0.25 * 100 + 0.05 * 100
+    np.testing.assert_allclose(cr["conversions"], [lost_a / net * wins, lost_d / net * wins],
+                               rtol=1e-4)
+    assert cr["conversions"].sum() == pytest.approx(wins)
+    # the harmful channel's interval lies below zero, the helpful one's above
+    boot = model.bootstrap(n_boot=200, seed=1).set_index("channel")
+    assert boot.loc["d", "ci_high"] < 0 < boot.loc["a", "ci_low"]
+    assert boot.loc["d", "share_ci_high"] < 0
+
+
+def test_bad_input_raises_clear_errors() -> None:
+    touches, opps = _hand_case(20)
+    with pytest.raises(ValueError, match="give journeys="):
+        JourneyIncremental(journeys=touches).fit()
+    with pytest.raises(ValueError, match="closed_at, outcome"):
+        JourneyIncremental(journeys=touches, opportunities=opps.drop(columns="outcome")).fit()
+    with pytest.raises(ValueError, match="C must be a positive"):
+        JourneyIncremental(journeys=touches, opportunities=opps, C=0).fit()
+    with pytest.raises(ValueError, match="not fitted"):
+        JourneyIncremental().bootstrap_draws()
+    with pytest.raises(ValueError, match="n_boot"):
+        JourneyIncremental(journeys=touches, opportunities=opps).fit().bootstrap_draws(n_boot=1)
+    assert not journey_inputs_available(touches, opps.assign(outcome="won"))
+
+
+@pytest.fixture(scope="module")
+def sim():
+    s = simulate(seed=11, n_accounts=12_000)
+    return s, build_journeys(s.touchpoints, s.opportunities, 90)
+
+
+def test_recovers_the_simulator_truth_better_than_the_path_model(sim) -> None:
+    s, j = sim
+    model = JourneyIncremental(journeys=j, opportunities=s.opportunities, accounts=s.accounts).fit()
+    assert model.stage_names_ == ["sql_at", "opportunity_at", "won"]
+    truth = s.truth.channel_effects.set_index("channel")
+    est = model.credit_.set_index("channel").reindex(truth.index)
+    l1 = (est["share"] - truth["share"]).abs().sum()
+    path = IncrementalAttribution(random_state=0).fit(j.paths).credit_.set_index("channel")
+    l1_path = (path["share"].reindex(truth.index) - truth["share"]).abs().sum()
+    assert l1 < l1_path
+    # every channel's share within 3.5 bootstrap standard errors of the truth
+    se = model.bootstrap(n_boot=100, seed=1).set_index("channel")["share_se"].reindex(truth.index)
+    assert ((est["share"] - truth["share"]).abs() < 3.5 * se).all()
+    sales = truth.index[truth["team"] == "sales"]
+    assert abs(est.loc[sales, "share"].sum() - truth.loc[sales, "share"].sum()) < 0.03
+    # raw incremental conversions are the truth's quantity (not scaled to observed wins)
+    ratio = est["incremental_conversions"].sum() / truth["incremental_conversions"].sum()
+    assert 0.85 < ratio < 1.15
+    # team effects on the truth's definition add up; journey-type fractions sum to 1
+    te = model.team_effects().set_index("team")
+    assert te["share"].sum() == pytest.approx(1.0)
+    fr = model.journey_type_fractions()["conversions"]
+    np.testing.assert_allclose(fr.sum(axis=1), 1.0)
+
+
+def test_one_step_bootstrap_agrees_with_refitting(sim) -> None:
+    s, j = sim
+    model = JourneyIncremental(journeys=j, opportunities=s.opportunities, accounts=s.accounts).fit()
+    fast = model.bootstrap(n_boot=25, seed=2)
+    slow = model.bootstrap(n_boot=25, seed=2, method="refit")
+    assert fast.attrs["method"] == "one_step" and slow.attrs["method"] == "refit"
+    np.testing.assert_allclose(fast["share_se"], slow["share_se"], rtol=0.15, atol=2e-3)
+    # same resamples: the bounds agree to a quarter of a standard error
+    for col in ("share_ci_low", "share_ci_high"):
+        assert ((fast[col] - slow[col]).abs() <= 0.25 * slow["share_se"]).all()
+    d = model.bootstrap_draws(n_boot=30, seed=5)
+    assert d.conversions.shape == (30, len(model.channels_))
+    # each replicate is scaled to its own resample's wins; the same seed gives the same draws
+    assert np.std(d.conversions.sum(axis=1)) > 0
+    np.testing.assert_array_equal(d.conversions, model.bootstrap_draws(n_boot=30, seed=5).conversions)
+
+
+def test_registry_uses_journeys_when_given_and_paths_otherwise(sim) -> None:
+    s, j = sim
+    spec = MODELS["incremental"]
+    assert spec.uses_journeys and not spec.needs_journeys
+    on_journeys = spec.fit(j.paths, journeys=j.touches, opportunities=s.opportunities,
+                           accounts=s.accounts, random_state=3)
+    assert isinstance(on_journeys, JourneyIncremental)
+    on_paths = spec.fit(j.paths, journeys=j.touches, opportunities=None,
+                        candidates=["logit_C=1"], cv=None)
+    assert isinstance(on_paths, IncrementalAttribution)
+    comp = run_comparison(j.paths, j.touches, models=["incremental"], n_boot=20, seed=1,
+                          opportunities=s.opportunities, accounts=s.accounts)
+    assert isinstance(comp.fitted["incremental"], JourneyIncremental)
+    assert comp.intervals["method"].eq("one_step").all()
+
+
+def _coverage(seeds: range, n_accounts: int, n_boot: int) -> tuple[float, float]:
+    hits, sales_hits = [], []
+    for seed in seeds:
+        s = simulate(seed=seed, n_accounts=n_accounts)
+        j = build_journeys(s.touchpoints, s.opportunities, 90)
+        comp = run_comparison(j.paths, j.touches, models=["incremental"], n_boot=n_boot,
+                              seed=seed, incremental_params={"random_state": seed},
+                              opportunities=s.opportunities, accounts=s.accounts)
+        truth = s.truth.channel_effects.set_index("channel")
+        ci = comp.intervals.set_index("channel").reindex(truth.index)
+        hits += list((ci["share_ci_low"] <= truth["share"]) & (truth["share"] <= ci["share_ci_high"]))
+        team = comp.team_intervals().set_index("team").loc["sales"]
+        t_sales = truth.loc[truth["team"] == "sales", "incremental_conversions"].sum() \
+            / truth["incremental_conversions"].sum()
+        sales_hits.append(team["ci_low"] <= t_sales <= team["ci_high"])
+    return float(np.mean(hits)), float(np.mean(sales_hits))
+
+
+@pytest.mark.slow
+def test_intervals_cover_the_truth_over_ten_seeds() -> None:
+    # 10 seeds of a small simulation, report 01's calls: the 95 % intervals must contain the true
+    # shares at least 80 % of the time (channels pooled) and the sales share in 8 of 10 seeds
+    channel, sales = _coverage(range(300, 310), n_accounts=6_000, n_boot=100)
+    assert channel >= 0.8
+    assert sales >= 0.8
+
+
+def test_registry_falls_back_to_the_path_model_when_the_journeys_cannot_support_it() -> None:
+    # every journey passed "sql": that stage has one outcome, the funnel model cannot be fitted
+    touches, opps = _hand_case(30)
+    opps = opps.assign(sql_at=opps["lead_at"])
+    with pytest.raises(ValueError, match="only one outcome"):
+        JourneyIncremental(journeys=touches, opportunities=opps).fit()
+    est = MODELS["incremental"].fit(touches, journeys=touches, opportunities=opps,
+                                    candidates=["logit_C=1"], cv=None)
+    assert isinstance(est, IncrementalAttribution)
+    assert "only one outcome" in est.journey_fallback_
+    assert est.credit_["conversions"].sum() == pytest.approx((opps["outcome"] == "won").sum())
