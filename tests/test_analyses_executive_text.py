@@ -452,3 +452,30 @@ def test_the_headline_gives_each_target_its_status():
     assert et.executive_items(**kw, statuses=judged, language="es")[2][1] == (
         "21,8 meses para recuperarlo (objetivo < 12: no cumplido) de una vida de 67 meses; "
         "LTV:CAC 3,1 (objetivo ≥ 3: incierto)")
+
+
+def test_detail_sentences_are_report_03s_numbers():
+    """The sentences reports 00 and 01 show where report 03's links land carry the same numbers
+    as report 03's headline (same metric calls), and are None when the data cannot support them."""
+    import pandas as pd
+
+    from smlib import io
+    from smlib.analyses.executive_text import (cac_sentence, funnel_sentence, headline_cac,
+                                               headline_funnel, payback_sentence)
+    from smlib.metrics import blended_cac, customer_economics, sales_cycle, win_rate
+
+    d = io.load_dataset(None)
+    opp, spend = d.opportunities, d.spend
+    b = blended_cac(opp, spend).iloc[0]
+    assert cac_sentence(opp, spend) == headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"])
+    w, c = win_rate(opp).iloc[0], sales_cycle(opp).iloc[0]
+    assert funnel_sentence(opp, "es") == headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"],
+                                                         c["mean_days"], language="es")
+    u = customer_economics(opp, spend, churn_rate=0.015, contract_months=12).iloc[0]
+    s = payback_sentence(opp, spend, 0.015, 12)
+    assert f"{u['payback_months']:.1f} months" in s and f"{u['ltv_to_cac']:.1f} times" in s
+    assert payback_sentence(opp, spend, None, 12) is None  # one-off sales: no lifetime
+    assert cac_sentence(opp, spend.iloc[0:0]) is None  # no costs
+    assert funnel_sentence(opp.iloc[0:0]) is None
+    no_wins = opp[opp["outcome"] != "won"]
+    assert payback_sentence(no_wins, spend, 0.015, 12) is None

@@ -25,6 +25,8 @@ from typing import Any
 import pandas as pd
 
 from smlib.analyses.uplift import uplift_value, verdict
+from smlib.metrics import (blended_cac, customer_economics, has_costs, revenue_months,
+                           sales_cycle, win_rate)
 from smlib.presentation.catalogue import has, text
 from smlib.presentation.labels import (action_label, channel_label, confidence_phrase,
                                        model_label, section_anchor, team_label)
@@ -34,7 +36,7 @@ from smlib.presentation.numbers import (format_days, format_interval, format_mon
 from smlib.presentation.settings import currency_symbol, validate_language
 from smlib.presentation.tables import table_for_print
 
-__all__ = ["HEADLINE_KEYS", "HEADLINE_SECTIONS", "HEALTH_STATUSES", "HEALTH_TARGETS", "REPORT_LINKS", "basis_phrase",
+__all__ = ["HEADLINE_KEYS", "cac_sentence", "funnel_sentence", "payback_sentence", "HEADLINE_SECTIONS", "HEALTH_STATUSES", "HEALTH_TARGETS", "REPORT_LINKS", "basis_phrase",
            "credit_split", "executive_items", "headline_cac", "health_for_print", "health_rows",
            "health_status", "reconciliation",
            "headline_channels", "headline_funnel", "headline_note", "headline_payback",
@@ -854,3 +856,44 @@ def credit_split(shares: pd.DataFrame | None, model: str, unidentified: Sequence
     short = ", ".join(parts) + _t("credit.model", lang, model=model_label(model, lang))
     return short, _t("credit.sentence", lang, parts=_join(long, lang),
                      model=model_label(model, lang))
+
+
+# --- the same sentences in the detailed reports ------------------------------------------------
+# Report 03's drill-down links open the section of report 00 or 01 that shows the number; these
+# compute it from the dataset exactly as report 03 does (same metric, same call), so the numbers
+# agree by construction (tests/test_report_browser.py follows each link).
+
+def cac_sentence(opportunities: pd.DataFrame, spend: pd.DataFrame,
+                 language: str = "en") -> str | None:
+    """Blended CAC over the whole period with its interval (:func:`headline_cac` of
+    :func:`smlib.metrics.blended_cac`), or None without costs or wins."""
+    if not has_costs(spend) or opportunities.empty:
+        return None
+    b = blended_cac(opportunities, spend).iloc[0]
+    return headline_cac(b["cac"], b["cac_ci_low"], b["cac_ci_high"], language=language)
+
+
+def funnel_sentence(opportunities: pd.DataFrame, language: str = "en") -> str | None:
+    """Win rate with its interval and the sales cycle (:func:`headline_funnel`), or None without
+    opportunities."""
+    if opportunities.empty:
+        return None
+    w, c = win_rate(opportunities).iloc[0], sales_cycle(opportunities).iloc[0]
+    return headline_funnel(w["win_rate"], w["ci_low"], w["ci_high"], c["mean_days"],
+                           language=language)
+
+
+def payback_sentence(opportunities: pd.DataFrame, spend: pd.DataFrame,
+                     monthly_churn: float | None, contract_months: float | None,
+                     language: str = "en") -> str | None:
+    """CAC payback and LTV:CAC (:func:`headline_payback` of
+    :func:`smlib.metrics.customer_economics`, with the expected lifetime), or None without costs,
+    wins or a churn assumption."""
+    if (monthly_churn is None or monthly_churn <= 0 or not contract_months
+            or not has_costs(spend) or not opportunities["outcome"].eq("won").any()):
+        return None
+    u = customer_economics(opportunities, spend, churn_rate=monthly_churn,
+                           contract_months=contract_months).iloc[0]
+    return headline_payback(u["payback_months"], u["ltv_to_cac"], language,
+                            lifetime_months=revenue_months("lifetime", monthly_churn,
+                                                           contract_months))
