@@ -201,10 +201,11 @@ class PipelineTrends:
             return None
         c = c.sort_values("influenced_expected", ascending=True)
         fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.45 * len(c) + 1.2)))
+        # sourced / influenced are not teams: greys, so no team colour means two things
         y = np.arange(len(c))
-        ax.barh(y + 0.2, c["sourced_expected"], 0.4, color="#1b9e77",
+        ax.barh(y + 0.2, c["sourced_expected"], 0.4, color="#4d4d4d",
                 label=_t("sourced", lang))
-        ax.barh(y - 0.2, c["influenced_expected"], 0.4, color="#7570b3",
+        ax.barh(y - 0.2, c["influenced_expected"], 0.4, color="#bdbdbd",
                 label=_t("influenced", lang))
         ax.set_yticks(y, [_channel_name(ch, lang) for ch in c["channel"]])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_money(v, lang)))
