@@ -233,3 +233,11 @@ def test_attribution_report_without_wins_is_a_gap(tmp_path) -> None:
     assert r.skipped_notes("en") == []
     with pytest.raises(ValueError, match="no attribution on this data"):
         r.share_table("en")
+
+
+def test_candidate_names_in_the_report_language():
+    from smlib.analyses.attribution_comparison import candidate_name
+
+    assert candidate_name("funnel", "en") == "per-stage funnel model"
+    assert candidate_name("funnel", "es") == "modelo por etapas del embudo"
+    assert candidate_name("logit_C=0.01", "es") == "logit_C=0.01"

@@ -46,7 +46,8 @@ from smlib.presentation.settings import validate_language
 from smlib.presentation.tables import ReportTable
 from smlib.simulate.truth import has_truth, load_truth
 
-__all__ = ["AttributionReport", "Comparison", "FALLBACK_VIEW", "attribution_report", "conclusion",
+__all__ = ["AttributionReport", "Comparison", "FALLBACK_VIEW", "attribution_report", "candidate_name",
+           "conclusion",
            "headline_items", "mechanism_accuracy", "run_comparison", "unavailable_headline_items"]
 
 #: Prefixes of the models the write-up groups as "rule-based and Markov".
@@ -355,7 +356,8 @@ def conclusion(credit_long: pd.DataFrame, scores: pd.DataFrame | None = None,
             out += text("attribution.conclusion.prefer_incremental", lang)
             if cv_results is not None and not cv_results.empty:
                 best = cv_results.iloc[0]
-                out += text("attribution.conclusion.cv", lang, candidate=best["candidate"],
+                out += text("attribution.conclusion.cv", lang,
+                            candidate=candidate_name(best["candidate"], lang),
                             loss=format_number(best["mean_log_loss"], 3, lang))
         return out
     s = scores.sort_values("rank")
@@ -398,6 +400,14 @@ def _table(key: str, frame: pd.DataFrame, language: str, formats: dict[str, Any]
                        formats=formats, labels=dict(entry(f"attribution.nb.{key}.labels", language)),
                        intervals=intervals or {})
 
+
+def candidate_name(candidate: str, language: str = "en") -> str:
+    """A candidate conversion model's name as the report writes it: the journey model's
+    ``"funnel"`` in words of the report's language; the path model's ids (``logit_C=0.01``,
+    ``hgb``) as they are, being parameter settings rather than words."""
+    if candidate == "funnel":
+        return text("attribution.nb.cv.candidate_funnel", validate_language(language))
+    return str(candidate)
 
 @dataclass
 class AttributionReport:
@@ -559,7 +569,8 @@ class AttributionReport:
         lang = validate_language(language)
         cv = comp.fitted["incremental"].cv_results_
         table = _table("cv", cv, lang, {"*log_loss": "float4", "fold_*": "float4",
-                                        "fit_seconds": "float1"})
+                                        "fit_seconds": "float1",
+                                        "candidate": lambda c: candidate_name(c, lang)})
         table.labels.update({c: text("attribution.nb.cv.fold", lang, n=c.removeprefix("fold_"))
                              for c in cv.columns if c.startswith("fold_")})
         return table
