@@ -47,7 +47,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from smlib import config
 from smlib.journeys import channel_team_map
-from smlib.schemas import credit_table
+from smlib.schemas import credit_table, require_columns
 
 #: Funnel stages in order (SiriusDecisions Demand Waterfall, docs/sources.md §2).
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
@@ -72,15 +72,6 @@ _BOOT_CHUNK = 50
 # --------------------------------------------------------------------------------------------
 # validation and small helpers
 # --------------------------------------------------------------------------------------------
-
-def _require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise a ValueError naming the table and every missing column."""
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{table}: missing required column(s) {missing}; "
-                         f"found {list(df.columns)} (see data/README.md)")
 
 
 def _bad_rows(mask: pd.Series, df: pd.DataFrame, column: str) -> str:
@@ -110,7 +101,7 @@ def _month(s: pd.Series) -> pd.Series:
 
 def _check_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
     """Validate the columns the metrics use; return a copy with timestamps parsed to UTC."""
-    _require(opportunities, _OPP_REQUIRED, "opportunities")
+    require_columns(opportunities, _OPP_REQUIRED, "opportunities")
     opp = opportunities.copy()
     for col in _TIME_COLUMNS:
         if col in opp.columns:
@@ -137,7 +128,7 @@ def _check_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
 
 def _check_spend(spend: pd.DataFrame) -> pd.DataFrame:
     """Validate spend (period, channel, team, cost ≥ 0); return a copy with month-start periods."""
-    _require(spend, ("period", "channel", "team", "cost"), "spend")
+    require_columns(spend, ("period", "channel", "team", "cost"), "spend")
     sp = spend.copy()
     cost = pd.to_numeric(sp["cost"], errors="coerce")
     bad = cost.isna() | (cost < 0)
@@ -205,7 +196,7 @@ def _note(mask: Any, text: str, index: pd.Index) -> pd.Series:
 
 def _regime(unit_id: pd.Series, period: pd.Series, units: pd.DataFrame) -> pd.Series:
     """'integrated' from the unit's adoption period on, 'separate' before; NA without a unit."""
-    _require(units, ("unit_id", "adoption_period"), "units")
+    require_columns(units, ("unit_id", "adoption_period"), "units")
     adopt = units.drop_duplicates("unit_id").set_index("unit_id")["adoption_period"]
     adopt = pd.Series(_month(adopt).to_numpy(), index=adopt.index)
     a = unit_id.map(adopt)
@@ -223,14 +214,14 @@ def add_dimensions(frame: pd.DataFrame, *, date_col: str = "closed_at",
     needs a unit). Works for opportunities (``date_col`` = ``closed_at`` or ``lead_at``), spend
     (``date_col="period"``) and journeys (``conversion_at``). Rows without a date get NaT/NA.
     """
-    _require(frame, (date_col,), "frame")
+    require_columns(frame, (date_col,), "frame")
     out = frame.copy()
     out["period"] = _month(out[date_col])
     out["quarter"] = out["period"].dt.to_period("Q").astype(str).where(out["period"].notna())
     out["year"] = out["period"].dt.year.astype("Int64")
     if "unit_id" not in out.columns and accounts is not None:
-        _require(accounts, ("account_id", "unit_id"), "accounts")
-        _require(out, ("account_id",), "frame")
+        require_columns(accounts, ("account_id", "unit_id"), "accounts")
+        require_columns(out, ("account_id",), "frame")
         unit_of = accounts.drop_duplicates("account_id").set_index("account_id")["unit_id"]
         out["unit_id"] = out["account_id"].map(unit_of)
     if units is not None and "unit_id" in out.columns:
@@ -250,7 +241,7 @@ def classify_source(opportunities: pd.DataFrame, touchpoints: pd.DataFrame,
     (docs/sources.md §2); ``opportunities.source_team`` is the lead-source alternative.
     """
     opp = _check_opportunities(opportunities)
-    _require(touchpoints, ("account_id", "timestamp", "team"), "touchpoints")
+    require_columns(touchpoints, ("account_id", "timestamp", "team"), "touchpoints")
     tp = touchpoints[["account_id", "timestamp", "team"]].copy()
     tp["timestamp"] = _to_utc(tp["timestamp"], "touchpoints", "timestamp")
     bad = ~tp["team"].isin(config.TEAMS)
@@ -281,7 +272,7 @@ def _groups(df: pd.DataFrame, by: list[str]) -> Iterable[tuple[tuple, pd.DataFra
     if not by:
         yield (), df
         return
-    _require(df, by, "frame (by=)")
+    require_columns(df, by, "frame (by=)")
     for key, g in df.groupby(by, dropna=False, sort=True, observed=True):
         yield (key if isinstance(key, tuple) else (key,)), g
 
@@ -752,11 +743,11 @@ def channel_economics(credit: pd.DataFrame, spend: pd.DataFrame,
     _dims_check(by_, DIMENSIONS, "channel_economics")
     horizon = resolve_horizon(horizon, monthly_churn, contract_months)
     cr = _credit_frame(credit)
-    _require(cr, by_, "credit")
+    require_columns(cr, by_, "credit")
     sp = _check_spend(spend)
     if by_:
         sp = _with_dims(sp, by_, "period", "spend", None, units)
-        _require(sp, by_, "spend")
+        require_columns(sp, by_, "spend")
     gm = _margin(opportunities, gross_margin)
     teams = channel_team_map(spend=sp, extra=channel_teams)
     cost = sp.groupby([*by_, "channel"], dropna=False, observed=True)["cost"].sum()
@@ -981,7 +972,7 @@ def compare_models(table: pd.DataFrame, metric: str = "roi", index: str = "chann
     """Wide view of one metric from :func:`channel_economics`/:func:`team_economics`: rows =
     ``index`` (channel or team), columns = attribution models, so leadership sees how the budget
     story changes with the model."""
-    _require(table, ("model", index, metric), "table")
+    require_columns(table, ("model", index, metric), "table")
     return table.pivot_table(index=index, columns="model", values=metric, aggfunc="first",
                              dropna=False, sort=False)
 
@@ -1037,7 +1028,7 @@ def recommend_channels(channel_table: pd.DataFrame, model: str | None = None, *,
     roi, roi_ci_low, roi_ci_high, cost, action_low_churn, action_high_churn, roi_low_churn,
     roi_high_churn, flips, reason``, ordered grow → review → cut → not_assessed, then by ROI.
     """
-    _require(channel_table, ("model", "channel", "team", "roi", "cost"), "channel_table")
+    require_columns(channel_table, ("model", "channel", "team", "roi", "cost"), "channel_table")
     if channel_table.duplicated(["model", "channel"]).any():
         raise ValueError("channel_table: several rows per (model, channel); pass an overall table "
                          "(channel_economics without by=)")
@@ -1119,7 +1110,7 @@ def revenue_by_regime(units: pd.DataFrame, outcome: str = "revenue",
     unit-periods of one unit are not independent): ``se² = G/(G−1) · Σ_u (Σ_t (y_ut − ȳ))² / N²``.
     Columns: ``regime, n_units, n_unit_periods, mean, std_error, ci_low, ci_high, note``.
     """
-    _require(units, ("unit_id", "period", "adoption_period", outcome), "units")
+    require_columns(units, ("unit_id", "period", "adoption_period", outcome), "units")
     y = pd.to_numeric(units[outcome], errors="coerce")
     bad = y.isna()
     if bad.any():
@@ -1158,7 +1149,7 @@ def unallocated_channels(channel_table: pd.DataFrame) -> list[str]:
     """Spend channels that no touch carries: :data:`OVERHEAD_CHANNELS` and every channel that
     no model in ``channel_table`` (:func:`channel_economics`) credits with a conversion (people,
     tools, overhead). Their cost counts in team figures but belongs to no channel."""
-    _require(channel_table, ("model", "channel", "conversions"), "channel_table")
+    require_columns(channel_table, ("model", "channel", "conversions"), "channel_table")
     credited = channel_table.groupby("channel", sort=False)["conversions"].sum() > 0
     return [c for c in credited.index
             if c in OVERHEAD_CHANNELS or not bool(credited[c])]
@@ -1189,9 +1180,9 @@ def roi_reconciliation(channel_table: pd.DataFrame, team_table: pd.DataFrame,
     ``roi_ci_low/high`` of the totals (team: from ``team_table``), ``roas`` (the horizon's revenue
     / cost, as the tables it reads), ``horizon``.
     """
-    _require(channel_table, ("model", "channel", "team", "cost", "revenue", "conversions"),
+    require_columns(channel_table, ("model", "channel", "team", "cost", "revenue", "conversions"),
              "channel_table")
-    _require(team_table, ("model", "team", "cost", "revenue", "roi"), "team_table")
+    require_columns(team_table, ("model", "team", "cost", "revenue", "roi"), "team_table")
     if model not in set(channel_table["model"]) or model not in set(team_table["model"]):
         raise ValueError(f"model {model!r} is not in both tables; channel models: "
                          f"{list(channel_table['model'].unique())}")
@@ -1285,7 +1276,7 @@ def spend_vs_credit(channel_table: pd.DataFrame, model: str) -> pd.DataFrame:
     Columns: ``channel, team, cost, revenue, spend_share, credit_share, credit_share_ci_low,
     credit_share_ci_high, ratio``.
     """
-    _require(channel_table, ("model", "channel", "team", "cost", "revenue"), "channel_table")
+    require_columns(channel_table, ("model", "channel", "team", "cost", "revenue"), "channel_table")
     if model not in set(channel_table["model"]):
         raise ValueError(f"model {model!r} is not in the table; models: "
                          f"{list(channel_table['model'].unique())}")
@@ -1396,7 +1387,7 @@ def uplift_run_rate(uplift: float, ci_low: float, ci_high: float, units: pd.Data
         raise ValueError(f"expected ci_low <= uplift <= ci_high, got {ci_low}, {uplift}, {ci_high}")
     if not isinstance(window_months, (int, np.integer)) or window_months < 1:
         raise ValueError(f"window_months must be a whole number >= 1, got {window_months!r}")
-    _require(units, ("unit_id", "period", "adoption_period", outcome), "units")
+    require_columns(units, ("unit_id", "period", "adoption_period", outcome), "units")
     period = _month(units["period"])
     regime = _regime(units["unit_id"], period, units)
     last = period.max()

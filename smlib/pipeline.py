@@ -34,6 +34,7 @@ from scipy import stats
 
 from smlib import config
 from smlib.metrics import wilson_interval, won_deals
+from smlib.schemas import require_columns
 
 __all__ = ["STAGE_TIMES", "cost_per_stage", "first_touch", "funnel_speed", "open_pipeline",
            "pipeline_by_source", "touch_windows"]
@@ -49,14 +50,6 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("lead", "won", "lead_at", "closed_at"))
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{table}: missing required column(s) {missing}; found "
-                         f"{list(df.columns)} (see data/README.md)")
-
 
 def _utc(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, utc=True)
@@ -64,7 +57,7 @@ def _utc(s: pd.Series) -> pd.Series:
 
 def _opps(opportunities: pd.DataFrame) -> pd.DataFrame:
     """Opportunities with every stage column present and parsed (missing columns → NaT)."""
-    _require(opportunities, ("opportunity_id", "account_id", "lead_at", "outcome", "revenue"),
+    require_columns(opportunities, ("opportunity_id", "account_id", "lead_at", "outcome", "revenue"),
              "opportunities")
     opp = opportunities.copy()
     for col in (*STAGE_TIMES.values(), "closed_at"):
@@ -81,7 +74,7 @@ def _opps(opportunities: pd.DataFrame) -> pd.DataFrame:
 
 
 def _touches(touchpoints: pd.DataFrame) -> pd.DataFrame:
-    _require(touchpoints, ("account_id", "timestamp", "channel", "team"), "touchpoints")
+    require_columns(touchpoints, ("account_id", "timestamp", "channel", "team"), "touchpoints")
     tp = touchpoints[["account_id", "timestamp", "channel", "team"]].copy()
     tp["timestamp"] = _utc(tp["timestamp"])
     return tp
@@ -302,7 +295,7 @@ def cost_per_stage(opportunities: pd.DataFrame, touchpoints: pd.DataFrame,
     cost_per_lead, cost_per_opportunity, cost_per_customer`` plus the customers' exact Poisson
     interval ``cost_per_customer_ci_low/high`` (cost taken as known).
     """
-    _require(spend, ("channel", "team", "cost"), "spend")
+    require_columns(spend, ("channel", "team", "cost"), "spend")
     opp = _opps(opportunities)
     channel = first_touch(opp, touchpoints, lookback_days)["channel"]
     is_opp = opp["opportunity_at"].notna() | opp["outcome"].eq("won")

@@ -31,7 +31,7 @@ Columns not in the contract are kept, in their original position (only their tex
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -827,6 +827,20 @@ def empty_frame(table: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # credit tables (output of smlib.attribution, input of smlib.metrics)
 # --------------------------------------------------------------------------------------------
+def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    """Raise a ValueError naming the table and every missing column (and what was found).
+
+    The check an analysis function makes on a frame it was handed (not a file: files are checked
+    by :func:`validate`, which names rows too).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table}: missing required column(s) {missing}; "
+                         f"found {list(df.columns)} (see data/README.md)")
+
+
 def credit_table(credit: pd.DataFrame, name: str = "credit", *, require_value: bool = False,
                  nonnegative: bool = False, keys: Sequence[str] = ()) -> pd.DataFrame:
     """Check a credit table (``model, channel, conversions, value, share``) and return a copy.

@@ -459,3 +459,14 @@ def test_default_load_rereads_when_swapped_during_the_read(tmp_path: Path,
     monkeypatch.setattr(io, "_load_folder", lambda root, **kw: loads.append(root) or "dataset")
     assert io.load_dataset() == "dataset"
     assert loads == [target, target]
+
+
+def test_require_columns_names_table_missing_and_found_columns() -> None:
+    from smlib.schemas import require_columns
+    df = pd.DataFrame({"a": [1], "b": [2]})
+    require_columns(df, ("a", "b"), "spend")  # all present: no error
+    with pytest.raises(ValueError, match=r"spend: missing required column\(s\) \['c', 'd'\]; "
+                                         r"found \['a', 'b'\]"):
+        require_columns(df, ("a", "c", "d"), "spend")
+    with pytest.raises(ValueError, match="units: expected a pandas DataFrame, got list"):
+        require_columns([1, 2], ("a",), "units")
