@@ -41,7 +41,7 @@ java:
 ## The whole suite: unit tests, end-to-end report tests, browser test, nbval over every notebook
 test: setup browser java data
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --ignore=tests/notebooks -p no:cacheprovider
+	  --ignore=tests/notebooks -p no:cacheprovider --durations=25
 
 ## The quick loop while developing: every test not marked slow (no notebooks, no browser)
 quick: setup data
