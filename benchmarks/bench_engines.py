@@ -1,7 +1,7 @@
 """Benchmark: the Ibis pipeline (smlib.engine) on DuckDB and on Spark, beside today's pipeline.
 
     .venv/bin/python benchmarks/bench_engines.py                     # everything (~10-20 min)
-    .venv/bin/python benchmarks/bench_engines.py --skip big --skip spark
+    .venv/bin/python benchmarks/bench_engines.py --skip big --skip engine-pyspark
     .venv/bin/python benchmarks/bench_engines.py --accounts 100000   # a quick look
 
 Each measured run is a fresh child process; its wall time per stage and its peak memory are
@@ -19,8 +19,13 @@ Runs (same data, same machine, one after the other):
   (:func:`smlib.attribution.scale.engine_credit`: rule models on the engine).
 * ``engine-pyspark``: the same on Spark local mode (``local[2]``).
 * ``big``: the DuckDB engine on ~100M touch rows (10M accounts in 10 Parquet parts, generated
-  deterministically into ``--tmp``), DuckDB ``memory_limit`` 8 GB with spilling to ``--tmp``:
-  validation, journeys, path table and the rule models' credit on the engine.
+  deterministically into ``--tmp``), spilling to ``--tmp``: validation, journeys, path table and
+  the rule models' credit on the engine (``--big-models``). DuckDB's ``memory_limit`` is 4 GB so
+  that the whole process (DuckDB and the Python side: the 8.5M-row path table) stays under 8 GB,
+  measured as the process peak RSS.
+
+Models measured apart (``--separate-model``, default ``incremental``) run in a process of their
+own on the same journeys, so the pipeline's figures are not hidden by one model's fit.
 
 Data: the vectorised generator of ``bench_journeys.py`` (touches ~Poisson(10) per account) with a
 signal for the data-driven models (accounts touched by the first marketing or the last sales
@@ -47,7 +52,7 @@ import pyarrow.parquet as pq
 
 from smlib import config
 
-RUNS = ("engine-duckdb", "today", "engine-pyspark", "big")
+RUNS = ("engine-duckdb", "today", "engine-pyspark", "separate", "big")
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,7 +161,7 @@ class Clock:
         return round(time.perf_counter() - self.t0, 2)
 
 
-def run_today(folder: Path, spill: str, memory_limit: str, skip_models: list[str]) -> dict:
+def run_today(folder: Path, spill: str, memory_limit: str, models: list[str]) -> dict:
     import duckdb
 
     from smlib.attribution.registry import MODELS
@@ -169,12 +174,11 @@ def run_today(folder: Path, spill: str, memory_limit: str, skip_models: list[str
     clock.lap("validate+journeys")
     paths = j.paths
     clock.lap("paths")
-    touches = j.touches
+    touches = j.touches if any(MODELS[m].needs_journeys for m in models) else None
     clock.lap("touches to pandas")
     out = {}
-    for name, spec in MODELS.items():
-        if name in skip_models:
-            continue
+    for name in models:
+        spec = MODELS[name]
         out[name] = spec.credit(touches if spec.needs_journeys else paths)
         clock.lap(f"model {name}")
     return {"stages": clock.stages, "total_s": clock.total(), "paths": len(paths),
@@ -182,11 +186,8 @@ def run_today(folder: Path, spill: str, memory_limit: str, skip_models: list[str
             "credit": {m: out[m]["conversions"].round(3).tolist() for m in out}}
 
 
-def run_engine(folder: Path, engine: str, spill: str, memory_limit: str, models: str,
-               skip_models: list[str]) -> dict:
-    from smlib.attribution.registry import MODELS
-    from smlib.attribution.scale import engine_credit
-    from smlib.engine.checks import check_source
+def run_engine(folder: Path, engine: str, spill: str, memory_limit: str, models: list[str]) -> dict:
+    from smlib.attribution.scale import engine_credit, engine_parsed_paths
     from smlib.engine.pipeline import ibis_journeys
     from smlib.engine.source import connect
     from smlib.engine.stats import RULE_MODELS
@@ -207,16 +208,17 @@ def run_engine(folder: Path, engine: str, spill: str, memory_limit: str, models:
     else:
         src = connect(folder, threads=2, memory_limit=memory_limit, temp_directory=spill)
     clock.lap("connect")
-    check_source(src)
-    clock.lap("validate")
-    j = ibis_journeys(src, validate=False)
-    clock.lap("journeys")
+    j = ibis_journeys(src)  # the contract's row checks, then journeys (duplicates in its sort)
+    clock.lap("validate+journeys")
     paths = j.paths
     clock.lap("paths")
-    names = [m for m in (RULE_MODELS if models == "rules" else MODELS) if m not in skip_models]
+    parsed = None
+    if any(m not in RULE_MODELS for m in models):
+        parsed = engine_parsed_paths(j)
+        clock.lap("encode paths")
     credit = {}
-    for name in names:
-        credit.update(engine_credit(j, [name]))
+    for name in models:
+        credit.update(engine_credit(j, [name], parsed=parsed))
         clock.lap(f"model {name}")
     stats = j.stats
     clock.lap("stats (not in the pipeline total)")
@@ -228,12 +230,13 @@ def run_engine(folder: Path, engine: str, spill: str, memory_limit: str, models:
 
 def child(args: argparse.Namespace) -> None:
     folder = Path(args.child)
+    models = args.models.split(",")
     with tempfile.TemporaryDirectory(dir=args.tmp, prefix="spill_") as spill:
         if args.run == "today":
-            res = run_today(folder, spill, args.memory_limit, args.skip_model)
+            res = run_today(folder, spill, args.memory_limit, models)
         else:
             engine = "pyspark" if args.run == "engine-pyspark" else "duckdb"
-            res = run_engine(folder, engine, spill, args.memory_limit, args.models, args.skip_model)
+            res = run_engine(folder, engine, spill, args.memory_limit, models)
     res["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print("RESULT " + json.dumps(res), flush=True)
 
@@ -264,10 +267,9 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 def measure(run: str, folder: Path, args: argparse.Namespace, memory_limit: str,
-            models: str = "all") -> dict:
+            models: list[str]) -> dict:
     cmd = [sys.executable, __file__, "--child", str(folder), "--run", run, "--tmp", str(args.tmp),
-           "--memory-limit", memory_limit, "--models", models,
-           *[f"--skip-model={m}" for m in args.skip_model]]
+           "--memory-limit", memory_limit, "--models", ",".join(models)]
     t0 = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -297,53 +299,92 @@ def measure(run: str, folder: Path, args: argparse.Namespace, memory_limit: str,
     return res
 
 
-def show(name: str, rows: int, res: dict) -> None:
+def show(name: str, rows: int, res: dict, load: tuple[float, float]) -> None:
     if "error" in res:
-        print(f"{name:15s} {rows:>12,} rows  FAILED after {res['wall_s']} s: {res['error']}")
+        print(f"{name:22s} {rows:>12,} rows  FAILED after {res['wall_s']} s: {res['error']}")
         return
-    print(f"{name:15s} {rows:>12,} rows  pipeline {res['total_s']:7.1f} s wall  (process "
+    print(f"{name:22s} {rows:>12,} rows  pipeline {res['total_s']:7.1f} s wall  (process "
           f"{res['process_wall_s']:6.1f} s wall, {res['process_cpu_s']:6.1f} s CPU of the process "
           f"and its reaped children)  peak RSS {res['ru_maxrss_mb']:6,} MB (process), "
           f"{res['tree_peak_mb']:6,} MB (process tree)  journeys {res['journeys']:,}  "
-          f"paths {res['paths']:,}")
-    print("    " + ", ".join(f"{k} {v:.1f}" for k, v in res["stages"].items()))
+          f"paths {res['paths']:,}  load average {load[0]:.1f} before, {load[1]:.1f} after")
+    print("    " + ", ".join(f"{k} {v:.1f}" for k, v in res["stages"].items()), flush=True)
 
 
 def main() -> None:
+    from smlib.attribution.registry import MODELS
+    from smlib.engine.stats import RULE_MODELS
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--accounts", type=int, default=1_000_000, help="~10 touches each")
     ap.add_argument("--big-accounts", type=int, default=10_000_000)
     ap.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()) / "smlib_bench")
     ap.add_argument("--skip", action="append", default=[], choices=RUNS)
-    ap.add_argument("--memory-limit", default="2GB",
-                    help="DuckDB memory_limit of the 10M runs (spills beyond); the big run: 8GB")
-    ap.add_argument("--skip-model", action="append", default=[],
-                    help="leave a model out of the 10M runs (e.g. incremental: its cross-validated "
-                         "model selection dominates and does not depend on the engine)")
+    ap.add_argument("--memory-limit", default="1500MB",
+                    help="DuckDB memory_limit of the 10M runs (spills beyond)")
+    ap.add_argument("--big-memory-limit", default="4GB",
+                    help="DuckDB memory_limit of the big run: the process (DuckDB + Python) must "
+                         "stay under 8 GB")
+    ap.add_argument("--big-models", default="rules",
+                    help="models of the big run: 'rules' (on the engine) or a comma list")
+    ap.add_argument("--separate-model", action="append", default=None,
+                    help="models measured in a process of their own after the 10M runs, so "
+                         "that their time and memory do not hide the pipeline's (default: "
+                         "incremental, whose cross-validated model selection dominates and does "
+                         "not depend on the engine)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--run", help=argparse.SUPPRESS)
-    ap.add_argument("--models", default="all", help=argparse.SUPPRESS)
+    ap.add_argument("--models", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.tmp.mkdir(parents=True, exist_ok=True)
     if args.child:
         child(args)
         return
 
+    separate = ["incremental"] if args.separate_model is None else args.separate_model
+    unknown = [m for m in separate if m not in MODELS]
+    if unknown:
+        ap.error(f"--separate-model: unknown model(s) {unknown}")
+    models = [m for m in MODELS if m not in separate]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; DuckDB "
-          "threads=2; Spark local[2]", flush=True)
+          f"threads=2, memory_limit {args.memory_limit} (10M), {args.big_memory_limit} (big); "
+          f"Spark local[2]; models {', '.join(models)}"
+          + (f"; measured separately: {', '.join(separate)}" if separate and "separate" not in
+             args.skip else f"; left out: {', '.join(separate)}" if separate else ""), flush=True)
     folder = dataset(args.tmp, args.accounts, 1)
     n = touch_rows(folder)
-    results = {}
-    for run in ("engine-duckdb", "today", "engine-pyspark"):
-        if run not in args.skip:
-            results[run] = measure(run, folder, args, args.memory_limit)
-            show(run, n, results[run])
-            print(f"    (load average now {os.getloadavg()[0]:.1f})", flush=True)
+    results: dict[str, dict] = {}
+    rows: dict[str, int] = {}
+    loads: dict[str, tuple[float, float]] = {}
+
+    def run(label: str, kind: str, where: Path, nrows: int, limit: str, which: list[str]) -> None:
+        before = os.getloadavg()[0]
+        results[label] = measure(kind, where, args, limit, which)
+        rows[label], loads[label] = nrows, (before, os.getloadavg()[0])
+        show(label, nrows, results[label], loads[label])
+
+    for kind in ("engine-duckdb", "today", "engine-pyspark"):
+        if kind not in args.skip:
+            run(kind, kind, folder, n, args.memory_limit, models)
+    if separate and "separate" not in args.skip:
+        run("engine-duckdb " + "+".join(separate), "engine-duckdb", folder, n, args.memory_limit,
+            separate)
     if "big" not in args.skip:
         big = dataset(args.tmp, args.big_accounts, 10)
-        nb = touch_rows(big)
-        results["big"] = measure("engine-duckdb", big, args, "8GB", models="rules")
-        show("big (duckdb)", nb, results["big"])
+        which = list(RULE_MODELS) if args.big_models == "rules" else args.big_models.split(",")
+        run("big (duckdb)", "engine-duckdb", big, touch_rows(big), args.big_memory_limit, which)
+
+    print("\nside by side (wall and CPU in s, peak RSS in MB: process tree; load average before "
+          "-> after):")
+    print(f"{'run':30s} {'touch rows':>12s} {'wall':>8s} {'CPU':>8s} {'peak RSS':>9s} "
+          f"{'journeys':>11s} {'paths':>10s}  load")
+    for label, res in results.items():
+        if "error" in res:
+            print(f"{label:30s} {rows[label]:>12,} FAILED: {res['error']}")
+            continue
+        print(f"{label:30s} {rows[label]:>12,} {res['total_s']:8.1f} {res['process_cpu_s']:8.1f} "
+              f"{res['tree_peak_mb']:9,} {res['journeys']:>11,} {res['paths']:>10,}  "
+              f"{loads[label][0]:.1f} -> {loads[label][1]:.1f}")
     ok = [r for r in ("engine-duckdb", "today", "engine-pyspark") if "credit" in results.get(r, {})]
     if len(ok) > 1:
         base = results[ok[0]]["credit"]

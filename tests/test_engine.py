@@ -17,7 +17,7 @@ from smlib import config, io, schemas
 from smlib.attribution import rules
 from smlib.attribution.paths import parse_paths
 from smlib.attribution.registry import MODELS
-from smlib.attribution.scale import engine_credit
+from smlib.attribution.scale import engine_credit, engine_parsed_paths
 from smlib.engine.checks import check_source
 from smlib.engine.pipeline import EngineJourneys, decode_words, ibis_journeys, path_table, word_layout
 from smlib.engine.source import Source, connect, is_connection_target
@@ -162,6 +162,30 @@ def test_checks_name_file_column_rows(tmp_path: Path) -> None:
     tpv.astype({"timestamp": "str"}).to_parquet(f)
     with pytest.raises(DataValidationError, match="expected a timestamp column"):
         check_source(tmp_path)
+
+
+def test_duplicate_touches_are_found_in_the_journey_sort(tmp_path: Path) -> None:
+    """ibis_journeys checks duplicates in its own sort (no group-by over every touch): the same
+    error as check_source, alone or beside other problems; a duplicate the lookback drops too."""
+    tp, op = random_case(8)
+    tpv, opv = schemas.validate(tp, "touchpoints"), schemas.validate(op, "opportunities")
+    f = tmp_path / "touchpoints.parquet"
+    write(tmp_path, pd.concat([tpv, tpv.iloc[[2]]]), opv, validate=False)
+    with pytest.raises(DataValidationError) as by_check:
+        check_source(tmp_path)
+    with pytest.raises(DataValidationError) as by_journeys:
+        ibis_journeys(tmp_path)
+    assert str(by_journeys.value) == str(by_check.value)
+    assert f"row {len(tpv) + 1}: expected unique rows" in str(by_check.value)
+    with pytest.raises(DataValidationError, match="expected unique rows"):
+        ibis_journeys(tmp_path, lookback_days=1e-6)  # the twins are outside the lookback
+    ibis_journeys(tmp_path, validate=False)  # no check asked for: no error
+    bad = pd.concat([tpv, tpv.iloc[[2]]]).reset_index(drop=True)
+    bad.loc[0, "cost"] = -1.0
+    bad.to_parquet(f)
+    with pytest.raises(DataValidationError) as both:
+        ibis_journeys(tmp_path)
+    assert "column 'cost', row 1" in str(both.value) and "expected unique rows" in str(both.value)
 
 
 def test_checks_opportunities_stage_order_and_won_without_close(tmp_path: Path) -> None:
@@ -401,10 +425,37 @@ def test_channel_sets_and_exposures_match_path_table(random_journeys) -> None:
     assert parsed.n_channels == len(ej.channels)
 
 
+def test_engine_parsed_paths_equal_parsing_the_path_table(random_journeys, tmp_path: Path) -> None:
+    ej, _ = random_journeys
+    want = parse_paths(ej.paths)
+    for got in (engine_parsed_paths(ej), parse_paths(ej.paths.sample(frac=1.0, random_state=3))):
+        assert got.channels == want.channels
+        for name in ("indptr", "indices", "conversions", "value", "nulls", "paths"):
+            a, b = getattr(got, name), getattr(want, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+    indptr, indices = ej.path_codes()
+    assert decode_words(np.zeros((1, 1), np.int64), ej.channels) == [""]
+    assert " > ".join(ej.channels[c] for c in indices[indptr[3]:indptr[4]]) == ej.paths["path"][3]
+    # names the string parser would change (surrounding blanks are trimmed): it parses them
+    tp, op = split_case()
+    tp, op = schemas.validate(tp, "touchpoints"), schemas.validate(op, "opportunities")
+    tp.loc[tp["channel"] == "email", "channel"] = " email"
+    spaced = ibis_journeys(write(tmp_path, tp, op, validate=False))
+    assert " email" in spaced.channels
+    got = engine_parsed_paths(spaced)
+    assert "email" in got.channels and got.channels == parse_paths(spaced.paths).channels
+    with pytest.raises(ValueError, match="EngineJourneys"):
+        engine_parsed_paths(build_journeys(*split_case()))
+    with pytest.raises(ValueError, match="ParsedPaths"):
+        engine_credit(ej, ["shapley"], parsed=ej.paths)
+
+
 def test_engine_credit_equals_every_registered_model(random_journeys) -> None:
     ej, ref = random_journeys
     credit = engine_credit(ej)
     assert list(credit) == list(MODELS)
+    again = engine_credit(ej, ["shapley"], parsed=engine_parsed_paths(ej))["shapley"]
+    pd.testing.assert_frame_equal(again, credit["shapley"])
     for name, spec in MODELS.items():
         data = ref.touches if spec.needs_journeys else ref.paths
         want = spec.credit(data)
@@ -425,3 +476,36 @@ def test_source_reports_what_it_read(tmp_path: Path) -> None:
         src.table("spend")
     df = src.to_pandas("touchpoints")
     assert len(df) == 8 and "_row" not in df.columns
+
+
+def test_report_data_path_takes_connections_and_parquet_folders(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """runner.resolve_data_path leaves connection strings alone and makes a Parquet folder
+    (one sub-folder per table) absolute; the report's loader and fingerprint then read it."""
+    from smlib.report import provenance, runner
+
+    for url in ("duckdb:///data/crm.duckdb", "bigquery://project/dataset", "snowflake://u@acct/db/sc",
+                "pyspark://"):
+        assert runner.resolve_data_path(url, tmp_path) == url
+    tp, op = random_case(12, n_accounts=30)
+    ref = load_dataset(write(tmp_path / "flat", tp, op))
+    hive = tmp_path / "lake"
+    for table in ("touchpoints", "opportunities"):
+        (hive / table).mkdir(parents=True)
+        getattr(ref, table).to_parquet(hive / table / "part-0.parquet")  # same name in both
+    monkeypatch.chdir(tmp_path)
+    path = runner.resolve_data_path("lake")
+    assert path == str(hive.resolve())
+    info = provenance.describe_dataset(path)
+    assert set(info["tables"]) >= {"touchpoints", "opportunities"}
+    assert sorted(info["files"]) == ["opportunities/part-0.parquet", "touchpoints/part-0.parquet"]
+    pd.testing.assert_frame_equal(load_dataset(path).touchpoints, ref.touchpoints)
+    # a duckdb:/// URL as data_path: the batch's fingerprint step reads it (no Path() folding)
+    db = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for table in ("touchpoints", "opportunities"):
+            con.register("frame", getattr(ref, table))
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+    url = runner.resolve_data_path(f"duckdb:///{db}")
+    info = runner._describe_data(url, {})
+    assert info["path"] == url and set(info["tables"]) >= {"touchpoints", "opportunities"}

@@ -4,8 +4,10 @@ The same rules as the DuckDB SQL checks of :func:`smlib.journeys.build_journeys_
 (required columns, types, missing/empty values, teams and outcomes, '>' in channel names, negative
 or non-finite cost and revenue, won deals without ``closed_at``, duplicate touches and opportunity
 ids) plus the funnel's stage order (``lead_at <= mql_at <= sql_at <= opportunity_at <=
-closed_at``, as :mod:`smlib.schemas`). One aggregate query counts every rule; a broken rule then
-fetches its first rows. Errors are one :class:`~smlib.schemas.DataValidationError` naming table,
+closed_at``, as :mod:`smlib.schemas`). One aggregate query counts every rule (for the
+touchpoints, a group-by on the few distinct ``channel, team, touch_type`` counts the rules of the
+other columns per group, and the rules of those three columns run once per group); a broken rule
+then fetches its first rows. Errors are one :class:`~smlib.schemas.DataValidationError` naming table,
 column, rows and expectation. Rows are 1-based file rows when the engine can number them (one
 Parquet file or a DuckDB table on DuckDB); otherwise (a folder of files, Spark, a warehouse) the
 error gives the count and the first offending values of non-id columns.
@@ -27,12 +29,20 @@ _SHOWN = 5
 
 
 def _blank(col: Any) -> Any:
-    return col.isnull() | (col.cast("string").strip() == "")
+    # strip removes only characters below "!", so a blank string sorts before "!": the cheap
+    # comparison spares the strip on (nearly) every row
+    text = col.cast("string")
+    return col.isnull() | ((text < "!") & (text.strip() == ""))
 
 
 def _bad_number(col: Any) -> Any:
     c = col.cast("float64")
     return c.isnull() | c.isnan() | c.isinf() | (c < 0)
+
+
+#: Touchpoint columns with few distinct values: their rules are evaluated once per distinct
+#: combination (a group-by), not once per row.
+_GROUPED = ("channel", "team", "touch_type")
 
 
 def _rules(t: Any, table: str) -> list[tuple[str, Any, str]]:
@@ -41,19 +51,19 @@ def _rules(t: Any, table: str) -> list[tuple[str, Any, str]]:
     out: list[tuple[str, Any, str]] = []
     if table == "touchpoints":
         teams = list(config.TEAMS)
-        out = [
-            ("account_id", _blank(t.account_id), "a non-empty string"),
-            ("timestamp", t.timestamp.isnull(), "a value"),
-            ("channel", _blank(t.channel), "a non-empty string"),
-            ("channel", t.channel.cast("string").contains(">").fill_null(False),
+        spec = [
+            ("account_id", lambda: _blank(t.account_id), "a non-empty string"),
+            ("timestamp", lambda: t.timestamp.isnull(), "a value"),
+            ("channel", lambda: _blank(t.channel), "a non-empty string"),
+            ("channel", lambda: t.channel.cast("string").contains(">").fill_null(False),
              "a channel name without '>' (it separates channels in a path)"),
-            ("team", t.team.isnull() | ~t.team.cast("string").isin(teams),
+            ("team", lambda: t.team.isnull() | ~t.team.cast("string").isin(teams),
              "one of " + ", ".join(repr(x) for x in teams)),
-            ("touch_type", _blank(t.touch_type), "a non-empty string"),
+            ("touch_type", lambda: _blank(t.touch_type), "a non-empty string"),
+            ("cost", lambda: _bad_number(t.cost), "cost >= 0 (a finite number)"),
         ]
-        if "cost" in cols:
-            out.append(("cost", _bad_number(t.cost), "cost >= 0 (a finite number)"))
-        return out
+        # every column of the table (a grouped table has only the _GROUPED ones)
+        return [(col, make(), expected) for col, make, expected in spec if col in cols]
     outcome = t.outcome.cast("string")
     out = [
         ("opportunity_id", t.opportunity_id.isnull(), "a value"),
@@ -97,8 +107,12 @@ def _type_problems(t: Any, table: str, source: str) -> list[Problem]:
     return problems
 
 
-def check_table(t: Any, table: str, source: str) -> list[Problem]:
-    """Problems of one table (``touchpoints`` or ``opportunities``); empty when it passes."""
+def check_table(t: Any, table: str, source: str, duplicates: bool = True) -> list[Problem]:
+    """Problems of one table (``touchpoints`` or ``opportunities``); empty when it passes.
+
+    ``duplicates=False`` leaves out the duplicate-key rule of the touchpoints (a group-by over
+    every touch) unless another rule of the table already fails; the caller then checks it
+    another way (:func:`smlib.engine.pipeline.ibis_journeys` does, in its journey sort)."""
     if table not in ("touchpoints", "opportunities"):
         raise ValueError(f"check_table: table must be touchpoints or opportunities, got {table!r}")
     needed = _TOUCH_COLS if table == "touchpoints" else _OPP_COLS
@@ -114,8 +128,20 @@ def check_table(t: Any, table: str, source: str) -> list[Problem]:
     numbered = ROW_COLUMN in t.columns
     key = (["account_id", "timestamp", "channel", "touch_type"] if table == "touchpoints"
            else ["opportunity_id"])
-    counts = t.aggregate(**{f"c{i}": cond.ifelse(1, 0).sum() for i, (_, cond, _) in
-                            enumerate(rules)}).to_pyarrow().to_pylist()[0]
+    if table == "touchpoints":
+        # one query: a group-by on the few distinct (channel, team, touch_type) counts the row
+        # rules of the other columns per group; the rules of those three columns then run once
+        # per group, weighted by its rows
+        g = t.group_by(list(_GROUPED)).aggregate(
+            _n=t.count(), **{f"c{i}": cond.ifelse(1, 0).sum()
+                             for i, (col, cond, _) in enumerate(rules) if col not in _GROUPED})
+        on_groups = iter([cond for _, cond, _ in _rules(g, table)])
+        aggs = {f"c{i}": next(on_groups).ifelse(g._n, 0).sum() if col in _GROUPED
+                else g[f"c{i}"].sum() for i, (col, _, _) in enumerate(rules)}
+        counts = g.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    else:
+        counts = t.aggregate(**{f"c{i}": cond.ifelse(1, 0).sum() for i, (_, cond, _) in
+                                enumerate(rules)}).to_pyarrow().to_pylist()[0]
     for i, (column, cond, expected) in enumerate(rules):
         n = int(counts[f"c{i}"] or 0)
         if not n:
@@ -129,7 +155,8 @@ def check_table(t: Any, table: str, source: str) -> list[Problem]:
             r, got = [], rows.column(0).to_pylist()
         p = make_problem(source, column, r, expected, got)
         problems.append(Problem(p.source, p.column, p.rows, n, p.expected, p.got))
-    problems.extend(_duplicates(t, table, source, key, numbered))
+    if duplicates or problems or table != "touchpoints":
+        problems.extend(_duplicates(t, table, source, key, numbered))
     return problems
 
 
@@ -154,12 +181,16 @@ def _duplicates(t: Any, table: str, source: str, key: list[str], numbered: bool)
     return [Problem(p.source, p.column, p.rows, n, p.expected, p.got)]
 
 
-def check_source(source: Any) -> None:
+def check_source(source: Any, duplicates: bool = True) -> None:
     """Check ``touchpoints`` and ``opportunities`` of ``source`` (anything :func:`connect`
-    takes); raise one :class:`DataValidationError` listing every problem of both tables."""
+    takes); raise one :class:`DataValidationError` listing every problem of both tables.
+    ``duplicates=False``: see :func:`check_table` (the touchpoints' duplicate-key rule is then
+    the caller's, unless something else fails: the error always lists every problem)."""
     src: Source = connect(source)
     problems: list[Problem] = []
     for table in ("touchpoints", "opportunities"):
-        problems.extend(check_table(src.table(table), table, src.label(table)))
+        problems.extend(check_table(src.table(table), table, src.label(table), duplicates))
+    if problems and not duplicates:  # the error names every problem, duplicates included
+        return check_source(src)
     if problems:
         raise DataValidationError(problems)

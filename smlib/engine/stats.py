@@ -153,8 +153,7 @@ def _weights(ej: EngineJourneys, model: str, params: dict[str, Any]) -> Any:
     """Touches of converting journeys with their rule weight ``w`` (sum 1 per journey)."""
     import ibis  # lazy: ibis is a heavy dependency only the engine paths need
 
-    t = ej.expr("touches")
-    t = t.filter(t.converted)
+    t = ej.expr("converted_touches")
     part = ["account_id", "k"]
     n = t.n_touches.cast("float64")
     pos = t.position

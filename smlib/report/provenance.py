@@ -130,17 +130,26 @@ def table_hashes(ds: Dataset) -> dict[str, dict[str, Any]]:
 
 
 def dataset_files(ds: Dataset) -> dict[str, str]:
-    """SHA-256 of the files a loaded dataset came from, keyed by file name.
+    """SHA-256 of the files a loaded dataset came from, keyed by their path inside the dataset.
 
     The table files (``ds.files``/``ds.hashes``, hashed by :mod:`smlib.io` when it read them; a
     ``.duckdb`` file once), plus ``mapping.toml`` beside the data and, in a folder, the simulator's
     truth files when present. Nothing else in the folder is read or hashed.
     """
-    out = {ds.files[t].name: digest for t, digest in ds.hashes.items() if t in ds.files}
-    if ds.path is not None:
-        root = Path(ds.path)
+    root = Path(ds.path) if ds.path is not None else None
+    base = root if root is not None and root.is_dir() else (root.parent if root is not None else None)
+
+    def key(f: Path) -> str:
+        # relative, not the bare name: tables stored as folders of part files
+        # (touchpoints/part-0.parquet, opportunities/part-0.parquet) share file names
+        try:
+            return Path(f).relative_to(base).as_posix() if base is not None else Path(f).name
+        except ValueError:
+            return Path(f).name
+    out = {key(ds.files[t]): digest for t, digest in ds.hashes.items() if t in ds.files}
+    if root is not None:
         extra = _extra_files(root) if root.is_dir() else _extra_files(root.parent, truth=False)
-        out.update({f.name: sha256_file(f) for f in extra if f.name not in out})
+        out.update({key(f): sha256_file(f) for f in extra if key(f) not in out})
     return dict(sorted(out.items()))
 
 
@@ -177,8 +186,10 @@ def describe_dataset(path: Path | str | None, on_invalid: str = "error") -> dict
     :class:`smlib.io.DataValidationError` and :class:`smlib.io.MissingTablesError`, or
     ``OSError``); nothing is hashed before the required tables were found.
     """
-    ds = load_dataset(None if path is None else Path(path), on_invalid=on_invalid)  # type: ignore[arg-type]
-    where = ds.path if ds.path is not None else (Path(path) if path is not None else config.DEFAULT_DATASET_DIR)
+    # a connection string (``duckdb:///x``) stays a string: Path() would fold its "//"
+    target = path if path is None or "://" in str(path) else Path(path)
+    ds = load_dataset(target, on_invalid=on_invalid)  # type: ignore[arg-type]
+    where = ds.path if ds.path is not None else (target if target is not None else config.DEFAULT_DATASET_DIR)
     return {
         "path": str(where),
         "default": path is None,
