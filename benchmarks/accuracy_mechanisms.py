@@ -17,6 +17,17 @@ for the recommended model (``--recommended``, default ``incremental``) is L1 <= 
 unconfounded mechanism (``mechanisms.UNCONFOUNDED``) at 100k journeys (issue 13). ``--csv`` writes
 the long table (mechanism, seed, accounts, model, l1, tvd, sales_share, sales_share_truth) that
 report 01 shows (stored as docs/accuracy_mechanisms.csv, ``config.ACCURACY_MECHANISMS_CSV``).
+
+``--paths-only`` scores the path-table models instead, with the path table alone (no touches,
+opportunities or accounts): ``incremental`` is then the path model
+(:class:`smlib.attribution.regression.IncrementalAttribution`) with its default selection,
+``incremental_credit`` and ``incremental_parsimony`` its credit-targeted selection rules
+(``selection="credit"``: among the candidates within one standard error of the best held-out log
+loss the steadiest cross-fitted credit; ``"parsimony"``: the fewest effective degrees of freedom),
+``incremental_former`` the former default (lowest log loss among the five all-features logistic
+models and gradient boosting), beside ``logistic`` and ``markov``. The recommended-model target does
+not apply to it (the path model is not the recommended model when touches and opportunities exist);
+the table says what it achieves.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import pandas as pd
 
 from smlib import config
 from smlib.attribution.api import compare
+from smlib.attribution.regression import C_GRID, IncrementalAttribution
 from smlib.attribution.registry import DEFAULT_MODELS
 from smlib.journeys import build_journeys
 from smlib.simulate import simulate
@@ -61,16 +73,44 @@ def l1_to_truth(credit: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_one(mechanism: str, seed: int, n_accounts: int, models: list[str]) -> pd.DataFrame:
-    """Scores of ``models`` on one simulation of ``mechanism`` (see the module docstring)."""
+#: The path-table variants ``--paths-only`` scores (name -> IncrementalAttribution parameters):
+#: the default (lowest held-out log loss over the default candidates), the two credit-targeted
+#: rules, and the former default (log loss over the five all-features logistic models and
+#: gradient boosting).
+PATH_VARIANTS: dict[str, dict[str, object]] = {
+    "incremental": {},
+    "incremental_credit": {"selection": "credit"},
+    "incremental_parsimony": {"selection": "parsimony"},
+    "incremental_former": {"selection": "log_loss",
+                           "candidates": [f"logit_C={c:g}" for c in C_GRID]
+                           + ["hist_gradient_boosting"]},
+}
+
+
+def path_credit(paths: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """compare()'s long frame for the path-table models: the :data:`PATH_VARIANTS` of the path
+    ``incremental`` model (random_state = seed), ``logistic`` and ``markov``."""
+    parts = [compare(paths, models=["logistic", "markov"])]
+    for name, params in PATH_VARIANTS.items():
+        fit = IncrementalAttribution(random_state=seed, **params).fit(paths)
+        parts.append(fit.credit_.assign(model=name))
+        print(f"    {name}: chose {fit.best_candidate_}", file=sys.stderr, flush=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def run_one(mechanism: str, seed: int, n_accounts: int, models: list[str],
+            paths_only: bool = False) -> pd.DataFrame:
+    """Scores of ``models`` (or, ``paths_only``, of the path-table models) on one simulation of
+    ``mechanism`` (see the module docstring)."""
     t0 = time.perf_counter()
     sim = simulate(seed, n_accounts=n_accounts, **MECHANISMS[mechanism])
     j = build_journeys(sim.touchpoints, sim.opportunities, config.DEFAULT_LOOKBACK_DAYS,
                        validate_input=False)
     t1 = time.perf_counter()
     # as report 01 runs them: the journey models get the opportunities and accounts too
-    credit = compare(j.paths, models=models, journeys=j, opportunities=sim.opportunities,
-                     accounts=sim.accounts)
+    credit = (path_credit(j.paths, seed) if paths_only else
+              compare(j.paths, models=models, journeys=j, opportunities=sim.opportunities,
+                      accounts=sim.accounts))
     t2 = time.perf_counter()
     out = l1_to_truth(credit, sim.truth.channel_effects).assign(mechanism=mechanism, seed=seed,
                                                                 accounts=n_accounts)
@@ -97,12 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
     ap.add_argument("--recommended", default="incremental")
     ap.add_argument("--csv", type=Path, default=None, help="write the long table here")
+    ap.add_argument("--paths-only", action="store_true",
+                    help="score the path-table models on the path table alone (old vs new "
+                         "selection of the path incremental model)")
     args = ap.parse_args(argv)
     cols = ["mechanism", "seed", "accounts", "model", "l1", "tvd", "sales_share", "sales_share_truth"]
     parts = []
     for s in args.seeds:                       # seed by seed: a partial table is usable early
         for m in args.mechanisms:
-            parts.append(run_one(m, s, args.accounts, args.models))
+            parts.append(run_one(m, s, args.accounts, args.models, args.paths_only))
             if args.csv:
                 args.csv.parent.mkdir(parents=True, exist_ok=True)
                 pd.concat(parts, ignore_index=True)[cols].round(6).to_csv(args.csv, index=False)
@@ -115,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(rec):
         worst = rec[rec["mechanism"].isin(UNCONFOUNDED)].groupby("mechanism")["l1"].max()
         ok = bool((worst <= TARGET_L1).all())
+        verdict = ("(the path model: the target is the recommended journey model's, shown for "
+                   "reference)" if args.paths_only else "met" if ok else "NOT met")
         print(f"\n{args.recommended}: max L1 on unconfounded mechanisms "
-              f"{worst.round(3).to_dict()}; target <= {TARGET_L1}: {'met' if ok else 'NOT met'}")
+              f"{worst.round(3).to_dict()}; target <= {TARGET_L1}: {verdict}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Benchmark the attribution suite against ChannelAttribution (prints figures; not a test).
 
 Run:  .venv/bin/python benchmarks/bench_attribution.py [--journeys 1000000] [--skip-ca]
+      [--incremental-only] [--repeat 3]
 
 Data: a vectorised generator of journeys over the 12 simulator channels (first-order Markov
 channel sequences, path length 1–16, conversion probability depending on channels and on a
@@ -153,61 +154,9 @@ def compare_markov(paths: pd.DataFrame, order: int, skip_ca: bool, repeat: int) 
     print(side.round(4).to_string(index=False))
 
 
-#: Child process of :func:`fresh_process_markov`: load the table, import, then time one fit.
+#: Child process of :func:`fresh_process_versus_ca`: load the table, import, then time one call.
+#: Prints wall s, CPU s, peak RSS (MB) before the call and after it.
 _FRESH_CHILD = """
-import contextlib, io, sys, time
-import pandas as pd
-which, table = sys.argv[1], sys.argv[2]
-paths = pd.read_parquet(table)
-if which == "ca":
-    with contextlib.redirect_stdout(io.StringIO()):
-        import ChannelAttribution as ca
-    run = lambda: ca.markov_model(paths, "path", "total_conversions", var_value="total_conversion_value",
-                                  var_null="total_null", order=1, out_more=True, verbose=False, flg_pro=False)
-else:
-    from smlib.attribution.markov_chain import MarkovModel
-    run = lambda: MarkovModel(order=1).fit(paths).credit_
-w, c = time.perf_counter(), time.process_time()
-with contextlib.redirect_stdout(io.StringIO()):
-    run()
-print(time.perf_counter() - w, time.process_time() - c)
-"""
-
-
-def fresh_process_markov(paths: pd.DataFrame, skip_ca: bool, repeat: int = 5) -> None:
-    """Order-1 Markov in a fresh process each time (import and data loading excluded), ours beside
-    ChannelAttribution's ``markov_model``, runs interleaved; median wall and CPU seconds and ratios.
-
-    Issue 13's target: ours at most 0.25x ChannelAttribution's time."""
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
-    with tempfile.TemporaryDirectory() as tmp:
-        table = os.path.join(tmp, "paths.parquet")
-        paths.to_parquet(table, index=False)
-        names = ["ours"] + ([] if skip_ca else ["ca"])
-        times: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
-        for _ in range(repeat):
-            for name in names:
-                out = subprocess.run([sys.executable, "-c", _FRESH_CHILD, name, table], check=True,
-                                     capture_output=True, text=True).stdout.split()
-                times[name].append((float(out[-2]), float(out[-1])))
-    med = {n: (float(np.median([t[0] for t in v])), float(np.median([t[1] for t in v])))
-           for n, v in times.items()}
-    print(f"\n## markov order 1 in a fresh process (import and data load excluded), median of {repeat} "
-          "interleaved runs")
-    print(f"ours (one pass over the tokenised paths, exact solve): wall {med['ours'][0]:.3f} s, "
-          f"CPU {med['ours'][1]:.3f} s")
-    if not skip_ca:
-        print(f"ChannelAttribution markov_model (order 1, defaults): wall {med['ca'][0]:.3f} s, "
-              f"CPU {med['ca'][1]:.3f} s")
-        print(f"ours / ChannelAttribution: wall {med['ours'][0] / med['ca'][0]:.2f}x, "
-              f"CPU {med['ours'][1] / med['ca'][1]:.2f}x (target <= 0.25x)")
-
-
-_FRESH_INCREMENTAL = """
 import contextlib, io, resource, sys, time
 import pandas as pd
 which, table = sys.argv[1], sys.argv[2]
@@ -217,6 +166,9 @@ if which == "ca":
         import ChannelAttribution as ca
     run = lambda: ca.markov_model(paths, "path", "total_conversions", var_value="total_conversion_value",
                                   var_null="total_null", order=1, out_more=True, verbose=False, flg_pro=False)
+elif which == "markov":
+    from smlib.attribution.markov_chain import MarkovModel
+    run = lambda: MarkovModel(order=1).fit(paths).credit_
 else:
     from smlib.attribution.regression import IncrementalAttribution
     import sklearn.linear_model, sklearn.ensemble  # import excluded from the timing
@@ -229,38 +181,42 @@ print(time.perf_counter() - w, time.process_time() - c, before,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
+#: ours -> (label, issue 13's target ratio to ChannelAttribution's order-1 markov_model)
+_FRESH_TARGETS = {
+    "markov": ("ours markov order 1 (one pass over the tokenised paths, exact solve)", 0.25),
+    "incremental": ("ours incremental, path table (default candidates, 3-fold cross-fitting)", 4.0),
+}
 
-def fresh_process_incremental(paths: pd.DataFrame, skip_ca: bool, repeat: int = 1) -> None:
-    """The path-table ``incremental`` model (default candidates, 3-fold cross-validation) beside
-    ChannelAttribution's order-1 ``markov_model`` on the same table, each in a fresh process
-    (imports and data loading excluded), runs interleaved; wall and CPU seconds, peak RSS.
 
-    Issue 13's target: ``incremental`` at most 4x ChannelAttribution's time and under 1.5 GB."""
+def fresh_process_versus_ca(paths: pd.DataFrame, ours: str, skip_ca: bool, repeat: int) -> None:
+    """``ours`` (``"markov"`` order 1 or the path-table ``"incremental"``) beside
+    ChannelAttribution's order-1 ``markov_model`` on the same table, each run in a fresh process
+    (imports and data loading excluded), runs interleaved (benchmarks/timing.py
+    ``fresh_process``); median wall and CPU seconds, peak RSS, ratios and issue 13's target."""
     import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
+    from timing import fresh_process  # noqa: PLC0415  (benchmarks/timing.py)
+
+    label, target = _FRESH_TARGETS[ours]
     with tempfile.TemporaryDirectory() as tmp:
         table = os.path.join(tmp, "paths.parquet")
         paths.to_parquet(table, index=False)
-        names = ["ours"] + ([] if skip_ca else ["ca"])
-        times: dict[str, list[tuple[float, ...]]] = {n: [] for n in names}
-        for _ in range(repeat):
-            for name in names:
-                out = subprocess.run([sys.executable, "-c", _FRESH_INCREMENTAL, name, table],
-                                     check=True, capture_output=True, text=True).stdout.split()
-                times[name].append(tuple(float(v) for v in out[-4:]))
-    med = {n: np.median(np.array(v), axis=0) for n, v in times.items()}
-    print(f"\n## incremental (path table) in a fresh process, median of {repeat} interleaved runs")
-    o = med["ours"]
-    print(f"incremental: wall {o[0]:.2f} s, CPU {o[1]:.2f} s, peak RSS {o[3]:.0f} MB "
+        runs = fresh_process(_FRESH_CHILD, [ours] + ([] if skip_ca else ["ca"]), [table], repeat)
+    med = {n: np.median(np.array(v), axis=0) for n, v in runs.items()}
+    n_j = paths[["total_conversions", "total_null"]].to_numpy().sum()
+    print(f"\n## {ours} vs ChannelAttribution in a fresh process ({n_j:,.0f} journeys, "
+          f"{len(paths):,} distinct paths; import and data load excluded), median of {repeat} "
+          f"interleaved runs; load average {os.getloadavg()[0]:.2f} at the end")
+    o = med[ours]
+    print(f"{label}: wall {o[0]:.3f} s, CPU {o[1]:.3f} s, peak RSS {o[3]:.0f} MB "
           f"({o[2]:.0f} MB after imports and data load)")
     if not skip_ca:
         c = med["ca"]
-        print(f"ChannelAttribution markov_model (order 1): wall {c[0]:.2f} s, CPU {c[1]:.2f} s")
-        print(f"incremental / ChannelAttribution: wall {o[0] / c[0]:.1f}x, CPU {o[1] / c[1]:.1f}x "
-              "(target <= 4x, peak < 1.5 GB)")
+        print(f"ChannelAttribution markov_model (order 1, defaults): wall {c[0]:.3f} s, "
+              f"CPU {c[1]:.3f} s, peak RSS {c[3]:.0f} MB")
+        print(f"{ours} / ChannelAttribution: wall {o[0] / c[0]:.2f}x, CPU {o[1] / c[1]:.2f}x "
+              f"(target <= {target:g}x" + (", peak RSS < 1.5 GB)" if ours == "incremental" else ")"))
 
 
 def main() -> None:
@@ -269,6 +225,8 @@ def main() -> None:
     parser.add_argument("--skip-ca", action="store_true", help="do not run ChannelAttribution")
     parser.add_argument("--incremental-only", action="store_true",
                         help="only the incremental-vs-ChannelAttribution section")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="fresh-process runs of incremental and of ChannelAttribution")
     args = parser.parse_args()
 
     paths, gen_sec = timed(lambda: generate_paths(args.journeys, CHANNELS, seed=1))
@@ -276,10 +234,13 @@ def main() -> None:
     print(f"# data: {n_j:,.0f} journeys, {len(paths):,} distinct paths, {len(CHANNELS)} channels, "
           f"{paths.total_conversions.sum():,.0f} conversions (generated in {gen_sec:.1f} s)")
 
-    fresh_process_incremental(paths, args.skip_ca)
+    fresh_process_versus_ca(paths, "incremental", args.skip_ca, args.repeat)
+    if args.journeys != 100_000:
+        fresh_process_versus_ca(generate_paths(100_000, CHANNELS, seed=1), "incremental",
+                                args.skip_ca, args.repeat)
     if args.incremental_only:
         return
-    fresh_process_markov(paths, args.skip_ca)
+    fresh_process_versus_ca(paths, "markov", args.skip_ca, 5)
     for order, repeat in ((1, 3), (3, 2)):
         compare_markov(paths, order, args.skip_ca, repeat)
 

@@ -9,9 +9,17 @@ import statsmodels.api as sm
 from sklearn.linear_model import LogisticRegression
 
 from smlib.attribution.regression import (
+    FEATURE_BLOCKS,
     IncrementalAttribution,
     LogisticAttribution,
+    _design,
+    _effective_df,
+    _encode,
     _journey_folds,
+    _newton_logit,
+    _sparse_design,
+    _training_rows,
+    credit_spread,
     default_candidates,
     incremental,
     logistic,
@@ -131,9 +139,14 @@ def test_incremental_recovers_known_logistic_truth(known) -> None:
     assert tvd(model.credit_, truth) < 0.02
     # the main-effect model cannot express the order interaction and does worse
     assert tvd(model.credit_, truth) < tvd(logistic(paths), truth)
-    assert set(model.cv_results_["candidate"]) == set(default_candidates())
-    assert model.cv_results_["mean_log_loss"].is_monotonic_increasing
-    assert model.best_candidate_ == model.cv_results_["candidate"].iloc[0]
+    cv = model.cv_results_
+    assert set(cv["candidate"]) == set(default_candidates())
+    # default selection: the lowest mean log loss among the candidates run on every fold
+    raced = cv[~cv["screened"]]
+    assert raced["mean_log_loss"].is_monotonic_increasing and cv["screened"].is_monotonic_increasing
+    assert model.best_candidate_ == cv["candidate"].iloc[0] == raced.loc[
+        raced["mean_log_loss"].idxmin(), "candidate"]
+    assert cv.loc[cv["screened"], "fold_1"].isna().all()
 
 
 def test_incremental_prefers_boosting_when_effects_are_not_logistic_additive() -> None:
@@ -145,7 +158,10 @@ def test_incremental_prefers_boosting_when_effects_are_not_logistic_additive() -
                     ("a > c", 0.6), ("b > c", 0.6), ("a > b > c", 0.02)):
         conv = rng.binomial(400, p)
         rows.append((path, conv, conv * 10.0, 400 - conv))
-    model = IncrementalAttribution(features=("exposure",), cv=3).fit(table(rows))
+    # boosting is opt-in (its cost at 1M journeys); selected when asked for
+    assert "hist_gradient_boosting" not in default_candidates()
+    model = IncrementalAttribution(candidates=default_candidates(boosting=True),
+                                   features=("exposure",), cv=3).fit(table(rows))
     assert model.best_candidate_ == "hist_gradient_boosting"
     losses = model.cv_results_.set_index("candidate")["mean_log_loss"]
     assert losses["hist_gradient_boosting"] < 0.9 * losses.drop("hist_gradient_boosting").min()
@@ -339,7 +355,7 @@ def test_bootstrap_bad_parameters() -> None:
 def test_sklearn_conventions() -> None:
     from sklearn.base import clone
 
-    model = IncrementalAttribution(cv=2, features=["exposure", "counts"])
+    model = IncrementalAttribution(cv=2, features=["exposure", "counts"], candidates=["logit_C=1"])
     assert clone(model).get_params() == model.get_params()
     model.fit(SATURATED)
     assert model.features == ["exposure", "counts"]  # fit does not rewrite parameters
@@ -347,3 +363,112 @@ def test_sklearn_conventions() -> None:
     assert model.feature_names_ == ["exposed[a]", "exposed[b]", "log1p_count[a]", "log1p_count[b]"]
     assert LogisticAttribution().fit(SATURATED).coef_table_["term"].tolist() == [
         "intercept", "exposed[a]", "exposed[b]"]
+
+
+# ---------------------------------------------------------------------------- sparse design, solver
+def test_sparse_design_equals_dense_design(known) -> None:
+    paths, _ = known
+    enc = _encode(paths)
+    removed = np.array([False, True, False, True])
+    for blocks in [(b,) for b in FEATURE_BLOCKS] + [FEATURE_BLOCKS]:
+        for rm in (None, removed):
+            dense, empty = _design(enc, blocks, rm)
+            sparse_x, sparse_empty = _sparse_design(enc, blocks, rm)
+            np.testing.assert_array_equal(sparse_x.toarray(), dense)
+            np.testing.assert_array_equal(sparse_empty, empty)
+
+
+def test_removal_through_linear_predictor_equals_rebuilt_design(known) -> None:
+    # all blocks: removing a channel also hands "first"/"last" to the next channel
+    paths, _ = known
+    model = IncrementalAttribution(candidates=["logit_C=1"], cv=None).fit(paths)
+    fast, p_fast = model._path_effects(model.model_)
+    slow, p_slow = model._path_effects(model.model_, rebuild=True)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(p_fast, p_slow, rtol=1e-12)
+    lost = model.removal_effects_["conversions_lost"].to_numpy()
+    np.testing.assert_allclose(lost, model._enc.journeys @ slow, rtol=1e-10)
+
+
+def test_sparse_and_dense_fits_give_identical_credit() -> None:
+    # hand case: the same saturated model fitted by the sparse Newton solver (fast path) and by
+    # scikit-learn on the dense design (a subclass is not fast-pathed) gives the same credit
+    class DenseLogit(LogisticRegression):
+        pass
+
+    est = {"C": UNPENALISED, "max_iter": 10_000, "tol": 1e-12}
+    fast = incremental(SATURATED, candidates={"m": LogisticRegression(**est)}, cv=None,
+                       features=("exposure",))
+    dense = incremental(SATURATED, candidates={"m": DenseLogit(**est)}, cv=None,
+                        features=("exposure",))
+    np.testing.assert_allclose(fast["conversions"], dense["conversions"], rtol=1e-8)
+    np.testing.assert_allclose(fast["conversions"], [26 / 72 * 66, 46 / 72 * 66], rtol=1e-8)
+
+
+def test_newton_solver_reaches_the_sklearn_optimum(known) -> None:
+    paths, _ = known
+    enc = _encode(paths)
+    X = _design(enc, FEATURE_BLOCKS)[0]
+    Xw, y, w = _training_rows(X, enc.conversions, enc.nulls)
+    for C in (0.01, 1.0):
+        ref = LogisticRegression(C=C, max_iter=20_000, tol=1e-12).fit(Xw, y, sample_weight=w)
+        cold, _, hess = _newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
+                                      enc.nulls, C)
+        np.testing.assert_allclose(cold, np.r_[ref.intercept_, ref.coef_.ravel()], atol=2e-5)
+        # warm start with a reused Hessian (regularisation path) reaches the same optimum
+        warm, _, _ = _newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
+                                   enc.nulls, C, cold * 0.5, hess, refresh=0.9)
+        np.testing.assert_allclose(warm, cold, atol=1e-6)
+
+
+def test_effective_df_runs_from_one_to_all_parameters() -> None:
+    rng = np.random.default_rng(0)
+    Z = np.column_stack([np.ones(200), rng.normal(size=(200, 4))])
+    H = Z.T @ Z
+    assert _effective_df(H, 1e12) == pytest.approx(5.0, rel=1e-6)  # no penalty: all 5
+    assert _effective_df(H, 1e-12) == pytest.approx(1.0, rel=1e-6)  # only the intercept left
+
+
+# ---------------------------------------------------------------------------- selection rules
+def test_credit_spread_hand_computed() -> None:
+    # fold means (0.6, 0.4); each fold is 0.1 + 0.1 away
+    assert credit_spread(np.array([[0.5, 0.5], [0.7, 0.3]])) == pytest.approx(0.2)
+    assert credit_spread(np.array([[0.5, 0.5], [0.5, 0.5]])) == 0
+    assert credit_spread(np.array([[0.5, 0.5], [np.nan, np.nan]])) == np.inf
+    with pytest.raises(ValueError, match="folds x channels"):
+        credit_spread(np.array([0.5, 0.5]))
+
+
+@pytest.mark.parametrize("selection", ["credit", "parsimony"])
+def test_credit_targeted_selection_rules(known, selection: str) -> None:
+    paths, truth = known
+    model = IncrementalAttribution(selection=selection).fit(paths)
+    cv = model.cv_results_.set_index("candidate")
+    tied = cv[cv["within_one_se"]]
+    assert len(tied) >= 1 and not tied["screened"].any()
+    assert (tied["loss_gap"] <= tied["loss_gap_se"]).all()
+    column = {"credit": "credit_spread", "parsimony": "effective_df"}[selection]
+    # the chosen candidate: tied with the best log loss, lowest spread / effective df among them
+    assert model.best_candidate_ == tied[column].idxmin()
+    assert cv.loc[cv["mean_log_loss"].idxmin(), "within_one_se"]
+    # the spread is recomputed from the cross-fitted shares; each fold's shares sum to 1
+    cf = model.crossfit_credit_
+    assert set(cf["candidate"]) == set(tied.index)
+    np.testing.assert_allclose(cf.groupby(["candidate", "fold"])["share"].sum(), 1.0)
+    for name, g in cf.groupby("candidate"):
+        shares = g.pivot(index="fold", columns="channel", values="share").to_numpy()
+        assert cv.loc[name, "credit_spread"] == pytest.approx(credit_spread(shares))
+    assert cv.loc[~cv["within_one_se"], "credit_spread"].isna().all()
+    # every rule still recovers the known truth
+    assert tvd(model.credit_, truth) < 0.03
+
+
+def test_racing_screens_a_hopeless_candidate(known) -> None:
+    paths, _ = known
+    cands = {"good": LogisticRegression(C=1.0), "flat": LogisticRegression(C=1e-7)}
+    model = IncrementalAttribution(candidates=cands, selection="credit").fit(paths)
+    cv = model.cv_results_.set_index("candidate")
+    assert cv.loc["flat", "screened"] and np.isnan(cv.loc["flat", "fold_1"])
+    assert not cv.loc["good", "screened"] and model.best_candidate_ == "good"
+    with pytest.raises(ValueError, match="selection must be"):
+        incremental(SATURATED, selection="stability")

@@ -24,8 +24,12 @@ it to null). The removal effect of a channel therefore includes its interactions
   Shao & Li 2011, "Data-driven multi-touch attribution models", KDD '11 use the same regression).
 * :func:`incremental` / :class:`IncrementalAttribution` — a model that can express interactions and
   order (exposure, log counts, ordered pairs "a before b", first and last channel), chosen among
-  L2-logistic fits at several ``C`` and a histogram gradient-boosting classifier by
-  cross-validated weighted log loss, journeys being the unit of cross-validation.
+  L2-logistic fits at several ``C`` and feature sets (a histogram gradient-boosting classifier
+  opt-in) by cross-validated weighted log loss, journeys being the unit of cross-validation; the
+  candidates tied with the best (within one standard error) also get cross-fitted credit and its
+  stability across folds, and ``selection="credit"`` / ``"parsimony"`` choose among them by it.
+  Logistic fits use a sparse design, an exact Newton solver warm-started along the C grid, and
+  removal effects from the linear predictor.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from math import factorial
 from time import perf_counter
 from typing import Any, Iterable, Mapping
 
+import numba
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import sparse, special
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -49,9 +54,13 @@ from smlib.attribution.resample import BootstrapDraws, interval_frame
 from smlib.journeys import JOURNEY_TYPES, channel_team_map
 
 __all__ = [
+    "C_GRID",
     "FEATURE_BLOCKS",
+    "SELECTIONS",
+    "SUBSET_FAMILIES",
     "IncrementalAttribution",
     "LogisticAttribution",
+    "credit_spread",
     "default_candidates",
     "incremental",
     "logistic",
@@ -88,6 +97,28 @@ class _Encoded:
         return self.conversions + self.nulls
 
 
+# compiled (from the on-disk cache) when the module is imported: numba's own start-up happens at
+# import time, not inside the first fit
+@numba.njit("(int64[:], int64[:], int64)", cache=True, nogil=True)
+def _summarise(indptr: np.ndarray, indices: np.ndarray, n_ch: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """first / last position (inf / -inf when absent) and touch count of every channel on every
+    path, in one pass over the touches (CSR: ``indices[indptr[r]:indptr[r + 1]]`` in path order)."""
+    n = indptr.shape[0] - 1
+    first = np.full((n, n_ch), np.inf)
+    last = np.full((n, n_ch), -np.inf)
+    counts = np.zeros((n, n_ch), np.int64)
+    for r in range(n):
+        for t in range(indptr[r], indptr[r + 1]):
+            c = indices[t]
+            pos = float(t - indptr[r])
+            if counts[r, c] == 0:
+                first[r, c] = pos
+            last[r, c] = pos
+            counts[r, c] += 1
+    return first, last, counts
+
+
 def _encode(paths: Any, sep: str | None = None) -> _Encoded:
     """Validate and aggregate the input with :func:`smlib.attribution.paths.parse_paths`, then
     summarise each distinct path per channel.
@@ -99,13 +130,8 @@ def _encode(paths: Any, sep: str | None = None) -> _Encoded:
     parsed = parse_paths(paths, sep=sep)
     if parsed.layout != "paths":  # one row per journey → one row per distinct path
         parsed = parse_paths(parsed.to_frame())
-    n_paths, n_ch = parsed.n_rows, parsed.n_channels
-    row, code, pos = parsed.row_of_touch, parsed.indices.astype(np.int64), parsed.position
-    first = np.full((n_paths, n_ch), np.inf)
-    last = np.full((n_paths, n_ch), -np.inf)
-    np.minimum.at(first, (row, code), pos)
-    np.maximum.at(last, (row, code), pos)
-    counts = np.bincount(row * n_ch + code, minlength=n_paths * n_ch).reshape(n_paths, n_ch)
+    first, last, counts = _summarise(parsed.indptr.astype(np.int64),
+                                     parsed.indices.astype(np.int64), parsed.n_channels)
     return _Encoded(channels=list(parsed.channels), first=first, last=last, counts=counts,
                     conversions=parsed.conversions, nulls=parsed.nulls, value=parsed.value)
 
@@ -113,6 +139,17 @@ def _encode(paths: Any, sep: str | None = None) -> _Encoded:
 # --------------------------------------------------------------------------------------------
 # Design matrix
 # --------------------------------------------------------------------------------------------
+def _masked(enc: _Encoded, removed: np.ndarray | None, rows: np.ndarray | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """first, last, counts of the paths (a row subset), with the ``removed`` channels deleted."""
+    sl = slice(None) if rows is None else rows
+    first, last, counts = enc.first[sl], enc.last[sl], enc.counts[sl]
+    if removed is not None and removed.any():
+        first, last, counts = first.copy(), last.copy(), counts.copy()
+        first[:, removed], last[:, removed], counts[:, removed] = np.inf, -np.inf, 0
+    return first, last, counts
+
+
 def _design(enc: _Encoded, blocks: tuple[str, ...], removed: np.ndarray | None = None,
             rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Features of the paths (optionally a row subset, with the ``removed`` channels deleted).
@@ -124,11 +161,7 @@ def _design(enc: _Encoded, blocks: tuple[str, ...], removed: np.ndarray | None =
     because scikit-learn's logistic solver keeps float32 input in float32, which costs ~1e-5
     relative precision in the fitted probabilities.
     """
-    sl = slice(None) if rows is None else rows
-    first, last, counts = enc.first[sl], enc.last[sl], enc.counts[sl]
-    if removed is not None and removed.any():
-        first, last, counts = first.copy(), last.copy(), counts.copy()
-        first[:, removed], last[:, removed], counts[:, removed] = np.inf, -np.inf, 0
+    first, last, counts = _masked(enc, removed, rows)
     n, n_ch = counts.shape
     exposed = counts > 0
     empty = ~exposed.any(axis=1)
@@ -162,6 +195,443 @@ def _feature_names(channels: list[str], blocks: tuple[str, ...]) -> list[str]:
     return names
 
 
+@numba.njit(cache=True, nogil=True)
+def _csr_design(first: np.ndarray, last: np.ndarray, counts: np.ndarray, exposure: bool,
+                log_counts: bool, order: bool, first_last: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """CSR arrays (indptr, indices, data) of the design of :func:`_design`, row by row in two
+    passes (count, fill); column indices come out sorted within each row."""
+    n, n_ch = counts.shape
+    indptr = np.zeros(n + 1, np.int64)
+    on = np.empty(n_ch, np.int64)
+    for i in range(n):
+        k = 0
+        for a in range(n_ch):
+            if counts[i, a] > 0:
+                on[k] = a
+                k += 1
+        pairs = 0
+        if order:
+            for x in range(k):
+                for y in range(k):
+                    if x != y and first[i, on[x]] < last[i, on[y]]:
+                        pairs += 1
+        size = k * exposure + k * log_counts + pairs
+        if first_last and k > 0:
+            size += 2
+        indptr[i + 1] = indptr[i] + size
+    indices = np.empty(indptr[n], np.int32)  # less memory traffic per pass than int64
+    data = np.empty(indptr[n], np.float64)
+    for i in range(n):
+        q = indptr[i]
+        off = 0
+        if exposure:
+            for a in range(n_ch):
+                if counts[i, a] > 0:
+                    indices[q], data[q] = off + a, 1.0
+                    q += 1
+            off += n_ch
+        if log_counts:
+            for a in range(n_ch):
+                if counts[i, a] > 0:
+                    indices[q], data[q] = off + a, counts[i, a]  # log1p taken by the caller
+                    q += 1
+            off += n_ch
+        if order:
+            k = 0
+            for a in range(n_ch):
+                if counts[i, a] > 0:
+                    on[k] = a
+                    k += 1
+            for x in range(k):
+                a = on[x]
+                for y in range(k):
+                    b = on[y]
+                    if x != y and first[i, a] < last[i, b]:
+                        indices[q], data[q] = off + a * (n_ch - 1) + b - (b > a), 1.0
+                        q += 1
+            off += n_ch * (n_ch - 1)
+        if first_last and q < indptr[i + 1]:
+            fa, la = -1, -1
+            for a in range(n_ch):
+                if counts[i, a] > 0:
+                    if fa < 0 or first[i, a] < first[i, fa]:
+                        fa = a
+                    if la < 0 or last[i, a] > last[i, la]:
+                        la = a
+            indices[q], data[q] = off + fa, 1.0
+            indices[q + 1], data[q + 1] = off + n_ch + la, 1.0
+    return indptr, indices, data
+
+
+def _sparse_design(enc: _Encoded, blocks: tuple[str, ...], removed: np.ndarray | None = None,
+                   rows: np.ndarray | None = None) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The design of :func:`_design` as a CSR matrix (same columns and values, tested).
+
+    A path touches few channels, so every block is sparse: exposure and counts have one entry per
+    channel on the path, the ordered pairs ``k (k - 1)`` at most for ``k`` channels on it (the
+    block is ``C (C - 1)`` columns wide), first/last one each. Built in compiled code straight from
+    the per-path summaries, in memory proportional to the entries instead of paths × features.
+    """
+    first, last, counts = _masked(enc, removed, rows)
+    n_ch = counts.shape[1]
+    width = (n_ch * ("exposure" in blocks) + n_ch * ("counts" in blocks)
+             + n_ch * (n_ch - 1) * ("order" in blocks) + 2 * n_ch * ("first_last" in blocks))
+    indptr, indices, data = _csr_design(np.ascontiguousarray(first), np.ascontiguousarray(last),
+                                        np.ascontiguousarray(counts, dtype=np.int64),
+                                        "exposure" in blocks, "counts" in blocks,
+                                        "order" in blocks, "first_last" in blocks)
+    if "counts" in blocks:  # numpy's log1p, bit for bit the dense design's
+        lo = n_ch * ("exposure" in blocks)
+        is_count = (indices >= lo) & (indices < lo + n_ch)
+        data[is_count] = np.log1p(data[is_count])
+    if indptr[-1] < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+    X = sparse.csr_matrix((data, indices, indptr), shape=(counts.shape[0], width))
+    return X, ~(counts > 0).any(axis=1)
+
+
+def _column_channels(blocks: tuple[str, ...], n_ch: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every design column, the channel(s) it involves: (channel a, channel b or -1).
+
+    Removing channel c zeroes exactly the columns that involve it (its sparse column group: its
+    exposure, count, every ordered pair with c on either side, its first/last indicator); first
+    and last then pass to the next channel (:class:`_SparseDesign`)."""
+    ch = np.arange(n_ch)
+    a_parts, b_parts = [], []
+    for block in ("exposure", "counts"):
+        if block in blocks:
+            a_parts.append(ch)
+            b_parts.append(np.full(n_ch, -1))
+    if "order" in blocks:
+        a, b = np.nonzero(~np.eye(n_ch, dtype=bool))  # the column order of the pairs block
+        a_parts.append(a)
+        b_parts.append(b)
+    if "first_last" in blocks:
+        a_parts += [ch, ch]
+        b_parts += [np.full(n_ch, -1)] * 2
+    return np.concatenate(a_parts).astype(np.int64), np.concatenate(b_parts).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _removal_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, beta: np.ndarray,
+                    col_a: np.ndarray, col_b: np.ndarray, ch_indptr: np.ndarray,
+                    ch_indices: np.ndarray, next_first: np.ndarray, first_ch: np.ndarray,
+                    next_last: np.ndarray, last_ch: np.ndarray, fl_offset: int, n_ch: int,
+                    empty_rate: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """p(path) and ``p(path) − p(path without c)`` for every channel c on every path (in the
+    layout of ``ch_indices``), from the linear predictor (see :class:`_SparseDesign`)."""
+    n = indptr.shape[0] - 1
+    p = np.empty(n)
+    out = np.zeros(ch_indices.shape[0])
+    drop = np.zeros(n_ch)
+    for i in range(n):
+        eta = beta[0]
+        for a in range(indptr[i], indptr[i + 1]):
+            j = indices[a]
+            v = data[a] * beta[j + 1]
+            eta += v
+            drop[col_a[j]] += v
+            if col_b[j] >= 0:
+                drop[col_b[j]] += v
+        cs, ce = ch_indptr[i], ch_indptr[i + 1]
+        if ce == cs:
+            p[i] = empty_rate
+            continue
+        pi = 1.0 / (1.0 + np.exp(-eta))
+        p[i] = pi
+        for q in range(cs, ce):
+            c = ch_indices[q]
+            if ce - cs == 1:
+                p_rm = empty_rate
+            else:
+                e_rm = eta - drop[c]
+                if fl_offset >= 0:
+                    if first_ch[i] == c and next_first[i] >= 0:
+                        e_rm += beta[1 + fl_offset + next_first[i]]
+                    if last_ch[i] == c and next_last[i] >= 0:
+                        e_rm += beta[1 + fl_offset + n_ch + next_last[i]]
+                p_rm = 1.0 / (1.0 + np.exp(-e_rm))
+            out[q] = pi - p_rm
+            drop[c] = 0.0
+    return p, out
+
+
+@numba.njit(cache=True, nogil=True)
+def _two_smallest(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Per row, the column of the smallest finite value and of the next one (-1: none)."""
+    n, m = pos.shape
+    one = np.full(n, -1, np.int64)
+    two = np.full(n, -1, np.int64)
+    for i in range(n):
+        for c in range(m):
+            v = pos[i, c]
+            if not np.isfinite(v):
+                continue
+            if one[i] < 0 or v < pos[i, one[i]]:
+                two[i] = one[i]
+                one[i] = c
+            elif two[i] < 0 or v < pos[i, two[i]]:
+                two[i] = c
+    return one, two
+
+
+@dataclass(frozen=True)
+class _SparseDesign:
+    """A path table's sparse design and what removal through the linear predictor needs.
+
+    For a logistic model ``η(path) = β0 + x(path)·β``. Removing channel c from a path deletes its
+    column group (:func:`_column_channels`) and, if c was the first (last) channel, makes the
+    next one first (last), so
+
+        η(path without c) = η(path) − Σ_{j involving c} x_j β_j + [c first] β_first[next first] + …
+
+    computed in one pass over the nonzeros for every channel at once — no design is rebuilt.
+    A path whose only channel is c becomes empty (probability ``empty_path_rate``).
+    """
+
+    X: sparse.csr_matrix
+    empty: np.ndarray  # (P,) bool
+    col_a: np.ndarray  # (features,) channel of each column
+    col_b: np.ndarray  # (features,) second channel of a pair column, else -1
+    on_indptr: np.ndarray  # (P + 1,) CSR pattern of the channels on each path (int64)
+    on_indices: np.ndarray  # (entries,) channel of each (path, channel) entry
+    on_rows: np.ndarray  # (entries,) path of each entry
+    first_ch: np.ndarray  # (P,) first channel (-1 if empty)
+    next_first: np.ndarray  # (P,) channel that becomes first when first_ch is removed (-1: none)
+    last_ch: np.ndarray
+    next_last: np.ndarray
+    first_last_offset: int  # column of first[channel 0], -1 without the first_last block
+    n_channels: int
+
+    @classmethod
+    def build(cls, enc: _Encoded, blocks: tuple[str, ...],
+              shared: dict[str, np.ndarray] | None = None) -> "_SparseDesign":
+        """The design of ``blocks``; ``shared``: the block-independent arrays of an earlier build
+        on the same paths (``_SparseDesign.shared``), reused."""
+        X, empty = _sparse_design(enc, blocks)
+        n_ch = len(enc.channels)
+        if shared is None:
+            rows, cols = np.nonzero(enc.counts > 0)
+            shared = {"on_indptr": np.r_[0, np.cumsum(np.bincount(rows, minlength=len(empty)))],
+                      "on_indices": cols.astype(np.int64), "on_rows": rows}
+            for name, pos in (("first", enc.first), ("last", -enc.last)):
+                shared[f"{name}_ch"], shared[f"next_{name}"] = _two_smallest(pos)
+        col_a, col_b = _column_channels(blocks, n_ch)
+        off = X.shape[1] - 2 * n_ch if "first_last" in blocks else -1
+        return cls(X, empty, col_a, col_b, first_last_offset=off, n_channels=n_ch,
+                   **{k: shared[k] for k in cls.shared_fields()})
+
+    @staticmethod
+    def shared_fields() -> tuple[str, ...]:
+        return ("on_indptr", "on_indices", "on_rows", "first_ch", "next_first", "last_ch",
+                "next_last")
+
+    @property
+    def shared(self) -> dict[str, np.ndarray]:
+        """The arrays that do not depend on the feature blocks."""
+        return {k: getattr(self, k) for k in self.shared_fields()}
+
+    def removal_entries(self, beta: np.ndarray, empty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """(p(path) (P,), Δp for every (path, channel on it) in ``channels_on``'s layout);
+        ``beta`` = (intercept, coefficients)."""
+        return _removal_kernel(self.X.indptr, self.X.indices, self.X.data,
+                               np.ascontiguousarray(beta, dtype=np.float64), self.col_a,
+                               self.col_b, self.on_indptr, self.on_indices, self.next_first,
+                               self.first_ch, self.next_last, self.last_ch,
+                               self.first_last_offset, self.n_channels, float(empty_rate))
+
+    def removal(self, beta: np.ndarray, empty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """(p(path) (P,), D (P, C) with ``D[i, c] = p(path_i) − p(path_i without c)``)."""
+        p, delta = self.removal_entries(beta, empty_rate)
+        D = np.zeros((len(p), self.n_channels))
+        D[self.on_rows, self.on_indices] = delta
+        return p, D
+
+    def lost(self, weights: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """``weights @ D`` (expected conversions lost per channel) from :meth:`removal_entries`."""
+        return np.bincount(self.on_indices, weights=weights[self.on_rows] * delta,
+                           minlength=self.n_channels)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _logit_terms(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, conv: np.ndarray,
+                 nulls: np.ndarray, beta: np.ndarray, mode: int
+                 ) -> tuple[float, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Weighted binomial negative log likelihood (mode 0), with its gradient (1) and Hessian in
+    (β0, β) (2).
+
+    One row per distinct path with ``conv`` successes and ``nulls`` failures: the same likelihood
+    as a y=1 row weighted by conversions and a y=0 row weighted by non-conversions. Needs sorted
+    column indices in each CSR row (the upper triangle of the Hessian is accumulated, row by row
+    from a local copy of the row's entries into a flat array)."""
+    d = beta.shape[0]
+    grad = np.zeros(d)
+    flat = np.zeros(d * d if mode == 2 else 1)
+    cols = np.empty(d, np.int64)
+    vals = np.empty(d)
+    nll = 0.0
+    for i in range(conv.shape[0]):
+        ci, mi = conv[i], nulls[i]
+        ni = ci + mi
+        if ni <= 0.0:
+            continue
+        s, m = indptr[i], indptr[i + 1] - indptr[i]
+        eta = beta[0]
+        for a in range(m):
+            cols[a] = indices[s + a] + 1
+            vals[a] = data[s + a]
+            eta += vals[a] * beta[cols[a]]
+        z = np.exp(-abs(eta))
+        sp = max(eta, 0.0) + np.log1p(z)  # softplus(η) = −log(1 − p)
+        p = 1.0 / (1.0 + z) if eta >= 0 else z / (1.0 + z)
+        nll += ci * (sp - eta) + mi * sp
+        if mode == 0:
+            continue
+        r = ni * p - ci
+        grad[0] += r
+        for a in range(m):
+            grad[cols[a]] += r * vals[a]
+        if mode == 1:
+            continue
+        w = ni * p * (1.0 - p)
+        flat[0] += w
+        for a in range(m):
+            wa = w * vals[a]
+            flat[cols[a]] += wa
+            base = cols[a] * d
+            for b in range(a, m):
+                flat[base + cols[b]] += wa * vals[b]
+    hess = flat.reshape((d, d)) if mode == 2 else np.zeros((1, 1))
+    if mode == 2:
+        for a in range(d):
+            for b in range(a + 1, d):
+                hess[b, a] = hess[a, b]
+    return nll, grad, hess
+
+
+def _newton_logit(X: sparse.csr_matrix, conv: np.ndarray, nulls: np.ndarray, C: float,
+                  beta: np.ndarray | None = None, hess: np.ndarray | None = None,
+                  tol: float = 1e-8, max_iter: int = 200, refresh: float = 1 / 3
+                  ) -> tuple[np.ndarray, int, np.ndarray]:
+    """L2-penalised weighted logistic regression by Newton's method on the p × p Hessian.
+
+    Minimises scikit-learn's objective ``Σ w·loss + ||β||² / (2C)`` (intercept not penalised) on one
+    row per distinct path (``conv`` and ``nulls`` journeys each). ``beta`` warm-starts (e.g. from
+    the previous, stronger penalty of a regularisation path or from another fold) and ``hess`` (the
+    unpenalised Hessian at a nearby point) is reused while each step shrinks the gradient by the
+    factor ``refresh`` (a simplified Newton or chord method, Kelley 1995, *Iterative Methods for
+    Linear and Nonlinear Equations*, §5.4), recomputed otherwise. A Hessian costs a pass over the
+    pairs of nonzeros of each row, a gradient one pass over the nonzeros. Backtracking line search
+    (Armijo); stops when the step is below ``tol`` relative to the coefficients, the gradient below
+    ``tol`` × 10⁻² per journey, the Newton decrement (≈ objective minus its minimum) below ``tol²``
+    relative to the objective, or the objective no longer decreases. Returns (β0 ⧺ β, iterations,
+    the last computed unpenalised Hessian).
+    """
+    d = X.shape[1] + 1
+    if beta is None:
+        rate = np.clip(conv.sum() / (conv.sum() + nulls.sum()), 1e-9, 1 - 1e-9)
+        beta = np.r_[np.log(rate / (1 - rate)), np.zeros(d - 1)]
+    beta = np.asarray(beta, dtype=np.float64).copy()
+    pen = np.r_[0.0, np.full(d - 1, 1.0 / C)]
+    args = (X.indptr, X.indices, X.data, np.asarray(conv, np.float64), np.asarray(nulls, np.float64))
+
+    def objective(b: np.ndarray, mode: int) -> tuple[float, np.ndarray, np.ndarray]:
+        nll, g, h = _logit_terms(*args, b, mode)
+        return nll + 0.5 * float(pen @ (b * b)), g + pen * b, h
+
+    gtol = tol * 1e-2 * float(np.sum(conv) + np.sum(nulls))
+    dtol = tol * tol
+    fresh = hess is None
+    f, g, h = objective(beta, 2 if fresh else 1)
+    H = h if fresh else hess
+    it = 0
+    for it in range(1, max_iter + 1):
+        if np.max(np.abs(g)) <= gtol:
+            break
+        A = H + np.diag(pen)
+        try:
+            step = np.linalg.solve(A, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(A, g, rcond=None)[0]
+        slope, t = float(g @ step), 1.0
+        if slope <= 2 * dtol * (1.0 + abs(f)):  # Newton decrement: f − min f ≈ slope / 2
+            break
+        while True:
+            new = beta - t * step
+            f_new, g_new, _ = objective(new, 1)
+            if f_new <= f - 1e-4 * t * slope:
+                break
+            t *= 0.5
+            if t < (1e-6 if fresh else 0.2):
+                break
+        if f_new > f - 1e-4 * t * slope:  # no sufficient decrease
+            if fresh:
+                break  # at the optimum up to rounding
+            f, g, H = objective(beta, 2)  # the reused Hessian is too far off: recompute it
+            fresh = True
+            continue
+        converged = (np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(new)))
+                     or f - f_new <= 1e-15 * abs(f))
+        slow = np.max(np.abs(g_new)) > np.max(np.abs(g)) * refresh
+        beta, f, g = new, f_new, g_new
+        if converged:
+            break
+        fresh = False
+        if slow:
+            f, g, H = objective(beta, 2)
+            fresh = True
+    return beta, it, H
+
+
+def _fast_logit(est: Any) -> bool:
+    """True for a scikit-learn L2 logistic regression with an intercept (fitted by the sparse
+    Newton solver: same objective, same optimum)."""
+    if type(est) is not LogisticRegression:
+        return False
+    p = est.get_params()
+    return (p["fit_intercept"] and p["class_weight"] is None and not p.get("l1_ratio")
+            and p.get("penalty", "l2") in ("l2", "deprecated") and np.isfinite(p["C"]) and p["C"] > 0)
+
+
+def _as_fitted(est: LogisticRegression, beta: np.ndarray, n_iter: int) -> LogisticRegression:
+    """A scikit-learn LogisticRegression carrying coefficients found by :func:`_newton_logit`."""
+    model = clone(est)
+    model.coef_, model.intercept_ = beta[None, 1:].copy(), beta[:1].copy()
+    model.classes_ = np.array([0.0, 1.0])
+    model.n_features_in_ = len(beta) - 1
+    model.n_iter_ = np.array([n_iter], dtype=np.int32)
+    return model
+
+
+def _embed(beta: np.ndarray, blocks: tuple[str, ...], into: tuple[str, ...],
+           channels: list[str]) -> np.ndarray:
+    """Coefficients (β0 ⧺ β) of a design on ``blocks`` placed in the columns of a design on the
+    larger ``into`` (zeros elsewhere): a warm start for the larger model."""
+    where = {name: j for j, name in enumerate(_feature_names(channels, into))}
+    out = np.zeros(len(where) + 1)
+    out[0] = beta[0]
+    out[1 + np.array([where[n] for n in _feature_names(channels, blocks)])] = beta[1:]
+    return out
+
+
+def _effective_df(hess: np.ndarray, C: float) -> float:
+    """Effective degrees of freedom of an L2 logistic fit, ``tr[(H + I/C)⁻¹ H]`` (intercept not
+    penalised; ``H`` the unpenalised Hessian at the solution): the number of free parameters the
+    penalty leaves (Hastie, Tibshirani & Friedman 2009, §5.4.1 and §7.6)."""
+    pen = np.r_[0.0, np.full(len(hess) - 1, 1.0 / C)]
+    return float(np.trace(np.linalg.solve(hess + np.diag(pen), hess)))
+
+
+def _is_linear(model: Any) -> bool:
+    """A fitted logistic regression: its removal effects follow from the linear predictor."""
+    return isinstance(model, LogisticRegression) and hasattr(model, "coef_")
+
+
+def _coefficients(model: LogisticRegression) -> np.ndarray:
+    return np.r_[model.intercept_, model.coef_.ravel()]
+
+
 def _training_rows(X: np.ndarray, conv: np.ndarray, null: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stack a y=1 row weighted by conversions and a y=0 row weighted by nulls (zero weights dropped)."""
@@ -182,8 +652,8 @@ def _check_fittable(enc: _Encoded, who: str) -> None:
                          "Markov or Shapley model on converting journeys only)")
 
 
-def _predict(model: Any, X: np.ndarray, empty: np.ndarray, empty_rate: float) -> np.ndarray:
-    p = np.zeros(len(X)) if len(X) == 0 else model.predict_proba(X)[:, 1]
+def _predict(model: Any, X: Any, empty: np.ndarray, empty_rate: float) -> np.ndarray:
+    p = np.zeros(X.shape[0]) if X.shape[0] == 0 else model.predict_proba(X)[:, 1]
     return np.where(empty, empty_rate, p)
 
 
@@ -256,27 +726,49 @@ class _RemovalMixin:
 
     def _p(self, removed: np.ndarray | None = None, rows: np.ndarray | None = None,
            model: Any = None) -> np.ndarray:
-        X, empty = _design(self._enc, self.blocks_, removed, rows)
-        return _predict(self.model_ if model is None else model, X, empty, self.empty_path_rate)
+        model = self.model_ if model is None else model
+        build = _sparse_design if _is_linear(model) else _design
+        X, empty = build(self._enc, self.blocks_, removed, rows)
+        return _predict(model, X, empty, self.empty_path_rate)
 
-    def _removal_designs(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _sparse(self, blocks: tuple[str, ...] | None = None) -> _SparseDesign:
+        """The sparse design of ``blocks`` (default: the fitted ones), built once per fit."""
+        blocks = self.blocks_ if blocks is None else blocks
+        cache = self.__dict__.setdefault("_sparse_cache", {})
+        if cache.get("enc") is not self._enc:
+            cache.clear()
+            cache["enc"] = self._enc
+        if blocks not in cache:
+            cache[blocks] = _SparseDesign.build(self._enc, blocks, cache.get("shared"))
+            cache["shared"] = cache[blocks].shared
+        return cache[blocks]
+
+    def _removal_designs(self, blocks: tuple[str, ...] | None = None
+                         ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(rows containing c, design of those rows without c, empty flags) for every channel c."""
+        blocks = self.blocks_ if blocks is None else blocks
         out = []
         for j in range(len(self._enc.channels)):
             on = np.flatnonzero(self._enc.counts[:, j] > 0)  # other paths do not change
             mask = np.zeros(len(self._enc.channels), bool)
             mask[j] = True
-            out.append((on, *_design(self._enc, self.blocks_, mask, on)))
+            out.append((on, *_design(self._enc, blocks, mask, on)))
         return out
 
     def _path_effects(self, model: Any, full: tuple[np.ndarray, np.ndarray] | None = None,
-                      removal: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      removal: list | None = None, rebuild: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray]:
         """Per-path credit matrix D (paths × channels) of a fitted model, and p(path).
 
         Removal: ``D[i, c] = p(path_i) − p(path_i without c)`` (0 when c is not on the path).
-        Credit of the channel = ``Σ_i n_i D[i, c]`` before scaling. Designs may be passed in
-        (cached by the bootstrap).
+        Credit of the channel = ``Σ_i n_i D[i, c]`` before scaling. A logistic model's
+        counterfactuals come from its linear predictor (:class:`_SparseDesign`); any other model
+        (or ``rebuild=True``) predicts on designs rebuilt without each channel, which may be
+        passed in (cached by the bootstrap).
         """
+        if _is_linear(model) and not rebuild:
+            p_full, D = self._sparse().removal(_coefficients(model), self.empty_path_rate)
+            return D, p_full
         X, empty = full if full is not None else _design(self._enc, self.blocks_)
         p_full = _predict(model, X, empty, self.empty_path_rate)
         D = np.zeros(self._enc.counts.shape)
@@ -299,6 +791,8 @@ class _RemovalMixin:
 
     def _credit_matrix(self, model: Any, cache: dict[str, Any]) -> np.ndarray:
         """The per-path credit matrix this estimator's credit method uses (see subclasses)."""
+        if _is_linear(model):
+            return self._path_effects(model)[0]
         if "full" not in cache:
             cache["full"] = _design(self._enc, self.blocks_)
             cache["removal"] = self._removal_designs()
@@ -417,18 +911,10 @@ class _RemovalMixin:
         return np.einsum("bi,bij->bj", n_b, D), np.einsum("bi,bij->bj", n_b * vbar, D)
 
     def _credit_tensor(self, betas: np.ndarray, cache: dict[str, Any]) -> np.ndarray:
-        """Per-path removal credit for a batch of logistic coefficient vectors (B, paths, channels)."""
-        if "full" not in cache:
-            cache["full"] = _design(self._enc, self.blocks_)
-            cache["removal"] = self._removal_designs()
-        X, empty = cache["full"]
-        rate = self.empty_path_rate
-        p_full = np.where(empty[:, None], rate, special.expit(X @ betas[:, 1:].T + betas[:, 0]))
-        D = np.zeros((len(betas), *self._enc.counts.shape))
-        for j, (on, Xc, ec) in enumerate(cache["removal"]):
-            p_rm = np.where(ec[:, None], rate, special.expit(Xc @ betas[:, 1:].T + betas[:, 0]))
-            D[:, on, j] = (p_full[on] - p_rm).T
-        return D
+        """Per-path removal credit for a batch of logistic coefficient vectors (B, paths, channels),
+        through the linear predictor (:class:`_SparseDesign`)."""
+        design = self._sparse()
+        return np.stack([design.removal(beta, self.empty_path_rate)[1] for beta in betas])
 
     def expected_conversions(self, remove: Iterable[str] = ()) -> tuple[float, float]:
         """Expected conversions and conversion value over the observed journeys, under the model.
@@ -572,12 +1058,14 @@ class LogisticAttribution(_RemovalMixin, BaseEstimator):
         enc = _encode(paths, self.sep)
         _check_fittable(enc, "logistic")
         self._enc, self.channels_ = enc, list(enc.channels)
-        X, _ = _design(enc, self.blocks_)
-        Xw, y, w = _training_rows(X, enc.conversions, enc.nulls)
-        with threadpool_limits(limits=1):
-            self.model_ = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol).fit(
-                Xw, y, sample_weight=w)
-        self.coef_table_ = self._coef_table(Xw, w)
+        # scikit-learn's objective and optimum, by the sparse Newton solver on one row per
+        # distinct path (at 1M paths lbfgs on the doubled dense rows took most of the time)
+        X = self._sparse(self.blocks_).X
+        beta, n_iter, _ = _newton_logit(X, enc.conversions, enc.nulls, self.C,
+                                        max_iter=self.max_iter)
+        self.model_ = _as_fitted(LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol),
+                                 beta, n_iter)
+        self.coef_table_ = self._coef_table(X, enc.journeys)
         self.removal_effects_ = self._removal_table()
         if self.credit == "removal":
             lost = self.removal_effects_["conversions_lost"].to_numpy()
@@ -588,12 +1076,13 @@ class LogisticAttribution(_RemovalMixin, BaseEstimator):
         self.credit_ = _scaled_credit(self.channels_, lost, lost_v, enc, self.negative, "logistic")
         return self
 
-    def _coef_table(self, Xw: np.ndarray, w: np.ndarray) -> pd.DataFrame:
-        """Coefficients with standard errors from the inverse Hessian of the penalised likelihood."""
-        Z = np.column_stack([np.ones(len(Xw)), Xw.astype(float)])
+    def _coef_table(self, X: sparse.csr_matrix, n: np.ndarray) -> pd.DataFrame:
+        """Coefficients with standard errors from the inverse Hessian of the penalised likelihood
+        (``X``: one row per distinct path, ``n``: its journeys)."""
+        Z = sparse.hstack([np.ones((X.shape[0], 1)), X], format="csr")
         beta = np.r_[self.model_.intercept_, self.model_.coef_.ravel()]
-        p = 1 / (1 + np.exp(-(Z @ beta)))
-        H = (Z * (w * p * (1 - p))[:, None]).T @ Z
+        p = special.expit(Z @ beta)
+        H = (Z.T @ Z.multiply((n * p * (1 - p))[:, None])).toarray()
         H[1:, 1:] += np.eye(Z.shape[1] - 1) / self.C
         cov = np.linalg.pinv(H)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -668,25 +1157,52 @@ def logistic(paths: pd.DataFrame, **params: Any) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Incremental (counterfactual-removal) model with model selection
 # --------------------------------------------------------------------------------------------
-def default_candidates(random_state: int = 0) -> dict[str, Any]:
+#: Regularisation grid of the logistic candidates (strong to weak shrinkage).
+C_GRID: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 1.0)
+#: Smaller feature sets the default candidates also try (each intersected with ``features``).
+SUBSET_FAMILIES: tuple[tuple[str, ...], ...] = (("exposure",), ("exposure", "counts"))
+#: Racing margin: a candidate whose first-fold held-out loss exceeds the best one's by more than
+#: this many paired standard errors is not fitted on the other folds (``screened``).
+RACE_Z: float = 4.0
+#: How :class:`IncrementalAttribution` chooses its candidate (``selection=``).
+SELECTIONS: tuple[str, ...] = ("log_loss", "credit", "parsimony")
+
+
+def default_candidates(random_state: int = 0, boosting: bool = False) -> dict[str, Any]:
     """The candidate conversion models of :class:`IncrementalAttribution`.
 
-    L2-penalised logistic regressions at C = 0.003, 0.01, 0.03, 0.1, 1 (strong to weak shrinkage;
-    scikit-learn's penalty is ``||β||² / (2C)`` against the journey-weighted log likelihood, so
-    small C suits the ~10⁴ distinct, mostly single-journey paths of a typical dataset) and a
-    histogram gradient-boosting classifier (trees fit interactions of any order; 60 rounds at
-    learning rate 0.15 and 16 bins — the features are 0/1 or small log counts — matched the
-    cross-validated loss of 100 rounds at 0.1 on the default simulation in 60 % of the time). Its
-    ``min_samples_leaf`` counts rows of the path table, not journeys, so it is small (2) and leaves
-    backed by few journeys are shrunk by ``l2_regularization`` instead (the penalty is added to
-    the leaf's journey-weighted hessian sum). No early stopping: its internal validation split
-    would split rows, not journeys.
+    A value is a classifier (fitted on the estimator's ``features``) or a pair ``(classifier,
+    feature blocks)``. L2-penalised logistic regressions at C in :data:`C_GRID` (scikit-learn's
+    penalty ``||β||² / (2C)`` against the journey-weighted log likelihood, so small C suits the
+    many distinct, mostly single-journey paths) on all the features (``logit_C=...``) and on the
+    smaller sets of :data:`SUBSET_FAMILIES` (``logit[exposure]_C=...``: the main-effect model;
+    ``logit[exposure+counts]_C=...``): a model that cannot express order may still give the
+    steadier credit, and the selection rule judges that (:class:`IncrementalAttribution`). They
+    are fitted by an exact Newton solver on the sparse design, warm-started along the C grid.
+
+    ``boosting=True`` adds a histogram gradient-boosting classifier (``hist_gradient_boosting``:
+    trees fit interactions of any order; 60 rounds at learning rate 0.15, 16 bins, 15 leaves). It is
+    **opt-in** because of its cost: it needs the dense design (paths × features: 188k × 180 on 1M
+    journeys) and a scikit-learn fit per fold, and trees cannot be read through the linear
+    predictor, so their removal effects need a rebuilt design per channel; the former default with
+    it took 97 s and 2.9 GB on 1M journeys, against a budget of 4x ChannelAttribution's Markov time
+    (about 1 s) that the default candidates now meet (docs/attribution_path_model.md). Chosen by log
+    loss it also gave the worst credit on the combined simulator mechanism. Its ``min_samples_leaf``
+    counts rows of the path table, not journeys, so it is small (2) and leaves backed by few
+    journeys are shrunk by ``l2_regularization``; no early stopping (its internal split would split
+    rows, not journeys). Select it by name (``candidates=[..., "hist_gradient_boosting"]``) or with
+    this flag; its selection is then the same rule, on the same folds.
     """
     cands: dict[str, Any] = {f"logit_C={c:g}": LogisticRegression(C=c, max_iter=2000)
-                             for c in (0.003, 0.01, 0.03, 0.1, 1.0)}
-    cands["hist_gradient_boosting"] = HistGradientBoostingClassifier(
-        max_iter=60, learning_rate=0.15, max_leaf_nodes=15, max_bins=16, min_samples_leaf=2,
-        l2_regularization=1.0, early_stopping=False, random_state=random_state)
+                             for c in C_GRID}
+    for family in SUBSET_FAMILIES:
+        tag = "+".join(family)
+        cands.update({f"logit[{tag}]_C={c:g}": (LogisticRegression(C=c, max_iter=2000), family)
+                      for c in C_GRID})
+    if boosting:
+        cands["hist_gradient_boosting"] = HistGradientBoostingClassifier(
+            max_iter=60, learning_rate=0.15, max_leaf_nodes=15, max_bins=16, min_samples_leaf=2,
+            l2_regularization=1.0, early_stopping=False, random_state=random_state)
     return cands
 
 
@@ -703,20 +1219,70 @@ def _journey_folds(counts: np.ndarray, k: int, rng: np.random.Generator) -> np.n
     return out
 
 
+def credit_spread(shares: np.ndarray) -> float:
+    """Instability of cross-fitted credit: mean over folds of the L1 distance between a fold's
+    channel shares and their mean over folds (``shares``: folds × channels). ``inf`` when a fold
+    has no positive net credit (NaN shares): such a model's credit is not usable.
+    """
+    shares = np.asarray(shares, dtype=float)
+    if shares.ndim != 2 or len(shares) < 2:
+        raise ValueError(f"credit_spread: shares must be folds x channels with >= 2 folds, got "
+                         f"shape {shares.shape}")
+    if not np.isfinite(shares).all():
+        return float("inf")
+    return float(np.abs(shares - shares.mean(axis=0)).sum(axis=1).mean())
+
+
 class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     """Credit = expected conversions lost when a channel is removed from every journey.
 
     1. Features per path (``features``, default all of :data:`FEATURE_BLOCKS`): channel exposure,
        log1p touch counts, ordered pairs "a before b" (first touch of a before last touch of b)
        and one-hot first and last channel — enough for a logistic model to express pairwise
-       interactions and order.
-    2. Model selection: every candidate (default :func:`default_candidates`) is scored by
-       ``cv``-fold cross-validated weighted log loss; folds split journeys (each path's converting
-       and non-converting counts are divided at random over the folds), never a path's y=1 row
-       from its y=0 row. The candidate with the lowest mean log loss is refitted on everything.
+       interactions and order. The design is sparse (CSR; a path touches few channels).
+    2. Model selection over the candidates (default :func:`default_candidates`: logistic models
+       along a C grid on all the features and on smaller feature sets) by ``cv``-fold
+       cross-fitting; folds split journeys (each path's converting and non-converting counts are
+       divided at random over the folds), never a path's converting from its non-converting
+       journeys. Each candidate is fitted on k−1 folds and scored on the held-out fold by its
+       weighted log loss. Candidates are raced (Maron & Moore 1994, "Hoeffding races", NIPS 6):
+       one whose first-fold loss exceeds the best one's by more than :data:`RACE_Z` paired
+       standard errors is not fitted on the other folds (``screened``). The candidates whose
+       held-out loss is within one standard error of the best one's are **tied**
+       (``within_one_se``; the standard error is that of the paired per-journey loss difference
+       to the best candidate, ``loss_gap_se``): the data cannot tell their fit apart. For each
+       tied candidate the removal credit is also cross-fitted (fitted on k−1 folds, computed on
+       the held-out fold's journeys, shares of the fold's net total) and reported with its
+       instability across folds (``credit_spread``, :func:`credit_spread`; per fold in
+       ``crossfit_credit_``) and its effective degrees of freedom (``effective_df``). The rule
+       (``selection``):
+
+       * ``"log_loss"`` (default): the lowest mean held-out log loss;
+       * ``"credit"``: among the tied candidates, the steadiest cross-fitted credit (lowest
+         ``credit_spread``) — the one-standard-error rule (Breiman et al. 1984, *Classification
+         and Regression Trees*, §3.4.3; Hastie, Tibshirani & Friedman 2009, *Elements of
+         Statistical Learning*, §7.10) with the stability of the reported quantity (Yu 2013,
+         "Stability", *Bernoulli* 19:1484–1500) as the tie-breaker;
+       * ``"parsimony"``: among the tied candidates, the fewest effective degrees of freedom (the
+         classic one-standard-error rule).
+
+       Why log loss stays the default: the two credit-targeted rules were measured against it on
+       every simulator mechanism with the path table alone (benchmarks/accuracy_mechanisms.py
+       ``--paths-only``; docs/attribution_path_model.md): neither was consistently more accurate.
+       ``"credit"`` was worse (mean L1 0.117 against 0.111 over the unconfounded mechanisms at 100k
+       journeys): a credit that is steady across folds is not thereby right (the path table lacks
+       the funnel information, so the error is mostly bias, which steadiness cannot see);
+       ``"parsimony"`` was slightly better at 100k (0.107) but worse at 30k (0.126 against 0.101)
+       and on the confounded mechanism. What did help is the candidate set: no gradient boosting by
+       default (combined mechanism 0.182 → 0.159), and smaller feature sets, which log loss chooses
+       when journeys are few. The tie set and the credit columns stay in ``cv_results_`` so a reader
+       sees when equally good predictors disagree about the credit. The chosen candidate is refitted
+       on all journeys (warm-started from its fold fits).
     3. Credit: ``lost_c = Σ_paths n_path · [p(path) − p(path without c)]``, ``n_path`` = journeys
        on the path and ``p(empty) = empty_path_rate`` (0); value ``Σ n_path · v̄_path · Δp`` with
-       v̄ the path's mean conversion value (overall mean for paths that never converted). Credit
+       v̄ the path's mean conversion value (overall mean for paths that never converted). For a
+       logistic model ``p(path without c)`` comes from the linear predictor minus the channel's
+       column group (:class:`_SparseDesign`), not from a rebuilt design. Credit
        is signed: a channel whose removal *raises* conversion keeps its negative loss
        (``negative="keep"``, default; ``"clip"`` sets it to 0, the former behaviour). Credits are
        scaled so that they add up to the observed totals: ``conversions_c = lost_c / Σ lost ·
@@ -726,20 +1292,32 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     ``cv=None`` with a single candidate skips the cross-validation (e.g. to refit a model chosen
     earlier: ``candidates=[model.best_candidate_], cv=None``); ``cv_results_`` then holds NaN.
 
+    Speed: logistic candidates are fitted by an exact Newton solver on the sparse design
+    (:func:`_newton_logit`), along the C grid with warm starts and reused Hessians, and their
+    removal effects come from the linear predictor; on 1M journeys (188k distinct paths, 12
+    channels) the default fit took 3.6x ChannelAttribution's order-1 Markov time in a fresh
+    process and 805 MB peak RSS (benchmarks/bench_attribution.py prints both, measured side by
+    side; docs/attribution_path_model.md).
+
     Reference: Dalessandro et al. (2012) causal attribution by counterfactual removal on a fitted
     conversion model; Kelly, Vaver & Koehler (2018) for its causal reading (no unobserved
     confounding of exposure and conversion).
 
-    Fitted attributes: ``model_``, ``best_candidate_``, ``cv_results_`` (DataFrame: candidate,
-    mean_log_loss, std_log_loss, per-fold losses, fit_seconds, rank), ``removal_effects_``
-    (channel, journeys_exposed, conversions_lost, value_lost, removal_effect), ``credit_``,
-    ``channels_``, ``feature_names_``, ``expected_conversions_``.
+    Fitted attributes: ``model_``, ``best_candidate_``, ``blocks_`` (its feature blocks),
+    ``cv_results_`` (DataFrame, chosen first: candidate, features, mean_log_loss, std_log_loss,
+    per-fold losses, loss_gap and loss_gap_se (mean per-journey loss difference to the lowest-loss
+    candidate and its standard error), screened, within_one_se, credit_spread and effective_df
+    (computed for the tied candidates only, NaN for the others), fit_seconds (fits and held-out
+    predictions), rank), ``crossfit_credit_`` (candidate, fold, channel, share: the
+    cross-fitted credit shares of the tied candidates),
+    ``removal_effects_`` (channel, journeys_exposed, conversions_lost, value_lost,
+    removal_effect), ``credit_``, ``channels_``, ``feature_names_``, ``expected_conversions_``.
     """
 
     def __init__(self, candidates: Mapping[str, Any] | Iterable[str] | None = None, cv: int | None = 3,
                  features: Iterable[str] = FEATURE_BLOCKS, empty_path_rate: float = 0.0,
                  negative: str = "keep", random_state: int = 0, n_threads: int = 1,
-                 sep: str | None = None) -> None:
+                 sep: str | None = None, selection: str = "log_loss") -> None:
         self.candidates = candidates
         self.cv = cv
         self.features = features
@@ -748,6 +1326,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         self.random_state = random_state
         self.n_threads = n_threads
         self.sep = sep
+        self.selection = selection
 
     #: False: on the path table alone this model's bootstrap intervals were measured not to cover
     #: the truth (benchmarks/coverage_attribution.py, 50 simulator seeds, 25k accounts: 82 % of
@@ -756,48 +1335,70 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     #: withhold them (smlib.analyses.attribution_comparison.run_comparison).
     intervals_calibrated: bool = False
 
-    def _candidate_models(self) -> dict[str, Any]:
-        defaults = default_candidates(self.random_state)
+    def _candidate_models(self, features: tuple[str, ...]) -> dict[str, tuple[Any, tuple[str, ...]]]:
+        """name → (classifier, feature blocks). Default and named candidates use the blocks of
+        their family that are in ``features``; default candidates that would repeat an
+        all-features candidate are dropped."""
+        defaults = default_candidates(self.random_state, boosting=True)
         if self.candidates is None:
-            return defaults
-        if isinstance(self.candidates, Mapping):
-            cands = dict(self.candidates)
+            raw, named = default_candidates(self.random_state), True
+        elif isinstance(self.candidates, Mapping):
+            raw, named = dict(self.candidates), False
         else:  # names of default candidates, e.g. the one chosen by an earlier fit
             names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
             unknown = [n for n in names if n not in defaults]
             if unknown:
                 raise ValueError(f"incremental: unknown candidate(s) {unknown}; choose from "
                                  f"{list(defaults)} or pass a dict of sklearn classifiers")
-            cands = {n: defaults[n] for n in names}
-        if not cands:
+            raw, named = {n: defaults[n] for n in names}, True
+        if not raw:
             raise ValueError("incremental: candidates is empty; give at least one model")
-        return cands
+        out: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        for name, spec in raw.items():
+            est, blocks = spec if isinstance(spec, tuple) else (spec, features)
+            blocks = _check_blocks(blocks, "incremental")
+            if named:
+                blocks = tuple(b for b in features if b in blocks)
+                if not blocks:
+                    raise ValueError(f"incremental: candidate {name!r} uses none of the feature "
+                                     f"blocks {features}")
+                if self.candidates is None and isinstance(spec, tuple) and blocks == features:
+                    continue  # the same model as the all-features candidate at this C
+            out[name] = (est, blocks)
+        return out
 
     def fit(self, paths: pd.DataFrame) -> "IncrementalAttribution":
-        """Select the conversion model by cross-validation, refit it and compute the credit."""
-        self.blocks_ = _check_blocks(self.features, "incremental")
+        """Select the conversion model by cross-fitting, refit it and compute the credit."""
+        features = _check_blocks(self.features, "incremental")
         if self.cv is not None and not (isinstance(self.cv, (int, np.integer)) and self.cv >= 2):
             raise ValueError(f"incremental: cv must be an integer >= 2 (or None with a single "
                              f"candidate), got {self.cv!r}")
-        cands = self._candidate_models()
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"incremental: selection must be one of {SELECTIONS}, got "
+                             f"{self.selection!r}")
+        cands = self._candidate_models(features)
         if self.cv is None and len(cands) != 1:
             raise ValueError("incremental: cv=None skips model selection and needs exactly one "
                              f"candidate, got {list(cands)}")
         enc = _encode(paths, self.sep)
         _check_fittable(enc, "incremental")
         self._enc, self.channels_ = enc, list(enc.channels)
-        self.feature_names_ = _feature_names(enc.channels, self.blocks_)
-        X, _ = _design(enc, self.blocks_)
+        warm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         with threadpool_limits(limits=self.n_threads):
             if self.cv is None:
-                self.cv_results_ = pd.DataFrame({"candidate": list(cands), "mean_log_loss": np.nan,
-                                                 "std_log_loss": np.nan, "fit_seconds": np.nan,
-                                                 "rank": 1})
+                name = next(iter(cands))
+                self.cv_results_ = pd.DataFrame({"candidate": [name],
+                                                 "features": ["+".join(cands[name][1])],
+                                                 "mean_log_loss": np.nan, "std_log_loss": np.nan,
+                                                 "fit_seconds": np.nan, "rank": 1})
+                self.crossfit_credit_ = pd.DataFrame(columns=["candidate", "fold", "channel", "share"])
             else:
-                self.cv_results_ = self._cross_validate(X, enc, cands)
+                self.cv_results_, warm, self.crossfit_credit_ = self._cross_validate(enc, cands)
             self.best_candidate_ = str(self.cv_results_.iloc[0]["candidate"])
-            Xw, y, w = _training_rows(X, enc.conversions, enc.nulls)
-            self.model_ = clone(cands[self.best_candidate_]).fit(Xw, y, sample_weight=w)
+            est, self.blocks_ = cands[self.best_candidate_]
+            self.feature_names_ = _feature_names(enc.channels, self.blocks_)
+            self.model_ = self._fit_candidate(est, self.blocks_, enc.conversions, enc.nulls,
+                                              warm.get(self.best_candidate_))
             self.removal_effects_ = self._removal_table()
         self.credit_ = _scaled_credit(self.channels_,
                                       self.removal_effects_["conversions_lost"].to_numpy(),
@@ -805,40 +1406,174 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                                       enc, self.negative, "incremental")
         return self
 
-    def _cross_validate(self, X: np.ndarray, enc: _Encoded,
-                        cands: Mapping[str, Any]) -> pd.DataFrame:
+    def _fit_candidate(self, est: Any, blocks: tuple[str, ...], conv: np.ndarray,
+                       nulls: np.ndarray, warm: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
+        """One candidate fitted on the given journey counts (L2 logistic: sparse Newton, warm
+        start ``warm`` = (β, Hessian); any other classifier: scikit-learn on the dense weighted
+        rows)."""
+        if _fast_logit(est):
+            beta, hess = warm if warm is not None else (None, None)
+            beta, n_iter, _ = _newton_logit(self._sparse(blocks).X, conv, nulls, est.C, beta, hess,
+                                            refresh=0.1)
+            return _as_fitted(est, beta, n_iter)
+        Xw, y, w = _training_rows(_design(self._enc, blocks)[0], conv, nulls)
+        return clone(est).fit(Xw, y, sample_weight=w)
+
+    def _cross_validate(self, enc: _Encoded, cands: Mapping[str, tuple[Any, tuple[str, ...]]]
+                        ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]],
+                                   pd.DataFrame]:
+        """Cross-fitted log loss and credit of every candidate; the selection rule's table."""
+        k_folds, rate = int(self.cv), self.empty_path_rate
         rng = np.random.default_rng(self.random_state)
-        test_c = _journey_folds(enc.conversions, self.cv, rng)
-        test_n = _journey_folds(enc.nulls, self.cv, rng)
+        test_c = _journey_folds(enc.conversions, k_folds, rng)
+        test_n = _journey_folds(enc.nulls, k_folds, rng)
+        for k in range(k_folds):
+            if not ((enc.conversions - test_c[k]).sum() > 0 and (enc.nulls - test_n[k]).sum() > 0
+                    and (test_c[k] + test_n[k]).sum() > 0):
+                raise ValueError("incremental: a cross-validation fold has only one outcome; "
+                                 f"there are too few journeys for cv={k_folds} (use fewer folds "
+                                 "or more data)")
+        n_test = test_c + test_n
+        stats: dict[str, dict[str, Any]] = {
+            n: {"l1": np.zeros((k_folds, len(n_test[0])), np.float32), "l0": None,
+                "shares": np.full((k_folds, len(enc.channels)), np.nan), "betas": [],
+                "seconds": 0.0} for n in cands}
+        for s in stats.values():
+            s["l0"] = np.zeros_like(s["l1"])
+
+        def record(name: str, k: int, p: np.ndarray, seconds: float) -> None:
+            p = np.clip(p, 1e-12, 1 - 1e-12)
+            st = stats[name]
+            st["l1"][k], st["l0"][k] = -np.log(p), -np.log1p(-p)
+            st["seconds"] += seconds
+
+        def share(k: int, lost: np.ndarray) -> np.ndarray:
+            return lost / lost.sum() if lost.sum() > 0 else np.full(len(lost), np.nan)
+
+        # Racing (Maron & Moore 1994, "Hoeffding races"): every candidate is fitted on the first
+        # fold; one whose held-out loss there exceeds the best one's by more than RACE_Z paired
+        # standard errors cannot be tied over all folds (the all-folds standard error is about
+        # 1/sqrt(k) of the first fold's) and is not fitted on the other folds (``screened``).
+        # L2 logistic candidates on the first fold: one regularisation path (strong to weak
+        # penalty) per feature set, each fit warm-started from the previous one with its Hessian;
+        # on the other folds each starts from its first-fold solution and Hessian.
+        fast = {n: _fast_logit(cands[n][0]) for n in cands}
+        order = sorted(cands, key=lambda n: (not fast[n], cands[n][1],
+                                             cands[n][0].C if fast[n] else 0.0))
+        first_fold: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        hessians: dict[str, np.ndarray] = {}
+        dense: dict[tuple[str, ...], Any] = {}
+
+        def fit_fold(name: str, k: int, warm: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+            est, blocks = cands[name]
+            t0 = perf_counter()
+            conv, nulls = enc.conversions - test_c[k], enc.nulls - test_n[k]
+            if fast[name]:
+                design = self._sparse(blocks)
+                beta, _, hess = _newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-5,
+                                              refresh=0.85 if k else 1 / 3)
+                p = np.where(design.empty, rate, special.expit(design.X @ beta[1:] + beta[0]))
+                stats[name]["betas"].append(beta)
+                hessians[name] = hess * k_folds / (k_folds - 1)  # ≈ all journeys' Hessian
+            else:  # any other classifier: dense design, removal by rebuilt designs
+                if blocks not in dense:
+                    dense[blocks] = (_design(enc, blocks), self._removal_designs(blocks))
+                fitted = self._fit_candidate(est, blocks, conv, nulls)
+                D, p = self._path_effects(fitted, *dense[blocks], rebuild=True)
+                stats[name]["shares"][k] = share(k, n_test[k] @ D)
+                beta, hess = None, None
+            record(name, k, p, perf_counter() - t0)
+            return beta, hess
+
+        previous: tuple[Any, Any] = (None, None)
+        for i, name in enumerate(order):
+            if i and (not fast[name] or cands[name][1] != cands[order[i - 1]][1]):
+                # a new regularisation path: start from the first fit of a smaller feature set
+                previous = (None, None)
+                starts = [n for n in order[:i] if fast[n] and fast[name]
+                          and set(cands[n][1]) < set(cands[name][1])]
+                if starts:
+                    src = min(starts, key=lambda n: (-len(cands[n][1]), cands[n][0].C))
+                    previous = (_embed(first_fold[src][0], cands[src][1], cands[name][1],
+                                       list(enc.channels)), None)
+            previous = first_fold[name] = fit_fold(name, 0, previous)
+
+        def paired(n: str, ref: str, folds: slice) -> tuple[float, float]:
+            """Mean per-journey held-out loss difference n − ref over the folds, and its SE."""
+            tc, tn = test_c[folds], test_n[folds]
+            d1 = stats[n]["l1"][folds].astype(float) - stats[ref]["l1"][folds]
+            d0 = stats[n]["l0"][folds].astype(float) - stats[ref]["l0"][folds]
+            tot = tc.sum() + tn.sum()
+            gap = float(((tc * d1).sum() + (tn * d0).sum()) / tot)
+            m2 = float(((tc * d1 ** 2).sum() + (tn * d0 ** 2).sum()) / tot)
+            return gap, float(np.sqrt(max(m2 - gap ** 2, 0.0) / tot))
+
+        def fold_loss(n: str, k: int) -> float:
+            return float((test_c[k] @ stats[n]["l1"][k] + test_n[k] @ stats[n]["l0"][k])
+                         / n_test[k].sum())
+
+        lead = min(cands, key=lambda n: (fold_loss(n, 0), n))
+        race = {n: paired(n, lead, slice(0, 1)) for n in cands}
+        survivors = [n for n in order if race[n][0] <= RACE_Z * race[n][1]]
+        for k in range(1, k_folds):
+            for name in survivors:
+                fit_fold(name, k, first_fold[name])
+
+        losses = {n: [fold_loss(n, k) for k in range(k_folds if n in survivors else 1)]
+                  for n in cands}
+        best = min(survivors, key=lambda n: (np.mean(losses[n]), n))
         rows = []
-        for name, est in cands.items():
-            losses, t0 = [], perf_counter()
-            for k in range(self.cv):
-                Xtr, ytr, wtr = _training_rows(X, enc.conversions - test_c[k], enc.nulls - test_n[k])
-                Xte, yte, wte = _training_rows(X, test_c[k], test_n[k])
-                if len(np.unique(ytr)) < 2 or len(yte) == 0:
-                    raise ValueError("incremental: a cross-validation fold has only one outcome; "
-                                     "there are too few journeys for cv="
-                                     f"{self.cv} (use fewer folds or more data)")
-                fitted = clone(est).fit(Xtr, ytr, sample_weight=wtr)
-                p = np.clip(fitted.predict_proba(Xte)[:, 1], 1e-12, 1 - 1e-12)
-                losses.append(log_loss(yte, p, sample_weight=wte, labels=[0, 1]))
-            rows.append({"candidate": name, "mean_log_loss": float(np.mean(losses)),
-                         "std_log_loss": float(np.std(losses, ddof=1)),
-                         **{f"fold_{k}": v for k, v in enumerate(losses)},
-                         "fit_seconds": perf_counter() - t0})
-        out = pd.DataFrame(rows).sort_values(["mean_log_loss", "candidate"], ignore_index=True)
+        for n in cands:
+            screened = n not in survivors
+            gap, se = race[n] if screened else paired(n, best, slice(None))
+            tied = not screened and gap <= se
+            if tied and stats[n]["betas"]:  # its cross-fitted credit is needed
+                design = self._sparse(cands[n][1])
+                for k, beta in enumerate(stats[n]["betas"]):
+                    stats[n]["shares"][k] = share(k, design.lost(
+                        n_test[k], design.removal_entries(beta, rate)[1]))
+            rows.append({"candidate": n, "features": "+".join(cands[n][1]),
+                         "mean_log_loss": float(np.mean(losses[n])),
+                         "std_log_loss": float(np.std(losses[n], ddof=1)) if not screened else np.nan,
+                         **{f"fold_{k}": (losses[n][k] if k < len(losses[n]) else np.nan)
+                            for k in range(k_folds)},
+                         "loss_gap": gap, "loss_gap_se": se, "screened": screened,
+                         "within_one_se": tied,
+                         "credit_spread": credit_spread(stats[n]["shares"]) if tied else np.nan,
+                         "effective_df": (_effective_df(hessians[n], cands[n][0].C)
+                                          if tied and n in hessians else np.nan),
+                         "fit_seconds": stats[n]["seconds"]})
+        out = pd.DataFrame(rows)
+        tie_break = {"credit": "credit_spread", "parsimony": "effective_df"}.get(self.selection)
+        if tie_break is None:  # "log_loss"
+            key = out.apply(lambda r: (r["screened"], r["mean_log_loss"], r["candidate"]), axis=1)
+        else:  # tied candidates first, by the tie-break (NaN: a model without one comes last)
+            key = out.apply(lambda r: (r["screened"], not r["within_one_se"],
+                                       np.nan_to_num(r[tie_break], nan=np.inf)
+                                       if r["within_one_se"] else 0.0,
+                                       r["mean_log_loss"], r["candidate"]), axis=1)
+        out = out.iloc[sorted(range(len(out)), key=lambda i: key.iloc[i])].reset_index(drop=True)
         out["rank"] = np.arange(1, len(out) + 1)
-        return out
+        warm = {n: (np.mean(stats[n]["betas"], axis=0), hessians[n]) for n in cands
+                if stats[n]["betas"]}
+        crossfit = pd.DataFrame([{"candidate": n, "fold": k, "channel": ch,
+                                  "share": float(stats[n]["shares"][k, j])}
+                                 for n in out.loc[out["credit_spread"].notna(), "candidate"]
+                                 for k in range(k_folds) for j, ch in enumerate(enc.channels)],
+                                columns=["candidate", "fold", "channel", "share"])
+        return out, warm, crossfit
 
 
 def incremental(paths: pd.DataFrame, **params: Any) -> pd.DataFrame:
     """Credit each channel with the conversions expected to be lost without it.
 
-    Fits a conversion model chosen by cross-validated log loss on converting and non-converting
-    journeys, then removes each channel from every journey; see :class:`IncrementalAttribution`
-    for the exact definition and parameters (``candidates``, ``cv``, ``features``,
-    ``empty_path_rate``, ``negative``, ``random_state``, ``n_threads``). Returns one row per channel:
+    Fits a conversion model on converting and non-converting journeys, chosen by cross-validated
+    log loss (or, ``selection="credit"`` / ``"parsimony"``, among the candidates tied with the best
+    by the stability of their cross-fitted credit / their effective degrees of freedom), then
+    removes each channel from every journey; see
+    :class:`IncrementalAttribution` for the exact definition and parameters (``candidates``,
+    ``cv``, ``features``, ``selection``, ``empty_path_rate``, ``negative``, ``random_state``,
+    ``n_threads``). Returns one row per channel:
     ``channel``, ``conversions``, ``value``, ``share``; credited totals sum to the input totals.
     """
     return IncrementalAttribution(**params).fit(paths).credit_
