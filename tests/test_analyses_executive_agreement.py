@@ -80,6 +80,10 @@ def test_report_03_shows_the_credit_and_uplift_of_reports_01_and_02(full_export)
                         claim_form=params["claim_form"])
     s03 = executive_summary(full_export, **params)
     assert s03.model == r01.recommended
+    # the page names its interval method in one sentence: report 01's, for the model used
+    method = s03.interval_method()
+    assert method == r01.interval_sentence("en", s03.model) and "30 resamples" in method
+    assert method.count(". ") == 0 and r01.interval_sentence("es", s03.model) != method
     split01 = r01.comparison.team_intervals(r01.channel_teams)
     pd.testing.assert_frame_equal(s03.team_shares.reset_index(drop=True),
                                   split01.reset_index(drop=True))

@@ -7,10 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy.special import expit, logit
 
 from smlib.analyses.attribution_comparison import run_comparison
-from smlib.attribution.journey_model import JourneyIncremental, journey_inputs_available
+from smlib.attribution.journey_model import (JourneyIncremental, journey_inputs_available,
+                                             symmetric_draws)
 from smlib.attribution.regression import IncrementalAttribution
 from smlib.attribution.registry import MODELS
 from smlib.journeys import build_journeys
@@ -44,24 +46,27 @@ def _hand_case(n: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_signed_credit_on_a_hand_computed_harmful_channel() -> None:
-    touches, opps = _hand_case()
+    # 1,000 journeys per path: enough that the net total's resamples stay away from zero
+    n = 1000
+    touches, opps = _hand_case(n)
     model = JourneyIncremental(journeys=touches, opportunities=opps, C=1e8).fit()
     assert model.stage_names_ == ["won"]
     # saturated fit: logit p(a) = b0 + βa = 0, logit p(d) = b0 + βd, logit p(a, d) = b0 + βa + βd
     b_d = logit(0.25) - logit(0.5)
     b0 = logit(0.05) - b_d
     p_empty = expit(b0)
-    lost_a = 100 * (0.5 - p_empty) + 100 * (0.25 - 0.05)   # 56.36
-    lost_d = 100 * (0.25 - 0.5) + 100 * (0.05 - p_empty)    # −33.64: d hurts
+    lost_a = n * (0.5 - p_empty) + n * (0.25 - 0.05)   # 563.6
+    lost_d = n * (0.25 - 0.5) + n * (0.05 - p_empty)    # −336.4: d hurts
     cr = model.credit_.set_index("channel")
     np.testing.assert_allclose(cr["incremental_conversions"], [lost_a, lost_d], rtol=1e-4)
     net = lost_a + lost_d
     np.testing.assert_allclose(cr["share"], [lost_a / net, lost_d / net], rtol=1e-4)
-    wins = 0.5 * 100 + 0.25 * 100 + 0.05 * 100
+    wins = 0.5 * n + 0.25 * n + 0.05 * n
     np.testing.assert_allclose(cr["conversions"], [lost_a / net * wins, lost_d / net * wins],
                                rtol=1e-4)
     assert cr["conversions"].sum() == pytest.approx(wins)
-    # the harmful channel's interval lies below zero, the helpful one's above
+    # the harmful channel's interval lies below zero, the helpful one's above (the default,
+    # symmetric intervals)
     boot = model.bootstrap(n_boot=200, seed=1).set_index("channel")
     assert boot.loc["d", "ci_high"] < 0 < boot.loc["a", "ci_low"]
     assert boot.loc["d", "share_ci_high"] < 0
@@ -79,6 +84,9 @@ def test_bad_input_raises_clear_errors() -> None:
         JourneyIncremental().bootstrap_draws()
     with pytest.raises(ValueError, match="n_boot"):
         JourneyIncremental(journeys=touches, opportunities=opps).fit().bootstrap_draws(n_boot=1)
+    with pytest.raises(ValueError, match="interval must be"):
+        JourneyIncremental(journeys=touches, opportunities=opps).fit().bootstrap_draws(
+            interval="basic")
     assert not journey_inputs_available(touches, opps.assign(outcome="won"))
 
 
@@ -116,8 +124,9 @@ def test_recovers_the_simulator_truth_better_than_the_path_model(sim) -> None:
 def test_one_step_bootstrap_agrees_with_refitting(sim) -> None:
     s, j = sim
     model = JourneyIncremental(journeys=j, opportunities=s.opportunities, accounts=s.accounts).fit()
-    fast = model.bootstrap(n_boot=25, seed=2)
-    slow = model.bootstrap(n_boot=25, seed=2, method="refit")
+    # the resampling engines compared on their raw replicates (percentile intervals)
+    fast = model.bootstrap(n_boot=25, seed=2, interval="percentile")
+    slow = model.bootstrap(n_boot=25, seed=2, method="refit", interval="percentile")
     assert fast.attrs["method"] == "one_step" and slow.attrs["method"] == "refit"
     np.testing.assert_allclose(fast["share_se"], slow["share_se"], rtol=0.15, atol=2e-3)
     # same resamples: the bounds agree to a quarter of a standard error
@@ -128,6 +137,25 @@ def test_one_step_bootstrap_agrees_with_refitting(sim) -> None:
     # each replicate is scaled to its own resample's wins; the same seed gives the same draws
     assert np.std(d.conversions.sum(axis=1)) > 0
     np.testing.assert_array_equal(d.conversions, model.bootstrap_draws(n_boot=30, seed=5).conversions)
+
+
+def test_symmetric_draws_give_the_bias_aware_interval() -> None:
+    rng = np.random.default_rng(0)
+    draws = rng.normal([1.0, 2.0], 1.0, size=(40_000, 2))
+    out = symmetric_draws(draws, np.array([1.0, 1.0]))
+    lo, hi = np.quantile(out, [0.025, 0.975], axis=0)
+    # no bias: the normal interval 1 ± 1.96; replicates one standard error off the estimate: the
+    # symmetric interval 1 ± cv(1), cv(1) = 2.6461 the 95 % quantile of |N(1, 1)| (the
+    # bias-aware critical value of Armstrong & Kolesár 2020), not the percentile interval 2 ± 1.96
+    cv1 = np.sqrt(stats.ncx2.ppf(0.95, 1, 1.0))
+    assert cv1 == pytest.approx(2.6461, abs=1e-3)
+    np.testing.assert_allclose([lo[0], hi[0]], [1 - 1.96, 1 + 1.96], atol=0.05)
+    np.testing.assert_allclose([lo[1], hi[1]], [1 - cv1, 1 + cv1], atol=0.05)
+    # whole rows are reflected: each row's distance from the estimate is kept
+    np.testing.assert_allclose(np.abs(out - 1.0), np.abs(draws - 1.0))
+    assert (np.sign(out[1::2, 0] - 1) == -np.sign(draws[1::2, 0] - 1)).all()
+    with pytest.raises(ValueError, match="draws must be"):
+        symmetric_draws(draws, np.array([1.0]))
 
 
 def test_registry_uses_journeys_when_given_and_paths_otherwise(sim) -> None:
@@ -146,8 +174,10 @@ def test_registry_uses_journeys_when_given_and_paths_otherwise(sim) -> None:
     assert comp.intervals["method"].eq("one_step").all()
 
 
-def _coverage(seeds: range, n_accounts: int, n_boot: int) -> tuple[float, float]:
-    hits, sales_hits = [], []
+def _coverage(seeds: range, n_accounts: int, n_boot: int) -> dict[str, float]:
+    """Report 01's calls on small simulations: pooled channel coverage, sales-share coverage and
+    the pooled mean half-width ÷ RMSE of the channel shares (≈ 2 for right-sized intervals)."""
+    hits, sales_hits, half, err = [], [], [], []
     for seed in seeds:
         s = simulate(seed=seed, n_accounts=n_accounts)
         j = build_journeys(s.touchpoints, s.opportunities, 90)
@@ -157,20 +187,27 @@ def _coverage(seeds: range, n_accounts: int, n_boot: int) -> tuple[float, float]
         truth = s.truth.channel_effects.set_index("channel")
         ci = comp.intervals.set_index("channel").reindex(truth.index)
         hits += list((ci["share_ci_low"] <= truth["share"]) & (truth["share"] <= ci["share_ci_high"]))
+        half += list((ci["share_ci_high"] - ci["share_ci_low"]) / 2)
+        err += list(ci["share"] - truth["share"])
         team = comp.team_intervals().set_index("team").loc["sales"]
         t_sales = truth.loc[truth["team"] == "sales", "incremental_conversions"].sum() \
             / truth["incremental_conversions"].sum()
         sales_hits.append(team["ci_low"] <= t_sales <= team["ci_high"])
-    return float(np.mean(hits)), float(np.mean(sales_hits))
+    return {"channel": float(np.mean(hits)), "sales": float(np.mean(sales_hits)),
+            "half_width_over_rmse": float(np.mean(half) / np.sqrt(np.mean(np.square(err))))}
 
 
 @pytest.mark.slow
 def test_intervals_cover_the_truth_over_ten_seeds() -> None:
-    # 10 seeds of a small simulation, report 01's calls: the 95 % intervals must contain the true
-    # shares at least 80 % of the time (channels pooled) and the sales share in 8 of 10 seeds
-    channel, sales = _coverage(range(300, 310), n_accounts=6_000, n_boot=100)
-    assert channel >= 0.8
-    assert sales >= 0.8
+    # the coverage guard (issue 17; the full measurement is benchmarks/coverage_attribution.py):
+    # 10 seeds of a small simulation (4,000 accounts, about 10 s), report 01's calls. The 95 %
+    # intervals contain the true channel shares at least 85 % of the time (120 intervals pooled;
+    # the intervals before issue 17 covered 0.82) and the sales share in at least 8 of 10 seeds,
+    # without being inflated to get there (mean half-width ÷ RMSE below 3; 1.96 is exact)
+    cov = _coverage(range(300, 310), n_accounts=4_000, n_boot=100)
+    assert cov["channel"] >= 0.85
+    assert cov["sales"] >= 0.8
+    assert 1.2 <= cov["half_width_over_rmse"] <= 3.0
 
 
 def test_registry_falls_back_to_the_path_model_when_the_journeys_cannot_support_it() -> None:

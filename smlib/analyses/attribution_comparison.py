@@ -707,6 +707,23 @@ class AttributionReport:
                       text("attribution.intervals.signed", lang)]
         return " ".join(parts)
 
+    def interval_sentence(self, language: str = "en", model: str | None = None) -> str:
+        """How ``model``'s ranges were made (default: the recommended model), in one sentence
+        (catalogue ``[attribution.intervals]`` ``short_*``, for report 03); "" when that model
+        has no intervals and none were withheld."""
+        lang = validate_language(language)
+        comp = self.comparison
+        model = model or self.recommended
+        if comp is None or model is None or not (model in comp.draws or model in comp.withheld):
+            return ""
+        n_boot = (int(comp.draws[model].conversions.shape[0]) if model in comp.draws else
+                  int(next(iter(comp.draws.values())).conversions.shape[0]) if comp.draws else 0)
+        fitted = comp.fitted.get(model)
+        key = ("short_rules" if fitted is None else
+               "short_journeys" if getattr(fitted, "best_candidate_", "") == "funnel"
+               else "short_paths")
+        return text(f"attribution.intervals.{key}", lang, n_boot=n_boot)
+
     def show_interval_method(self, language: str = "en") -> None:
         """Show :meth:`interval_method` (nothing when the report has no intervals)."""
         body = self.interval_method(language)

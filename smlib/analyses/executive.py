@@ -189,6 +189,14 @@ class ExecutiveSummary:
         """One sentence reconciling payback, LTV:CAC and the team returns (None without them)."""
         return et.reconciliation(self.customers, self.horizon, self.language)
 
+    def interval_method(self) -> str:
+        """How the credit's ranges on this page were made, in one sentence (report 01's
+        :meth:`~smlib.analyses.attribution_comparison.AttributionReport.interval_sentence` for
+        the model used); "" without intervals."""
+        if self.attribution is None or self.credit is None:
+            return ""
+        return self.attribution.interval_sentence(self.language, self.model)
+
     def credit_table(self) -> pd.DataFrame | None:
         """Who earns the revenue under the model used: each team's share of the credit with its
         interval (report 01's team split), its cost and ROI with interval on this page's basis;

@@ -16,26 +16,33 @@ each ``β_k`` fitted by L2-penalised logistic regression of "passed stage k" on 
 reached stage k − 1 and whose outcome is known (``closed_at`` set). Features ``x_k`` of a journey
 (the same blocks in every stage):
 
-* ``log1p`` touches of each channel **before the stage's milestone** (cumulative: stage k counts
-  every touch before ``m_k``; the last stage counts every touch). A journey that stopped before
-  ``m_k`` has no ``m_k``; it is imputed by the rule that best places the observed milestones of
-  the journeys that passed: the previous milestone plus the median gap (for stage 1, from the
-  first sales touch, or from the lead when sales never touched it), just before the journey's
-  first touch of a "later-stage" channel (one no passing journey touched before ``m_k``, e.g. an
-  AE meeting after qualification), that touch minus the median lag from the milestone to it, or
-  the earlier of the first two;
+* ``log1p`` touches of each channel **before the stage's boundary** (cumulative: stage k counts
+  every touch before the boundary ``b_k``; the last stage counts every touch). The boundary is
+  placed by **one rule for every journey**, whether it passed the stage or not: a journey that
+  stopped before ``m_k`` has no ``m_k``, and placing the observed milestone for the journeys that
+  passed but a guess for the others would measure the features differently by outcome (a touch
+  between the true and the guessed milestone counts for one group and not the other), which
+  biases every stage's coefficients and does not shrink with more data (the sales share was
+  ~0.9 points too high at 25k and at 250k accounts; benchmarks/coverage_attribution.py
+  ``--bias``). The rule is the one that best places the observed milestones of the journeys that
+  passed: the previous boundary plus the median gap (for stage 1, from the first sales touch, or
+  from the lead when sales never touched it), just before the journey's first touch of a
+  "later-stage" channel (one no passing journey touched before ``m_k``, e.g. an AE meeting after
+  qualification), that touch minus the median lag from the milestone to it, or the earlier of
+  the first two. The observed milestones decide who passed each stage and which rule is used;
+  they never place one journey's boundary;
 * channel exposure (0/1) and, with ``order=True``, "a before b" for every ordered channel pair
   (first touch of a before the last touch of b, as in :mod:`smlib.attribution.regression`);
 * the account's segment (one-hot) and log size, whether it was integrated (``accounts``);
 * who sourced the lead (``source_team == "marketing"``) and, for marketing-sourced leads that
-  sales contacted before the stage-1 milestone, the speed of that follow-up: an indicator and the
+  sales contacted before the stage-1 boundary, the speed of that follow-up: an indicator and the
   log hours from the MQL (or lead) to the first sales touch as a linear spline with knots at
   5 minutes, 1 hour and 24 hours, flat outside them (the follow-up literature's breakpoints:
   Oldroyd, McElheran & Elkington, "The Short Life of Online Sales Leads", HBR 2011; MIT /
   InsideSales 2007 lead response study), times "integrated" when known.
 
 Removing a channel deletes its touches from every journey: its counts, exposure and order terms,
-and the "contacted" indicator when it was the only sales channel before the stage-1 milestone (the
+and the "contacted" indicator when it was the only sales channel before the stage-1 boundary (the
 follow-up time itself is kept, as a property of the lead). Credit is the signed removal effect
 
     lost_c = Σ_journeys [P(journey) − P(journey without c)]
@@ -51,9 +58,19 @@ Intervals: :meth:`JourneyIncremental.bootstrap_draws` resamples journeys (multin
 re-estimates every stage by one Newton step from the full-data fit (the linearised bootstrap of
 Hu & Kalbfleisch 2000), credit and its scaling recomputed on every resample. The specification is
 fixed (no data-driven choice among candidates), so there is no model-selection step to resample.
+Every other replicate is then reflected through the estimate (:func:`symmetric_draws`), so the
+intervals read from the replicates are the symmetric bootstrap interval ``estimate ± q``, ``q``
+the 95 % quantile of the replicates' distance from the estimate (Hall 1988). Where the credit is
+biased (a nonlinear function of the coefficients: the removal effects of the large sales
+channels at 25k accounts) and the replicates show it, ``q`` grows with the bias: it is the
+bias-aware critical value of Armstrong & Kolesár (2020) with the bootstrap's bias, where the
+percentile interval of the raw replicates would move with the bias instead of allowing for it.
+Coverage of the simulator's truth is measured by benchmarks/coverage_attribution.py.
 
 References: Dalessandro et al. (2012) and Kelly, Vaver & Koehler (2018) for counterfactual
-removal on a fitted conversion model; Hu & Kalbfleisch (2000) for the one-step bootstrap.
+removal on a fitted conversion model; Hu & Kalbfleisch (2000) for the one-step bootstrap;
+Hall (1988) for the symmetric bootstrap interval and Armstrong & Kolesár (2020) for the
+bias-aware critical value.
 """
 
 from __future__ import annotations
@@ -72,7 +89,8 @@ from threadpoolctl import threadpool_limits
 from smlib.attribution.resample import BootstrapDraws, interval_frame
 from smlib.journeys import JOURNEY_TYPES, channel_team_map
 
-__all__ = ["JourneyIncremental", "journey_inputs_available", "journey_incremental"]
+__all__ = ["JourneyIncremental", "journey_inputs_available", "symmetric_draws",
+           "journey_incremental"]
 
 _STAGE_COLUMNS = ("sql_at", "opportunity_at")
 _HOUR = pd.Timedelta(hours=1)
@@ -120,7 +138,7 @@ class _Journeys:
     value: np.ndarray             # (N,) deal value (won) or its segment's mean won value
     journey_id: np.ndarray
     stage_names: list[str]
-    milestone_rules: list[str]    # how each missing milestone was imputed (_impute_milestone)
+    milestone_rules: list[str]    # the rule placing each stage's boundary (_stage_boundary)
 
 
 def _utc(s: pd.Series) -> pd.Series:
@@ -218,12 +236,12 @@ def _prepare(journeys: Any, opportunities: pd.DataFrame, accounts: pd.DataFrame 
     lead = np.where(np.isnan(lead), hours("lead_at"), lead)
     first_touch = pd.Series(ts).groupby(row).min().reindex(range(n)).to_numpy()
     lead = np.where(np.isnan(lead), first_touch, lead)
-    # milestones: observed when passed; else imputed by the rule that best places the observed
-    # milestones of the journeys that passed (see _impute_milestone)
+    # stage boundaries: one rule for every journey (passed or not), the rule that best places
+    # the observed milestones of the journeys that passed (see _stage_boundary)
     boundaries, rules = [], []
     prev = np.where(np.isnan(first_sales), lead, first_sales)
     for m in milestones:
-        b, rule = _impute_milestone(m, prev, ts, row, code, n, n_ch)
+        b, rule = _stage_boundary(m, prev, ts, row, code, n, n_ch)
         boundaries.append(b)
         rules.append(rule)
         prev = b
@@ -290,18 +308,22 @@ def _prepare(journeys: Any, opportunities: pd.DataFrame, accounts: pd.DataFrame 
                      journey_id=ids, stage_names=[*stages, "won"], milestone_rules=rules)
 
 
-def _impute_milestone(m: np.ndarray, prev: np.ndarray, ts: np.ndarray, row: np.ndarray,
-                      code: np.ndarray, n: int, n_ch: int) -> tuple[np.ndarray, str]:
-    """Milestone of each journey: observed ``m`` where set, else imputed (hours); and the rule.
+def _stage_boundary(m: np.ndarray, prev: np.ndarray, ts: np.ndarray, row: np.ndarray,
+                    code: np.ndarray, n: int, n_ch: int) -> tuple[np.ndarray, str]:
+    """Boundary (hours) of a stage for **every** journey, placed by one rule; and the rule.
 
-    Candidate rules for a journey without the milestone: ``gap`` = previous milestone + the
-    median gap among the journeys that have it; ``later`` = just before the journey's first touch
-    of a "later-stage" channel (one that no journey with the milestone touched before it), else
-    ``gap``; ``later_minus_lag`` = that touch minus the median lag from the milestone to it (not
-    before the previous milestone), else ``gap``; ``min`` = the earlier of ``gap`` and ``later``. Each rule is applied to the journeys that *have*
-    the milestone as if they did not, and the rule that puts the fewest of their touches on the
-    wrong side of the true milestone is used (a data-driven choice; the touch timing of journeys
-    that passed and failed a stage is assumed alike up to the stage's end).
+    ``m`` is the observed milestone (NaN for the journeys that did not pass). Candidate rules:
+    ``gap`` = previous boundary + the median gap to the milestone among the journeys that have
+    it; ``later`` = just before the journey's first touch of a "later-stage" channel (one that
+    no journey with the milestone touched before it), else ``gap``; ``later_minus_lag`` = that
+    touch minus the median lag from the milestone to it (not before the previous boundary), else
+    ``gap``; ``min`` = the earlier of ``gap`` and ``later``. Each rule is scored on the journeys
+    that *have* the milestone, and the rule that puts the fewest of their touches on the wrong
+    side of it is used. The chosen rule then places the boundary of every journey, those that
+    passed included: features measured one way whatever the outcome (the observed milestone
+    only for the journeys that passed would make the measurement depend on the outcome; the
+    touch timing of journeys that passed and failed a stage is assumed alike up to the stage's
+    end). Returns ``(inf, "none")`` when no journey has the milestone.
     """
     obs = ~np.isnan(m)
     if not obs.any():
@@ -327,7 +349,7 @@ def _impute_milestone(m: np.ndarray, prev: np.ndarray, ts: np.ndarray, row: np.n
     truth_side = ts < np.where(obs, m, np.inf)[row]
     wrong = {name: int(((ts < b[row]) != truth_side)[pass_touch].sum()) for name, b in rules.items()}
     best = min(wrong, key=lambda k: (wrong[k], k))
-    return np.where(obs, m, rules[best]), best
+    return rules[best], best
 
 
 class JourneyIncremental(BaseEstimator):
@@ -348,8 +370,8 @@ class JourneyIncremental(BaseEstimator):
 
     ``fit(paths=None)`` takes the path table only to keep the registry's call contract (the
     journeys carry everything). Fitted attributes: ``models_`` (one LogisticRegression per
-    stage), ``stage_names_``, ``milestone_rules_`` (milestone → how it was imputed where
-    missing), ``channels_``, ``feature_names_``, ``removal_effects_`` (channel,
+    stage), ``stage_names_``, ``milestone_rules_`` (milestone → the rule placing every
+    journey's stage boundary), ``channels_``, ``feature_names_``, ``removal_effects_`` (channel,
     journeys_exposed, conversions_lost, value_lost, removal_effect), ``credit_`` (channel,
     conversions, value, share, incremental_conversions, incremental_value), ``cv_results_`` (the
     3-fold cross-validated log loss of P(won): mean, std, per fold, fit_seconds), ``best_candidate_`` ("funnel"), ``n_journeys_``.
@@ -516,8 +538,8 @@ class JourneyIncremental(BaseEstimator):
         """Always True: the one-step bootstrap needs no refit per resample."""
         return True
 
-    def bootstrap_draws(self, n_boot: int = 200, seed: int = 0, method: str = "one_step"
-                        ) -> BootstrapDraws:
+    def bootstrap_draws(self, n_boot: int = 200, seed: int = 0, method: str = "one_step",
+                        interval: str = "symmetric") -> BootstrapDraws:
         """Bootstrap replicates of the credit (journeys resampled; one Newton step per stage).
 
         Each resample draws the closed journeys with replacement (multinomial counts ``w``),
@@ -525,14 +547,24 @@ class JourneyIncremental(BaseEstimator):
         the penalised log likelihood) or, with ``method="refit"``, refits every stage, then
         recomputes the removal credit over the resampled journeys and scales it to the
         resample's wins (conversions) and won value (value). Shares per replicate are of the net
-        total, as the estimate's. Returns a :class:`BootstrapDraws` (``method`` "one_step" or
-        "refit").
+        total, as the estimate's.
+
+        ``interval="symmetric"`` (default) returns the replicates reflected through the
+        estimate in every other row (:func:`symmetric_draws`), so that every interval read from
+        them as percentiles (channels, shares, teams, money) is the symmetric bootstrap interval
+        ``estimate ± q``, ``q`` the quantile of the replicates' distance from the estimate: it
+        widens with any bias the replicates show (the bias-aware interval) where the percentile
+        interval of the raw replicates would move with it; ``"percentile"`` returns the raw
+        replicates. Returns a :class:`BootstrapDraws` (``method`` "one_step" or "refit").
         """
         self._check_fitted()
         if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
             raise ValueError(f"bootstrap: n_boot must be an integer >= 2, got {n_boot!r}")
         if method not in ("one_step", "refit"):
             raise ValueError(f"bootstrap: method must be 'one_step' or 'refit', got {method!r}")
+        if interval not in ("symmetric", "percentile"):
+            raise ValueError("bootstrap: interval must be 'symmetric' or 'percentile', "
+                             f"got {interval!r}")
         d = self._data
         n = len(d.won)
         rng = np.random.default_rng(seed)
@@ -569,15 +601,20 @@ class JourneyIncremental(BaseEstimator):
                 won_v = (w * d.value * d.won).sum(axis=1)
                 conv_parts.append(_scale(lost, wins))
                 value_parts.append(_scale(lost_v, won_v))
-        return BootstrapDraws(tuple(d.channels), np.vstack(conv_parts), np.vstack(value_parts),
-                              self.credit_, method, n)
+        conv, value = np.vstack(conv_parts), np.vstack(value_parts)
+        if interval == "symmetric":
+            conv = symmetric_draws(conv, self.credit_["conversions"].to_numpy(float))
+            value = symmetric_draws(value, self.credit_["value"].to_numpy(float))
+        return BootstrapDraws(tuple(d.channels), conv, value, self.credit_, method, n)
 
     def bootstrap(self, n_boot: int = 200, seed: int = 0, level: float = 0.95,
-                  method: str = "one_step") -> pd.DataFrame:
-        """Percentile intervals from :meth:`bootstrap_draws` (columns of ``uncertainty.bootstrap``)."""
+                  method: str = "one_step", interval: str = "symmetric") -> pd.DataFrame:
+        """Intervals at ``level`` from :meth:`bootstrap_draws` (columns of
+        ``uncertainty.bootstrap``): symmetric around the estimate by default, percentile with
+        ``interval="percentile"``."""
         if not 0 < level < 1:
             raise ValueError(f"bootstrap: level must be in (0, 1), got {level!r}")
-        dr = self.bootstrap_draws(n_boot, seed, method)
+        dr = self.bootstrap_draws(n_boot, seed, method, interval)
         return interval_frame(self.credit_, self.channels_, dr.conversions, dr.value, level,
                               n_boot=n_boot, method=dr.method, n_journeys=dr.n_journeys)
 
@@ -644,6 +681,32 @@ class JourneyIncremental(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):
             raise ValueError("JourneyIncremental is not fitted yet; call fit() first")
+
+
+def symmetric_draws(draws: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+    """Bootstrap replicates (rows) reflected through ``estimate`` in every other row.
+
+    Row ``i`` becomes ``estimate + (−1)^i · (draws_i − estimate)``: each replicate's distance
+    from the estimate is kept and half of them are turned to the other side, whole rows at a
+    time (so sums, shares and team shares of a row move together). The percentile interval of
+    the result at any level is then, to first order, the **symmetric bootstrap interval**
+    ``estimate ± q``, ``q`` the level quantile of ``|θ* − θ̂|`` (Hall, P. (1988), "On symmetric
+    bootstrap confidence intervals", *JRSS B* 50(1):35-45), for every function of a row. Where
+    the replicates sit around ``θ̂ + b`` with spread ``se``, ``q = cv(|b| / se) · se`` with
+    ``cv(t)`` the quantile of ``|N(t, 1)|``: the bias-aware critical value of Armstrong &
+    Kolesár (2020), "Simple and honest confidence intervals in nonparametric regression",
+    *Quantitative Economics* 11(1):1-39, with the bootstrap's bias in place of a bias bound. So
+    the interval is centred on the estimate, as wide as the normal one when the bootstrap finds
+    no bias and wider when it finds some, where the plain percentile interval would move with
+    the bias (or the skew) of the replicates instead.
+    """
+    draws = np.asarray(draws, float)
+    estimate = np.asarray(estimate, float)
+    if draws.ndim != 2 or estimate.shape != (draws.shape[1],):
+        raise ValueError(f"symmetric_draws: draws must be (n_boot, k) and estimate (k,), got "
+                         f"{draws.shape} and {estimate.shape}")
+    sign = np.where(np.arange(len(draws)) % 2 == 0, 1.0, -1.0)[:, None]
+    return estimate + sign * (draws - estimate)
 
 
 def _scale(lost: np.ndarray, total: np.ndarray | float) -> np.ndarray:
