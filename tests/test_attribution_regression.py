@@ -13,10 +13,8 @@ from smlib.attribution.regression import (
     IncrementalAttribution,
     LogisticAttribution,
     _design,
-    _effective_df,
     _encode,
     _journey_folds,
-    _newton_logit,
     _sparse_design,
     _training_rows,
     credit_spread,
@@ -24,6 +22,7 @@ from smlib.attribution.regression import (
     incremental,
     logistic,
 )
+from smlib.attribution.sparse_logit import effective_df, newton_logit
 
 COLS = ["path", "total_conversions", "total_conversion_value", "total_null"]
 
@@ -412,11 +411,11 @@ def test_newton_solver_reaches_the_sklearn_optimum(known) -> None:
     Xw, y, w = _training_rows(X, enc.conversions, enc.nulls)
     for C in (0.01, 1.0):
         ref = LogisticRegression(C=C, max_iter=20_000, tol=1e-12).fit(Xw, y, sample_weight=w)
-        cold, _, hess = _newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
+        cold, _, hess = newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
                                       enc.nulls, C)
         np.testing.assert_allclose(cold, np.r_[ref.intercept_, ref.coef_.ravel()], atol=2e-5)
         # warm start with a reused Hessian (regularisation path) reaches the same optimum
-        warm, _, _ = _newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
+        warm, _, _ = newton_logit(_sparse_design(enc, FEATURE_BLOCKS)[0], enc.conversions,
                                    enc.nulls, C, cold * 0.5, hess, refresh=0.9)
         np.testing.assert_allclose(warm, cold, atol=1e-6)
 
@@ -425,8 +424,8 @@ def test_effective_df_runs_from_one_to_all_parameters() -> None:
     rng = np.random.default_rng(0)
     Z = np.column_stack([np.ones(200), rng.normal(size=(200, 4))])
     H = Z.T @ Z
-    assert _effective_df(H, 1e12) == pytest.approx(5.0, rel=1e-6)  # no penalty: all 5
-    assert _effective_df(H, 1e-12) == pytest.approx(1.0, rel=1e-6)  # only the intercept left
+    assert effective_df(H, 1e12) == pytest.approx(5.0, rel=1e-6)  # no penalty: all 5
+    assert effective_df(H, 1e-12) == pytest.approx(1.0, rel=1e-6)  # only the intercept left
 
 
 # ---------------------------------------------------------------------------- selection rules
@@ -472,3 +471,19 @@ def test_racing_screens_a_hopeless_candidate(known) -> None:
     assert not cv.loc["good", "screened"] and model.best_candidate_ == "good"
     with pytest.raises(ValueError, match="selection must be"):
         incremental(SATURATED, selection="stability")
+
+
+def test_newton_compatible_and_as_fitted_wrap_the_solver_for_scikit_learn() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from smlib.attribution.sparse_logit import as_fitted, newton_compatible
+    assert newton_compatible(LogisticRegression(C=0.1))
+    assert not newton_compatible(LogisticRegression(fit_intercept=False))
+    assert not newton_compatible(LogisticRegression(class_weight="balanced"))
+    assert not newton_compatible(HistGradientBoostingClassifier())
+    model = as_fitted(LogisticRegression(C=0.1), np.array([-1.0, 2.0, 0.5]), 7)
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    expected = 1 / (1 + np.exp(-(-1.0 + X @ np.array([2.0, 0.5]))))
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], expected, rtol=1e-12)
+    assert model.n_iter_[0] == 7 and model.C == 0.1

@@ -46,11 +46,11 @@ from scipy import sparse, special
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
 from smlib.attribution.paths import parse_paths
 from smlib.attribution.resample import BootstrapDraws, interval_frame
+from smlib.attribution.sparse_logit import as_fitted, effective_df, newton_compatible, newton_logit
 from smlib.journeys import JOURNEY_TYPES, channel_team_map
 
 __all__ = [
@@ -454,156 +454,6 @@ class _SparseDesign:
                            minlength=self.n_channels)
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def _logit_terms(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, conv: np.ndarray,
-                 nulls: np.ndarray, beta: np.ndarray, mode: int
-                 ) -> tuple[float, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Weighted binomial negative log likelihood (mode 0), with its gradient (1) and Hessian in
-    (β0, β) (2).
-
-    One row per distinct path with ``conv`` successes and ``nulls`` failures: the same likelihood
-    as a y=1 row weighted by conversions and a y=0 row weighted by non-conversions. Needs sorted
-    column indices in each CSR row (the upper triangle of the Hessian is accumulated, row by row
-    from a local copy of the row's entries into a flat array)."""
-    d = beta.shape[0]
-    grad = np.zeros(d)
-    flat = np.zeros(d * d if mode == 2 else 1)
-    cols = np.empty(d, np.int64)
-    vals = np.empty(d)
-    nll = 0.0
-    for i in range(conv.shape[0]):
-        ci, mi = conv[i], nulls[i]
-        ni = ci + mi
-        if ni <= 0.0:
-            continue
-        s, m = indptr[i], indptr[i + 1] - indptr[i]
-        eta = beta[0]
-        for a in range(m):
-            cols[a] = indices[s + a] + 1
-            vals[a] = data[s + a]
-            eta += vals[a] * beta[cols[a]]
-        z = np.exp(-abs(eta))
-        sp = max(eta, 0.0) + np.log1p(z)  # softplus(η) = −log(1 − p)
-        p = 1.0 / (1.0 + z) if eta >= 0 else z / (1.0 + z)
-        nll += ci * (sp - eta) + mi * sp
-        if mode == 0:
-            continue
-        r = ni * p - ci
-        grad[0] += r
-        for a in range(m):
-            grad[cols[a]] += r * vals[a]
-        if mode == 1:
-            continue
-        w = ni * p * (1.0 - p)
-        flat[0] += w
-        for a in range(m):
-            wa = w * vals[a]
-            flat[cols[a]] += wa
-            base = cols[a] * d
-            for b in range(a, m):
-                flat[base + cols[b]] += wa * vals[b]
-    hess = flat.reshape((d, d)) if mode == 2 else np.zeros((1, 1))
-    if mode == 2:
-        for a in range(d):
-            for b in range(a + 1, d):
-                hess[b, a] = hess[a, b]
-    return nll, grad, hess
-
-
-def _newton_logit(X: sparse.csr_matrix, conv: np.ndarray, nulls: np.ndarray, C: float,
-                  beta: np.ndarray | None = None, hess: np.ndarray | None = None,
-                  tol: float = 1e-8, max_iter: int = 200, refresh: float = 1 / 3
-                  ) -> tuple[np.ndarray, int, np.ndarray]:
-    """L2-penalised weighted logistic regression by Newton's method on the p × p Hessian.
-
-    Minimises scikit-learn's objective ``Σ w·loss + ||β||² / (2C)`` (intercept not penalised) on one
-    row per distinct path (``conv`` and ``nulls`` journeys each). ``beta`` warm-starts (e.g. from
-    the previous, stronger penalty of a regularisation path or from another fold) and ``hess`` (the
-    unpenalised Hessian at a nearby point) is reused while each step shrinks the gradient by the
-    factor ``refresh`` (a simplified Newton or chord method, Kelley 1995, *Iterative Methods for
-    Linear and Nonlinear Equations*, §5.4), recomputed otherwise. A Hessian costs a pass over the
-    pairs of nonzeros of each row, a gradient one pass over the nonzeros. Backtracking line search
-    (Armijo); stops when the step is below ``tol`` relative to the coefficients, the gradient below
-    ``tol`` × 10⁻² per journey, the Newton decrement (≈ objective minus its minimum) below ``tol²``
-    relative to the objective, or the objective no longer decreases. Returns (β0 ⧺ β, iterations,
-    the last computed unpenalised Hessian).
-    """
-    d = X.shape[1] + 1
-    if beta is None:
-        rate = np.clip(conv.sum() / (conv.sum() + nulls.sum()), 1e-9, 1 - 1e-9)
-        beta = np.r_[np.log(rate / (1 - rate)), np.zeros(d - 1)]
-    beta = np.asarray(beta, dtype=np.float64).copy()
-    pen = np.r_[0.0, np.full(d - 1, 1.0 / C)]
-    args = (X.indptr, X.indices, X.data, np.asarray(conv, np.float64), np.asarray(nulls, np.float64))
-
-    def objective(b: np.ndarray, mode: int) -> tuple[float, np.ndarray, np.ndarray]:
-        nll, g, h = _logit_terms(*args, b, mode)
-        return nll + 0.5 * float(pen @ (b * b)), g + pen * b, h
-
-    gtol = tol * 1e-2 * float(np.sum(conv) + np.sum(nulls))
-    dtol = tol * tol
-    fresh = hess is None
-    f, g, h = objective(beta, 2 if fresh else 1)
-    H = h if fresh else hess
-    it = 0
-    for it in range(1, max_iter + 1):
-        if np.max(np.abs(g)) <= gtol:
-            break
-        A = H + np.diag(pen)
-        try:
-            step = np.linalg.solve(A, g)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(A, g, rcond=None)[0]
-        slope, t = float(g @ step), 1.0
-        if slope <= 2 * dtol * (1.0 + abs(f)):  # Newton decrement: f − min f ≈ slope / 2
-            break
-        while True:
-            new = beta - t * step
-            f_new, g_new, _ = objective(new, 1)
-            if f_new <= f - 1e-4 * t * slope:
-                break
-            t *= 0.5
-            if t < (1e-6 if fresh else 0.2):
-                break
-        if f_new > f - 1e-4 * t * slope:  # no sufficient decrease
-            if fresh:
-                break  # at the optimum up to rounding
-            f, g, H = objective(beta, 2)  # the reused Hessian is too far off: recompute it
-            fresh = True
-            continue
-        converged = (np.max(np.abs(t * step)) <= tol * (1.0 + np.max(np.abs(new)))
-                     or f - f_new <= 1e-15 * abs(f))
-        slow = np.max(np.abs(g_new)) > np.max(np.abs(g)) * refresh
-        beta, f, g = new, f_new, g_new
-        if converged:
-            break
-        fresh = False
-        if slow:
-            f, g, H = objective(beta, 2)
-            fresh = True
-    return beta, it, H
-
-
-def _fast_logit(est: Any) -> bool:
-    """True for a scikit-learn L2 logistic regression with an intercept (fitted by the sparse
-    Newton solver: same objective, same optimum)."""
-    if type(est) is not LogisticRegression:
-        return False
-    p = est.get_params()
-    return (p["fit_intercept"] and p["class_weight"] is None and not p.get("l1_ratio")
-            and p.get("penalty", "l2") in ("l2", "deprecated") and np.isfinite(p["C"]) and p["C"] > 0)
-
-
-def _as_fitted(est: LogisticRegression, beta: np.ndarray, n_iter: int) -> LogisticRegression:
-    """A scikit-learn LogisticRegression carrying coefficients found by :func:`_newton_logit`."""
-    model = clone(est)
-    model.coef_, model.intercept_ = beta[None, 1:].copy(), beta[:1].copy()
-    model.classes_ = np.array([0.0, 1.0])
-    model.n_features_in_ = len(beta) - 1
-    model.n_iter_ = np.array([n_iter], dtype=np.int32)
-    return model
-
-
 def _embed(beta: np.ndarray, blocks: tuple[str, ...], into: tuple[str, ...],
            channels: list[str]) -> np.ndarray:
     """Coefficients (β0 ⧺ β) of a design on ``blocks`` placed in the columns of a design on the
@@ -613,14 +463,6 @@ def _embed(beta: np.ndarray, blocks: tuple[str, ...], into: tuple[str, ...],
     out[0] = beta[0]
     out[1 + np.array([where[n] for n in _feature_names(channels, blocks)])] = beta[1:]
     return out
-
-
-def _effective_df(hess: np.ndarray, C: float) -> float:
-    """Effective degrees of freedom of an L2 logistic fit, ``tr[(H + I/C)⁻¹ H]`` (intercept not
-    penalised; ``H`` the unpenalised Hessian at the solution): the number of free parameters the
-    penalty leaves (Hastie, Tibshirani & Friedman 2009, §5.4.1 and §7.6)."""
-    pen = np.r_[0.0, np.full(len(hess) - 1, 1.0 / C)]
-    return float(np.trace(np.linalg.solve(hess + np.diag(pen), hess)))
 
 
 def _is_linear(model: Any) -> bool:
@@ -1061,9 +903,9 @@ class LogisticAttribution(_RemovalMixin, BaseEstimator):
         # scikit-learn's objective and optimum, by the sparse Newton solver on one row per
         # distinct path (at 1M paths lbfgs on the doubled dense rows took most of the time)
         X = self._sparse(self.blocks_).X
-        beta, n_iter, _ = _newton_logit(X, enc.conversions, enc.nulls, self.C,
+        beta, n_iter, _ = newton_logit(X, enc.conversions, enc.nulls, self.C,
                                         max_iter=self.max_iter)
-        self.model_ = _as_fitted(LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol),
+        self.model_ = as_fitted(LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol),
                                  beta, n_iter)
         self.coef_table_ = self._coef_table(X, enc.journeys)
         self.removal_effects_ = self._removal_table()
@@ -1293,7 +1135,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     earlier: ``candidates=[model.best_candidate_], cv=None``); ``cv_results_`` then holds NaN.
 
     Speed: logistic candidates are fitted by an exact Newton solver on the sparse design
-    (:func:`_newton_logit`), along the C grid with warm starts and reused Hessians, and their
+    (:func:`newton_logit`), along the C grid with warm starts and reused Hessians, and their
     removal effects come from the linear predictor; on 1M journeys (188k distinct paths, 12
     channels) the default fit took 3.6x ChannelAttribution's order-1 Markov time in a fresh
     process and 805 MB peak RSS (benchmarks/bench_attribution.py prints both, measured side by
@@ -1411,11 +1253,11 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         """One candidate fitted on the given journey counts (L2 logistic: sparse Newton, warm
         start ``warm`` = (β, Hessian); any other classifier: scikit-learn on the dense weighted
         rows)."""
-        if _fast_logit(est):
+        if newton_compatible(est):
             beta, hess = warm if warm is not None else (None, None)
-            beta, n_iter, _ = _newton_logit(self._sparse(blocks).X, conv, nulls, est.C, beta, hess,
+            beta, n_iter, _ = newton_logit(self._sparse(blocks).X, conv, nulls, est.C, beta, hess,
                                             refresh=0.1)
-            return _as_fitted(est, beta, n_iter)
+            return as_fitted(est, beta, n_iter)
         Xw, y, w = _training_rows(_design(self._enc, blocks)[0], conv, nulls)
         return clone(est).fit(Xw, y, sample_weight=w)
 
@@ -1457,7 +1299,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         # L2 logistic candidates on the first fold: one regularisation path (strong to weak
         # penalty) per feature set, each fit warm-started from the previous one with its Hessian;
         # on the other folds each starts from its first-fold solution and Hessian.
-        fast = {n: _fast_logit(cands[n][0]) for n in cands}
+        fast = {n: newton_compatible(cands[n][0]) for n in cands}
         order = sorted(cands, key=lambda n: (not fast[n], cands[n][1],
                                              cands[n][0].C if fast[n] else 0.0))
         first_fold: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -1470,7 +1312,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
             conv, nulls = enc.conversions - test_c[k], enc.nulls - test_n[k]
             if fast[name]:
                 design = self._sparse(blocks)
-                beta, _, hess = _newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-5,
+                beta, _, hess = newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-5,
                                               refresh=0.85 if k else 1 / 3)
                 p = np.where(design.empty, rate, special.expit(design.X @ beta[1:] + beta[0]))
                 stats[name]["betas"].append(beta)
@@ -1540,7 +1382,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                          "loss_gap": gap, "loss_gap_se": se, "screened": screened,
                          "within_one_se": tied,
                          "credit_spread": credit_spread(stats[n]["shares"]) if tied else np.nan,
-                         "effective_df": (_effective_df(hessians[n], cands[n][0].C)
+                         "effective_df": (effective_df(hessians[n], cands[n][0].C)
                                           if tied and n in hessians else np.nan),
                          "fit_seconds": stats[n]["seconds"]})
         out = pd.DataFrame(rows)
