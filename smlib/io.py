@@ -996,11 +996,11 @@ def _load_source(target: Any, *, on_invalid: OnInvalid, mapping: Any, encoding: 
                  date_window: DateWindow | None, **_: Any) -> Dataset:
     """:func:`load_dataset` of a connection target: each table read by its engine into pandas,
     then mapped and validated exactly as a file is."""
-    from smlib.engine.source import connect as engine_connect  # lazy: ibis is a heavy dependency
+    from smlib.engine.source import connect as engine_connect, is_url  # lazy: ibis is a heavy dependency
 
     del encoding  # text encodings are the engine's business (Parquet, warehouse tables)
     src = engine_connect(target)
-    folder = Path(target) if isinstance(target, (str, os.PathLike)) and "://" not in str(target) \
+    folder = Path(target) if isinstance(target, (str, os.PathLike)) and not is_url(str(target)) \
         else None
     resolved = read_mapping(mapping) if mapping is not None else (
         read_mapping(folder / MAPPING_FILE) if folder is not None

@@ -509,3 +509,11 @@ def test_report_data_path_takes_connections_and_parquet_folders(tmp_path: Path,
     url = runner.resolve_data_path(f"duckdb:///{db}")
     info = runner._describe_data(url, {})
     assert info["path"] == url and set(info["tables"]) >= {"touchpoints", "opportunities"}
+
+
+def test_is_url_tells_connection_strings_from_paths() -> None:
+    from smlib.engine.source import is_url
+    for url in ("duckdb:///data/crm.duckdb", "bigquery://p/d", "pyspark://", "snowflake+x://a"):
+        assert is_url(url)
+    for not_url in ("data/export", "/abs/crm.duckdb", "C:\\data", "weird:/x", "://x", None, 3):
+        assert not is_url(not_url)

@@ -695,13 +695,8 @@ class AttributionReport:
         comp = self.comparison
         if comp is None or not (comp.draws or comp.withheld):
             return ""
-        n_boot = (int(next(iter(comp.draws.values())).conversions.shape[0]) if comp.draws
-                  else 0)
-        fitted = comp.fitted.get("incremental")
-        key = ("method_rules" if fitted is None else
-               "method_journeys" if getattr(fitted, "best_candidate_", "") == "funnel"
-               else "method_paths")
-        parts = [text(f"attribution.intervals.{key}", lang, n_boot=n_boot)]
+        kind, n_boot = self._interval_kind("incremental")
+        parts = [text(f"attribution.intervals.method_{kind}", lang, n_boot=n_boot)]
         if comp.fitted:
             parts += [text("attribution.intervals.scaled", lang),
                       text("attribution.intervals.signed", lang)]
@@ -716,13 +711,20 @@ class AttributionReport:
         model = model or self.recommended
         if comp is None or model is None or not (model in comp.draws or model in comp.withheld):
             return ""
-        n_boot = (int(comp.draws[model].conversions.shape[0]) if model in comp.draws else
-                  int(next(iter(comp.draws.values())).conversions.shape[0]) if comp.draws else 0)
+        kind, n_boot = self._interval_kind(model)
+        return text(f"attribution.intervals.short_{kind}", lang, n_boot=n_boot)
+
+    def _interval_kind(self, model: str) -> tuple[str, int]:
+        """Which interval method ``model``'s credit had ("rules": not fitted; "journeys": the
+        funnel model on journeys; "paths": a path-table model, intervals withheld) and the
+        number of bootstrap resamples (0 without any)."""
+        comp = self.comparison
+        draws = comp.draws[model] if model in comp.draws else next(iter(comp.draws.values()), None)
+        n_boot = int(draws.conversions.shape[0]) if draws is not None else 0
         fitted = comp.fitted.get(model)
-        key = ("short_rules" if fitted is None else
-               "short_journeys" if getattr(fitted, "best_candidate_", "") == "funnel"
-               else "short_paths")
-        return text(f"attribution.intervals.{key}", lang, n_boot=n_boot)
+        kind = ("rules" if fitted is None else
+                "journeys" if getattr(fitted, "best_candidate_", "") == "funnel" else "paths")
+        return kind, n_boot
 
     def show_interval_method(self, language: str = "en") -> None:
         """Show :meth:`interval_method` (nothing when the report has no intervals)."""

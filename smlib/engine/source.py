@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,12 +93,18 @@ class Source:
         return t.to_pyarrow().to_pandas()
 
 
+def is_url(target: Any) -> bool:
+    """True for a connection string (``scheme://...``: ``duckdb:///file.duckdb``,
+    ``bigquery://project/dataset``, any Ibis URL): read by an engine, never a path on disk."""
+    return isinstance(target, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", target) is not None
+
+
 def is_connection_target(target: Any) -> bool:
     """True for what only :func:`connect` reads: a :class:`Source`, an Ibis backend, a Spark
     session, an Ibis URL (``scheme://...``) or a folder with a table stored as a sub-folder of
     Parquet files. A plain folder or file (``touchpoints.parquet``/``.csv``) or a DuckDB file is
     not: :mod:`smlib.io` reads those itself."""
-    if isinstance(target, str) and "://" in target:
+    if is_url(target):
         return True
     if isinstance(target, (str, os.PathLike)):  # no ibis import on the file route
         p = Path(target)
@@ -140,7 +147,7 @@ def connect(target: Any, *, engine: str | None = None, tables: Mapping[str, Any]
         if target.name == "pyspark":
             _utc_session(target._session)
         return _from_backend(target, name=f"{target.name} connection", files=tables)
-    if isinstance(target, str) and "://" in target:
+    if is_url(target):
         import ibis  # lazy: ibis is a heavy dependency only the engine paths need
 
         backend = ibis.connect(target)

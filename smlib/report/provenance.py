@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from smlib import config
 from smlib import io as smio
+from smlib.engine.source import is_url
 from smlib.io import MAPPING_FILE, load_dataset
 from smlib.io import sha256_file  # one definition: the loader's (files are hashed the same way)
 from smlib.report.publish import write_text_atomic
@@ -187,7 +188,7 @@ def describe_dataset(path: Path | str | None, on_invalid: str = "error") -> dict
     ``OSError``); nothing is hashed before the required tables were found.
     """
     # a connection string (``duckdb:///x``) stays a string: Path() would fold its "//"
-    target = path if path is None or "://" in str(path) else Path(path)
+    target = path if path is None or is_url(path) else Path(path)
     ds = load_dataset(target, on_invalid=on_invalid)  # type: ignore[arg-type]
     where = ds.path if ds.path is not None else (target if target is not None else config.DEFAULT_DATASET_DIR)
     return {

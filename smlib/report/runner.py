@@ -57,6 +57,7 @@ import pandas as pd
 from smlib import config
 from smlib.presentation import settings
 from smlib.presentation.settings import validate_currency, validate_language
+from smlib.engine.source import is_url
 from smlib.report import provenance as prov
 from smlib.report import publish as pub
 from smlib.report.headline import extract_headlines
@@ -274,11 +275,6 @@ def _safe_resolve(path: Path, what: str) -> Path:
         raise ReportConfigError(f"{what} {str(path)!r} cannot be used: {reason}") from None
 
 
-def _is_url(value: str) -> bool:
-    """A connection string (``scheme://...``), read by an engine, not a path on disk."""
-    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
-
-
 def resolve_data_path(value: str, base: Path | None = None) -> str:
     """An absolute ``data_path``: relative to ``base`` (the config's folder) or to the current directory.
 
@@ -287,7 +283,7 @@ def resolve_data_path(value: str, base: Path | None = None) -> str:
 
     Raises :class:`ReportConfigError` (one line) for a symlink loop or a path that cannot be read.
     """
-    if _is_url(value):
+    if is_url(value):
         return value
     return str(_safe_resolve(Path(base or Path.cwd()) / value, DATA_PARAM))
 
@@ -424,7 +420,7 @@ def _describe_data(path_value: Any, cache: dict[Any, dict[str, Any]], on_invalid
         return cache[key]
     shown = key[0]
     try:
-        if path_value is not None and not _is_url(str(path_value)):
+        if path_value is not None and not is_url(str(path_value)):
             path = Path(path_value)
             if not os.path.lexists(path):
                 raise ValueError("it does not exist; expected a dataset folder or a .duckdb file")
