@@ -50,7 +50,8 @@ from threadpoolctl import threadpool_limits
 
 from smlib.attribution.paths import parse_paths
 from smlib.attribution.resample import BootstrapDraws, interval_frame
-from smlib.attribution.sparse_logit import as_fitted, effective_df, newton_compatible, newton_logit
+from smlib.attribution.sparse_logit import (CHUNKS, as_fitted, effective_df, logit_terms,
+                                            newton_compatible, newton_logit)
 from smlib.journeys import JOURNEY_TYPES, channel_team_map
 
 __all__ = [
@@ -196,53 +197,45 @@ def _feature_names(channels: list[str], blocks: tuple[str, ...]) -> list[str]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _csr_design(first: np.ndarray, last: np.ndarray, counts: np.ndarray, exposure: bool,
-                log_counts: bool, order: bool, first_last: bool
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """CSR arrays (indptr, indices, data) of the design of :func:`_design`, row by row in two
-    passes (count, fill); column indices come out sorted within each row."""
-    n, n_ch = counts.shape
-    indptr = np.zeros(n + 1, np.int64)
-    on = np.empty(n_ch, np.int64)
-    for i in range(n):
+def _csr_rows(lo: int, hi: int, first: np.ndarray, last: np.ndarray, counts: np.ndarray,
+              exposure: bool, log_counts: bool, order: bool, first_last: bool,
+              indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, fill: bool,
+              on: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One pass of :func:`_csr_design` over rows ``lo:hi``: the row sizes into
+    ``indptr[i + 1]`` (``fill`` False), or the row entries (``fill`` True; ``indptr`` final).
+    ``on``: scratch of length n_ch."""
+    n_ch = counts.shape[1]
+    for i in range(lo, hi):
         k = 0
         for a in range(n_ch):
             if counts[i, a] > 0:
                 on[k] = a
                 k += 1
-        pairs = 0
-        if order:
-            for x in range(k):
-                for y in range(k):
-                    if x != y and first[i, on[x]] < last[i, on[y]]:
-                        pairs += 1
-        size = k * exposure + k * log_counts + pairs
-        if first_last and k > 0:
-            size += 2
-        indptr[i + 1] = indptr[i] + size
-    indices = np.empty(indptr[n], np.int32)  # less memory traffic per pass than int64
-    data = np.empty(indptr[n], np.float64)
-    for i in range(n):
+        if not fill:
+            pairs = 0
+            if order:
+                for x in range(k):
+                    for y in range(k):
+                        if x != y and first[i, on[x]] < last[i, on[y]]:
+                            pairs += 1
+            size = k * exposure + k * log_counts + pairs
+            if first_last and k > 0:
+                size += 2
+            indptr[i + 1] = size
+            continue
         q = indptr[i]
         off = 0
         if exposure:
-            for a in range(n_ch):
-                if counts[i, a] > 0:
-                    indices[q], data[q] = off + a, 1.0
-                    q += 1
+            for x in range(k):
+                indices[q], data[q] = off + on[x], 1.0
+                q += 1
             off += n_ch
         if log_counts:
-            for a in range(n_ch):
-                if counts[i, a] > 0:
-                    indices[q], data[q] = off + a, counts[i, a]  # log1p taken by the caller
-                    q += 1
+            for x in range(k):
+                indices[q], data[q] = off + on[x], counts[i, on[x]]  # log1p taken by the caller
+                q += 1
             off += n_ch
         if order:
-            k = 0
-            for a in range(n_ch):
-                if counts[i, a] > 0:
-                    on[k] = a
-                    k += 1
             for x in range(k):
                 a = on[x]
                 for y in range(k):
@@ -261,6 +254,30 @@ def _csr_design(first: np.ndarray, last: np.ndarray, counts: np.ndarray, exposur
                         la = a
             indices[q], data[q] = off + fa, 1.0
             indices[q + 1], data[q + 1] = off + n_ch + la, 1.0
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _csr_design(first: np.ndarray, last: np.ndarray, counts: np.ndarray, exposure: bool,
+                log_counts: bool, order: bool, first_last: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """CSR arrays (indptr, indices, data) of the design of :func:`_design`, row by row in two
+    passes (count, fill; each over :data:`CHUNKS` row chunks in parallel); column indices come
+    out sorted within each row."""
+    n, n_ch = counts.shape
+    indptr = np.zeros(n + 1, np.int64)
+    on = np.empty((CHUNKS, n_ch), np.int64)
+    indices = np.empty(0, np.int32)
+    data = np.empty(0, np.float64)
+    for chunk in numba.prange(CHUNKS):
+        _csr_rows(chunk * n // CHUNKS, (chunk + 1) * n // CHUNKS, first, last, counts, exposure,
+                  log_counts, order, first_last, indptr, indices, data, False, on[chunk])
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    indices = np.empty(indptr[n], np.int32)  # less memory traffic per pass than int64
+    data = np.empty(indptr[n], np.float64)
+    for chunk in numba.prange(CHUNKS):
+        _csr_rows(chunk * n // CHUNKS, (chunk + 1) * n // CHUNKS, first, last, counts, exposure,
+                  log_counts, order, first_last, indptr, indices, data, True, on[chunk])
     return indptr, indices, data
 
 
@@ -314,18 +331,14 @@ def _column_channels(blocks: tuple[str, ...], n_ch: int) -> tuple[np.ndarray, np
 
 
 @numba.njit(cache=True, nogil=True)
-def _removal_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, beta: np.ndarray,
-                    col_a: np.ndarray, col_b: np.ndarray, ch_indptr: np.ndarray,
-                    ch_indices: np.ndarray, next_first: np.ndarray, first_ch: np.ndarray,
-                    next_last: np.ndarray, last_ch: np.ndarray, fl_offset: int, n_ch: int,
-                    empty_rate: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """p(path) and ``p(path) − p(path without c)`` for every channel c on every path (in the
-    layout of ``ch_indices``), from the linear predictor (see :class:`_SparseDesign`)."""
-    n = indptr.shape[0] - 1
-    p = np.empty(n)
-    out = np.zeros(ch_indices.shape[0])
-    drop = np.zeros(n_ch)
-    for i in range(n):
+def _removal_rows(lo: int, hi: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                  beta: np.ndarray, col_a: np.ndarray, col_b: np.ndarray, ch_indptr: np.ndarray,
+                  ch_indices: np.ndarray, next_first: np.ndarray, first_ch: np.ndarray,
+                  next_last: np.ndarray, last_ch: np.ndarray, fl_offset: int, n_ch: int,
+                  empty_rate: float, p: np.ndarray, out: np.ndarray, drop: np.ndarray
+                  ) -> None:  # pragma: no cover - compiled
+    """:func:`_removal_kernel` for rows ``lo:hi`` (``drop``: zeroed scratch of length n_ch)."""
+    for i in range(lo, hi):
         eta = beta[0]
         for a in range(indptr[i], indptr[i + 1]):
             j = indices[a]
@@ -354,6 +367,25 @@ def _removal_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, b
                 p_rm = 1.0 / (1.0 + np.exp(-e_rm))
             out[q] = pi - p_rm
             drop[c] = 0.0
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _removal_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, beta: np.ndarray,
+                    col_a: np.ndarray, col_b: np.ndarray, ch_indptr: np.ndarray,
+                    ch_indices: np.ndarray, next_first: np.ndarray, first_ch: np.ndarray,
+                    next_last: np.ndarray, last_ch: np.ndarray, fl_offset: int, n_ch: int,
+                    empty_rate: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """p(path) and ``p(path) − p(path without c)`` for every channel c on every path (in the
+    layout of ``ch_indices``), from the linear predictor (see :class:`_SparseDesign`). Rows are
+    independent: :data:`CHUNKS` chunks of them run in parallel (numba threads)."""
+    n = indptr.shape[0] - 1
+    p = np.empty(n)
+    out = np.zeros(ch_indices.shape[0])
+    drops = np.zeros((CHUNKS, n_ch))
+    for chunk in numba.prange(CHUNKS):
+        _removal_rows(chunk * n // CHUNKS, (chunk + 1) * n // CHUNKS, indptr, indices, data, beta,
+                      col_a, col_b, ch_indptr, ch_indices, next_first, first_ch, next_last,
+                      last_ch, fl_offset, n_ch, empty_rate, p, out, drops[chunk])
     return p, out
 
 
@@ -584,6 +616,11 @@ class _RemovalMixin:
             cache[blocks] = _SparseDesign.build(self._enc, blocks, cache.get("shared"))
             cache["shared"] = cache[blocks].shared
         return cache[blocks]
+
+    def _drop_sparse(self, blocks: tuple[str, ...]) -> None:
+        """Release the cached sparse design of ``blocks`` (rebuilt by :meth:`_sparse` if needed
+        again): at a million paths each design is hundreds of MB."""
+        self.__dict__.get("_sparse_cache", {}).pop(blocks, None)
 
     def _removal_designs(self, blocks: tuple[str, ...] | None = None
                          ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -907,7 +944,7 @@ class LogisticAttribution(_RemovalMixin, BaseEstimator):
                                         max_iter=self.max_iter)
         self.model_ = as_fitted(LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol),
                                  beta, n_iter)
-        self.coef_table_ = self._coef_table(X, enc.journeys)
+        self.coef_table_ = self._coef_table(X)
         self.removal_effects_ = self._removal_table()
         if self.credit == "removal":
             lost = self.removal_effects_["conversions_lost"].to_numpy()
@@ -918,14 +955,14 @@ class LogisticAttribution(_RemovalMixin, BaseEstimator):
         self.credit_ = _scaled_credit(self.channels_, lost, lost_v, enc, self.negative, "logistic")
         return self
 
-    def _coef_table(self, X: sparse.csr_matrix, n: np.ndarray) -> pd.DataFrame:
+    def _coef_table(self, X: sparse.csr_matrix) -> pd.DataFrame:
         """Coefficients with standard errors from the inverse Hessian of the penalised likelihood
-        (``X``: one row per distinct path, ``n``: its journeys)."""
-        Z = sparse.hstack([np.ones((X.shape[0], 1)), X], format="csr")
+        (``X``: one row per distinct path, weighted by its journeys)."""
         beta = np.r_[self.model_.intercept_, self.model_.coef_.ravel()]
-        p = special.expit(Z @ beta)
-        H = (Z.T @ Z.multiply((n * p * (1 - p))[:, None])).toarray()
-        H[1:, 1:] += np.eye(Z.shape[1] - 1) / self.C
+        # Σ n p (1 − p) z zᵀ over the paths (z = (1, x)) in one compiled pass over the nonzeros
+        H = logit_terms(X.indptr, X.indices, X.data, self._enc.conversions.astype(np.float64),
+                        self._enc.nulls.astype(np.float64), beta, 2)[2]
+        H[1:, 1:] += np.eye(len(beta) - 1) / self.C
         cov = np.linalg.pinv(H)
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         return pd.DataFrame({"term": ["intercept"] + _feature_names(self.channels_, self.blocks_),
@@ -1277,16 +1314,14 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                                  "or more data)")
         n_test = test_c + test_n
         stats: dict[str, dict[str, Any]] = {
-            n: {"l1": np.zeros((k_folds, len(n_test[0])), np.float32), "l0": None,
+            n: {"l1": {}, "l0": {},  # fold -> per-path held-out losses (float32; only folds fitted)
                 "shares": np.full((k_folds, len(enc.channels)), np.nan), "betas": [],
                 "seconds": 0.0} for n in cands}
-        for s in stats.values():
-            s["l0"] = np.zeros_like(s["l1"])
 
         def record(name: str, k: int, p: np.ndarray, seconds: float) -> None:
             p = np.clip(p, 1e-12, 1 - 1e-12)
             st = stats[name]
-            st["l1"][k], st["l0"][k] = -np.log(p), -np.log1p(-p)
+            st["l1"][k], st["l0"][k] = (-np.log(p)).astype(np.float32), (-np.log1p(-p)).astype(np.float32)
             st["seconds"] += seconds
 
         def share(k: int, lost: np.ndarray) -> np.ndarray:
@@ -1330,7 +1365,9 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         previous: tuple[Any, Any] = (None, None)
         for i, name in enumerate(order):
             if i and (not fast[name] or cands[name][1] != cands[order[i - 1]][1]):
-                # a new regularisation path: start from the first fit of a smaller feature set
+                # a new regularisation path: start from the first fit of a smaller feature set;
+                # the previous path's design is released (rebuilt only if it survives the race)
+                self._drop_sparse(cands[order[i - 1]][1])
                 previous = (None, None)
                 starts = [n for n in order[:i] if fast[n] and fast[name]
                           and set(cands[n][1]) < set(cands[name][1])]
@@ -1343,8 +1380,9 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         def paired(n: str, ref: str, folds: slice) -> tuple[float, float]:
             """Mean per-journey held-out loss difference n − ref over the folds, and its SE."""
             tc, tn = test_c[folds], test_n[folds]
-            d1 = stats[n]["l1"][folds].astype(float) - stats[ref]["l1"][folds]
-            d0 = stats[n]["l0"][folds].astype(float) - stats[ref]["l0"][folds]
+            ks = range(k_folds)[folds]
+            d1 = np.stack([stats[n]["l1"][k].astype(float) - stats[ref]["l1"][k] for k in ks])
+            d0 = np.stack([stats[n]["l0"][k].astype(float) - stats[ref]["l0"][k] for k in ks])
             tot = tc.sum() + tn.sum()
             gap = float(((tc * d1).sum() + (tn * d0).sum()) / tot)
             m2 = float(((tc * d1 ** 2).sum() + (tn * d0 ** 2).sum()) / tot)
@@ -1357,6 +1395,8 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
         lead = min(cands, key=lambda n: (fold_loss(n, 0), n))
         race = {n: paired(n, lead, slice(0, 1)) for n in cands}
         survivors = [n for n in order if race[n][0] <= RACE_Z * race[n][1]]
+        for blocks in {cands[n][1] for n in cands} - {cands[n][1] for n in survivors}:
+            self._drop_sparse(blocks)
         for k in range(1, k_folds):
             for name in survivors:
                 fit_fold(name, k, first_fold[name])

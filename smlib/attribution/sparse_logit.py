@@ -10,6 +10,7 @@ scikit-learn ``LogisticRegression`` so that the rest of the code predicts as bef
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numba
@@ -21,24 +22,24 @@ from sklearn.linear_model import LogisticRegression
 __all__ = ["as_fitted", "effective_df", "logit_terms", "newton_compatible", "newton_logit"]
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def logit_terms(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, conv: np.ndarray,
-                 nulls: np.ndarray, beta: np.ndarray, mode: int
-                 ) -> tuple[float, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Weighted binomial negative log likelihood (mode 0), with its gradient (1) and Hessian in
-    (β0, β) (2).
+#: Row chunks of one :func:`logit_terms` pass, summed in a fixed order: the result does not depend
+#: on how many threads numba runs them on (bit-for-bit the same on every machine).
+CHUNKS: int = 8
 
-    One row per distinct path with ``conv`` successes and ``nulls`` failures: the same likelihood
-    as a y=1 row weighted by conversions and a y=0 row weighted by non-conversions. Needs sorted
-    column indices in each CSR row (the upper triangle of the Hessian is accumulated, row by row
-    from a local copy of the row's entries into a flat array)."""
+_LOCK = threading.Lock()
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _chunk_terms(lo: int, hi: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                 conv: np.ndarray, nulls: np.ndarray, beta: np.ndarray, mode: int,
+                 grad: np.ndarray, flat: np.ndarray, cols: np.ndarray, vals: np.ndarray
+                 ) -> float:  # pragma: no cover - compiled
+    """:func:`logit_terms` over rows ``lo:hi``: adds into ``grad`` / ``flat`` (the Hessian's
+    upper triangle, flattened) and returns the negative log likelihood; ``cols`` / ``vals`` are
+    scratch of length d."""
     d = beta.shape[0]
-    grad = np.zeros(d)
-    flat = np.zeros(d * d if mode == 2 else 1)
-    cols = np.empty(d, np.int64)
-    vals = np.empty(d)
     nll = 0.0
-    for i in range(conv.shape[0]):
+    for i in range(lo, hi):
         ci, mi = conv[i], nulls[i]
         ni = ci + mi
         if ni <= 0.0:
@@ -69,8 +70,45 @@ def logit_terms(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, conv:
             base = cols[a] * d
             for b in range(a, m):
                 flat[base + cols[b]] += wa * vals[b]
-    hess = flat.reshape((d, d)) if mode == 2 else np.zeros((1, 1))
+    return nll
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def logit_terms(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, conv: np.ndarray,
+                 nulls: np.ndarray, beta: np.ndarray, mode: int
+                 ) -> tuple[float, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Weighted binomial negative log likelihood (mode 0), with its gradient (1) and Hessian in
+    (β0, β) (2).
+
+    One row per distinct path with ``conv`` successes and ``nulls`` failures: the same likelihood
+    as a y=1 row weighted by conversions and a y=0 row weighted by non-conversions. Needs sorted
+    column indices in each CSR row (the upper triangle of the Hessian is accumulated, row by row
+    from a local copy of the row's entries into a flat array). The rows are cut into
+    :data:`CHUNKS` contiguous chunks run in parallel (numba threads), each with its own
+    accumulators (:func:`_chunk_terms`), added up in chunk order afterwards."""
+    d = beta.shape[0]
+    n = conv.shape[0]
+    n_chunks = CHUNKS
+    grads = np.zeros((n_chunks, d))
+    flats = np.zeros((n_chunks, d * d if mode == 2 else 1))
+    cols = np.empty((n_chunks, d), np.int64)
+    vals = np.empty((n_chunks, d))
+    nlls = np.zeros(n_chunks)
+    for chunk in numba.prange(n_chunks):
+        nlls[chunk] = _chunk_terms(chunk * n // n_chunks, (chunk + 1) * n // n_chunks, indptr,
+                                   indices, data, conv, nulls, beta, mode, grads[chunk],
+                                   flats[chunk], cols[chunk], vals[chunk])
+    nll = 0.0
+    grad = np.zeros(d)
+    for c in range(n_chunks):  # fixed order: the same sums on any number of threads
+        nll += nlls[c]
+        grad += grads[c]
+    hess = np.zeros((1, 1))
     if mode == 2:
+        flat = flats[0].copy()
+        for c in range(1, n_chunks):
+            flat += flats[c]
+        hess = flat.reshape((d, d))
         for a in range(d):
             for b in range(a + 1, d):
                 hess[b, a] = hess[a, b]
@@ -104,7 +142,8 @@ def newton_logit(X: sparse.csr_matrix, conv: np.ndarray, nulls: np.ndarray, C: f
     args = (X.indptr, X.indices, X.data, np.asarray(conv, np.float64), np.asarray(nulls, np.float64))
 
     def objective(b: np.ndarray, mode: int) -> tuple[float, np.ndarray, np.ndarray]:
-        nll, g, h = logit_terms(*args, b, mode)
+        with _LOCK:  # numba's default thread pool must not be entered from two threads at once
+            nll, g, h = logit_terms(*args, b, mode)
         return nll + 0.5 * float(pen @ (b * b)), g + pen * b, h
 
     gtol = tol * 1e-2 * float(np.sum(conv) + np.sum(nulls))
@@ -127,12 +166,20 @@ def newton_logit(X: sparse.csr_matrix, conv: np.ndarray, nulls: np.ndarray, C: f
         while True:
             new = beta - t * step
             f_new, g_new, _ = objective(new, 1)
-            if f_new <= f - 1e-4 * t * slope:
+            accepted = f_new <= f - 1e-4 * t * slope  # Armijo
+            if not accepted and f_new <= f + 1e-10 * abs(f):
+                # Near the optimum of a sum over many rows the decrease falls below the rounding
+                # of f itself and Armijo fails at every t; the directional derivative still
+                # tells a good step (approximate Wolfe conditions, Hager & Zhang 2005, SIAM J.
+                # Optim. 16:170-192): the slope along the step has shrunk and not turned back.
+                d_new = float(g_new @ step)  # -d/dt f(beta - t step) = g(new) . step
+                accepted = -0.8 * slope <= d_new <= 0.9 * slope
+            if accepted:
                 break
             t *= 0.5
             if t < (1e-6 if fresh else 0.2):
                 break
-        if f_new > f - 1e-4 * t * slope:  # no sufficient decrease
+        if not accepted:  # no sufficient decrease
             if fresh:
                 break  # at the optimum up to rounding
             f, g, H = objective(beta, 2)  # the reused Hessian is too far off: recompute it
