@@ -2,8 +2,9 @@
 
 Same data, both engines: the journeys, touches and path table are identical, the stats too, the
 checks find the same problems, every registered model's credit agrees (integer counts exactly,
-money to 1e-9 relative: the engines add floats in different orders), and report 00's key numbers
-are the same when the dataset is loaded through a Spark session or from the Parquet folder.
+money to 1e-9 relative: the engines add floats in different orders), and reports 00's and 03's key
+numbers are the same when the dataset is loaded through a Spark session or from the Parquet
+folder (tests/test_report_real_exports.py renders every report from a Parquet folder).
 
 Needs Java 17 (``make test`` installs it: the Makefile's ``java`` target). One SparkSession for
 the whole test session; the data are small so the module takes well under a minute.
@@ -144,3 +145,9 @@ def test_report_key_numbers_identical_on_spark_session(spark, data) -> None:
     items_files = data_overview(from_files, lookback_days=30).items()
     items_spark = data_overview(from_spark, lookback_days=30).items()
     assert items_spark == items_files and len(items_files) >= 3
+    # report 03 (the story leadership reads: attribution, intervals, economics) on both
+    from smlib.analyses.executive import executive_summary
+
+    summary_files = executive_summary(from_files, lookback_days=30, n_boot=20).items()
+    summary_spark = executive_summary(from_spark, lookback_days=30, n_boot=20).items()
+    assert summary_spark == summary_files and len(summary_files) >= 3

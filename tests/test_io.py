@@ -470,3 +470,28 @@ def test_require_columns_names_table_missing_and_found_columns() -> None:
         require_columns(df, ("a", "c", "d"), "spend")
     with pytest.raises(ValueError, match="units: expected a pandas DataFrame, got list"):
         require_columns([1, 2], ("a",), "units")
+
+
+def test_files_digest_of_one_file_and_of_part_files(tmp_path: Path) -> None:
+    """One file: its own sha256. Several: a digest over their relative paths and digests, the
+    same in any order, changed by a changed, added or renamed part."""
+    from smlib.io import files_digest, sha256_file
+
+    (tmp_path / "t").mkdir()
+    a, b = tmp_path / "t" / "part-0.parquet", tmp_path / "t" / "part-1.parquet"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    assert files_digest([a]) == sha256_file(a)
+    both = files_digest([a, b])
+    assert both == files_digest([b, a]) and both not in (sha256_file(a), sha256_file(b))
+    b.write_bytes(b"TWO")
+    assert files_digest([a, b]) != both
+    c = tmp_path / "t" / "part-2.parquet"
+    c.write_bytes(b"three")
+    assert files_digest([a, b, c]) != files_digest([a, b])
+    before = files_digest([a, b])
+    renamed = tmp_path / "t" / "part-9.parquet"
+    b.rename(renamed)  # same bytes, another name
+    assert files_digest([a, renamed]) != before
+    with pytest.raises(ValueError, match="no files"):
+        files_digest([])

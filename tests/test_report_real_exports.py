@@ -59,22 +59,65 @@ def _visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
+#: The export case also run from a Parquet folder (a data lake's layout), whose reports must show
+#: the same key numbers as from its CSV files.
+LAKE_CASE = "all_adopt"
+
+
+def _write_lake(tables: dict, folder: Path) -> Path:
+    """The tables as a Parquet folder: one sub-folder of part files per table (touchpoints in
+    two parts, as an engine writes them), the small tables as single ``<table>.parquet`` files."""
+    for name, df in tables.items():
+        if name in ("touchpoints", "opportunities"):
+            (folder / name).mkdir(parents=True)
+            half = len(df) // 2 if name == "touchpoints" else len(df)
+            for i, part in enumerate((df.iloc[:half], df.iloc[half:])):
+                if len(part):
+                    part.to_parquet(folder / name / f"part-{i}.parquet", index=False)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+def _run(data: Path, base: Path, currency: str) -> tuple[int, str, Path]:
+    run = run_report_cli(["-p", f"data_path={data}", "-p", "n_boot=10", "-p",
+                          f"currency={currency}", "--no-publish"], base / "reports")
+    folders = [p for p in run.root.iterdir() if p.is_dir() and p.name[:1].isdigit()]
+    return run.exit_code, run.stdout, folders[0] if folders else run.root
+
+
 @pytest.fixture(scope="module")
 def case_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, Path, set]]:
     """Run every report once per export case: name -> (exit code, output, run folder, the
-    columns the exported tables have)."""
+    columns the exported tables have); ``LAKE_CASE + "@lake"``: that case from a Parquet folder."""
     out = {}
     for name in EXPORT_CASES:
         base = tmp_path_factory.mktemp(f"export_{name}")
         tables = export_case(name, seed=3, n_accounts=1500)
         data = write_export(tables, base / "data")
         columns = {c for df in tables.values() for c in df.columns}
-        currency = "BRL" if name == "minimum" else "USD"
-        run = run_report_cli(["-p", f"data_path={data}", "-p", "n_boot=10", "-p",
-                              f"currency={currency}", "--no-publish"], base / "reports")
-        folders = [p for p in run.root.iterdir() if p.is_dir() and p.name[:1].isdigit()]
-        out[name] = (run.exit_code, run.stdout, folders[0] if folders else run.root, columns)
+        out[name] = (*_run(data, base, "BRL" if name == "minimum" else "USD"), columns)
+        if name == LAKE_CASE:
+            lake = _write_lake(tables, base / "lake")
+            out[name + "@lake"] = (*_run(lake, base / "from_lake", "USD"), columns)
     return out
+
+
+def test_reports_from_a_parquet_folder_show_the_same_key_numbers(case_runs):
+    """Issue 15: the same data as CSV files or as a Parquet folder (table sub-folders of part
+    files) give every report the same headline numbers."""
+    csv_code, csv_out, csv_folder, _ = case_runs[LAKE_CASE]
+    code, stdout, folder, _ = case_runs[LAKE_CASE + "@lake"]
+    assert csv_code == 0 and code == 0, (csv_out, stdout)
+    for report in REPORTS:
+        csv_prov = json.loads((csv_folder / f"{report}.provenance.json").read_text("utf-8"))
+        prov = json.loads((folder / f"{report}.provenance.json").read_text("utf-8"))
+        assert prov["headlines"] and prov["headlines"] == csv_prov["headlines"], report
+        assert sorted(prov["data"]["files"]) == sorted(
+            ["touchpoints/part-0.parquet", "touchpoints/part-1.parquet",
+             "opportunities/part-0.parquet", "spend.parquet", "units.parquet",
+             "accounts.parquet"]), prov["data"]["files"]
 
 
 @pytest.mark.parametrize("name", list(EXPORT_CASES))

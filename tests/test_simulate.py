@@ -129,6 +129,7 @@ def test_written_dataset_passes_io_validation(small_sim, tmp_path):
 
 def test_load_truth_without_truth_is_clear(tmp_path):
     assert not has_truth(tmp_path)
+    assert not has_truth(None)  # data from a connection or a Spark session: no folder
     with pytest.raises(FileNotFoundError, match="truth.json"):
         load_truth(tmp_path)
 

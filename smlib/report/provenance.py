@@ -134,7 +134,7 @@ def dataset_files(ds: Dataset) -> dict[str, str]:
     """SHA-256 of the files a loaded dataset came from, keyed by their path inside the dataset.
 
     The table files (``ds.files``/``ds.hashes``, hashed by :mod:`smlib.io` when it read them; a
-    ``.duckdb`` file once), plus ``mapping.toml`` beside the data and, in a folder, the simulator's
+    ``.duckdb`` file once; every part file of a table stored as several, ``ds.parts``), plus ``mapping.toml`` beside the data and, in a folder, the simulator's
     truth files when present. Nothing else in the folder is read or hashed.
     """
     root = Path(ds.path) if ds.path is not None else None
@@ -147,7 +147,10 @@ def dataset_files(ds: Dataset) -> dict[str, str]:
             return Path(f).relative_to(base).as_posix() if base is not None else Path(f).name
         except ValueError:
             return Path(f).name
-    out = {key(ds.files[t]): digest for t, digest in ds.hashes.items() if t in ds.files}
+    out = {key(ds.files[t]): digest for t, digest in ds.hashes.items()
+           if t in ds.files and t not in ds.parts}
+    # a table read from part files: each part with its own digest
+    out.update({key(f): sha256_file(f) for files in ds.parts.values() for f in files})
     if root is not None:
         extra = _extra_files(root) if root.is_dir() else _extra_files(root.parent, truth=False)
         out.update({key(f): sha256_file(f) for f in extra if key(f) not in out})

@@ -88,9 +88,10 @@ class Truth:
                 df.to_parquet(folder / f"truth_{name}.parquet", index=False)
 
 
-def has_truth(path: str | Path) -> bool:
-    """True when ``path`` (a dataset folder) holds a simulator truth."""
-    return (Path(path) / TRUTH_JSON).is_file()
+def has_truth(path: str | Path | None) -> bool:
+    """True when ``path`` (a dataset folder) holds a simulator truth; False for None (data read
+    from a connection or a Spark session have no folder, so no truth)."""
+    return path is not None and (Path(path) / TRUTH_JSON).is_file()
 
 
 def load_truth(path: str | Path) -> Truth:
