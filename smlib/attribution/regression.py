@@ -389,6 +389,30 @@ def _removal_kernel(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, b
     return p, out
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _held_out_losses(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, beta: np.ndarray,
+                     empty: np.ndarray, empty_rate: float
+                     ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Per path, the log loss of a conversion and of a non-conversion, ``-log p`` and
+    ``-log(1 - p)`` (float32), with ``p = expit(x·β)`` (``empty_rate`` for an empty path)
+    clipped to [1e-12, 1 - 1e-12]; rows in parallel."""
+    n = indptr.shape[0] - 1
+    l1 = np.empty(n, np.float32)
+    l0 = np.empty(n, np.float32)
+    for i in numba.prange(n):
+        if empty[i]:
+            p = empty_rate
+        else:
+            eta = beta[0]
+            for a in range(indptr[i], indptr[i + 1]):
+                eta += data[a] * beta[indices[a] + 1]
+            p = 1.0 / (1.0 + np.exp(-eta))
+        p = min(max(p, 1e-12), 1.0 - 1e-12)
+        l1[i] = -np.log(p)
+        l0[i] = -np.log1p(-p)
+    return l1, l0
+
+
 @numba.njit(cache=True, nogil=True)
 def _two_smallest(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Per row, the column of the smallest finite value and of the next one (-1: none)."""
@@ -1318,10 +1342,10 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                 "shares": np.full((k_folds, len(enc.channels)), np.nan), "betas": [],
                 "seconds": 0.0} for n in cands}
 
-        def record(name: str, k: int, p: np.ndarray, seconds: float) -> None:
-            p = np.clip(p, 1e-12, 1 - 1e-12)
+        def record(name: str, k: int, losses: tuple[np.ndarray, np.ndarray], seconds: float
+                   ) -> None:
             st = stats[name]
-            st["l1"][k], st["l0"][k] = (-np.log(p)).astype(np.float32), (-np.log1p(-p)).astype(np.float32)
+            st["l1"][k], st["l0"][k] = losses
             st["seconds"] += seconds
 
         def share(k: int, lost: np.ndarray) -> np.ndarray:
@@ -1349,7 +1373,8 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                 design = self._sparse(blocks)
                 beta, _, hess = newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-5,
                                               refresh=0.85 if k else 1 / 3)
-                p = np.where(design.empty, rate, special.expit(design.X @ beta[1:] + beta[0]))
+                X = design.X
+                losses = _held_out_losses(X.indptr, X.indices, X.data, beta, design.empty, rate)
                 stats[name]["betas"].append(beta)
                 hessians[name] = hess * k_folds / (k_folds - 1)  # ≈ all journeys' Hessian
             else:  # any other classifier: dense design, removal by rebuilt designs
@@ -1359,7 +1384,9 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
                 D, p = self._path_effects(fitted, *dense[blocks], rebuild=True)
                 stats[name]["shares"][k] = share(k, n_test[k] @ D)
                 beta, hess = None, None
-            record(name, k, p, perf_counter() - t0)
+                p = np.clip(p, 1e-12, 1 - 1e-12)
+                losses = (-np.log(p)).astype(np.float32), (-np.log1p(-p)).astype(np.float32)
+            record(name, k, losses, perf_counter() - t0)
             return beta, hess
 
         previous: tuple[Any, Any] = (None, None)
