@@ -420,6 +420,31 @@ def test_newton_solver_reaches_the_sklearn_optimum(known) -> None:
         np.testing.assert_allclose(warm, cold, atol=1e-6)
 
 
+def test_logit_terms_give_the_same_sums_on_any_number_of_threads(known) -> None:
+    """The rows are cut into a fixed number of chunks summed in a fixed order: one thread and
+    two give bit-for-bit the same likelihood, gradient and Hessian."""
+    import numba
+
+    from smlib.attribution.sparse_logit import logit_terms
+
+    paths, _ = known
+    enc = _encode(paths)
+    X = _sparse_design(enc, FEATURE_BLOCKS)[0]
+    beta = np.random.default_rng(0).normal(scale=0.3, size=X.shape[1] + 1)
+    args = (X.indptr, X.indices, X.data, enc.conversions, enc.nulls, beta, 2)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = logit_terms(*args)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = logit_terms(*args)
+    finally:
+        numba.set_num_threads(before)
+    assert one[0] == two[0]
+    np.testing.assert_array_equal(one[1], two[1])
+    np.testing.assert_array_equal(one[2], two[2])
+
+
 def test_effective_df_runs_from_one_to_all_parameters() -> None:
     rng = np.random.default_rng(0)
     Z = np.column_stack([np.ones(200), rng.normal(size=(200, 4))])
