@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +98,29 @@ def run_report_cli(args: list[str], root: Path) -> CliRun:
     with contextlib.redirect_stdout(buf):
         code = main(["report", "run", *args, "--reports-dir", str(root)])
     return CliRun(code, buf.getvalue(), root)
+
+
+def run_report_processes(batches: Mapping[Any, tuple[list[str], Path]], workers: int = 2
+                         ) -> dict[Any, CliRun]:
+    """``smlib report run <args> --reports-dir root`` for each ``key: (args, root)``, each in a
+    process of its own, ``workers`` at a time (a batch runs its notebooks one after another,
+    mostly on one core, so two batches share a two-core machine)."""
+    def one(job: tuple[list[str], Path]) -> CliRun:
+        args, root = job
+        proc = subprocess.run([sys.executable, "-m", "smlib.cli", "report", "run", *args,
+                               "--reports-dir", str(root)],
+                              capture_output=True, text=True, timeout=1800)
+        return CliRun(proc.returncode, proc.stdout + proc.stderr, root)
+
+    with ThreadPoolExecutor(workers) as pool:
+        return dict(zip(batches, pool.map(one, batches.values())))
+
+
+def run_folder(run: CliRun) -> Path:
+    """The one run folder (``<run-id>/``) a batch wrote under its root (the root when none)."""
+    folders = [p for p in run.root.iterdir() if p.is_dir() and p.name[:1].isdigit()] \
+        if run.root.is_dir() else []
+    return folders[0] if len(folders) == 1 else run.root
 
 
 @pytest.fixture(scope="session")

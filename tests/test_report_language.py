@@ -25,7 +25,7 @@ import pytest
 from smlib import config
 from smlib.simulate import export_case, write_export
 
-from conftest import run_report_cli
+from conftest import run_folder, run_report_cli, run_report_processes
 
 pytestmark = pytest.mark.slow  # four notebooks per run, four runs
 
@@ -73,17 +73,19 @@ def _hits(pattern: re.Pattern[str], text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """(case, language) -> the folder with the four HTML reports of that run."""
-    out = {}
+    batches = {}
     for case in CASES:
         base = tmp_path_factory.mktemp(f"language_{case}")
         data = write_export(export_case(case, seed=3, n_accounts=1500), base / "data")
         for language in ("es", "en"):
-            run = run_report_cli(["-p", f"data_path={data}", "-p", f"language={language}",
-                                  "-p", "n_boot=10", "--no-publish"], base / f"reports_{language}")
-            assert run.exit_code == 0, run.stdout
-            folders = [p for p in run.root.iterdir() if p.is_dir() and p.name[:1].isdigit()]
-            assert len(folders) == 1, run.stdout
-            out[case, language] = folders[0]
+            batches[case, language] = (["-p", f"data_path={data}", "-p", f"language={language}",
+                                        "-p", "n_boot=10", "--no-publish"],
+                                       base / f"reports_{language}")
+    out = {}
+    for key, run in run_report_processes(batches).items():  # two batches at a time
+        assert run.exit_code == 0, run.stdout
+        out[key] = run_folder(run)
+        assert out[key] != run.root, run.stdout  # exactly one run folder
     return out
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from smlib.simulate import EXPORT_CASES, export_case, write_export
 
-from conftest import run_report_cli
+from conftest import run_folder, run_report_processes
 
 pytestmark = pytest.mark.slow  # every report notebook per case
 
@@ -80,28 +80,30 @@ def _write_lake(tables: dict, folder: Path) -> Path:
     return folder
 
 
-def _run(data: Path, base: Path, currency: str) -> tuple[int, str, Path]:
-    run = run_report_cli(["-p", f"data_path={data}", "-p", "n_boot=10", "-p",
-                          f"currency={currency}", "--no-publish"], base / "reports")
-    folders = [p for p in run.root.iterdir() if p.is_dir() and p.name[:1].isdigit()]
-    return run.exit_code, run.stdout, folders[0] if folders else run.root
-
-
 @pytest.fixture(scope="module")
 def case_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, Path, set]]:
     """Run every report once per export case: name -> (exit code, output, run folder, the
-    columns the exported tables have); ``LAKE_CASE + "@lake"``: that case from a Parquet folder."""
-    out = {}
+    columns the exported tables have); ``LAKE_CASE + "@lake"``: that case from a Parquet folder.
+    Two batches run at a time."""
+    def args(data: Path, currency: str) -> list[str]:
+        return ["-p", f"data_path={data}", "-p", "n_boot=10", "-p", f"currency={currency}",
+                "--no-publish"]
+
+    batches: dict[str, tuple[list[str], Path]] = {}
+    columns: dict[str, set] = {}
     for name in EXPORT_CASES:
         base = tmp_path_factory.mktemp(f"export_{name}")
         tables = export_case(name, seed=3, n_accounts=1500)
-        data = write_export(tables, base / "data")
-        columns = {c for df in tables.values() for c in df.columns}
-        out[name] = (*_run(data, base, "BRL" if name == "minimum" else "USD"), columns)
+        columns[name] = {c for df in tables.values() for c in df.columns}
+        batches[name] = (args(write_export(tables, base / "data"),
+                              "BRL" if name == "minimum" else "USD"), base / "reports")
         if name == LAKE_CASE:
-            lake = _write_lake(tables, base / "lake")
-            out[name + "@lake"] = (*_run(lake, base / "from_lake", "USD"), columns)
-    return out
+            batches[name + "@lake"] = (args(_write_lake(tables, base / "lake"), "USD"),
+                                       base / "from_lake")
+            columns[name + "@lake"] = columns[name]
+    runs = run_report_processes(batches)
+    return {name: (run.exit_code, run.stdout, run_folder(run), columns[name])
+            for name, run in runs.items()}
 
 
 def test_reports_from_a_parquet_folder_show_the_same_key_numbers(case_runs):
