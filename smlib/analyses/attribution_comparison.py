@@ -405,8 +405,9 @@ def candidate_name(candidate: str, language: str = "en") -> str:
     """A candidate conversion model's name as the report writes it: the journey model's
     ``"funnel"`` in words of the report's language; the path model's ids (``logit_C=0.01``,
     ``hgb``) as they are, being parameter settings rather than words."""
-    if candidate == "funnel":
-        return text("attribution.nb.cv.candidate_funnel", validate_language(language))
+    if candidate in ("funnel", "funnel+handoff", "funnel+order"):  # JourneyIncremental's SPECS
+        return text("attribution.nb.cv.candidate_" + candidate.replace("+", "_"),
+                    validate_language(language))
     return str(candidate)
 
 @dataclass
@@ -568,9 +569,17 @@ class AttributionReport:
             return None
         lang = validate_language(language)
         cv = comp.fitted["incremental"].cv_results_
+        def features(value: Any) -> str:  # the journey model's added blocks in words
+            if value in ("handoff", "order"):
+                return text(f"attribution.nb.cv.feature_{value}", lang)
+            return "–" if value in ("", None) else str(value)
+
         table = _table("cv", cv, lang, {"*log_loss": "float4", "fold_*": "float4",
                                         "fit_seconds": "float1",
-                                        "candidate": lambda c: candidate_name(c, lang)})
+                                        "candidate": lambda c: candidate_name(c, lang),
+                                        "compared_with": lambda c: candidate_name(c, lang)
+                                        if isinstance(c, str) and c else "–",
+                                        "features": features})
         table.labels.update({c: text("attribution.nb.cv.fold", lang, n=c.removeprefix("fold_"))
                              for c in cv.columns if c.startswith("fold_")})
         return table
@@ -723,7 +732,8 @@ class AttributionReport:
         n_boot = int(draws.conversions.shape[0]) if draws is not None else 0
         fitted = comp.fitted.get(model)
         kind = ("rules" if fitted is None else
-                "journeys" if getattr(fitted, "best_candidate_", "") == "funnel" else "paths")
+                "journeys" if str(getattr(fitted, "best_candidate_", "")).startswith("funnel")
+                else "paths")
         return kind, n_boot
 
     def show_interval_method(self, language: str = "en") -> None:

@@ -31,8 +31,12 @@ reached stage k − 1 and whose outcome is known (``closed_at`` set). Features `
   qualification), that touch minus the median lag from the milestone to it, or the earlier of
   the first two. The observed milestones decide who passed each stage and which rule is used;
   they never place one journey's boundary;
-* channel exposure (0/1) and, with ``order=True``, "a before b" for every ordered channel pair
-  (first touch of a before the last touch of b, as in :mod:`smlib.attribution.regression`);
+* channel exposure (0/1); in the ``funnel+handoff`` specification also, per channel, "the other
+  team touched the journey before this channel's first touch" (a marketing touch before the
+  first demo, a sales touch before the first webinar: the hand-off order of B2B journeys), and in
+  ``funnel+order`` instead "a before b" for every ordered channel pair (first touch of a before
+  the last touch of b, as in :mod:`smlib.attribution.regression`); which one is used is chosen
+  for the credit (below);
 * the account's segment (one-hot) and log size, whether it was integrated (``accounts``);
 * who sourced the lead (``source_team == "marketing"``) and, for marketing-sourced leads that
   sales contacted before the stage-1 boundary, the speed of that follow-up: an indicator and the
@@ -56,8 +60,11 @@ deal value (won journeys) or the mean won value of its segment.
 
 Intervals: :meth:`JourneyIncremental.bootstrap_draws` resamples journeys (multinomial) and
 re-estimates every stage by one Newton step from the full-data fit (the linearised bootstrap of
-Hu & Kalbfleisch 2000), credit and its scaling recomputed on every resample. The specification is
-fixed (no data-driven choice among candidates), so there is no model-selection step to resample.
+Hu & Kalbfleisch 2000), credit and its scaling recomputed on every resample. The bootstrap is
+**conditional on the chosen specification** (below): the choice among ``funnel``,
+``funnel+handoff`` and ``funnel+order`` is made once, on the full data, and not repeated on
+every resample, so the intervals do not carry the uncertainty of that choice (their coverage
+with the choice made is measured by benchmarks/coverage_attribution.py).
 Every other replicate is then reflected through the estimate (:func:`symmetric_draws`), so the
 intervals read from the replicates are the symmetric bootstrap interval ``estimate ± q``, ``q``
 the 95 % quantile of the replicates' distance from the estimate (Hall 1988). Where the credit is
@@ -66,6 +73,36 @@ channels at 25k accounts) and the replicates show it, ``q`` grows with the bias:
 bias-aware critical value of Armstrong & Kolesár (2020) with the bootstrap's bias, where the
 percentile interval of the raw replicates would move with the bias instead of allowing for it.
 Coverage of the simulator's truth is measured by benchmarks/coverage_attribution.py.
+
+Specification chosen for the credit (``order="auto"``, the default): three candidates
+(:data:`SPECS`), ``funnel`` (no order features), ``funnel+handoff`` (C hand-off features) and
+``funnel+order`` (C·(C−1) ordered pairs), are cross-fitted on the same three random folds of
+journeys: each is fitted on two folds and scored on the third, by its held-out log loss per
+journey and by its **cross-fitted credit** (the removal shares computed on the held-out fold's
+journeys, shares of the fold's net total). Simplest first, a richer candidate replaces the one
+chosen so far only when both hold:
+
+1. it predicts better by more than one standard error of the paired per-journey held-out loss
+   difference (``loss_gap < −loss_gap_se``; the one-standard-error rule: Breiman et al. 1984,
+   *Classification and Regression Trees*, §3.4.3; Hastie, Tibshirani & Friedman 2009, §7.10);
+2. its cross-fitted credit differs from the chosen one's by more than the folds' own spread:
+   ``credit_distance`` (L1 distance of the fold-mean shares) above ``distance_spread``
+   (:func:`smlib.attribution.regression.credit_spread` of the per-fold share differences: both
+   models are credited on the same held-out journeys, so the difference's fold-to-fold variation
+   is its noise; stability of the reported quantity: Yu 2013, "Stability", *Bernoulli*
+   19:1484–1500).
+
+Otherwise the simpler specification is kept: a richer model that gives the same answer only adds
+variance, and one that does not predict better has no evidence for its different answer. Racing
+(Maron & Moore 1994, "Hoeffding races", NIPS 6) keeps the cost down: a candidate whose first-fold
+loss is worse than the chosen one's by more than one paired standard error is not fitted on the
+other folds (``screened``; it could hardly pass 1.). Measured (benchmarks/accuracy_mechanisms.py,
+docs/benchmarks.md): the full ordered pairs (132 per stage with 12 channels) fit the held-out
+journeys worse than the hand-off features even under the order mechanism, and their credit was
+farther from the truth (L1 0.076 against 0.044 for ``funnel`` and 0.040 for ``funnel+handoff``,
+100k journeys, seed 1), which is why the hand-off block sits between them. ``order=False`` /
+``"handoff"`` / ``True`` force ``funnel`` / ``funnel+handoff`` / ``funnel+order`` (one candidate,
+no choice). With more than :data:`ORDER_MAX_CHANNELS` channels ``funnel+order`` is not tried.
 
 References: Dalessandro et al. (2012) and Kelly, Vaver & Koehler (2018) for counterfactual
 removal on a fitted conversion model; Hu & Kalbfleisch (2000) for the one-step bootstrap;
@@ -86,13 +123,27 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from smlib.attribution.regression import credit_spread
 from smlib.attribution.resample import BootstrapDraws, interval_frame
 from smlib.journeys import JOURNEY_TYPES, channel_team_map
+from smlib.presentation.catalogue import text
+from smlib.presentation.numbers import format_number
+from smlib.presentation.settings import validate_language
 
 __all__ = ["JourneyIncremental", "journey_inputs_available", "symmetric_draws",
-           "journey_incremental"]
+           "journey_incremental", "selection_sentence", "SPECS", "ORDER_MAX_CHANNELS"]
 
 _STAGE_COLUMNS = ("sql_at", "opportunity_at")
+#: The candidate specifications (name -> the feature blocks added to the funnel's), simplest first:
+#: ``handoff`` = per channel, "the other team touched the journey before this channel's first
+#: touch" (C features); ``order`` = "a before b" for every ordered channel pair (C·(C−1)).
+SPECS: dict[str, tuple[str, ...]] = {"funnel": (), "funnel+handoff": ("handoff",),
+                                     "funnel+order": ("order",)}
+#: ``order=`` values that force one specification.
+FORCED: dict[object, str] = {False: "funnel", "handoff": "funnel+handoff", True: "funnel+order"}
+#: ``order="auto"`` considers the ordered-pair specification only up to this many channels
+#: (C·(C−1) pair features per stage: 380 at 20 channels).
+ORDER_MAX_CHANNELS: int = 20
 _HOUR = pd.Timedelta(hours=1)
 #: Knots (log hours) of the follow-up spline, flat outside: 5 minutes (MIT / InsideSales 2007),
 #: 1 hour and 24 hours (HBR 2011).
@@ -364,7 +415,10 @@ class JourneyIncremental(BaseEstimator):
         accounts: optional accounts table (``account_id``, ``segment``, ``size``, ``integrated``).
         C: inverse L2 penalty of every stage's logistic regression (journey-weighted likelihood);
             weak by default, so the fit is close to maximum likelihood.
-        order: add the ordered-pair features "a before b".
+        order: ``"auto"`` (default): choose among :data:`SPECS` (no order features, the
+            hand-off order, every ordered pair "a before b") by the credit-targeted rule of the
+            module docstring; ``False`` / ``"handoff"`` / ``True`` force ``funnel`` /
+            ``funnel+handoff`` / ``funnel+order``.
         channel_teams: channel → team map (default: the touches' ``team`` column).
         n_threads: BLAS threads.
 
@@ -373,8 +427,20 @@ class JourneyIncremental(BaseEstimator):
     stage), ``stage_names_``, ``milestone_rules_`` (milestone → the rule placing every
     journey's stage boundary), ``channels_``, ``feature_names_``, ``removal_effects_`` (channel,
     journeys_exposed, conversions_lost, value_lost, removal_effect), ``credit_`` (channel,
-    conversions, value, share, incremental_conversions, incremental_value), ``cv_results_`` (the
-    3-fold cross-validated log loss of P(won): mean, std, per fold, fit_seconds), ``best_candidate_`` ("funnel"), ``n_journeys_``.
+    conversions, value, share, incremental_conversions, incremental_value), ``cv_results_`` (one
+    row per candidate specification, the chosen one first: candidate, features, the 3-fold
+    cross-validated log loss of P(won) (mean, std, per fold; fold 0 only when screened),
+    compared_with (the candidate chosen so far when it was tested), loss_gap and loss_gap_se
+    (mean per-journey held-out loss minus compared_with's, and its paired standard error),
+    screened, credit_spread (of its own per-fold shares), credit_distance and distance_spread
+    (to compared_with's cross-fitted credit; NaN when not compared), fit_seconds, chosen, rank),
+    ``best_candidate_`` ("funnel", "funnel+handoff" or "funnel+order"), ``selection_reason_``
+    (why: "changes_credit" (a richer candidate passed both tests), "fits_no_better",
+    "same_credit" (one predicted better but did not move the credit beyond noise), "forced"
+    (``order`` given), "one_channel", "not_fittable" (a richer candidate could not be fitted on
+    a fold, e.g. a tiny export: the simpler one is kept)), ``crossfit_credit_`` (candidate,
+    fold, channel, share: the cross-fitted credit the rule compared; empty when one candidate
+    ran), ``n_journeys_``.
     """
 
     #: True: the intervals were measured to cover the simulator's truth
@@ -382,7 +448,7 @@ class JourneyIncremental(BaseEstimator):
     intervals_calibrated: bool = True
 
     def __init__(self, journeys: Any = None, opportunities: pd.DataFrame | None = None,
-                 accounts: pd.DataFrame | None = None, C: float = 1.0, order: bool = False,
+                 accounts: pd.DataFrame | None = None, C: float = 1.0, order: bool | str = "auto",
                  channel_teams: Mapping[str, str] | None = None, random_state: int = 0,
                  n_threads: int = 1) -> None:
         self.journeys = journeys
@@ -409,7 +475,13 @@ class JourneyIncremental(BaseEstimator):
         exposed = np.isfinite(first)
         contacted = early.any(axis=1).astype(float)
         parts = [np.log1p(counts), exposed.astype(float)]
-        if self.order:
+        if "handoff" in self._blocks:  # the other team touched the journey before c's first touch
+            inf = np.full(len(first), np.inf)
+            first_mkt = first[:, ~d.is_sales].min(axis=1) if (~d.is_sales).any() else inf
+            first_sales = first[:, d.is_sales].min(axis=1) if d.is_sales.any() else inf
+            other = np.where(d.is_sales[None, :], first_mkt[:, None], first_sales[:, None])
+            parts.append((other < first).astype(float))
+        if "order" in self._blocks:
             n_ch = counts.shape[1]
             before = first[:, :, None] < last[:, None, :]
             parts.append(before[:, ~np.eye(n_ch, dtype=bool)].astype(float))
@@ -420,7 +492,9 @@ class JourneyIncremental(BaseEstimator):
     def _names(self) -> list[str]:
         ch = self._data.channels
         names = [f"log1p_count[{c}]" for c in ch] + [f"exposed[{c}]" for c in ch]
-        if self.order:
+        if "handoff" in self._blocks:
+            names += [f"after_other_team[{c}]" for c in ch]
+        if "order" in self._blocks:
             names += [f"before[{a},{b}]" for a in ch for b in ch if a != b]
         return names + self._data.covariate_names + self._data.followup_names
 
@@ -429,6 +503,9 @@ class JourneyIncremental(BaseEstimator):
         """Fit every stage, compute the credit; returns self."""
         if not (isinstance(self.C, (int, float)) and np.isfinite(self.C) and self.C > 0):
             raise ValueError(f"incremental (journeys): C must be a positive number, got {self.C!r}")
+        if not (self.order is True or self.order is False or self.order in ("auto", "handoff")):
+            raise ValueError("incremental (journeys): order must be True, False, 'handoff' or "
+                             f"'auto', got {self.order!r}")
         if self.journeys is None or self.opportunities is None:
             raise ValueError("incremental (journeys): give journeys= (touches) and opportunities=")
         if not journey_inputs_available(self.journeys, self.opportunities):
@@ -440,12 +517,14 @@ class JourneyIncremental(BaseEstimator):
         self.channels_ = list(d.channels)
         self.stage_names_ = list(d.stage_names)
         self.milestone_rules_ = dict(zip(d.stage_names, d.milestone_rules))
-        self.feature_names_ = self._names()
         self.n_journeys_ = int(len(d.won))
         with threadpool_limits(limits=self.n_threads):
+            self.cv_results_, self.crossfit_credit_, self.selection_reason_ = \
+                self._cross_validate()
+            self.best_candidate_ = str(self.cv_results_["candidate"].iloc[0])
+            self._blocks = SPECS[self.best_candidate_]
             self.models_ = [self._fit_stage(k, np.ones(len(d.won))) for k in range(len(d.stage_names))]
-            self.cv_results_ = self._cross_validate()
-        self.best_candidate_ = "funnel"
+        self.feature_names_ = self._names()
         self.model_ = self.models_[-1]
         self._cache: dict[str, Any] = {}
         lost, lost_v = self._lost(self._betas()[None])
@@ -463,24 +542,108 @@ class JourneyIncremental(BaseEstimator):
         model = LogisticRegression(C=self.C, max_iter=5000, tol=1e-8)
         return model.fit(self._design(k, rows=rows), y, sample_weight=w[rows])
 
-    def _cross_validate(self, k_folds: int = 3) -> pd.DataFrame:
-        """3-fold cross-validated log loss of P(won) (journeys split at random)."""
+    def _candidates(self) -> tuple[list[str], str]:
+        """The specifications to cross-validate and, when the choice is not the rule's, why."""
+        if self.order is True or self.order is False or self.order == "handoff":
+            return [FORCED[self.order]], "forced"
+        n_ch = len(self._data.channels)
+        if n_ch < 2:
+            return ["funnel"], "one_channel"
+        if n_ch > ORDER_MAX_CHANNELS:  # C·(C−1) pair features per stage: not tried
+            return ["funnel", "funnel+handoff"], ""
+        return list(SPECS), ""
+
+    def _cross_validate(self, k_folds: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+        """Cross-fit the candidate specifications on the same journey folds and choose one.
+
+        Returns ``(cv_results_, crossfit_credit_, selection_reason_)``, the chosen candidate in
+        the first row (the rule: module docstring).
+        """
         d = self._data
+        n, n_ch = len(d.won), len(d.channels)
         rng = np.random.default_rng(self.random_state)
-        fold = rng.integers(0, k_folds, len(d.won))
-        losses, t0 = [], perf_counter()
-        for f in range(k_folds):
+        fold = rng.integers(0, k_folds, n)
+        names, reason = self._candidates()
+        loss = {nm: np.full(n, np.nan) for nm in names}
+        shares = {nm: np.full((k_folds, n_ch), np.nan) for nm in names}
+        seconds = dict.fromkeys(names, 0.0)
+
+        def run_fold(name: str, f: int) -> None:
+            t0 = perf_counter()
+            self._blocks = SPECS[name]
             w = (fold != f).astype(float)
             betas = np.stack([np.r_[m.intercept_, m.coef_.ravel()] for m in
                               (self._fit_stage(k, w) for k in range(len(d.stage_names)))])
             test = np.flatnonzero(fold == f)
             p = np.clip(self._p(betas[None], rows=test)[0], 1e-12, 1 - 1e-12)
             y = d.won[test]
-            losses.append(float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))))
-        return pd.DataFrame({"candidate": ["funnel"], "mean_log_loss": [np.mean(losses)],
-                             "std_log_loss": [np.std(losses, ddof=1)],
-                             **{f"fold_{k}": [v] for k, v in enumerate(losses)},
-                             "fit_seconds": [perf_counter() - t0], "rank": [1]})
+            loss[name][test] = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+            if len(names) > 1:  # the cross-fitted credit: shares on the held-out journeys
+                lost = self._lost(betas[None], rows=test)[0][0]
+                shares[name][f] = lost / lost.sum() if lost.sum() > 0 else np.nan
+            seconds[name] += perf_counter() - t0
+
+        def paired(name: str, ref: str, on: np.ndarray) -> tuple[float, float]:
+            diff = loss[name][on] - loss[ref][on]
+            return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
+
+        # forward, simplest first: a richer candidate replaces the current choice only when it
+        # predicts better by more than one paired standard error AND its cross-fitted credit
+        # moves by more than that move's fold-to-fold spread. Racing (Maron & Moore 1994): one
+        # whose first-fold loss is worse than the current choice's by more than one paired
+        # standard error is not fitted on the other folds (it could hardly be chosen).
+        chosen, rows, verdicts = names[0], [], []
+        for name in names:
+            ref = chosen
+            try:
+                run_fold(name, 0)
+                first_gap, first_se = paired(name, ref, fold == 0) if name != ref else (0.0, 0.0)
+                screened = first_gap > first_se
+                if not screened:
+                    for f in range(1, k_folds):
+                        run_fold(name, f)
+            except ValueError:
+                if name == names[0]:  # the simplest specification: as before, too little data
+                    raise
+                reason = "not_fittable"  # e.g. a fold of a small export: keep the simpler one
+                continue
+            on = fold == 0 if screened else np.ones(n, bool)
+            gap, se = paired(name, ref, on) if name != ref else (0.0, 0.0)
+            fl = [float(loss[name][fold == f].mean()) for f in range(1 if screened else k_folds)]
+            spread = (credit_spread(shares[name]) if len(names) > 1 and not screened else np.nan)
+            compared = name != ref and not screened
+            delta = shares[name] - shares[ref]  # per fold, on the same held-out journeys
+            dist = float(np.abs(delta.mean(axis=0)).sum()) if compared else np.nan
+            noise = credit_spread(delta) if compared else np.nan
+            if name != ref:
+                better = not screened and gap < -se
+                moves = better and dist > noise
+                verdicts.append("changes_credit" if moves else
+                                "same_credit" if better else "fits_no_better")
+                if moves:
+                    chosen = name
+            rows.append({
+                "candidate": name, "features": "+".join(SPECS[name]) or "-",
+                "mean_log_loss": float(np.mean(fl)),
+                "std_log_loss": float(np.std(fl, ddof=1)) if len(fl) > 1 else np.nan,
+                **{f"fold_{k}": (fl[k] if k < len(fl) else np.nan) for k in range(k_folds)},
+                "compared_with": ref, "loss_gap": gap, "loss_gap_se": se, "screened": screened,
+                "credit_spread": spread, "credit_distance": dist, "distance_spread": noise,
+                "fit_seconds": seconds[name]})
+        out = pd.DataFrame(rows)
+        if verdicts:
+            reason = ("changes_credit" if chosen != names[0] else
+                      "same_credit" if "same_credit" in verdicts else "fits_no_better")
+        out["chosen"] = out["candidate"] == chosen
+        out = out.sort_values("chosen", ascending=False, kind="stable").reset_index(drop=True)
+        out["rank"] = np.arange(1, len(out) + 1)
+        done = [nm for nm in out["candidate"] if np.isfinite(shares[nm]).all()]
+        crossfit = pd.DataFrame([{"candidate": nm, "fold": k, "channel": ch,
+                                  "share": float(shares[nm][k, j])}
+                                 for nm in done for k in range(k_folds)
+                                 for j, ch in enumerate(d.channels)],
+                                columns=["candidate", "fold", "channel", "share"])
+        return out, crossfit, reason
 
     def _betas(self) -> np.ndarray:
         """(K, d + 1) stacked [intercept, coef] of the fitted stages."""
@@ -496,24 +659,25 @@ class JourneyIncremental(BaseEstimator):
             out = pk if out is None else out * pk
         return out
 
-    def _lost(self, betas: np.ndarray, weights: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
-        """Expected conversions / value lost per channel, (B, C) each, journeys weighted."""
+    def _lost(self, betas: np.ndarray, weights: np.ndarray | None = None,
+              rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Expected conversions / value lost per channel, (B, C) each, journeys weighted (only
+        the journeys ``rows`` when given, e.g. a held-out fold; ``weights`` then per row)."""
         d = self._data
-        n = len(d.won)
-        w = np.ones((len(betas), n)) if weights is None else weights
-        full = self._p(betas)
+        rows = np.arange(len(d.won)) if rows is None else np.asarray(rows)
+        w = np.ones((len(betas), len(rows))) if weights is None else weights
+        full = self._p(betas, rows=rows)
         lost = np.zeros((len(betas), len(d.channels)))
         lost_v = np.zeros_like(lost)
         for j in range(len(d.channels)):
-            on = np.flatnonzero(np.isfinite(d.first[:, j]))
+            on = np.flatnonzero(np.isfinite(d.first[rows, j]))
             if not len(on):
                 continue
             mask = np.zeros(len(d.channels), bool)
             mask[j] = True
-            diff = full[:, on] - self._p(betas, mask, on)
+            diff = full[:, on] - self._p(betas, mask, rows[on])
             lost[:, j] = (w[:, on] * diff).sum(axis=1)
-            lost_v[:, j] = (w[:, on] * d.value[on] * diff).sum(axis=1)
+            lost_v[:, j] = (w[:, on] * d.value[rows[on]] * diff).sum(axis=1)
         return lost, lost_v
 
     def _set_credit(self, lost: np.ndarray, lost_v: np.ndarray) -> None:
@@ -707,6 +871,39 @@ def symmetric_draws(draws: np.ndarray, estimate: np.ndarray) -> np.ndarray:
                          f"{draws.shape} and {estimate.shape}")
     sign = np.where(np.arange(len(draws)) % 2 == 0, 1.0, -1.0)[:, None]
     return estimate + sign * (draws - estimate)
+
+
+def selection_sentence(fitted: Any, language: str = "en") -> str:
+    """One sentence saying which specification :class:`JourneyIncremental` chose and why.
+
+    ``fitted``: a fitted :class:`JourneyIncremental`, or what holds one under "incremental": a
+    mapping, an object's ``fitted`` mapping (a comparison) or ``comparison.fitted`` (report 01's
+    ``AttributionReport``), so a notebook cell needs no logic. Returns ``""`` when there is no
+    fitted journey model (the path model ran instead, or no data-driven model ran): the report
+    then says nothing about this choice. Text from the catalogue keys
+    ``attribution.nb.cv.selection_<reason>`` (``selection_reason_``).
+    """
+    lang = validate_language(language)
+    model = fitted
+    if not isinstance(model, JourneyIncremental):
+        holder = getattr(model, "comparison", model)
+        found = holder if isinstance(holder, Mapping) else getattr(holder, "fitted", None)
+        model = found.get("incremental") if isinstance(found, Mapping) else None
+    if not isinstance(model, JourneyIncremental) or not hasattr(model, "selection_reason_"):
+        return ""
+
+    def name(candidate: str) -> str:
+        return text("attribution.nb.cv.candidate_" + candidate.replace("+", "_"), lang)
+
+    cv = model.cv_results_.set_index("candidate")
+    row = cv.loc[model.best_candidate_]
+    values: dict[str, str] = {"candidate": name(model.best_candidate_)}
+    if model.selection_reason_ == "changes_credit":
+        values.update(compared=name(str(row["compared_with"])),
+                      gap_se=format_number(-row["loss_gap"] / row["loss_gap_se"], 1, lang),
+                      distance=format_number(100 * row["credit_distance"], 1, lang),
+                      spread=format_number(100 * row["distance_spread"], 1, lang))
+    return text(f"attribution.nb.cv.selection_{model.selection_reason_}", lang, **values)
 
 
 def _scale(lost: np.ndarray, total: np.ndarray | float) -> np.ndarray:
