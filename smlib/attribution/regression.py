@@ -414,6 +414,21 @@ def _held_out_losses(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, 
 
 
 @numba.njit(cache=True, nogil=True)
+def _paired_sums(tc: np.ndarray, tn: np.ndarray, l1a: np.ndarray, l0a: np.ndarray,
+                 l1b: np.ndarray, l0b: np.ndarray) -> tuple[float, float]:  # pragma: no cover - compiled
+    """Σ and Σ² of the per-journey held-out loss differences a − b of one fold (``tc`` / ``tn``
+    converting / non-converting test journeys per path; losses float32, sums in float64)."""
+    s1 = 0.0
+    s2 = 0.0
+    for i in range(tc.shape[0]):
+        d1 = np.float64(l1a[i]) - np.float64(l1b[i])
+        d0 = np.float64(l0a[i]) - np.float64(l0b[i])
+        s1 += tc[i] * d1 + tn[i] * d0
+        s2 += tc[i] * d1 * d1 + tn[i] * d0 * d0
+    return s1, s2
+
+
+@numba.njit(cache=True, nogil=True)
 def _two_smallest(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Per row, the column of the smallest finite value and of the next one (-1: none)."""
     n, m = pos.shape
@@ -682,10 +697,16 @@ class _RemovalMixin:
     def _removal_table(self) -> pd.DataFrame:
         enc = self._enc
         n, vbar = enc.journeys, _mean_values(enc)
-        D, p_full = self._path_effects(self.model_)
+        if _is_linear(self.model_):  # one entry per (path, channel on it): no dense D
+            design = self._sparse()
+            p_full, delta = design.removal_entries(_coefficients(self.model_), self.empty_path_rate)
+            lost, lost_value = design.lost(n, delta), design.lost(n * vbar, delta)
+        else:
+            D, p_full = self._path_effects(self.model_)
+            lost, lost_value = n @ D, (n * vbar) @ D
         out = pd.DataFrame({"channel": enc.channels,
                             "journeys_exposed": n @ (enc.counts > 0),
-                            "conversions_lost": n @ D, "value_lost": (n * vbar) @ D})
+                            "conversions_lost": lost, "value_lost": lost_value})
         expected = (n * p_full).sum()
         out["removal_effect"] = out["conversions_lost"] / expected
         self.expected_conversions_ = float(expected)
@@ -1371,7 +1392,7 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
             conv, nulls = enc.conversions - test_c[k], enc.nulls - test_n[k]
             if fast[name]:
                 design = self._sparse(blocks)
-                beta, _, hess = newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-5,
+                beta, _, hess = newton_logit(design.X, conv, nulls, est.C, *warm, tol=1e-4,
                                               refresh=0.85 if k else 1 / 3)
                 X = design.X
                 losses = _held_out_losses(X.indptr, X.indices, X.data, beta, design.empty, rate)
@@ -1406,13 +1427,12 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
 
         def paired(n: str, ref: str, folds: slice) -> tuple[float, float]:
             """Mean per-journey held-out loss difference n − ref over the folds, and its SE."""
-            tc, tn = test_c[folds], test_n[folds]
-            ks = range(k_folds)[folds]
-            d1 = np.stack([stats[n]["l1"][k].astype(float) - stats[ref]["l1"][k] for k in ks])
-            d0 = np.stack([stats[n]["l0"][k].astype(float) - stats[ref]["l0"][k] for k in ks])
-            tot = tc.sum() + tn.sum()
-            gap = float(((tc * d1).sum() + (tn * d0).sum()) / tot)
-            m2 = float(((tc * d1 ** 2).sum() + (tn * d0 ** 2).sum()) / tot)
+            s1 = s2 = tot = 0.0
+            for k in range(k_folds)[folds]:
+                a, b = _paired_sums(test_c[k], test_n[k], stats[n]["l1"][k], stats[n]["l0"][k],
+                                    stats[ref]["l1"][k], stats[ref]["l0"][k])
+                s1, s2, tot = s1 + a, s2 + b, tot + float(n_test[k].sum())
+            gap, m2 = s1 / tot, s2 / tot
             return gap, float(np.sqrt(max(m2 - gap ** 2, 0.0) / tot))
 
         def fold_loss(n: str, k: int) -> float:
