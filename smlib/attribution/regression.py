@@ -1219,9 +1219,10 @@ class IncrementalAttribution(_RemovalMixin, BaseEstimator):
     Speed: logistic candidates are fitted by an exact Newton solver on the sparse design
     (:func:`newton_logit`), along the C grid with warm starts and reused Hessians, and their
     removal effects come from the linear predictor; on 1M journeys (188k distinct paths, 12
-    channels) the default fit took 3.6x ChannelAttribution's order-1 Markov time in a fresh
-    process and 805 MB peak RSS (benchmarks/bench_attribution.py prints both, measured side by
-    side; docs/attribution_path_model.md).
+    channels) the default fit took 2.0x ChannelAttribution's order-1 Markov wall time (3.3x its
+    CPU time; the compiled passes use both cores) in a fresh process and 728 MB peak RSS
+    (benchmarks/bench_attribution.py prints both, measured side by side;
+    docs/attribution_path_model.md).
 
     Reference: Dalessandro et al. (2012) causal attribution by counterfactual removal on a fitted
     conversion model; Kelly, Vaver & Koehler (2018) for its causal reading (no unobserved
