@@ -241,3 +241,18 @@ def test_candidate_names_in_the_report_language():
     assert candidate_name("funnel", "en") == "per-stage funnel model"
     assert candidate_name("funnel", "es") == "modelo por etapas del embudo"
     assert candidate_name("logit_C=0.01", "es") == "logit_C=0.01"
+
+
+def test_cv_table_for_the_path_model_and_the_journey_model(tmp_path) -> None:
+    """Report 01's table of candidates renders for either form of the incremental model: the path
+    model (no lost deals: no funnel model) has no ``compared_with`` column; the journey model's
+    specifications and feature blocks are named in the report's language."""
+    path = _report(tmp_path, "no_lost", models=["linear", "incremental"])
+    assert path.comparison.fitted["incremental"].best_candidate_.startswith("logit")
+    journeys = _report(tmp_path, "channel_everywhere", models=["linear", "incremental"])
+    assert journeys.comparison.fitted["incremental"].best_candidate_.startswith("funnel")
+    for lang in ("en", "es"):
+        assert len(path.cv_table(lang).to_text(lang)) >= 2
+        text = journeys.cv_table(lang).to_text(lang)
+        cells = " ".join(map(str, text.to_numpy().ravel()))
+        assert "funnel+" not in cells and "handoff" not in cells, cells

@@ -574,12 +574,14 @@ class AttributionReport:
                 return text(f"attribution.nb.cv.feature_{value}", lang)
             return "–" if value in ("", None) else str(value)
 
-        table = _table("cv", cv, lang, {"*log_loss": "float4", "fold_*": "float4",
-                                        "fit_seconds": "float1",
-                                        "candidate": lambda c: candidate_name(c, lang),
-                                        "compared_with": lambda c: candidate_name(c, lang)
-                                        if isinstance(c, str) and c else "–",
-                                        "features": features})
+        formats: dict[str, Any] = {"*log_loss": "float4", "fold_*": "float4",
+                                   "fit_seconds": "float1",
+                                   "candidate": lambda c: candidate_name(c, lang),
+                                   "features": features}
+        if "compared_with" in cv.columns:  # the journey model's specifications
+            formats["compared_with"] = lambda c: (candidate_name(c, lang)
+                                                  if isinstance(c, str) and c else "–")
+        table = _table("cv", cv, lang, formats)
         table.labels.update({c: text("attribution.nb.cv.fold", lang, n=c.removeprefix("fold_"))
                              for c in cv.columns if c.startswith("fold_")})
         return table
