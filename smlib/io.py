@@ -122,10 +122,10 @@ class Dataset:
     what the loader changed without dropping anything: one dict per column whose text values had
     surrounding whitespace removed (``"webinar "`` -> ``"webinar"``), with ``table``, ``column``,
     ``count`` (values changed) and ``examples`` (up to three original values; always empty for
-    ``account_id`` and ``opportunity_id``, whose values identify customers). ``parts`` lists the
-    files of each table read from several files (a folder of part files, a glob): ``files`` then
-    names the folder that holds them and ``hashes`` a digest over all of them
-    (:func:`files_digest`), so a changed, added or removed part changes it.
+    ``account_id`` and ``opportunity_id``, whose values identify customers). ``parts`` holds,
+    for each table read from several files (a folder of part files, a glob), every file and its
+    sha256: ``files`` then names the folder that holds them and ``hashes`` a digest over all of
+    them (:func:`files_digest`), so a changed, added or removed part changes it.
     """
 
     touchpoints: pd.DataFrame
@@ -139,7 +139,7 @@ class Dataset:
     missing: tuple[str, ...] = ()
     dropped: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
-    parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    parts: dict[str, dict[Path, str]] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """The table called ``name`` (one of config.TABLES)."""
@@ -236,14 +236,17 @@ def files_digest(files: Sequence[str | os.PathLike[str]]) -> str:
     """sha256 hex digest of one table's files: the file's own digest for one file; for several
     (part files) the digest of a manifest listing each file's path relative to their common
     folder and its own digest, in path order."""
-    paths = [Path(f) for f in files]
-    if not paths:
+    if not files:
         raise ValueError("files_digest: no files")
-    if len(paths) == 1:
-        return sha256_file(paths[0])
-    base = Path(os.path.commonpath(paths))
-    manifest = "".join(f"{p.relative_to(base).as_posix()} {sha256_file(p)}\n"
-                       for p in sorted(paths))
+    return _manifest_digest({Path(f): sha256_file(f) for f in files})
+
+
+def _manifest_digest(digests: Mapping[Path, str]) -> str:
+    """:func:`files_digest` from the files' own digests (each file hashed once)."""
+    if len(digests) == 1:
+        return next(iter(digests.values()))
+    base = Path(os.path.commonpath(list(digests)))
+    manifest = "".join(f"{p.relative_to(base).as_posix()} {digests[p]}\n" for p in sorted(digests))
     return hashlib.sha256(manifest.encode("utf-8")).hexdigest()
 
 
@@ -1043,12 +1046,12 @@ def _load_source(target: Any, *, on_invalid: OnInvalid, mapping: Any, encoding: 
             problems.extend(err.problems)
     if problems:
         raise DataValidationError(problems)
-    read = {t: tuple(fs) for t, fs in src.files.items() if fs}
-    parts = {t: fs for t, fs in read.items() if len(fs) > 1}
+    read = {t: {Path(f): sha256_file(f) for f in fs} for t, fs in src.files.items() if fs}
+    parts = {t: digests for t, digests in read.items() if len(digests) > 1}
     return Dataset(**frames,
-                   files={t: fs[0] if len(fs) == 1 else Path(os.path.commonpath(fs))
-                          for t, fs in read.items()},
-                   hashes={t: files_digest(fs) for t, fs in read.items()},
+                   files={t: next(iter(d)) if len(d) == 1 else Path(os.path.commonpath(list(d)))
+                          for t, d in read.items()},
+                   hashes={t: _manifest_digest(d) for t, d in read.items()},
                    path=folder, missing=tuple(t for t in config.OPTIONAL_TABLES if not src.has(t)),
                    dropped=dropped, notes=notes, parts=parts)
 

@@ -313,3 +313,16 @@ def test_selection_falls_back_to_the_funnel_when_it_cannot_compare(monkeypatch) 
     assert (model.best_candidate_, model.selection_reason_) == ("funnel", "not_fittable")
     assert model.cv_results_["candidate"].tolist() == ["funnel"]
     assert "too few journeys" in selection_sentence(model, "en")
+
+
+def test_specification_label_names_specs_and_blocks_in_both_languages() -> None:
+    from smlib.attribution.journey_model import SPECS, specification_label
+
+    for lang in ("en", "es"):
+        names = [specification_label(s, lang) for s in SPECS]
+        assert len(set(names)) == len(SPECS) and all(names)
+        assert specification_label("handoff", lang) != specification_label("order", lang)
+    assert specification_label("funnel", "es") == "modelo por etapas del embudo"
+    assert specification_label("order", "en") == "ordered channel pairs"
+    with pytest.raises(ValueError, match="neither a specification"):
+        specification_label("logit_C=1")

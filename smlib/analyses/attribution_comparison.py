@@ -405,9 +405,10 @@ def candidate_name(candidate: str, language: str = "en") -> str:
     """A candidate conversion model's name as the report writes it: the journey model's
     ``"funnel"`` in words of the report's language; the path model's ids (``logit_C=0.01``,
     ``hgb``) as they are, being parameter settings rather than words."""
-    if candidate in ("funnel", "funnel+handoff", "funnel+order"):  # JourneyIncremental's SPECS
-        return text("attribution.nb.cv.candidate_" + candidate.replace("+", "_"),
-                    validate_language(language))
+    from smlib.attribution.journey_model import SPECS, specification_label  # lazy: scikit-learn is slow to import
+
+    if candidate in SPECS:
+        return specification_label(candidate, language)
     return str(candidate)
 
 @dataclass
@@ -569,10 +570,14 @@ class AttributionReport:
             return None
         lang = validate_language(language)
         cv = comp.fitted["incremental"].cv_results_
+        from smlib.attribution.journey_model import SPECS, specification_label  # lazy: scikit-learn is slow to import
+
+        blocks = {b for spec in SPECS.values() for b in spec}
+
         def features(value: Any) -> str:  # the journey model's added blocks in words
-            if value in ("handoff", "order"):
-                return text(f"attribution.nb.cv.feature_{value}", lang)
-            return "–" if value in ("", None) else str(value)
+            if value in blocks:
+                return specification_label(value, lang)
+            return "–" if value in ("", "-", None) else str(value)
 
         formats: dict[str, Any] = {"*log_loss": "float4", "fold_*": "float4",
                                    "fit_seconds": "float1",
@@ -733,9 +738,10 @@ class AttributionReport:
         draws = comp.draws[model] if model in comp.draws else next(iter(comp.draws.values()), None)
         n_boot = int(draws.conversions.shape[0]) if draws is not None else 0
         fitted = comp.fitted.get(model)
+        from smlib.attribution.journey_model import SPECS  # lazy: scikit-learn is slow to import
+
         kind = ("rules" if fitted is None else
-                "journeys" if str(getattr(fitted, "best_candidate_", "")).startswith("funnel")
-                else "paths")
+                "journeys" if getattr(fitted, "best_candidate_", None) in SPECS else "paths")
         return kind, n_boot
 
     def show_interval_method(self, language: str = "en") -> None:

@@ -131,7 +131,8 @@ from smlib.presentation.numbers import format_number
 from smlib.presentation.settings import validate_language
 
 __all__ = ["JourneyIncremental", "journey_inputs_available", "symmetric_draws",
-           "journey_incremental", "selection_sentence", "SPECS", "ORDER_MAX_CHANNELS"]
+           "journey_incremental", "selection_sentence", "specification_label", "SPECS",
+           "ORDER_MAX_CHANNELS"]
 
 _STAGE_COLUMNS = ("sql_at", "opportunity_at")
 #: The candidate specifications (name -> the feature blocks added to the funnel's), simplest first:
@@ -893,7 +894,7 @@ def selection_sentence(fitted: Any, language: str = "en") -> str:
         return ""
 
     def name(candidate: str) -> str:
-        return text("attribution.nb.cv.candidate_" + candidate.replace("+", "_"), lang)
+        return specification_label(candidate, lang)
 
     cv = model.cv_results_.set_index("candidate")
     row = cv.loc[model.best_candidate_]
@@ -904,6 +905,19 @@ def selection_sentence(fitted: Any, language: str = "en") -> str:
                       distance=format_number(100 * row["credit_distance"], 1, lang),
                       spread=format_number(100 * row["distance_spread"], 1, lang))
     return text(f"attribution.nb.cv.selection_{model.selection_reason_}", lang, **values)
+
+
+def specification_label(name: str, language: str = "en") -> str:
+    """A specification of :data:`SPECS` (``"funnel+handoff"``), or one of the feature blocks it
+    adds (``"handoff"``, ``"order"``), in words of the report's language (catalogue
+    ``attribution.nb.cv.candidate_*`` / ``feature_*``). ValueError for anything else."""
+    lang = validate_language(language)
+    if name in SPECS:
+        return text("attribution.nb.cv.candidate_" + name.replace("+", "_"), lang)
+    if any(name in blocks for blocks in SPECS.values()):
+        return text(f"attribution.nb.cv.feature_{name}", lang)
+    raise ValueError(f"specification_label: {name!r} is neither a specification of {list(SPECS)} "
+                     "nor one of their feature blocks")
 
 
 def _scale(lost: np.ndarray, total: np.ndarray | float) -> np.ndarray:

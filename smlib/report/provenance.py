@@ -150,7 +150,7 @@ def dataset_files(ds: Dataset) -> dict[str, str]:
     out = {key(ds.files[t]): digest for t, digest in ds.hashes.items()
            if t in ds.files and t not in ds.parts}
     # a table read from part files: each part with its own digest
-    out.update({key(f): sha256_file(f) for files in ds.parts.values() for f in files})
+    out.update({key(f): digest for parts in ds.parts.values() for f, digest in parts.items()})
     if root is not None:
         extra = _extra_files(root) if root.is_dir() else _extra_files(root.parent, truth=False)
         out.update({key(f): sha256_file(f) for f in extra if key(f) not in out})
